@@ -1,0 +1,98 @@
+# ottorec - build, test, bench, demo.
+#
+#   make            release build: build/rel/ottorec (and build/rel/libottorec.a)
+#   make test       ASan+UBSan build of library, CLI and tests, then the suite
+#   make bench      full-scale benchmarks (minutes; needs ~20 GB of disk)
+#   make demo       the main job on built-in synthetic data
+#
+# Knobs: CC=clang, NO_OMP=1 (no OpenMP), NATIVE=1 (-march=native),
+#        SANITIZER=address,undefined (for the test build), V=1.
+# Missing Debian packages are installed on first use (needs root or sudo).
+
+CC ?= cc
+SANITIZER ?= address,undefined
+DEB_PKGS := zlib1g-dev libxxhash-dev python3
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parameter
+BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -Ilib -g $(WARN) -MMD -MP
+ifeq ($(NO_OMP),)
+OMP := -fopenmp
+endif
+ifneq ($(NATIVE),)
+ARCH := -march=native
+endif
+REL_CFLAGS := $(BASE_CFLAGS) -O2 $(OMP) $(ARCH) $(CFLAGS)
+TEST_CFLAGS := $(BASE_CFLAGS) -O1 -fno-omit-frame-pointer -fsanitize=$(SANITIZER) \
+	-fno-sanitize-recover=undefined $(OMP) $(CFLAGS)
+LIBS := -lxxhash -lz -lm -lpthread
+
+LIB_SRC := $(sort $(wildcard lib/*.c))
+CLI_SRC := $(sort $(wildcard cli/*.c))
+TEST_SRC := $(sort $(wildcard tests/test_*.c))
+
+REL := build/rel
+TST := build/test
+DEPS_STAMP := build/.deps-installed
+
+REL_LIB_OBJ := $(LIB_SRC:%.c=$(REL)/%.o)
+REL_CLI_OBJ := $(CLI_SRC:%.c=$(REL)/%.o)
+TST_LIB_OBJ := $(LIB_SRC:%.c=$(TST)/%.o)
+TST_CLI_OBJ := $(CLI_SRC:%.c=$(TST)/%.o)
+TEST_BINS := $(TEST_SRC:tests/%.c=$(TST)/tests/%)
+
+ifeq ($(V),)
+Q := @
+endif
+
+.PHONY: all test bench demo clean deps fmt
+all: $(REL)/ottorec
+
+deps: $(DEPS_STAMP)
+$(DEPS_STAMP):
+	@mkdir -p build
+	@missing=""; for p in $(DEB_PKGS); do \
+		dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing Debian packages:$$missing"; \
+		SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null || exit 1; \
+	fi; touch $@
+
+$(REL)/%.o: %.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	@[ -n "$(Q)" ] && echo "CC $<" || true
+	$(Q)$(CC) $(REL_CFLAGS) -c $< -o $@
+
+$(TST)/%.o: %.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	@[ -n "$(Q)" ] && echo "CC [test] $<" || true
+	$(Q)$(CC) $(TEST_CFLAGS) -c $< -o $@
+
+$(REL)/libottorec.a: $(REL_LIB_OBJ)
+	$(Q)rm -f $@ && ar rcs $@ $^
+$(TST)/libottorec.a: $(TST_LIB_OBJ)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(REL)/ottorec: $(REL_CLI_OBJ) $(REL)/libottorec.a
+	$(Q)$(CC) $(REL_CFLAGS) -o $@ $^ $(LIBS)
+	@echo "built $@"
+$(TST)/ottorec: $(TST_CLI_OBJ) $(TST)/libottorec.a
+	$(Q)$(CC) $(TEST_CFLAGS) -o $@ $^ $(LIBS)
+
+$(TST)/tests/%: $(TST)/tests/%.o $(TST)/libottorec.a
+	$(Q)$(CC) $(TEST_CFLAGS) -o $@ $^ $(LIBS)
+
+test: $(TEST_BINS) $(TST)/ottorec $(REL)/ottorec
+	@OTTOREC=$(TST)/ottorec TEST_BIN_DIR=$(TST)/tests sh tests/run.sh
+
+bench: $(REL)/ottorec
+	@OTTOREC=$(REL)/ottorec sh bench/run.sh
+
+demo: $(REL)/ottorec
+	@OTTOREC=$(REL)/ottorec sh scripts/demo.sh
+
+clean:
+	rm -rf build
+
+-include $(shell find build -name '*.d' 2>/dev/null)

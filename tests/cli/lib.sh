@@ -4,8 +4,7 @@
 set -u
 T=$(mktemp -d "${TMPDIR:-/tmp}/cli-XXXXXX")
 DATA="$TESTS_DIR/data"
-SAMPLE="$TESTS_DIR/../../shared/data/otto-organiser-sample/train.jsonl"
-[ -f "$SAMPLE" ] || SAMPLE="$TESTS_DIR/data/otto-sample-train.jsonl"
+SAMPLE="$TESTS_DIR/data/otto-sample-train.jsonl"
 
 pass() { echo "PASS $1"; }
 fail() { echo "FAIL $1"; shift; [ $# -gt 0 ] && echo "  $*" >&2; return 0; }

@@ -11,7 +11,7 @@
 
 CC ?= cc
 SANITIZER ?= address,undefined
-DEB_PKGS := zlib1g-dev libxxhash-dev python3
+DEB_PKGS := $(shell grep -v "^#" scripts/deb-packages.txt)
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parameter
 BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -Ilib -g $(WARN) -MMD -MP

@@ -37,8 +37,10 @@ or_format or_ingest_detect(const char *head, size_t n)
 		return OR_FORMAT_AUTO;
 	if (head[i] == '{')
 		return OR_FORMAT_JSONL;
-	if ((head[i] >= '0' && head[i] <= '9') || head[i] == '"' ||
-	    (n - i >= 7 && memcmp(head + i, "session", 7) == 0))
+	/* CSV: a first line with commas, or a lone "session" header cell */
+	const char *nl = memchr(head + i, '\n', n - i);
+	size_t first = nl ? (size_t)(nl - (head + i)) : n - i;
+	if (memchr(head + i, ',', first) || (n - i >= 7 && memcmp(head + i, "session", 7) == 0))
 		return OR_FORMAT_CSV;
 	return OR_FORMAT_AUTO;
 }
@@ -105,7 +107,7 @@ int or_ingest_file(or_store_builder *b, const char *path,
 	int rc = or_input_open(path, cfg->max_line, &in, err);
 	if (rc)
 		return rc;
-	char head[64];
+	char head[4096];
 	size_t n = or_input_peek(in, head, sizeof(head), err);
 	or_format f = cfg->format;
 	if (f == OR_FORMAT_AUTO) {

@@ -86,8 +86,11 @@ $(TST)/tests/%: $(TST)/tests/%.o $(TST)/libottorec.a
 test: $(TEST_BINS) $(TST)/ottorec $(REL)/ottorec
 	@OTTOREC=$(TST)/ottorec TEST_BIN_DIR=$(TST)/tests sh tests/run.sh
 
-bench: $(REL)/ottorec
-	@OTTOREC=$(REL)/ottorec sh bench/run.sh
+$(REL)/bench_open: $(REL)/bench/bench_open.o $(REL)/libottorec.a
+	$(Q)$(CC) $(REL_CFLAGS) -o $@ $^ $(LIBS)
+
+bench: $(REL)/ottorec $(REL)/bench_open
+	@OTTOREC=$(REL)/ottorec BENCH_OPEN=$(REL)/bench_open sh bench/run.sh
 
 demo: $(REL)/ottorec
 	@OTTOREC=$(REL)/ottorec sh scripts/demo.sh

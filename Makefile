@@ -44,7 +44,7 @@ ifeq ($(V),)
 Q := @
 endif
 
-.PHONY: all test bench demo clean deps fmt
+.PHONY: all test bench demo clean deps fmt fuzz
 all: $(REL)/ottorec
 
 deps: $(DEPS_STAMP)
@@ -94,6 +94,16 @@ bench: $(REL)/ottorec $(REL)/bench_open
 
 demo: $(REL)/ottorec
 	@OTTOREC=$(REL)/ottorec sh scripts/demo.sh
+
+# libFuzzer (clang) over the readers, FUZZ_SECONDS each (default 120);
+# new interesting inputs are added to the kept corpus in tests/fuzz/corpus/.
+FUZZ_SECONDS ?= 120
+FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -Ilib -g -O1 -fsanitize=fuzzer,address,undefined
+fuzz: $(DEPS_STAMP)
+	@mkdir -p build/fuzz
+	clang $(FUZZ_CFLAGS) -o build/fuzz/fuzz_ingest tests/fuzz/fuzz_ingest.c $(LIB_SRC) $(LIBS)
+	build/fuzz/fuzz_ingest -max_total_time=$(FUZZ_SECONDS) -max_len=8192 -timeout=10 \
+		-artifact_prefix=build/fuzz/ tests/fuzz/corpus/ingest
 
 clean:
 	rm -rf build

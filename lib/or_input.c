@@ -84,12 +84,6 @@ int or_input_open(const char *path, size_t max_line, or_input **out, or_err *err
 	in->fd = -1;
 	in->max_line = max_line;
 	in->line = 1;
-	in->cap = CHUNK + max_line;
-	in->buf = malloc(in->cap);
-	if (!in->buf) {
-		or_input_close(in);
-		return or_err_set(err, OR_ENOMEM, "out of memory for input buffer");
-	}
 	in->fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : dup(STDIN_FILENO);
 	if (in->fd < 0) {
 		int e = errno;
@@ -103,6 +97,15 @@ int or_input_open(const char *path, size_t max_line, or_input **out, or_err *err
 	}
 	if (fstat(in->fd, &st) == 0 && S_ISREG(st.st_mode))
 		in->size = (uint64_t)st.st_size;
+	/* a small regular file needs no more buffer than its size */
+	in->cap = CHUNK + max_line;
+	if (in->size && in->size < in->cap)
+		in->cap = (size_t)in->size + 1;
+	in->buf = malloc(in->cap);
+	if (!in->buf) {
+		or_input_close(in);
+		return or_err_set(err, OR_ENOMEM, "out of memory for input buffer");
+	}
 	/* sniff the gzip magic from the raw bytes, then keep them as content */
 	int rc = fill(in, err);
 	if (rc) {
@@ -122,6 +125,13 @@ int or_input_open(const char *path, size_t max_line, or_input **out, or_err *err
 			return or_err_set(err, OR_ENOMEM, "%s: cannot start gzip decoding", path);
 		}
 		in->fd = -1; /* owned by gz now */
+		char *nb = realloc(in->buf, CHUNK + max_line);
+		if (!nb) {
+			or_input_close(in);
+			return or_err_set(err, OR_ENOMEM, "out of memory for input buffer");
+		}
+		in->buf = nb;
+		in->cap = CHUNK + max_line;
 		gzbuffer(in->gz, 1u << 18);
 		in->start = in->end = 0;
 		in->eof = 0;

@@ -10,6 +10,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static const char *const CMD = "export";
 
@@ -92,6 +93,11 @@ int cmd_export(int argc, char **argv)
 				       type_digits ? "--type-digits" : "--ts-seconds");
 	if (json && (!out_given || !strcmp(out, "-")))
 		return cli_usage_error(CMD, "--json needs -o OUT (standard output carries the data)");
+
+	struct stat so, ss;
+	if (strcmp(out, "-") && stat(out, &so) == 0 && stat(store_path, &ss) == 0 &&
+	    so.st_dev == ss.st_dev && so.st_ino == ss.st_ino)
+		return cli_usage_error(CMD, "-o %s is the store itself", out);
 
 	cli_log_setup(quiet);
 	or_err err;

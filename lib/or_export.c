@@ -39,12 +39,11 @@ static inline unsigned count_digits(uint64_t v)
 	return t + (v >= pow10_u64[t]);
 }
 
-static inline size_t fmt_u64(char *p, uint64_t v)
+/* Digits of v < 2^32 ending at e (written backwards, 32-bit arithmetic). */
+static inline void put_u32_back(char *e, uint32_t v)
 {
-	unsigned n = count_digits(v);
-	char *e = p + n;
 	while (v >= 100) {
-		unsigned r = (unsigned)(v % 100);
+		uint32_t r = v % 100;
 		v /= 100;
 		e -= 2;
 		memcpy(e, digits2 + 2 * r, 2);
@@ -55,6 +54,31 @@ static inline size_t fmt_u64(char *p, uint64_t v)
 	} else {
 		*--e = (char)('0' + v);
 	}
+}
+
+/* Exactly 8 digits of v < 10^8, zero-padded, at p. */
+static inline void put_8digits(char *p, uint32_t v)
+{
+	uint32_t hi = v / 10000, lo = v % 10000;
+	memcpy(p, digits2 + 2 * (hi / 100), 2);
+	memcpy(p + 2, digits2 + 2 * (hi % 100), 2);
+	memcpy(p + 4, digits2 + 2 * (lo / 100), 2);
+	memcpy(p + 6, digits2 + 2 * (lo % 100), 2);
+}
+
+static inline size_t fmt_u64(char *p, uint64_t v)
+{
+	unsigned n = count_digits(v);
+	char *e = p + n;
+	/* 64-bit division only to peel off 8 digits at a time (a ms
+	   timestamp has 13), the rest in 32-bit arithmetic */
+	while (v > UINT32_MAX) {
+		uint64_t q = v / 100000000u;
+		e -= 8;
+		put_8digits(e, (uint32_t)(v - q * 100000000u));
+		v = q;
+	}
+	put_u32_back(e, (uint32_t)v);
 	return n;
 }
 
@@ -147,7 +171,7 @@ static int bad_type(const or_store *st, size_t i, uint64_t j, unsigned t, or_err
 {
 	return or_err_set(err, OR_EFORMAT,
 			  "%s: event %llu of session %lld has type %u, not 0, 1 or 2 (damaged store; `ottorec info --verify` checks it)",
-			  or_store_path(st), (unsigned long long)(j - or_store_offsets(st)[i]),
+			  or_store_path(st), (unsigned long long)(j - or_store_offsets(st)[i] + 1),
 			  (long long)or_store_session_ids(st)[i], t);
 }
 
@@ -250,7 +274,7 @@ static int check_whole_seconds(const or_store *st, const or_log *log, or_err *er
 			return or_err_set(err, OR_EINVAL,
 					  "%s: cannot write ts in seconds: event %llu of session %lld has ts %lld ms, not a whole second (write ts in milliseconds to keep it)",
 					  or_store_path(st),
-					  (unsigned long long)(bad - or_store_offsets(st)[i]),
+					  (unsigned long long)(bad - or_store_offsets(st)[i] + 1),
 					  (long long)or_store_session_ids(st)[i], (long long)ts[bad]);
 		}
 		or_log_progress(log, "check ts", (double)end, (double)ne, "events");

@@ -20,6 +20,8 @@ int cmd_convert(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_synth(int argc, char **argv);
+int cmd_split(int argc, char **argv);
+int cmd_evaluate(int argc, char **argv);
 
 /* Exit statuses of commands. */
 enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };

@@ -18,6 +18,8 @@ static const cli_command commands[] = {
 	{ "convert", cmd_convert, "read OTTO JSONL (.gz) or CSV into an event store" },
 	{ "export", cmd_export, "write an event store back as JSONL or CSV" },
 	{ "info", cmd_info, "statistics of an event store (the OTTO README's table)" },
+	{ "split", cmd_split, "local validation split and labels (the organiser's testset.py)" },
+	{ "evaluate", cmd_evaluate, "Recall@20 and weighted score of a submission (evaluate.py)" },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

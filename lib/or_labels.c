@@ -1,8 +1,13 @@
-/* or_labels.c - building ground truth and writing labels JSONL (see or_labels.h). */
+/*
+ * or_labels.c - the organiser's ground truth (labels.py) and labels JSONL:
+ * building rows from cut sessions, writing them, reading them back with a
+ * small strict JSON parser (see or_labels.h for the rules).
+ */
 #include "or_labels.h"
 #include "or_file.h"
+#include "or_idset.h"
+#include "or_input.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,28 +20,42 @@ void or_labels_release(or_labels *l)
 	memset(l, 0, sizeof(*l));
 }
 
-static int reserve(or_labels *l, size_t more_aids, or_err *err)
+static int reserve_rows(or_labels *l, or_err *err)
 {
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 1024;
-		or_label *r = realloc(l->rows, cap * sizeof(*r));
-		if (!r)
-			return or_err_set(err, OR_ENOMEM, "out of memory for labels");
-		l->rows = r;
-		l->cap = cap;
-	}
-	if (l->n_aids + more_aids > l->cap_aids) {
-		size_t cap = l->cap_aids ? l->cap_aids * 2 : 4096;
-		while (cap < l->n_aids + more_aids)
-			cap *= 2;
-		uint32_t *a = realloc(l->aids, cap * sizeof(*a));
-		if (!a)
-			return or_err_set(err, OR_ENOMEM, "out of memory for labels");
-		l->aids = a;
-		l->cap_aids = cap;
-	}
+	if (l->n < l->cap)
+		return OR_OK;
+	size_t cap = l->cap ? l->cap * 2 : 1024, bytes;
+	if (or_size_mul(cap, sizeof(or_label), &bytes))
+		return or_err_set(err, OR_ENOMEM, "too many label rows");
+	or_label *r = realloc(l->rows, bytes);
+	if (!r)
+		return or_err_set(err, OR_ENOMEM, "out of memory for labels");
+	l->rows = r;
+	l->cap = cap;
 	return OR_OK;
 }
+
+static int reserve_aids(or_labels *l, size_t more, or_err *err)
+{
+	size_t need;
+	if (or_size_add(l->n_aids, more, &need))
+		return or_err_set(err, OR_ENOMEM, "too many label aids");
+	if (need <= l->cap_aids)
+		return OR_OK;
+	size_t cap = l->cap_aids ? l->cap_aids : 4096, bytes;
+	while (cap < need)
+		cap = cap / 2 * 3;
+	if (or_size_mul(cap, sizeof(uint32_t), &bytes))
+		return or_err_set(err, OR_ENOMEM, "too many label aids");
+	uint32_t *a = realloc(l->aids, bytes);
+	if (!a)
+		return or_err_set(err, OR_ENOMEM, "out of memory for labels");
+	l->aids = a;
+	l->cap_aids = cap;
+	return OR_OK;
+}
+
+/* ---- ground truth ------------------------------------------------------ */
 
 /* Append the distinct aids of events [from, n) of the given type. */
 static uint32_t collect(or_labels *l, const or_session *s, size_t from, unsigned type)
@@ -58,7 +77,11 @@ int or_labels_add_cut(or_labels *l, const or_session *s, size_t cut, or_err *err
 {
 	if (cut < 1 || cut >= s->n)
 		return or_err_set(err, OR_EINVAL, "cut %zu outside session of %zu events", cut, s->n);
-	int rc = reserve(l, 2 * (s->n - cut), err);
+	if (s->n - cut > UINT32_MAX)
+		return or_err_set(err, OR_EINVAL, "session of %zu events is too long to label", s->n);
+	int rc = reserve_rows(l, err);
+	if (!rc)
+		rc = reserve_aids(l, s->n - cut, err);
 	if (rc)
 		return rc;
 	or_label *r = &l->rows[l->n++];
@@ -66,7 +89,10 @@ int or_labels_add_cut(or_labels *l, const or_session *s, size_t cut, or_err *err
 	r->click = -1;
 	for (size_t i = cut; i < s->n; i++)
 		if (s->type[i] == OR_CLICKS) {
-			r->click = s->aid[i];
+			/* labels.py: `if prev_labels["clicks"]:` - the nearest
+			   later click decides, and aid 0 is falsy: no label */
+			if (s->aid[i] != 0)
+				r->click = s->aid[i];
 			break;
 		}
 	r->carts_at = l->n_aids;
@@ -76,12 +102,47 @@ int or_labels_add_cut(or_labels *l, const or_session *s, size_t cut, or_err *err
 	return OR_OK;
 }
 
-static size_t put_list(char *p, const char *key, const uint32_t *a, uint32_t n, int *first)
+/* ---- writing ------------------------------------------------------------ */
+
+static size_t put_u64(char *p, uint64_t v)
 {
-	size_t len = (size_t)sprintf(p, "%s\"%s\":[", *first ? "" : ",", key);
-	*first = 0;
-	for (uint32_t i = 0; i < n; i++)
-		len += (size_t)sprintf(p + len, "%s%u", i ? "," : "", a[i]);
+	char tmp[20];
+	size_t n = 0;
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	for (size_t i = 0; i < n; i++)
+		p[i] = tmp[n - 1 - i];
+	return n;
+}
+
+static size_t put_i64(char *p, int64_t v)
+{
+	if (v >= 0)
+		return put_u64(p, (uint64_t)v);
+	p[0] = '-';
+	return 1 + put_u64(p + 1, (uint64_t)0 - (uint64_t)v);
+}
+
+static size_t put_str(char *p, const char *s)
+{
+	size_t n = strlen(s);
+	memcpy(p, s, n);
+	return n;
+}
+
+static size_t put_list(char *p, const char *key, const uint32_t *a, uint32_t n, int first)
+{
+	size_t len = 0;
+	if (!first)
+		p[len++] = ',';
+	len += put_str(p + len, key);
+	for (uint32_t i = 0; i < n; i++) {
+		if (i)
+			p[len++] = ',';
+		len += put_u64(p + len, a[i]);
+	}
 	p[len++] = ']';
 	return len;
 }
@@ -92,23 +153,29 @@ int or_labels_write_jsonl(const or_labels *l, const char *path, or_err *err)
 	int rc = or_file_open(&f, path, err);
 	for (size_t i = 0; i < l->n && !rc; i++) {
 		const or_label *r = &l->rows[i];
-		/* at most 11 bytes per aid plus fixed text */
-		size_t need = 96 + 11 * ((size_t)r->n_carts + r->n_orders);
+		/* fixed text < 64 bytes, two int64 <= 20 bytes each, at most
+		   11 bytes per aid (10 digits and a comma) */
+		size_t need = 128 + 11 * ((size_t)r->n_carts + r->n_orders);
 		char *p = or_file_reserve(&f, need, err);
 		if (!p) {
 			rc = err ? err->code : OR_ENOMEM;
 			break;
 		}
-		size_t len = (size_t)sprintf(p, "{\"session\":%lld,\"labels\":{", (long long)r->session);
+		size_t len = put_str(p, "{\"session\":");
+		len += put_i64(p + len, r->session);
+		len += put_str(p + len, ",\"labels\":{");
 		int first = 1;
 		if (r->click >= 0) {
-			len += (size_t)sprintf(p + len, "\"clicks\":%lld", (long long)r->click);
+			len += put_str(p + len, "\"clicks\":");
+			len += put_i64(p + len, r->click);
 			first = 0;
 		}
-		if (r->n_carts)
-			len += put_list(p + len, "carts", l->aids + r->carts_at, r->n_carts, &first);
+		if (r->n_carts) {
+			len += put_list(p + len, "\"carts\":[", l->aids + r->carts_at, r->n_carts, first);
+			first = 0;
+		}
 		if (r->n_orders)
-			len += put_list(p + len, "orders", l->aids + r->orders_at, r->n_orders, &first);
+			len += put_list(p + len, "\"orders\":[", l->aids + r->orders_at, r->n_orders, first);
 		memcpy(p + len, "}}\n", 3);
 		or_file_advance(&f, len + 3);
 	}
@@ -117,4 +184,569 @@ int or_labels_write_jsonl(const or_labels *l, const char *path, or_err *err)
 		return rc;
 	}
 	return or_file_commit(&f, err);
+}
+
+/* ---- reading ------------------------------------------------------------ */
+
+typedef struct jcur {
+	const char *p, *end, *line_start;
+	const char *path;
+	uint64_t line;
+	or_err *err;
+} jcur;
+
+#define JSON_MAX_DEPTH 64
+
+static int jfail(jcur *c, const char *what)
+{
+	return or_err_set(c->err, OR_EFORMAT, "%s:%llu:%zu: %s", c->path,
+			  (unsigned long long)c->line, (size_t)(c->p - c->line_start) + 1, what);
+}
+
+static void jws(jcur *c)
+{
+	while (c->p < c->end && (*c->p == ' ' || *c->p == '\t' || *c->p == '\r' || *c->p == '\n'))
+		c->p++;
+}
+
+static int jexpect(jcur *c, char ch, const char *what)
+{
+	jws(c);
+	if (c->p >= c->end || *c->p != ch)
+		return jfail(c, what);
+	c->p++;
+	return OR_OK;
+}
+
+static int hexval(char ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
+	return -1;
+}
+
+/*
+ * A string at c->p (after whitespace).  Its decoded bytes go to buf while
+ * they fit (cap includes the terminator); *fits says whether all did.
+ * Escapes are decoded only far enough to compare keys: \uXXXX below 0x80
+ * becomes that byte, any other code point makes the key unknown.
+ */
+static int jstring(jcur *c, char *buf, size_t cap, int *fits)
+{
+	jws(c);
+	if (c->p >= c->end || *c->p != '"')
+		return jfail(c, "expected a string");
+	c->p++;
+	size_t n = 0;
+	*fits = 1;
+	/* fast path: plain characters up to the closing quote */
+	const char *q = c->p;
+	while (q < c->end && *q != '"' && *q != '\\' && (unsigned char)*q >= 0x20)
+		q++;
+	if (q < c->end && *q == '"') {
+		size_t len = (size_t)(q - c->p);
+		if (len < cap) {
+			memcpy(buf, c->p, len);
+			buf[len] = '\0';
+		} else {
+			*fits = 0;
+			if (cap)
+				buf[0] = '\0';
+		}
+		c->p = q + 1;
+		return OR_OK;
+	}
+	for (;;) {
+		if (c->p >= c->end)
+			return jfail(c, "unterminated string");
+		unsigned char ch = (unsigned char)*c->p;
+		if (ch == '"') {
+			c->p++;
+			break;
+		}
+		if (ch < 0x20)
+			return jfail(c, "control character in string");
+		int out = ch;
+		if (ch == '\\') {
+			if (c->end - c->p < 2)
+				return jfail(c, "unterminated string");
+			char e = c->p[1];
+			switch (e) {
+			case '"': case '\\': case '/': out = e; break;
+			case 'b': out = '\b'; break;
+			case 'f': out = '\f'; break;
+			case 'n': out = '\n'; break;
+			case 'r': out = '\r'; break;
+			case 't': out = '\t'; break;
+			case 'u': {
+				if (c->end - c->p < 6)
+					return jfail(c, "truncated \\u escape");
+				int v = 0;
+				for (int k = 2; k < 6; k++) {
+					int h = hexval(c->p[k]);
+					if (h < 0)
+						return jfail(c, "bad \\u escape");
+					v = v * 16 + h;
+				}
+				out = v < 0x80 ? v : -1;
+				c->p += 4;
+				break;
+			}
+			default:
+				return jfail(c, "bad escape in string");
+			}
+			c->p += 2;
+		} else {
+			c->p++;
+		}
+		if (out < 0 || out == 0 || n + 1 >= cap)
+			*fits = 0;
+		else
+			buf[n++] = (char)out;
+	}
+	if (cap)
+		buf[n < cap ? n : cap - 1] = '\0';
+	return OR_OK;
+}
+
+/* A JSON integer: -?(0|[1-9][0-9]*), not followed by a fraction or an
+   exponent, within int64. */
+static int jint(jcur *c, int64_t *out, const char *what)
+{
+	jws(c);
+	const char *s = c->p;
+	int neg = 0;
+	if (c->p < c->end && *c->p == '-') {
+		neg = 1;
+		c->p++;
+	}
+	if (c->p >= c->end || *c->p < '0' || *c->p > '9') {
+		c->p = s;
+		return jfail(c, what);
+	}
+	if (*c->p == '0' && c->p + 1 < c->end && c->p[1] >= '0' && c->p[1] <= '9') {
+		c->p = s;
+		return jfail(c, "leading zero in a number");
+	}
+	uint64_t v = 0;
+	while (c->p < c->end && *c->p >= '0' && *c->p <= '9') {
+		unsigned d = (unsigned)(*c->p - '0');
+		if (v > (UINT64_C(9223372036854775808) - d) / 10) {
+			c->p = s;
+			return jfail(c, "integer out of range");
+		}
+		v = v * 10 + d;
+		c->p++;
+	}
+	if (c->p < c->end && (*c->p == '.' || *c->p == 'e' || *c->p == 'E')) {
+		c->p = s;
+		return jfail(c, "expected an integer, found a fraction or exponent");
+	}
+	if (!neg && v > (uint64_t)INT64_MAX) {
+		c->p = s;
+		return jfail(c, "integer out of range");
+	}
+	*out = neg ? (int64_t)(0 - v) : (int64_t)v;
+	return OR_OK;
+}
+
+static int jliteral(jcur *c, const char *word)
+{
+	size_t n = strlen(word);
+	if ((size_t)(c->end - c->p) < n || memcmp(c->p, word, n) != 0)
+		return jfail(c, "expected a JSON value");
+	c->p += n;
+	return OR_OK;
+}
+
+/* Skip any JSON value (of a key we do not read). */
+static int jskip(jcur *c, int depth)
+{
+	if (depth > JSON_MAX_DEPTH)
+		return jfail(c, "JSON nested too deeply");
+	jws(c);
+	if (c->p >= c->end)
+		return jfail(c, "expected a JSON value, found the end of the line");
+	char ch = *c->p;
+	int fits, rc;
+	char dummy[1];
+	if (ch == '"')
+		return jstring(c, dummy, 0, &fits);
+	if (ch == 't')
+		return jliteral(c, "true");
+	if (ch == 'f')
+		return jliteral(c, "false");
+	if (ch == 'n')
+		return jliteral(c, "null");
+	if (ch == '{' || ch == '[') {
+		char close = ch == '{' ? '}' : ']';
+		c->p++;
+		jws(c);
+		if (c->p < c->end && *c->p == close) {
+			c->p++;
+			return OR_OK;
+		}
+		for (;;) {
+			if (ch == '{') {
+				if ((rc = jstring(c, dummy, 0, &fits)) ||
+				    (rc = jexpect(c, ':', "expected ':' after a key")))
+					return rc;
+			}
+			if ((rc = jskip(c, depth + 1)))
+				return rc;
+			jws(c);
+			if (c->p < c->end && *c->p == ',') {
+				c->p++;
+				continue;
+			}
+			return jexpect(c, close, ch == '{' ? "expected ',' or '}'" : "expected ',' or ']'");
+		}
+	}
+	if (ch == '-' || (ch >= '0' && ch <= '9')) {
+		/* a number: the integer part, then an optional fraction/exponent */
+		if (*c->p == '-')
+			c->p++;
+		if (c->p >= c->end || *c->p < '0' || *c->p > '9')
+			return jfail(c, "bad number");
+		while (c->p < c->end && *c->p >= '0' && *c->p <= '9')
+			c->p++;
+		if (c->p < c->end && *c->p == '.') {
+			c->p++;
+			if (c->p >= c->end || *c->p < '0' || *c->p > '9')
+				return jfail(c, "bad number");
+			while (c->p < c->end && *c->p >= '0' && *c->p <= '9')
+				c->p++;
+		}
+		if (c->p < c->end && (*c->p == 'e' || *c->p == 'E')) {
+			c->p++;
+			if (c->p < c->end && (*c->p == '+' || *c->p == '-'))
+				c->p++;
+			if (c->p >= c->end || *c->p < '0' || *c->p > '9')
+				return jfail(c, "bad number");
+			while (c->p < c->end && *c->p >= '0' && *c->p <= '9')
+				c->p++;
+		}
+		return OR_OK;
+	}
+	return jfail(c, "expected a JSON value");
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* Remove repeats from a[0..n) keeping first places; returns the new count. */
+static size_t dedup(uint32_t *a, size_t n, or_err *err, int *rc)
+{
+	*rc = OR_OK;
+	if (n <= 64) {
+		size_t m = 0;
+		for (size_t i = 0; i < n; i++) {
+			size_t j = 0;
+			while (j < m && a[j] != a[i])
+				j++;
+			if (j == m)
+				a[m++] = a[i];
+		}
+		return m;
+	}
+	uint32_t *sorted = malloc(n * sizeof(*sorted));
+	unsigned char *used = calloc(n, 1);
+	if (!sorted || !used) {
+		free(sorted);
+		free(used);
+		*rc = or_err_set(err, OR_ENOMEM, "out of memory");
+		return n;
+	}
+	memcpy(sorted, a, n * sizeof(*a));
+	qsort(sorted, n, sizeof(*sorted), cmp_u32);
+	size_t u = 0;
+	for (size_t i = 0; i < n; i++)
+		if (i == 0 || sorted[i] != sorted[u - 1])
+			sorted[u++] = sorted[i];
+	size_t m = 0;
+	for (size_t i = 0; i < n; i++) {
+		size_t lo = 0, hi = u;
+		while (hi - lo > 1) {
+			size_t mid = lo + (hi - lo) / 2;
+			if (sorted[mid] <= a[i])
+				lo = mid;
+			else
+				hi = mid;
+		}
+		if (!used[lo]) {
+			used[lo] = 1;
+			a[m++] = a[i];
+		}
+	}
+	free(sorted);
+	free(used);
+	return m;
+}
+
+/* An array of aids, appended to l->aids; at and n say where. */
+static int jaid_list(jcur *c, or_labels *l, size_t *at, uint32_t *n)
+{
+	int rc = jexpect(c, '[', "expected an array of aids");
+	if (rc)
+		return rc;
+	*at = l->n_aids;
+	jws(c);
+	if (c->p < c->end && *c->p == ']') {
+		c->p++;
+		*n = 0;
+		return OR_OK;
+	}
+	for (;;) {
+		int64_t v;
+		if ((rc = jint(c, &v, "expected an aid (an integer)")))
+			return rc;
+		if (v < 0 || v > (int64_t)UINT32_MAX) {
+			while (c->p > c->line_start && c->p[-1] != '[' && c->p[-1] != ',' && c->p[-1] != ' ')
+				c->p--;
+			return jfail(c, "aid outside 0..4294967295");
+		}
+		if ((rc = reserve_aids(l, 1, c->err)))
+			return rc;
+		l->aids[l->n_aids++] = (uint32_t)v;
+		jws(c);
+		if (c->p < c->end && *c->p == ',') {
+			c->p++;
+			continue;
+		}
+		if ((rc = jexpect(c, ']', "expected ',' or ']' in an array of aids")))
+			return rc;
+		break;
+	}
+	size_t count = l->n_aids - *at;
+	if (count > UINT32_MAX)
+		return jfail(c, "more than 4294967295 aids in one list");
+	size_t m = dedup(l->aids + *at, count, c->err, &rc);
+	l->n_aids = *at + m;
+	*n = (uint32_t)m;
+	return rc;
+}
+
+enum { K_SESSION = 1, K_LABELS = 2, K_CLICKS = 4, K_CARTS = 8, K_ORDERS = 16 };
+
+static int key_id(const char *k, int fits)
+{
+	if (!fits)
+		return 0;
+	switch (k[0]) {
+	case 's': return !strcmp(k, "session") ? K_SESSION : 0;
+	case 'l': return !strcmp(k, "labels") ? K_LABELS : 0;
+	case 'c': return !strcmp(k, "clicks") ? K_CLICKS : !strcmp(k, "carts") ? K_CARTS : 0;
+	case 'o': return !strcmp(k, "orders") ? K_ORDERS : 0;
+	default: return 0;
+	}
+}
+
+/* The "labels" object into r. */
+static int jlabels(jcur *c, or_labels *l, or_label *r)
+{
+	int rc = jexpect(c, '{', "expected an object after \"labels\"");
+	if (rc)
+		return rc;
+	int seen = 0;
+	jws(c);
+	if (c->p < c->end && *c->p == '}') {
+		c->p++;
+		return OR_OK;
+	}
+	for (;;) {
+		char key[16];
+		int fits;
+		jws(c);
+		const char *key_pos = c->p;
+		if ((rc = jstring(c, key, sizeof(key), &fits)))
+			return rc;
+		int id = key_id(key, fits);
+		if (id == K_SESSION || id == K_LABELS)
+			id = 0;
+		if (id & seen) {
+			c->p = key_pos;
+			return jfail(c, "key repeated in \"labels\"");
+		}
+		seen |= id;
+		if ((rc = jexpect(c, ':', "expected ':' after a key")))
+			return rc;
+		if (id == K_CLICKS) {
+			jws(c);
+			if (c->p < c->end && *c->p == 'n') {
+				if ((rc = jliteral(c, "null")))
+					return rc;
+				r->click = -1;
+			} else {
+				const char *at = c->p;
+				if ((rc = jint(c, &r->click, "expected the click label: an aid or null")))
+					return rc;
+				if (r->click < 0) {
+					c->p = at;
+					return jfail(c, "negative click aid");
+				}
+			}
+		} else if (id == K_CARTS) {
+			if ((rc = jaid_list(c, l, &r->carts_at, &r->n_carts)))
+				return rc;
+		} else if (id == K_ORDERS) {
+			if ((rc = jaid_list(c, l, &r->orders_at, &r->n_orders)))
+				return rc;
+		} else if ((rc = jskip(c, 1))) {
+			return rc;
+		}
+		jws(c);
+		if (c->p < c->end && *c->p == ',') {
+			c->p++;
+			continue;
+		}
+		return jexpect(c, '}', "expected ',' or '}' in \"labels\"");
+	}
+}
+
+static int parse_line(jcur *c, or_labels *l, or_label *r)
+{
+	r->session = -1;
+	r->click = -1;
+	r->carts_at = r->orders_at = l->n_aids;
+	r->n_carts = r->n_orders = 0;
+	int rc = jexpect(c, '{', "expected '{' (a labels object per line)");
+	if (rc)
+		return rc;
+	int seen = 0;
+	jws(c);
+	if (c->p < c->end && *c->p == '}')
+		return jfail(c, "missing \"session\"");
+	for (;;) {
+		char key[16];
+		int fits;
+		jws(c);
+		const char *key_pos = c->p;
+		if ((rc = jstring(c, key, sizeof(key), &fits)))
+			return rc;
+		int id = key_id(key, fits);
+		if (id != K_SESSION && id != K_LABELS)
+			id = 0;
+		if (id & seen) {
+			c->p = key_pos;
+			return jfail(c, id == K_SESSION ? "key \"session\" repeated" : "key \"labels\" repeated");
+		}
+		seen |= id;
+		if ((rc = jexpect(c, ':', "expected ':' after a key")))
+			return rc;
+		if (id == K_SESSION)
+			rc = jint(c, &r->session, "expected the session id (an integer)");
+		else if (id == K_LABELS)
+			rc = jlabels(c, l, r);
+		else
+			rc = jskip(c, 1);
+		if (rc)
+			return rc;
+		jws(c);
+		if (c->p < c->end && *c->p == ',') {
+			c->p++;
+			continue;
+		}
+		if ((rc = jexpect(c, '}', "expected ',' or '}'")))
+			return rc;
+		break;
+	}
+	jws(c);
+	if (c->p < c->end)
+		return jfail(c, "unexpected text after the object");
+	if (!(seen & K_SESSION))
+		return jfail(c, "missing \"session\"");
+	if (!(seen & K_LABELS))
+		return jfail(c, "missing \"labels\"");
+	return OR_OK;
+}
+
+/* A set of the sessions of l's rows. */
+static int start_idset(or_idset *ids, const or_labels *l, or_err *err)
+{
+	if (or_idset_init(ids, l->n > 1024 ? l->n : 1024))
+		return or_err_set(err, OR_ENOMEM, "out of memory");
+	for (size_t i = 0; i < l->n; i++)
+		if (or_idset_add(ids, l->rows[i].session) < 0)
+			return or_err_set(err, OR_ENOMEM, "out of memory");
+	return OR_OK;
+}
+
+int or_labels_read_jsonl(or_labels *l, const char *path, size_t max_line,
+			 const or_log *log, or_err *err)
+{
+	if (!max_line)
+		max_line = (size_t)64 << 20;
+	or_input *in = NULL;
+	int rc = or_input_open(path, max_line, &in, err);
+	if (rc)
+		return rc;
+	/* repeated sessions: while ids only grow (as split writes them), a
+	   comparison suffices; after the first step back, a set of all ids */
+	or_idset ids;
+	memset(&ids, 0, sizeof(ids));
+	int increasing = 1;
+	for (size_t i = 1; i < l->n && increasing; i++)
+		increasing = l->rows[i].session > l->rows[i - 1].session;
+	if (!increasing)
+		rc = start_idset(&ids, l, err);
+	const char *name = or_input_path(in);
+	const char *data;
+	size_t len;
+	uint64_t line;
+	while (!rc) {
+		rc = or_input_lines(in, &data, &len, &line, err);
+		if (rc || len == 0)
+			break;
+		if (or_log_cancelled(log)) {
+			rc = or_err_set(err, OR_ECANCELLED, "interrupted");
+			break;
+		}
+		const char *p = data, *end = data + len;
+		for (; p < end && !rc; line++) {
+			const char *nl = memchr(p, '\n', (size_t)(end - p));
+			const char *le = nl ? nl : end;
+			if ((size_t)(le - p) > max_line) {
+				rc = or_err_set(err, OR_EFORMAT, "%s:%llu: line is longer than the limit of %zu bytes",
+						name, (unsigned long long)line, max_line);
+				break;
+			}
+			jcur c = { p, le, p, name, line, err };
+			jws(&c);
+			if (c.p < c.end) {
+				if (!(rc = reserve_rows(l, err))) {
+					or_label *r = &l->rows[l->n];
+					rc = parse_line(&c, l, r);
+					if (!rc && increasing && l->n && r->session <= l->rows[l->n - 1].session) {
+						increasing = 0;
+						rc = start_idset(&ids, l, err);
+					}
+					if (!rc && increasing) {
+						l->n++;
+					} else if (!rc) {
+						int added = or_idset_add(&ids, r->session);
+						if (added < 0)
+							rc = or_err_set(err, OR_ENOMEM, "out of memory");
+						else if (added == 0)
+							rc = or_err_set(err, OR_EFORMAT, "%s:%llu: session %lld appears a second time",
+									name, (unsigned long long)line, (long long)r->session);
+						else
+							l->n++;
+					}
+				}
+			}
+			p = nl ? nl + 1 : end;
+		}
+		uint64_t size = or_input_size(in);
+		or_log_progress(log, "read labels", (double)or_input_consumed(in), (double)size, "bytes");
+	}
+	or_idset_release(&ids);
+	or_input_close(in);
+	return rc;
 }

@@ -1,11 +1,23 @@
 /*
- * or_labels.h - ground truth of a local test set in the organiser's sense:
- * for each test session, the next click after the cut, the set of aids
- * carted after it and the set of aids ordered after it; and writing them as
- * the organiser's labels JSONL:
+ * or_labels.h - ground truth of a local test set in the OTTO organiser's
+ * sense (github.com/otto-de/recsys-dataset, src/labels.py), and the
+ * organiser's labels JSONL, written and read:
  *   {"session":42,"labels":{"clicks":7,"carts":[1,2],"orders":[2]}}
- * with a key left out when it has no label (as the organiser's labels.py
- * does).  Aid lists keep first-seen order after the cut.
+ * a key being left out when it has no label.  This module owns the label
+ * rows in memory, the ground-truth rule and both directions of the format.
+ *
+ * The ground-truth rule (labels.py, ground_truth): for a session cut after
+ * its first `cut` events, the labels are
+ *   clicks  the aid of the FIRST click after the cut, but only when that aid
+ *           is truthy in Python: labels.py tests `if prev_labels[label]:`,
+ *           so when the next click is on aid 0 the session gets NO click
+ *           label at all (not the click after it).  Reproduced on purpose;
+ *           it touches the very few sessions whose next click is aid 0.
+ *   carts   the set of aids carted after the cut (left out when empty);
+ *   orders  the set of aids ordered after the cut (left out when empty).
+ * Sets are kept as lists without repeats, in first-seen order after the
+ * cut (Python writes them in its set iteration order; as sets they are the
+ * same).
  */
 #ifndef OR_LABELS_H
 #define OR_LABELS_H
@@ -14,11 +26,13 @@
 #include <stdint.h>
 
 #include "or_err.h"
+#include "or_log.h"
 #include "or_store.h"
 
 typedef struct or_label {
 	int64_t session;
-	int64_t click;      /* -1 when no click follows the cut */
+	int64_t click;      /* -1 when no click label; a file may hold 0, which
+			       the metric, like evaluate.py, treats as none */
 	size_t carts_at;    /* index into or_labels.aids */
 	uint32_t n_carts;
 	size_t orders_at;
@@ -35,10 +49,30 @@ typedef struct or_labels {
 void or_labels_init(or_labels *l);
 void or_labels_release(or_labels *l);
 
-/* Label the events of s after its first `cut` events (1 <= cut < s->n). */
+/* Append the labels of s cut after its first `cut` events (1 <= cut < s->n)
+   by the rule above (aid-0 click quirk included). */
 int or_labels_add_cut(or_labels *l, const or_session *s, size_t cut, or_err *err);
 
-/* Write every row in order as labels JSONL, atomically ("-" = stdout). */
+/* Write every row in order as labels JSONL, atomically ("-" = stdout).
+   Compact JSON: {"session":S,"labels":{"clicks":A,"carts":[..],"orders":[..]}},
+   keys in that order, a key left out when it has no label. */
 int or_labels_write_jsonl(const or_labels *l, const char *path, or_err *err);
+
+/*
+ * Read labels JSONL (plain or gzip; "-" = stdin) and append its rows to l.
+ * Accepted, one object per line: keys in any order, any JSON whitespace,
+ * unknown keys (at either level) skipped whatever their value;
+ *   "session"  an integer (required, unique across the rows of l);
+ *   "labels"   an object (required) with, each optional:
+ *     "clicks" an integer >= 0, or null (= no click label);
+ *     "carts", "orders"  arrays of integers 0..4294967295, any length;
+ *              read as sets: a repeated aid is kept once (first place).
+ * Blank lines are skipped.  A repeated key within one object, a
+ * non-integer number, a negative aid, a truncated line or trailing text is
+ * an error naming path:line:column and what was expected.  On error l may
+ * hold the rows read so far.  max_line bounds one line (0 = 64 MiB).
+ */
+int or_labels_read_jsonl(or_labels *l, const char *path, size_t max_line,
+			 const or_log *log, or_err *err);
 
 #endif

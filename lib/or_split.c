@@ -7,7 +7,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 /* ---- CPython random: MT19937 as in Modules/_randommodule.c ------------- */
@@ -122,29 +121,6 @@ void or_split_config_default(or_split_config *cfg)
 	cfg->seed = 42;
 }
 
-/*
- * Give back the pages of a column that the scan has passed, so that the
- * input does not stay resident beside the output being built.  The store is
- * a read-only MAP_SHARED file mapping (or_store.h), so a page dropped here
- * is read again from the page cache if it is touched later.
- */
-typedef struct page_release {
-	const unsigned char *base;
-	size_t elem;
-	uintptr_t done; /* address up to which pages were released */
-} page_release;
-
-static void release_upto(page_release *pr, uint64_t n_elems, size_t page)
-{
-	uintptr_t end = (uintptr_t)(pr->base + n_elems * pr->elem) & ~(uintptr_t)(page - 1);
-	if (pr->done == 0)
-		pr->done = ((uintptr_t)pr->base + page - 1) & ~(uintptr_t)(page - 1);
-	if (end > pr->done) {
-		madvise((void *)pr->done, end - pr->done, MADV_DONTNEED);
-		pr->done = end;
-	}
-}
-
 /* Number of leading events with ts < limit (ts sorted non-decreasing). */
 static size_t count_before(const int64_t *ts, size_t n, int64_t limit)
 {
@@ -246,13 +222,9 @@ int or_split_store(const or_store *in, const or_split_config *cfg,
 	scratch sc = { NULL, NULL, NULL, 0 };
 	or_pyrandom rng;
 	int rc = known ? OR_OK : or_err_set(err, OR_ENOMEM, "out of memory for the train item set");
-	long pagesz = sysconf(_SC_PAGESIZE);
-	size_t page = pagesz > 0 ? (size_t)pagesz : 4096;
-	page_release pr[3] = {
-		{ (const unsigned char *)aid, sizeof(*aid), 0 },
-		{ (const unsigned char *)ts, sizeof(*ts), 0 },
-		{ (const unsigned char *)type, 1, 0 },
-	};
+	/* pages the scan has passed are given back (or_store_release), so the
+	   input does not stay resident beside the output being built */
+	size_t released = 0;
 
 	for (size_t i = 0; i < ns && !rc; i++) {
 		if (i % SPLIT_STEP == 0 && i) {
@@ -261,8 +233,8 @@ int or_split_store(const or_store *in, const or_split_config *cfg,
 				break;
 			}
 			or_log_progress(log, "split", (double)i, (double)ns, "sessions");
-			for (int c = 0; c < 3; c++)
-				release_upto(&pr[c], off[i], page);
+			or_store_release(in, released, (size_t)off[i]);
+			released = (size_t)off[i];
 		}
 		size_t o = (size_t)off[i], n = (size_t)(off[i + 1] - off[i]);
 		if (ts[o] > split_ts) {
@@ -308,8 +280,7 @@ int or_split_store(const or_store *in, const or_split_config *cfg,
 
 	/* 3 and 4. filter the test candidates, draw the cuts, label */
 	or_pyrandom_seed(&rng, cfg->seed);
-	for (int k = 0; k < 3; k++)
-		pr[k].done = 0; /* candidates lie all over the input: release again */
+	released = 0; /* candidates lie all over the input: release again */
 	for (size_t c = 0; c < n_cand && !rc; c++) {
 		size_t i = cand[c];
 		if (c % 4096 == 0 && c) {
@@ -317,8 +288,8 @@ int or_split_store(const or_store *in, const or_split_config *cfg,
 				rc = or_err_set(err, OR_ECANCELLED, "interrupted");
 				break;
 			}
-			for (int k = 0; k < 3; k++)
-				release_upto(&pr[k], off[i], page);
+			or_store_release(in, released, (size_t)off[i]);
+			released = (size_t)off[i];
 		}
 		size_t o = (size_t)off[i], n = (size_t)(off[i + 1] - off[i]);
 		rc = scratch_reserve(&sc, n, err);

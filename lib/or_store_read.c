@@ -156,6 +156,31 @@ void or_store_session(const or_store *st, size_t i, or_session *s)
 	s->type = st->type + a;
 }
 
+static void release_range(const void *base, size_t elem, size_t from, size_t to)
+{
+	static size_t page;
+	if (!page) {
+		long p = sysconf(_SC_PAGESIZE);
+		page = p > 0 ? (size_t)p : 4096;
+	}
+	uintptr_t lo = (uintptr_t)base + from * elem, hi = (uintptr_t)base + to * elem;
+	lo = (lo + page - 1) & ~(uintptr_t)(page - 1);
+	hi &= ~(uintptr_t)(page - 1);
+	if (hi > lo)
+		madvise((void *)lo, hi - lo, MADV_DONTNEED);
+}
+
+void or_store_release(const or_store *st, size_t from, size_t to)
+{
+	if (to > st->h.n_events)
+		to = (size_t)st->h.n_events;
+	if (from >= to)
+		return;
+	release_range(st->aid, sizeof(*st->aid), from, to);
+	release_range(st->ts, sizeof(*st->ts), from, to);
+	release_range(st->type, 1, from, to);
+}
+
 static int verify_checksums(const or_store *st, const or_log *log, or_err *err)
 {
 	static const char *const names[OR_STORE_N_SECTIONS] = {

@@ -7,7 +7,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 /* ---- CPython random: MT19937 as in Modules/_randommodule.c ------------- */
 

@@ -1,0 +1,218 @@
+/* or_npy.c - reading and writing float32 .npy matrices (see or_npy.h). */
+#include "or_npy.h"
+#include "or_file.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define NPY_MAGIC "\x93NUMPY"
+
+int or_npy_write_f32(const char *path, const float *data, size_t rows,
+		     size_t cols, or_err *err)
+{
+	size_t n;
+	if (or_size_mul(rows, cols, &n) || or_size_mul(n, sizeof(float), &n))
+		return or_err_set(err, OR_EINVAL, "%s: matrix of %zu x %zu is too large", path, rows, cols);
+	char dict[160];
+	int dl = snprintf(dict, sizeof(dict),
+			  "{'descr': '<f4', 'fortran_order': False, 'shape': (%zu, %zu), }",
+			  rows, cols);
+	if (dl < 0 || (size_t)dl >= sizeof(dict))
+		return or_err_set(err, OR_EINVAL, "%s: header too long", path);
+	/* magic(6) version(2) len(2 or 4) dict, padded with spaces, '\n' */
+	size_t prefix = 10, total = (prefix + (size_t)dl + 1 + 63) & ~(size_t)63;
+	int v2 = total - prefix > 65535;
+	if (v2) {
+		prefix = 12;
+		total = (prefix + (size_t)dl + 1 + 63) & ~(size_t)63;
+	}
+	char head[256];
+	memset(head, ' ', sizeof(head));
+	memcpy(head, NPY_MAGIC, 6);
+	head[6] = v2 ? 2 : 1;
+	head[7] = 0;
+	uint32_t hl = (uint32_t)(total - prefix);
+	head[8] = (char)(hl & 0xff);
+	head[9] = (char)((hl >> 8) & 0xff);
+	if (v2) {
+		head[10] = (char)((hl >> 16) & 0xff);
+		head[11] = (char)((hl >> 24) & 0xff);
+	}
+	memcpy(head + prefix, dict, (size_t)dl);
+	head[total - 1] = '\n';
+	or_file f;
+	int rc = or_file_open(&f, path, err);
+	if (rc)
+		return rc;
+	rc = or_file_write(&f, head, total, err);
+	if (!rc)
+		rc = or_file_write(&f, data, n, err);
+	if (rc) {
+		or_file_abort(&f);
+		return rc;
+	}
+	return or_file_commit(&f, err);
+}
+
+/* The text after 'key': in the header dict, or NULL. */
+static const char *dict_value(const char *dict, const char *key)
+{
+	char pat[32];
+	snprintf(pat, sizeof(pat), "'%s'", key);
+	const char *p = strstr(dict, pat);
+	if (!p)
+		return NULL;
+	p += strlen(pat);
+	while (*p == ' ')
+		p++;
+	if (*p != ':')
+		return NULL;
+	p++;
+	while (*p == ' ')
+		p++;
+	return p;
+}
+
+static int parse_shape(const char *p, size_t *rows, size_t *cols)
+{
+	if (*p++ != '(')
+		return -1;
+	size_t dims[2] = { 0, 1 };
+	int nd = 0;
+	for (;;) {
+		while (*p == ' ')
+			p++;
+		if (*p == ')')
+			break;
+		if (nd == 2 || *p < '0' || *p > '9')
+			return -1;
+		char *end;
+		errno = 0;
+		unsigned long long v = strtoull(p, &end, 10);
+		if (errno || end == p)
+			return -1;
+		dims[nd++] = (size_t)v;
+		p = end;
+		while (*p == ' ')
+			p++;
+		if (*p == ',')
+			p++;
+	}
+	if (nd == 0)
+		return -1;
+	*rows = dims[0];
+	*cols = dims[1];
+	return 0;
+}
+
+int or_npy_open_f32(const char *path, or_npy *out, or_err *err)
+{
+	memset(out, 0, sizeof(*out));
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return or_err_errno(err, errno, "cannot open %s", path);
+	struct stat st;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < 16) {
+		close(fd);
+		return or_err_set(err, OR_EFORMAT, "%s: not a .npy file (too short or not a regular file)", path);
+	}
+	size_t bytes = (size_t)st.st_size;
+	void *map = mmap(NULL, bytes, PROT_READ, MAP_SHARED, fd, 0);
+	int e = errno;
+	close(fd);
+	if (map == MAP_FAILED)
+		return or_err_errno(err, e, "cannot map %s", path);
+	out->map_ = map;
+	out->map_bytes_ = bytes;
+	const unsigned char *b = map;
+	int rc = OR_OK;
+	if (memcmp(b, NPY_MAGIC, 6) != 0) {
+		rc = or_err_set(err, OR_EFORMAT, "%s: not a .npy file (bad magic)", path);
+		goto fail;
+	}
+	size_t prefix, hl;
+	if (b[6] == 1) {
+		prefix = 10;
+		hl = (size_t)b[8] | (size_t)b[9] << 8;
+	} else if (b[6] == 2 || b[6] == 3) {
+		prefix = 12;
+		hl = (size_t)b[8] | (size_t)b[9] << 8 | (size_t)b[10] << 16 | (size_t)b[11] << 24;
+	} else {
+		rc = or_err_set(err, OR_EUNSUPPORTED, "%s: unsupported: .npy format version %u", path, b[6]);
+		goto fail;
+	}
+	if (hl > bytes - prefix || hl > 1u << 20) {
+		rc = or_err_set(err, OR_EFORMAT, "%s: .npy header runs past the end of the file", path);
+		goto fail;
+	}
+	char *dict = malloc(hl + 1);
+	if (!dict) {
+		rc = or_err_set(err, OR_ENOMEM, "out of memory");
+		goto fail;
+	}
+	memcpy(dict, b + prefix, hl);
+	dict[hl] = '\0';
+	const char *descr = dict_value(dict, "descr");
+	const char *fo = dict_value(dict, "fortran_order");
+	const char *shape = dict_value(dict, "shape");
+	int f8 = 0;
+	if (!descr || !fo || !shape)
+		rc = or_err_set(err, OR_EFORMAT, "%s: .npy header lacks descr, fortran_order or shape", path);
+	else if (strncmp(descr, "'<f4'", 5) != 0 && !(f8 = strncmp(descr, "'<f8'", 5) == 0))
+		rc = or_err_set(err, OR_EUNSUPPORTED, "%s: unsupported: dtype %.8s (expected float32 '<f4' or float64 '<f8')", path, descr);
+	else if (strncmp(fo, "False", 5) != 0)
+		rc = or_err_set(err, OR_EUNSUPPORTED, "%s: unsupported: Fortran-order array (save it with np.ascontiguousarray)", path);
+	else if (parse_shape(shape, &out->rows, &out->cols))
+		rc = or_err_set(err, OR_EUNSUPPORTED, "%s: unsupported: shape %.40s (expected 1-D or 2-D)", path, shape);
+	free(dict);
+	if (rc)
+		goto fail;
+	size_t n, need, elem = f8 ? 8 : 4;
+	if (or_size_mul(out->rows, out->cols, &n) || or_size_mul(n, elem, &need) ||
+	    need > bytes - prefix - hl) {
+		rc = or_err_set(err, OR_EFORMAT, "%s: .npy data shorter than its shape %zu x %zu says (truncated?)",
+				path, out->rows, out->cols);
+		goto fail;
+	}
+	const unsigned char *data = b + prefix + hl;
+	if (!f8 && ((uintptr_t)data % sizeof(float)) == 0) {
+		out->data = (const float *)data;
+		return OR_OK;
+	}
+	out->owned_ = malloc(n ? n * sizeof(float) : 1);
+	if (!out->owned_) {
+		rc = or_err_set(err, OR_ENOMEM, "out of memory converting %s", path);
+		goto fail;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (f8) {
+			double d;
+			memcpy(&d, data + 8 * i, 8);
+			out->owned_[i] = (float)d;
+		} else {
+			memcpy(&out->owned_[i], data + 4 * i, 4);
+		}
+	}
+	munmap(out->map_, out->map_bytes_);
+	out->map_ = NULL;
+	out->data = out->owned_;
+	return OR_OK;
+fail:
+	or_npy_close(out);
+	return rc;
+}
+
+void or_npy_close(or_npy *m)
+{
+	if (m->map_)
+		munmap(m->map_, m->map_bytes_);
+	free(m->owned_);
+	memset(m, 0, sizeof(*m));
+}

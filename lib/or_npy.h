@@ -1,0 +1,36 @@
+/*
+ * or_npy.h - NumPy .npy files holding float32 matrices (n x d), the format
+ * embeddings are exchanged in, so that Python users can `np.load` them.
+ *
+ * Writing produces format version 1.0 (2.0 when the header needs it),
+ * '<f4', C order, the data 64-byte aligned, atomically (tmp + rename).
+ * Reading accepts versions 1.0, 2.0 and 3.0, '<f4' or '<f8' (converted to
+ * float32), C order, 1-D (read as n x 1) or 2-D shapes; float32 files are
+ * memory-mapped, not copied.  Anything else is OR_EUNSUPPORTED naming what.
+ * Written by hand: the format is a text header plus raw data, and no Debian
+ * C library reads it.
+ */
+#ifndef OR_NPY_H
+#define OR_NPY_H
+
+#include <stddef.h>
+
+#include "or_err.h"
+
+/* Write rows x cols floats (row-major) to path. */
+int or_npy_write_f32(const char *path, const float *data, size_t rows,
+		     size_t cols, or_err *err);
+
+typedef struct or_npy {
+	const float *data; /* rows * cols floats, row-major */
+	size_t rows, cols;
+	void *map_;        /* private: the mapping, or NULL */
+	size_t map_bytes_;
+	float *owned_;     /* private: converted copy, or NULL */
+} or_npy;
+
+/* Open a matrix; release with or_npy_close (safe on a zeroed or_npy). */
+int or_npy_open_f32(const char *path, or_npy *out, or_err *err);
+void or_npy_close(or_npy *m);
+
+#endif

@@ -1,6 +1,6 @@
 /*
- * or_ingest.c - format detection and dispatch to the JSONL and CSV readers,
- * and the helpers they share (see or_ingest.h, or_ingest_internal.h).
+ * or_ingest.c - format detection and dispatch to the JSONL, CSV and Parquet
+ * readers, and the helpers they share (see or_ingest.h, or_ingest_internal.h).
  */
 #include "or_ingest_internal.h"
 
@@ -83,15 +83,6 @@ int or_ingest_add(or_store_builder *b, const char *path, uint64_t line,
 	return OR_OK;
 }
 
-int or_ingest_tick(const or_input *in, const or_log *log, or_err *err)
-{
-	if (or_log_cancelled(log))
-		return or_err_set(err, OR_ECANCELLED, "interrupted");
-	or_log_progress(log, "read", (double)or_input_consumed(in),
-			(double)or_input_size(in), "B");
-	return OR_OK;
-}
-
 static int only_blank(const char *p, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -132,9 +123,7 @@ int or_ingest_file(or_store_builder *b, const char *path,
 		rc = or_ingest_csv(b, in, cfg, log, err);
 		break;
 	case OR_FORMAT_PARQUET:
-		rc = or_err_set(err, OR_EUNSUPPORTED,
-				"%s: unsupported: Parquet input is not readable yet by this version of ottorec; export it to CSV or JSONL first",
-				or_input_path(in));
+		rc = or_ingest_parquet(b, path, in, cfg, log, err);
 		break;
 	default:
 		rc = or_err_set(err, OR_EFORMAT,

@@ -212,77 +212,59 @@ int or_ingest_csv(or_store_builder *b, or_input *in,
 	for (int k = 0; k < N_COLS; k++)
 		c.col_of[k] = k;
 	or_evbuf ev = { 0 };
-	size_t max_line = or_input_max_line(in);
+	or_line_reader lines;
+	or_line_reader_init(&lines, in, "read", log);
+	or_line line;
 	int64_t cur = -1;           /* session being gathered */
 	uint64_t cur_line = 0;      /* its first line */
 	uint64_t rows = 0;
-	int rc = OR_OK;
-	for (;;) {
-		const char *data;
-		size_t len;
-		uint64_t line;
-		if ((rc = or_input_lines(in, &data, &len, &line, err)) || len == 0)
-			break;
-		const char *p = data, *end = data + len;
-		while (p < end && !rc) {
-			const char *nl = memchr(p, '\n', (size_t)(end - p));
-			const char *le = nl ? nl : end;
-			uint64_t ln = line++;
-			const char *row_begin = p;
-			p = nl ? nl + 1 : end;
-			if ((size_t)(le - row_begin) > max_line) {
-				rc = or_err_set(err, OR_EFORMAT,
-						"%s:%llu: line is longer than the limit of %zu bytes (raise it with --max-line-bytes)",
-						c.path, (unsigned long long)ln, max_line);
-				break;
-			}
-			if (le == row_begin || (le - row_begin == 1 && *row_begin == '\r'))
-				continue; /* blank line */
-			if (ln == 1) {
-				if (le - row_begin >= 3 && memcmp(row_begin, "\xEF\xBB\xBF", 3) == 0)
-					row_begin += 3;
-				if (has_letter(row_begin, le) && !fast_row(row_begin, le, &(csv_row){ 0 })) {
-					rc = parse_header(&c, row_begin, le);
-					continue;
-				}
-			}
-			csv_row r = { 0 };
-			if (!(c.canonical && fast_row(row_begin, le, &r)) &&
-			    (rc = parse_row(&c, ln, row_begin, le, &r)))
-				break;
-			if (c.ts_unit == OR_TS_AUTO)
-				c.ts_unit = r.ts_raw < 100000000000LL ? OR_TS_S : OR_TS_MS;
-			int64_t ts = r.ts_raw;
-			if (c.ts_unit == OR_TS_S) {
-				if (ts > OR_TS_MAX_MS / 1000) {
-					rc = csv_fail(&c, ln, row_begin, row_begin,
-						      "ts %lld seconds is out of range", (long long)ts);
+	int rc;
+	while (!(rc = or_line_next(&lines, &line, err)) && line.begin) {
+		const char *row_begin = line.begin, *le = line.end;
+		uint64_t ln = line.no;
+		if (le == row_begin || (le - row_begin == 1 && *row_begin == '\r'))
+			continue; /* blank line */
+		if (ln == 1) {
+			if (le - row_begin >= 3 && memcmp(row_begin, "\xEF\xBB\xBF", 3) == 0)
+				row_begin += 3;
+			if (has_letter(row_begin, le) && !fast_row(row_begin, le, &(csv_row){ 0 })) {
+				if ((rc = parse_header(&c, row_begin, le)))
 					break;
-				}
-				ts *= 1000;
+				continue;
 			}
-			if (r.session != cur) {
-				if (ev.n && (rc = or_ingest_add(b, c.path, cur_line, cur, &ev, err)))
-					break;
-				ev.n = 0;
-				cur = r.session;
-				cur_line = ln;
-			} else if (ts < ev.ts[ev.n - 1]) {
-				rc = csv_fail(&c, ln, row_begin, row_begin,
-					      "ts %lld is earlier than the previous row of session %lld; rows must be grouped by session and in time order (sort -t, -k1,1n -k3,3n)",
-					      (long long)r.ts_raw, (long long)cur);
-				break;
-			}
-			if (or_evbuf_push(&ev, r.aid, ts, r.type)) {
-				rc = or_err_set(err, OR_ENOMEM, "out of memory");
-				break;
-			}
-			rows++;
 		}
-		if (!rc)
-			rc = or_ingest_tick(in, log, err);
-		if (rc)
+		csv_row r = { 0 };
+		if (!(c.canonical && fast_row(row_begin, le, &r)) &&
+		    (rc = parse_row(&c, ln, row_begin, le, &r)))
 			break;
+		if (c.ts_unit == OR_TS_AUTO)
+			c.ts_unit = r.ts_raw < 100000000000LL ? OR_TS_S : OR_TS_MS;
+		int64_t ts = r.ts_raw;
+		if (c.ts_unit == OR_TS_S) {
+			if (ts > OR_TS_MAX_MS / 1000) {
+				rc = csv_fail(&c, ln, row_begin, row_begin,
+					      "ts %lld seconds is out of range", (long long)ts);
+				break;
+			}
+			ts *= 1000;
+		}
+		if (r.session != cur) {
+			if (ev.n && (rc = or_ingest_add(b, c.path, cur_line, cur, &ev, err)))
+				break;
+			ev.n = 0;
+			cur = r.session;
+			cur_line = ln;
+		} else if (ts < ev.ts[ev.n - 1]) {
+			rc = csv_fail(&c, ln, row_begin, row_begin,
+				      "ts %lld is earlier than the previous row of session %lld; rows must be grouped by session and in time order (sort -t, -k1,1n -k3,3n)",
+				      (long long)r.ts_raw, (long long)cur);
+			break;
+		}
+		if (or_evbuf_push(&ev, r.aid, ts, r.type)) {
+			rc = or_err_set(err, OR_ENOMEM, "out of memory");
+			break;
+		}
+		rows++;
 	}
 	if (!rc && ev.n)
 		rc = or_ingest_add(b, c.path, cur_line, cur, &ev, err);

@@ -38,13 +38,14 @@ static inline int or_evbuf_push(or_evbuf *e, uint32_t aid, int64_t ts, uint8_t t
 int or_ingest_add(or_store_builder *b, const char *path, uint64_t line,
 		  int64_t session, const or_evbuf *e, or_err *err);
 
-/* Report progress and check cancellation between chunks. */
-int or_ingest_tick(const or_input *in, const or_log *log, or_err *err);
-
 int or_ingest_jsonl(or_store_builder *b, or_input *in,
 		    const or_ingest_config *cfg, const or_log *log, or_err *err);
 int or_ingest_csv(or_store_builder *b, or_input *in,
 		  const or_ingest_config *cfg, const or_log *log, or_err *err);
+/* Parquet (lib/or_parquet_ingest.c): reads path itself with mmap; in is
+   only used to refuse stdin and gzip-wrapped files. */
+int or_ingest_parquet(or_store_builder *b, const char *path, or_input *in,
+		      const or_ingest_config *cfg, const or_log *log, or_err *err);
 
 /* "clicks"/"carts"/"orders" at p (len bytes) -> 0/1/2, or -1. */
 static inline int or_type_from_word(const char *p, size_t len)

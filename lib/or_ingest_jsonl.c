@@ -397,40 +397,25 @@ int or_ingest_jsonl(or_store_builder *b, or_input *in,
 	or_evbuf ev = { 0 };
 	jl_line l = { .path = or_input_path(in), .err = err,
 		      .ts_seconds = cfg->ts_unit == OR_TS_S };
-	size_t max_line = or_input_max_line(in);
+	or_line_reader lines;
+	or_line_reader_init(&lines, in, "read", log);
+	or_line line;
 	uint64_t sessions = 0;
-	int rc = OR_OK;
-	for (;;) {
-		const char *data;
-		size_t len;
-		uint64_t line;
-		if ((rc = or_input_lines(in, &data, &len, &line, err)) || len == 0)
-			break;
-		const char *p = data, *end = data + len;
-		while (p < end && !rc) {
-			const char *nl = memchr(p, '\n', (size_t)(end - p));
-			const char *le = nl ? nl : end;
-			l.line = line++;
-			l.begin = p;
-			l.end = le;
-			if ((size_t)(le - p) > max_line) {
-				rc = or_err_set(err, OR_EFORMAT,
-						"%s:%llu: line is longer than the limit of %zu bytes (raise it with --max-line-bytes)",
-						l.path, (unsigned long long)l.line, max_line);
-			} else if (!is_blank(p, le)) {
-				int64_t session = 0;
-				ev.n = 0;
-				rc = parse_line(&l, &session, &ev);
-				if (!rc)
-					rc = or_ingest_add(b, l.path, l.line, session, &ev, err);
-				sessions++;
-			}
-			p = nl ? nl + 1 : end;
-		}
+	int rc;
+	while (!(rc = or_line_next(&lines, &line, err)) && line.begin) {
+		if (is_blank(line.begin, line.end))
+			continue;
+		l.line = line.no;
+		l.begin = line.begin;
+		l.end = line.end;
+		int64_t session = 0;
+		ev.n = 0;
+		rc = parse_line(&l, &session, &ev);
 		if (!rc)
-			rc = or_ingest_tick(in, log, err);
+			rc = or_ingest_add(b, l.path, l.line, session, &ev, err);
 		if (rc)
 			break;
+		sessions++;
 	}
 	if (!rc && sessions == 0)
 		rc = or_err_set(err, OR_EFORMAT, "%s: no sessions in the input", l.path);

@@ -217,7 +217,6 @@ int or_input_lines(or_input *in, const char **data, size_t *len,
 	return OR_OK;
 }
 
-size_t or_input_max_line(const or_input *in) { return in->max_line; }
 
 const char *or_input_path(const or_input *in) { return in->path; }
 int or_input_is_gzip(const or_input *in) { return in->gz != NULL; }
@@ -229,3 +228,37 @@ uint64_t or_input_consumed(const or_input *in)
 }
 uint64_t or_input_size(const or_input *in) { return in->size; }
 
+
+void or_line_reader_init(or_line_reader *r, or_input *in, const char *stage,
+			 const or_log *log)
+{
+	r->in = in;
+	r->log = log;
+	r->stage = stage;
+	r->max_line = in->max_line;
+	r->p = r->end = NULL;
+	r->next_no = 1;
+}
+
+int or_line_reader_refill(or_line_reader *r, or_err *err)
+{
+	if (or_log_cancelled(r->log))
+		return or_err_set(err, OR_ECANCELLED, "interrupted");
+	const char *data;
+	size_t len;
+	int rc = or_input_lines(r->in, &data, &len, &r->next_no, err);
+	if (rc)
+		return rc;
+	r->p = data;
+	r->end = data + len;
+	or_log_progress(r->log, r->stage, (double)or_input_consumed(r->in),
+			(double)or_input_size(r->in), "B");
+	return OR_OK;
+}
+
+int or_line_too_long(const or_line_reader *r, const or_line *line, or_err *err)
+{
+	return or_err_set(err, OR_EFORMAT,
+			  "%s:%llu: line is longer than the limit of %zu bytes (raise it with --max-line-bytes)",
+			  r->in->path, (unsigned long long)line->no, r->max_line);
+}

@@ -24,7 +24,7 @@ endif
 REL_CFLAGS := $(BASE_CFLAGS) -O2 $(OMP) $(ARCH) $(CFLAGS)
 TEST_CFLAGS := $(BASE_CFLAGS) -O1 -fno-omit-frame-pointer -fsanitize=$(SANITIZER) \
 	-fno-sanitize-recover=undefined $(OMP) $(CFLAGS)
-LIBS := -lxxhash -lz -lm -lpthread
+LIBS := -lxxhash -lz -lzstd -lsnappy -lm -lpthread
 
 LIB_SRC := $(sort $(wildcard lib/*.c))
 CLI_SRC := $(sort $(wildcard cli/*.c))
@@ -104,6 +104,9 @@ fuzz: $(DEPS_STAMP)
 	clang $(FUZZ_CFLAGS) -o build/fuzz/fuzz_ingest tests/fuzz/fuzz_ingest.c $(LIB_SRC) $(LIBS)
 	build/fuzz/fuzz_ingest -max_total_time=$(FUZZ_SECONDS) -max_len=8192 -timeout=10 \
 		-artifact_prefix=build/fuzz/ tests/fuzz/corpus/ingest
+	clang $(FUZZ_CFLAGS) -fno-sanitize-recover=all -o build/fuzz/fuzz_parquet tests/fuzz/fuzz_parquet.c $(LIB_SRC) $(LIBS)
+	build/fuzz/fuzz_parquet -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 \
+		-artifact_prefix=build/fuzz/ tests/fuzz/corpus/parquet
 
 clean:
 	rm -rf build

@@ -61,3 +61,132 @@ echo "== store open"
 "$BENCH_OPEN" "$DIR/train.store"
 rm -f "$DIR/slice.jsonl" "$DIR/slice.store" "$DIR/train-again.store"
 echo "(outputs kept in $DIR; remove with rm -rf $DIR)"
+
+# ---- co-visitation matrices and the covisit recommender (issue #6) ----------
+# Local split of the synthetic train; matrices over split train + test;
+# recommendations for split test; Recall@20.  Peer: bench/covisit_pandas.py
+# (the same recipe in pandas, as the OTTO notebook writes it) on a smaller
+# synthetic set (COVISIT_PANDAS_SCALE, default 0.02), with ottorec on the
+# same data, so scores and times compare like for like.
+echo "== covisit + recommend (split of synth --scale $SCALE)"
+CV="$DIR/covisit"
+mkdir -p "$CV"
+"$OTTOREC" split --quiet -o "$CV/split" "$DIR/train.store"
+: > "$CV/cv.txt"
+for i in $(seq "$RUNS"); do
+	measure "$OTTOREC" covisit --quiet -o "$CV/m" "$CV/split/train.store" "$CV/split/test.store" >> "$CV/cv.txt"
+done
+WALL=$(cut -d' ' -f1 "$CV/cv.txt" | median)
+RSS=$(cut -d' ' -f2 "$CV/cv.txt" | sort -n | tail -n 1)
+echo "covisit (3 matrices): median $WALL s, peak RSS $RSS MiB (targets at scale 1.0: < 240 s, < 16384 MiB)"
+"$OTTOREC" covisit --json -o "$CV/m" "$CV/split/train.store" "$CV/split/test.store" | tail -n 1
+: > "$CV/rec.txt"
+for i in $(seq "$RUNS"); do
+	measure "$OTTOREC" recommend --quiet --test "$DIR/test.store" --covisit "$CV/m" -o "$CV/sub_full_test.csv" >> "$CV/rec.txt"
+done
+echo "recommend for $("$OTTOREC" info "$DIR/test.store" | awk '/^sessions/ { print $2 }') test sessions: median $(cut -d' ' -f1 "$CV/rec.txt" | median) s, peak RSS $(cut -d' ' -f2 "$CV/rec.txt" | sort -n | tail -n 1) MiB (target < 20 s)"
+"$OTTOREC" recommend --quiet --test "$CV/split/test.store" --covisit "$CV/m" -o "$CV/sub.csv"
+echo "local split Recall@20:"
+"$OTTOREC" evaluate --labels "$CV/split/test_labels.jsonl" "$CV/sub.csv"
+
+PSCALE=${COVISIT_PANDAS_SCALE:-0.02}
+PY=/usr/bin/python3
+if $PY -c 'import pandas' 2>/dev/null; then
+	echo "== peer: pandas covisit recipe at scale $PSCALE (bench/covisit_pandas.py)"
+	P="$CV/pandas"
+	"$OTTOREC" synth --quiet --scale "$PSCALE" --seed 1 -o "$P"
+	"$OTTOREC" split --quiet -o "$P/split" "$P/train.store"
+	"$OTTOREC" export --quiet --format csv --type-digits -o "$P/train.csv" "$P/split/train.store"
+	"$OTTOREC" export --quiet --format csv --type-digits -o "$P/test.csv" "$P/split/test.store"
+	set -- $(measure $PY bench/covisit_pandas.py "$P/train.csv" "$P/test.csv" "$P/sub_pandas.csv")
+	echo "pandas: $1 s wall, peak RSS $2 MiB"
+	T0=$(date +%s.%N)
+	"$OTTOREC" covisit --quiet -o "$P/m" "$P/split/train.store" "$P/split/test.store"
+	"$OTTOREC" recommend --quiet --test "$P/split/test.store" --covisit "$P/m" -o "$P/sub.csv"
+	echo "ottorec covisit + recommend on the same data: $(awk -v a="$T0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }') s"
+	echo "pandas score:";  "$OTTOREC" evaluate --labels "$P/split/test_labels.jsonl" "$P/sub_pandas.csv"
+	echo "ottorec score:"; "$OTTOREC" evaluate --labels "$P/split/test_labels.jsonl" "$P/sub.csv"
+	cmp -s "$P/sub.csv" "$P/sub_pandas.csv" && echo "the two submissions are byte-identical" ||
+		echo "submissions differ in $(diff "$P/sub.csv" "$P/sub_pandas.csv" | grep -c '^<') rows (float summation order: ties among equal weights)"
+	rm -f "$P/train.csv" "$P/test.csv"
+else
+	echo "peer skipped: python3-pandas is not installed"
+fi
+
+# ---- Parquet input (issue #3) -------------------------------------------------
+# The full train as the community's Parquet (session/aid/ts int32, ts in
+# seconds, type uint8, zstd), written by polars from an export of the synthetic
+# train (bench/parquet_write.cjs), then `ottorec convert` of it; polars' own
+# read time of the same file beside it.  Runs only when node and
+# nodejs-polars (cd tests/data/parquet && npm install) are there.
+PQ_MODULES="$(pwd)/tests/data/parquet/node_modules"
+if command -v node >/dev/null 2>&1 && [ -d "$PQ_MODULES/nodejs-polars" ]; then
+	echo "== convert train.parquet (polars-written, zstd)"
+	PQ="$DIR/parquet"
+	mkdir -p "$PQ"
+	if [ ! -s "$PQ/train.parquet" ]; then
+		"$OTTOREC" export --quiet --format csv --type-digits -o "$PQ/train.csv" "$DIR/train.store"
+		NODE_PATH="$PQ_MODULES" node bench/parquet_write.cjs "$PQ/train.csv" "$PQ/train.parquet"
+		rm -f "$PQ/train.csv"
+	fi
+	cat "$PQ/train.parquet" > /dev/null
+	: > "$PQ/convert.txt"
+	for i in $(seq "$RUNS"); do
+		"$TIME" -f '%e %M' -o "$PQ/time.txt" "$OTTOREC" convert --json -o "$PQ/train.store" "$PQ/train.parquet" > "$PQ/json.txt"
+		echo "$(cat "$PQ/time.txt") $(sed 's/.*"events":\([0-9]*\).*"read_seconds":\([0-9.e+-]*\).*/\1 \2/' "$PQ/json.txt")" >> "$PQ/convert.txt"
+	done
+	EV=$(head -n 1 "$PQ/convert.txt" | cut -d' ' -f3)
+	WALL=$(cut -d' ' -f1 "$PQ/convert.txt" | median)
+	READ=$(cut -d' ' -f4 "$PQ/convert.txt" | median)
+	RSS=$(cut -d' ' -f2 "$PQ/convert.txt" | sort -n | tail -n 1)
+	awk -v e="$EV" -v w="$WALL" -v r="$READ" -v m="$RSS" 'BEGIN {
+		printf "convert parquet: %d rows, median %.2f s end to end = %.1f M rows/s; reading alone (without writing the store) median %.2f s = %.1f M rows/s (target >= 50); peak RSS %.0f MiB (target < 6144)\n",
+			e, w, e / w / 1e6, r, e / r / 1e6, m / 1024 }'
+	: > "$PQ/polars.txt"
+	for i in $(seq "$RUNS"); do
+		NODE_PATH="$PQ_MODULES" node bench/parquet_read.cjs "$PQ/train.parquet" | cut -d' ' -f1 >> "$PQ/polars.txt"
+	done
+	echo "peer: polars (nodejs-polars) readParquet of the same file: median $(median < "$PQ/polars.txt") s"
+	rm -f "$PQ/train.store"
+else
+	echo "parquet section skipped: needs node and tests/data/parquet/node_modules (npm install there)"
+fi
+
+# ---- nearest-neighbour index (issue #5): bench/ann.sh ----------------------
+OTTOREC="$OTTOREC" sh "$(dirname "$0")/ann.sh" || echo "ann section failed"
+
+# ---- pairs and matrix-factorisation embeddings (issue #4) ----------------
+# pairs of train+test at full scale; `train` exact on a slice of
+# BENCH_MF_PAIRS pairs (the notebook's model and SparseAdam) and fast on all
+# pairs; PyTorch's CPU rate for the same model and batch on a slice of
+# BENCH_TORCH_PAIRS pairs when Debian's python3-torch is installed.
+echo "== pairs (train + test)"
+: > "$DIR/pairs.txt"
+for i in $(seq "$RUNS"); do
+	measure "$OTTOREC" pairs --quiet --no-shuffle -o "$DIR/ns.pairs" "$DIR/train.store" "$DIR/test.store" >> "$DIR/pairs.txt"
+done
+echo "pairs (store order): median $(cut -d' ' -f1 "$DIR/pairs.txt" | median) s, peak RSS $(cut -d' ' -f2 "$DIR/pairs.txt" | sort -n | tail -n 1) MiB (target <= 5 s for 209 M pairs)"
+set -- $(measure "$OTTOREC" pairs --quiet -o "$DIR/mf.pairs" "$DIR/train.store" "$DIR/test.store")
+echo "pairs (shuffled, 5 % of sessions held out): $1 s, peak RSS $2 MiB"
+rm -f "$DIR/ns.pairs"
+MFN=${BENCH_MF_PAIRS:-20000000}
+TN=${BENCH_TORCH_PAIRS:-2000000}
+"$OTTOREC" train --quiet --json --max-pairs "$MFN" -o "$DIR/exact.npy" "$DIR/mf.pairs" > "$DIR/exact.json"
+"$OTTOREC" train --quiet --json --mode fast -o "$DIR/fast.npy" "$DIR/mf.pairs" > "$DIR/fast.json"
+"$OTTOREC" train --quiet --json --max-pairs "$TN" -o "$DIR/exact-slice.npy" "$DIR/mf.pairs" > "$DIR/exact-slice.json"
+field() { sed -n "s/.*\"$2\":\([^,}]*\).*/\1/p" "$1"; }
+for m in exact fast; do
+	awk -v m="$m" -v p="$(field "$DIR/$m.json" train_pairs)" -v r="$(field "$DIR/$m.json" pairs_per_s)" \
+		-v a="$(field "$DIR/$m.json" valid_accuracy)" -v rss="$(field "$DIR/$m.json" peak_rss_bytes)" 'BEGIN {
+		printf "train %s: %.1f M pairs at %.2f M pairs/s, valid accuracy %.4f, peak RSS %.0f MiB (targets: exact >= 5, fast >= 10 M pairs/s; < 8192 MiB)\n",
+			m, p / 1e6, r / 1e6, a, rss / 1048576 }'
+done
+if /usr/bin/python3 -c 'import torch' 2>/dev/null; then
+	set -- $(/usr/bin/python3 "$(dirname "$0")/mf_torch.py" "$DIR/mf.pairs" "$TN" 2)
+	awk -v tn="$TN" -v tr="$4" -v ta="$5" -v er="$(field "$DIR/exact-slice.json" pairs_per_s)" -v ea="$(field "$DIR/exact-slice.json" valid_accuracy)" 'BEGIN {
+		printf "peer: PyTorch CPU, same model/batch/optimiser, first %s pairs: %.3f M pairs/s, valid accuracy %.4f; ottorec exact on the same pairs: %.3f M pairs/s, valid accuracy %.4f; ratio %.1fx\n",
+			tn, tr / 1e6, ta, er / 1e6, ea, er / tr }'
+else
+	echo "peer: python3-torch not installed (apt-get install -y python3-torch) - no PyTorch ratio"
+fi
+rm -f "$DIR/mf.pairs" "$DIR/exact.npy" "$DIR/fast.npy" "$DIR/exact-slice.npy"

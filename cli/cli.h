@@ -22,6 +22,12 @@ int cmd_info(int argc, char **argv);
 int cmd_synth(int argc, char **argv);
 int cmd_split(int argc, char **argv);
 int cmd_evaluate(int argc, char **argv);
+int cmd_pairs(int argc, char **argv);
+int cmd_train(int argc, char **argv);
+int cmd_index(int argc, char **argv);
+int cmd_neighbors(int argc, char **argv);
+int cmd_covisit(int argc, char **argv);
+int cmd_recommend(int argc, char **argv);
 
 /* Exit statuses of commands. */
 enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };

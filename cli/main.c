@@ -20,6 +20,12 @@ static const cli_command commands[] = {
 	{ "info", cmd_info, "statistics of an event store (the OTTO README's table)" },
 	{ "split", cmd_split, "local validation split and labels (the organiser's testset.py)" },
 	{ "evaluate", cmd_evaluate, "Recall@20 and weighted score of a submission (evaluate.py)" },
+	{ "pairs", cmd_pairs, "aid -> aid_next pairs of sessions for embedding training" },
+	{ "train", cmd_train, "matrix-factorisation embeddings (.npy), exact or fast mode" },
+	{ "index", cmd_index, "nearest-neighbour index of embeddings: build, eval (recall), synth" },
+	{ "neighbors", cmd_neighbors, "nearest other items of an aid, or of aids listed in a file" },
+	{ "covisit", cmd_covisit, "co-visitation matrices (clicks, carts-orders, buy2buy)" },
+	{ "recommend", cmd_recommend, "recommendations for test sessions -> submission CSV" },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -7,6 +7,7 @@
 #include "or_file.h"
 #include "or_idset.h"
 #include "or_input.h"
+#include "or_parquet.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -687,6 +688,16 @@ int or_labels_read_jsonl(or_labels *l, const char *path, size_t max_line,
 	int rc = or_input_open(path, max_line, &in, err);
 	if (rc)
 		return rc;
+	char head[4];
+	if (or_parquet_magic(head, or_input_peek(in, head, sizeof(head), err))) {
+		/* labels Parquet (lib/or_parquet_labels.c) reads the file itself */
+		if (!strcmp(path, "-") || or_input_is_gzip(in))
+			rc = or_err_set(err, OR_EUNSUPPORTED,
+					"%s: unsupported: Parquet labels from standard input or inside gzip (give the plain file)",
+					or_input_path(in));
+		or_input_close(in);
+		return rc ? rc : or_parquet_labels_read(l, path, log, err);
+	}
 	/* repeated sessions: while ids only grow (as split writes them), a
 	   comparison suffices; after the first step back, a set of all ids */
 	or_idset ids;

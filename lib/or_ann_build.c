@@ -1,0 +1,527 @@
+/*
+ * or_ann_build.c - building the IVF-flat index (or_ann.h): k-means on a
+ * seeded sample, assignment of every row to its nearest centroid, the rows
+ * regrouped by list, the default nprobe chosen against exact search, and the
+ * file written atomically.
+ *
+ * Why IVF-flat, and where it falls short (measured on this shared 2-core
+ * machine, 1.86 M x 32 float32, 2 threads; bench/ann.sh reproduces them):
+ *  - build: k-means on 64 sampled rows per list plus one assignment pass,
+ *    all dense passes of the SIMD dot kernel: 20 s with sqrt(n) = 1364
+ *    lists (65 s with 2 sqrt(n)); hnswlib (M 16, ef_construction 100) took
+ *    10.8 s for only 56 k rows and scales as n log n;
+ *  - determinism: a row's list is a pure function of the centroids, sums are
+ *    per cluster in row order, so the bytes do not depend on the thread
+ *    count at all (a multithreaded HNSW build depends on insertion races);
+ *  - file: flat arrays that mmap and verify trivially;
+ *  - queries on clustered embeddings (index synth --clusters 2000): nprobe 1
+ *    reaches recall@20 0.965 at 45 k queries/s (batches are answered in list
+ *    order so that a list is read from memory once for many queries);
+ *  - BUT on near-isotropic vectors IVF must scan a large share of the rows:
+ *    MF embeddings from `ottorec train -m fast` (1 epoch, 40 M pairs of the
+ *    synth 1.0 data) need nprobe 188 of 1362 lists for 0.95 and give only
+ *    ~250 queries/s, slower than the blocked exact search (170/s); Gaussian
+ *    data behaves the same.  There a graph index (HNSW) is the right tool;
+ *    see the issue #5 report for the hnswlib/faiss figures on those vectors.
+ *
+ * Metrics: L2 k-means for L2; for IP the assignment is by largest inner
+ * product (what the search probes by); for COS the rows are normalised and
+ * the k-means is spherical (centroids renormalised each iteration).
+ *
+ * Determinism: the sample is a seeded partial Fisher-Yates shuffle; the
+ * initial centroids are the first nlist sampled rows; ties go to the lower
+ * centroid; an empty cluster takes half of the largest one (faiss's rule,
+ * made deterministic); centroid sums are in double, row order, per cluster.
+ */
+#include "or_ann.h"
+#include "or_ann_internal.h"
+#include "or_file.h"
+#include "or_knn_internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <xxhash.h>
+
+#ifdef _OPENMP
+#include <omp.h>
+#define OMP(x) _Pragma(#x)
+#else
+#define OMP(x)
+#endif
+
+void or_ann_build_config_default(or_ann_build_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->metric = OR_METRIC_L2;
+	cfg->nlist = 0;
+	cfg->seed = 42;
+	cfg->threads = 0;
+	cfg->simd = 1;
+	cfg->iterations = 10;
+	cfg->train_per_list = 64;
+	cfg->target_recall = 0.95;
+	cfg->tune_queries = 500;
+	cfg->nprobe = 0;
+}
+
+size_t or_ann_auto_nlist(size_t n)
+{
+	size_t nlist = (size_t)llround(sqrt((double)n));
+	if (nlist > 65536)
+		nlist = 65536;
+	if (nlist > n)
+		nlist = n;
+	return nlist < 1 ? 1 : nlist;
+}
+
+static int n_threads(int t)
+{
+#ifdef _OPENMP
+	return t > 0 ? t : omp_get_max_threads();
+#else
+	(void)t;
+	return 1;
+#endif
+}
+
+/* Nearest centroid of each of m rows; returns OR_OK or OR_ECANCELLED/ENOMEM. */
+static int assign_rows(const float *X, size_t m, size_t d, const float *cent,
+		       const float *cnorm, size_t nlist, int metric, int simd,
+		       int threads, uint32_t *out, const char *stage,
+		       const or_log *log, or_err *err)
+{
+	const size_t chunk = 1024;
+	size_t nchunks = (m + chunk - 1) / chunk, done = 0;
+	int failed = 0;
+	OMP(omp parallel num_threads(threads) if (threads > 1))
+	{
+		float *buf = malloc(nlist * sizeof(float));
+		int tid = 0;
+#ifdef _OPENMP
+		tid = omp_get_thread_num();
+#endif
+		if (!buf) {
+			OMP(omp atomic write)
+			failed = 1;
+		}
+		OMP(omp for schedule(dynamic, 1))
+		for (size_t ch = 0; ch < nchunks; ch++) {
+			int f;
+			OMP(omp atomic read)
+			f = failed;
+			if (f)
+				continue;
+			if (or_log_cancelled(log)) {
+				OMP(omp atomic write)
+				failed = 2;
+				continue;
+			}
+			size_t r0 = ch * chunk, r1 = r0 + chunk < m ? r0 + chunk : m;
+			for (size_t r = r0; r < r1; r++) {
+				or_knn_dot_rows(X + r * d, cent, nlist, d, buf, simd);
+				size_t best = 0;
+				float bk = INFINITY;
+				for (size_t c = 0; c < nlist; c++) {
+					float key = metric == OR_METRIC_L2 ? cnorm[c] - 2 * buf[c] : -buf[c];
+					if (key < bk) {
+						bk = key;
+						best = c;
+					}
+				}
+				out[r] = (uint32_t)best;
+			}
+			size_t dn;
+			OMP(omp atomic capture)
+			dn = done += r1 - r0;
+			if (tid == 0 && stage)
+				or_log_progress(log, stage, (double)dn, (double)m, "rows");
+		}
+		free(buf);
+	}
+	if (failed == 1)
+		return or_err_set(err, OR_ENOMEM, "index build: out of memory");
+	if (failed == 2)
+		return or_err_set(err, OR_ECANCELLED, "index build: cancelled");
+	return OR_OK;
+}
+
+/* Counting sort of rows by list: start (nlist + 1) and order (m). */
+static void group_rows(const uint32_t *asg, size_t m, size_t nlist,
+		       uint64_t *start, uint32_t *order)
+{
+	memset(start, 0, (nlist + 1) * sizeof(uint64_t));
+	for (size_t r = 0; r < m; r++)
+		start[asg[r] + 1]++;
+	for (size_t c = 0; c < nlist; c++)
+		start[c + 1] += start[c];
+	/* fill with a moving cursor per list, kept in start[c] and restored */
+	for (size_t r = 0; r < m; r++)
+		order[start[asg[r]]++] = (uint32_t)r;
+	for (size_t c = nlist; c > 0; c--)
+		start[c] = start[c - 1];
+	start[0] = 0;
+}
+
+static void update_centroids(const float *X, size_t d, const uint64_t *start,
+			     const uint32_t *order, size_t nlist, int metric,
+			     int threads, float *cent)
+{
+	OMP(omp parallel num_threads(threads) if (threads > 1))
+	{
+		double *acc = malloc(d * sizeof(double));
+		OMP(omp for schedule(dynamic, 16))
+		for (size_t c = 0; c < nlist; c++) {
+			size_t cnt = start[c + 1] - start[c];
+			if (!cnt || !acc)
+				continue;
+			memset(acc, 0, d * sizeof(double));
+			for (uint64_t i = start[c]; i < start[c + 1]; i++) {
+				const float *x = X + (size_t)order[i] * d;
+				for (size_t j = 0; j < d; j++)
+					acc[j] += x[j];
+			}
+			for (size_t j = 0; j < d; j++)
+				cent[c * d + j] = (float)(acc[j] / (double)cnt);
+			if (metric == OR_METRIC_COS)
+				or_knn_normalize(cent + c * d, 1, d);
+		}
+		free(acc);
+	}
+	/* empty clusters: split the largest one (deterministic) */
+	const float eps = 1.0f / 1024;
+	uint64_t *cnt = malloc(nlist * sizeof(uint64_t));
+	if (!cnt)
+		return;
+	for (size_t c = 0; c < nlist; c++)
+		cnt[c] = start[c + 1] - start[c];
+	for (size_t c = 0; c < nlist; c++) {
+		if (cnt[c])
+			continue;
+		size_t big = 0;
+		for (size_t b = 1; b < nlist; b++)
+			if (cnt[b] > cnt[big])
+				big = b;
+		if (cnt[big] < 2)
+			break;
+		for (size_t j = 0; j < d; j++) {
+			float v = cent[big * d + j];
+			cent[c * d + j] = v * (j % 2 ? 1 - eps : 1 + eps);
+			cent[big * d + j] = v * (j % 2 ? 1 + eps : 1 - eps);
+		}
+		cnt[c] = cnt[big] / 2;
+		cnt[big] -= cnt[c];
+	}
+	free(cnt);
+}
+
+static void norms_of(const float *X, size_t m, size_t d, float *out)
+{
+	for (size_t i = 0; i < m; i++) {
+		float s = 0;
+		for (size_t j = 0; j < d; j++)
+			s += X[i * d + j] * X[i * d + j];
+		out[i] = s;
+	}
+}
+
+static void put32(unsigned char *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+static void put64(unsigned char *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static int write_index(const or_ann *ix, const or_ann_build_config *cfg,
+		       size_t ntrain, const char *path, or_err *err)
+{
+	static const unsigned char zeros[4096];
+	unsigned char h[OR_ANN_HEADER_SIZE];
+	memset(h, 0, sizeof(h));
+	memcpy(h, OR_ANN_MAGIC, 8);
+	put32(h + 8, OR_ANN_VERSION);
+	put32(h + 12, OR_ANN_HEADER_SIZE);
+	put32(h + 16, (uint32_t)ix->metric);
+	put32(h + 20, (uint32_t)ix->d);
+	put64(h + 24, ix->n);
+	put32(h + 32, (uint32_t)ix->nlist);
+	put32(h + 36, (uint32_t)ix->nprobe);
+	put64(h + 40, cfg->seed);
+	put32(h + 48, cfg->iterations);
+	put32(h + 52, (uint32_t)ntrain);
+	const void *sec[OR_ANN_N_SECTIONS] = { ix->centroids, ix->offsets, ix->ids,
+					       ix->vecs, ix->norms, ix->pos };
+	size_t bytes[OR_ANN_N_SECTIONS] = { ix->nlist * ix->d * 4, (ix->nlist + 1) * 8, ix->n * 4,
+					    ix->n * ix->d * 4, ix->n * 4, ix->n * 4 };
+	uint64_t off = OR_ANN_HEADER_SIZE;
+	for (int s = 0; s < OR_ANN_N_SECTIONS; s++) {
+		unsigned char *t = h + OR_ANN_TABLE_OFF + 32 * s;
+		put64(t, off);
+		put64(t + 8, bytes[s]);
+		put64(t + 16, XXH3_64bits(sec[s], bytes[s]));
+		off += (bytes[s] + 4095) / 4096 * 4096;
+	}
+	put64(h + OR_ANN_HCHECK_OFF, XXH3_64bits(h, OR_ANN_HCHECK_OFF));
+	or_file f;
+	memset(&f, 0, sizeof(f));
+	int rc = or_file_open(&f, path, err);
+	if (!rc)
+		rc = or_file_write(&f, h, sizeof(h), err);
+	for (int s = 0; s < OR_ANN_N_SECTIONS && !rc; s++) {
+		rc = or_file_write(&f, sec[s], bytes[s], err);
+		size_t pad = (4096 - bytes[s] % 4096) % 4096;
+		if (!rc && pad)
+			rc = or_file_write(&f, zeros, pad, err);
+	}
+	if (!rc)
+		rc = or_file_commit(&f, err);
+	if (rc)
+		or_file_abort(&f);
+	return rc;
+}
+
+/* recall@k of the in-memory index at nprobe on the tuning items */
+static int tune_recall(const or_ann *ix, const int64_t *items, size_t nq, size_t k,
+		       const int64_t *truth, int64_t *ann, size_t nprobe,
+		       const or_ann_build_config *cfg, double *recall,
+		       const or_log *log, or_err *err)
+{
+	or_ann_search_params p;
+	or_ann_search_params_default(&p);
+	p.nprobe = nprobe;
+	p.threads = cfg->threads;
+	p.simd = cfg->simd;
+	int rc = or_ann_search_items(ix, items, nq, k, &p, ann, NULL, log, err);
+	if (!rc)
+		*recall = or_ann_recall(ann, truth, nq, k);
+	return rc;
+}
+
+static int choose_nprobe(or_ann *ix, const or_ann_build_config *cfg,
+			 double *out_recall, const or_log *log, or_err *err)
+{
+	size_t nq = cfg->tune_queries, k = 20;
+	if (k > ix->n - 1)
+		k = ix->n - 1;
+	*out_recall = -1;
+	if (nq == 0 || k == 0 || ix->nlist == 1) {
+		size_t np = cfg->nprobe ? cfg->nprobe : (ix->nlist + 15) / 16;
+		ix->nprobe = np < 1 ? 1 : np > ix->nlist ? ix->nlist : np;
+		return OR_OK;
+	}
+	int64_t *items = malloc(nq * sizeof(int64_t));
+	int64_t *truth = malloc(nq * k * sizeof(int64_t));
+	int64_t *ann = malloc(nq * k * sizeof(int64_t));
+	int rc = OR_OK;
+	if (!items || !truth || !ann) {
+		rc = or_err_set(err, OR_ENOMEM, "index build: out of memory");
+		goto out;
+	}
+	or_ann_sample_items(ix->n, nq, cfg->seed + 7, items);
+	rc = or_ann_exact_items(ix, items, nq, k, cfg->threads, cfg->simd, truth, log, err);
+	if (rc)
+		goto out;
+	double target = cfg->target_recall, r = 0, r_hi = 0;
+	size_t lo = 0, hi = 1;
+	for (;;) {
+		or_log_progress(log, "choosing nprobe", (double)hi, (double)ix->nlist, "lists");
+		rc = tune_recall(ix, items, nq, k, truth, ann, hi, cfg, &r, log, err);
+		if (rc)
+			goto out;
+		if (r >= target || hi == ix->nlist)
+			break;
+		lo = hi;
+		hi = hi * 2 < ix->nlist ? hi * 2 : ix->nlist;
+	}
+	r_hi = r;
+	if (r >= target) {
+		while (hi - lo > 1) {
+			size_t mid = lo + (hi - lo) / 2;
+			rc = tune_recall(ix, items, nq, k, truth, ann, mid, cfg, &r, log, err);
+			if (rc)
+				goto out;
+			if (r >= target) {
+				hi = mid;
+				r_hi = r;
+			} else {
+				lo = mid;
+			}
+		}
+	}
+	ix->nprobe = hi;
+	*out_recall = r_hi;
+out:
+	free(items);
+	free(truth);
+	free(ann);
+	return rc;
+}
+
+int or_ann_build(const float *data, size_t n, size_t d,
+		 const or_ann_build_config *cfg, const char *path,
+		 size_t *out_nprobe, double *out_recall,
+		 const or_log *log, or_err *err)
+{
+	or_ann_build_config def;
+	if (!cfg) {
+		or_ann_build_config_default(&def);
+		cfg = &def;
+	}
+	int metric = cfg->metric;
+	if (!or_metric_name(metric))
+		return or_err_set(err, OR_EINVAL, "index build: unknown metric %d", metric);
+	if (n == 0 || d == 0 || !data)
+		return or_err_set(err, OR_EINVAL, "index build: no vectors (%zu x %zu)", n, d);
+	if (n >= UINT32_MAX || d > 65536)
+		return or_err_set(err, OR_EINVAL, "index build: %zu x %zu is too large (rows < 2^32 - 1, dim <= 65536)", n, d);
+	size_t nd;
+	if (or_size_mul(n, d, &nd) || or_size_mul(nd, sizeof(float), &nd))
+		return or_err_set(err, OR_ENOMEM, "index build: size overflow");
+	size_t nlist = cfg->nlist ? cfg->nlist : or_ann_auto_nlist(n);
+	if (nlist > n)
+		nlist = n;
+	if (nlist > UINT32_MAX)
+		return or_err_set(err, OR_EINVAL, "index build: nlist %zu too large", nlist);
+	int threads = n_threads(cfg->threads), simd = cfg->simd;
+
+	/* every value finite */
+	size_t bad_row = SIZE_MAX;
+	for (size_t i = 0; i < n * d; i++)
+		if (!isfinite(data[i])) {
+			bad_row = i / d;
+			break;
+		}
+	if (bad_row != SIZE_MAX)
+		return or_err_set(err, OR_EINVAL, "index build: row %zu has a value that is not finite", bad_row);
+
+	size_t ntrain = nlist * (cfg->train_per_list ? cfg->train_per_list : 64);
+	if (ntrain > n || ntrain / nlist < (cfg->train_per_list ? cfg->train_per_list : 64))
+		ntrain = n;
+	or_ann ix;
+	memset(&ix, 0, sizeof(ix));
+	ix.metric = metric;
+	ix.n = n;
+	ix.d = d;
+	ix.nlist = nlist;
+	ix.seed = cfg->seed;
+	float *norm_copy = NULL, *train = NULL, *cent = NULL, *vecs = NULL, *norms = NULL, *cnorm = NULL;
+	uint32_t *perm = NULL, *asg = NULL, *order = NULL, *ids = NULL, *pos = NULL;
+	uint64_t *start = NULL;
+	int rc = OR_OK;
+	const float *X = data;
+	if (metric == OR_METRIC_COS) {
+		norm_copy = malloc(nd);
+		if (!norm_copy)
+			goto nomem;
+		memcpy(norm_copy, data, nd);
+		or_knn_normalize(norm_copy, n, d);
+		X = norm_copy;
+	}
+	/* seeded sample: partial Fisher-Yates, then sorted for locality */
+	perm = malloc(n * sizeof(uint32_t));
+	train = malloc(ntrain * d * sizeof(float));
+	cent = malloc(nlist * d * sizeof(float));
+	cnorm = malloc(nlist * sizeof(float));
+	asg = malloc(n * sizeof(uint32_t));
+	order = malloc(n * sizeof(uint32_t));
+	start = malloc((nlist + 1) * sizeof(uint64_t));
+	if (!perm || !train || !cent || !cnorm || !asg || !order || !start)
+		goto nomem;
+	for (size_t i = 0; i < n; i++)
+		perm[i] = (uint32_t)i;
+	uint64_t s = cfg->seed;
+	for (size_t i = 0; i < ntrain; i++) {
+		size_t j = i + (size_t)(or_ann_splitmix64(&s) % (n - i));
+		uint32_t t = perm[i];
+		perm[i] = perm[j];
+		perm[j] = t;
+	}
+	/* first nlist sampled rows (in draw order) are the initial centroids */
+	for (size_t c = 0; c < nlist; c++)
+		memcpy(cent + c * d, X + (size_t)perm[c] * d, d * sizeof(float));
+	for (size_t i = 0; i < ntrain; i++)
+		memcpy(train + i * d, X + (size_t)perm[i] * d, d * sizeof(float));
+	free(perm);
+	perm = NULL;
+
+	for (unsigned it = 0; it < cfg->iterations && nlist > 1; it++) {
+		or_log_progress(log, "k-means", it, cfg->iterations, "iterations");
+		norms_of(cent, nlist, d, cnorm);
+		rc = assign_rows(train, ntrain, d, cent, cnorm, nlist, metric, simd, threads, asg, NULL, log, err);
+		if (rc)
+			goto out;
+		group_rows(asg, ntrain, nlist, start, order);
+		update_centroids(train, d, start, order, nlist, metric, threads, cent);
+	}
+	or_log_progress(log, "k-means", cfg->iterations, cfg->iterations, "iterations");
+	free(train);
+	train = NULL;
+
+	/* every row to its list */
+	norms_of(cent, nlist, d, cnorm);
+	rc = assign_rows(X, n, d, cent, cnorm, nlist, metric, simd, threads, asg, "assigning rows", log, err);
+	if (rc)
+		goto out;
+	group_rows(asg, n, nlist, start, order);
+	vecs = malloc(nd);
+	norms = malloc(n * sizeof(float));
+	ids = order;
+	order = NULL;
+	pos = asg; /* reuse: the assignment is no longer needed */
+	asg = NULL;
+	if (!vecs || !norms)
+		goto nomem;
+	OMP(omp parallel for num_threads(threads) schedule(static) if (threads > 1))
+	for (size_t p = 0; p < n; p++) {
+		memcpy(vecs + p * d, X + (size_t)ids[p] * d, d * sizeof(float));
+		norms_of(vecs + p * d, 1, d, norms + p);
+	}
+	for (size_t p = 0; p < n; p++)
+		pos[ids[p]] = (uint32_t)p;
+	free(norm_copy);
+	norm_copy = NULL;
+
+	ix.centroids = cent;
+	ix.offsets = start;
+	ix.ids = ids;
+	ix.vecs = vecs;
+	ix.norms = norms;
+	ix.pos = pos;
+	ix.nprobe = 1;
+	rc = or_ann_prepare(&ix, err);
+	if (rc)
+		goto out;
+	double recall = -1;
+	rc = choose_nprobe(&ix, cfg, &recall, log, err);
+	if (rc)
+		goto out;
+	rc = write_index(&ix, cfg, ntrain, path, err);
+	if (rc)
+		goto out;
+	if (out_nprobe)
+		*out_nprobe = ix.nprobe;
+	if (out_recall)
+		*out_recall = recall;
+	goto out;
+nomem:
+	rc = or_err_set(err, OR_ENOMEM, "index build: out of memory (%zu x %zu)", n, d);
+out:
+	free(ix.cnorms);
+	free(norm_copy);
+	free(train);
+	free(cent);
+	free(cnorm);
+	free(perm);
+	free(asg);
+	free(order);
+	free(start);
+	free(vecs);
+	free(norms);
+	free(ids);
+	free(pos);
+	return rc;
+}

@@ -1,0 +1,170 @@
+/*
+ * or_covisit.h - co-visitation matrices (the three of Chris Deotte's OTTO
+ * "candidate rerank" notebook) and their table files.  This module owns the
+ * counting rule, the top-K cut, the in-memory table and the file format.
+ *
+ * The rule, for each input store in turn and each of its sessions in store
+ * order (sessions of different stores are never merged, even when their ids
+ * are equal):
+ *   1. ts are taken in whole SECONDS (ms / 1000, truncated), as the notebook
+ *      does (`(df.ts/1000).astype('int32')`); windows and the clicks weight
+ *      use seconds.
+ *   2. buy2buy keeps only carts and orders events first.
+ *   3. The events are ordered by ts descending, events of equal ts keeping
+ *      their store order (pandas' stable lexsort in
+ *      sort_values(['session','ts'], ascending=[True,False])), and the first
+ *      last_n (30) are kept (the notebook's cumcount < 30).  No dedup of
+ *      (session, aid, type) before pairing: the notebook does none.
+ *   4. Pairs (i, j) are enumerated i-major, j-minor over that order (the row
+ *      order of pandas' self-merge), kept when aid_i != aid_j and
+ *      |ts_i - ts_j| < window_s; of the pairs with the same (aid_i, aid_j)
+ *      only the FIRST is kept (drop_duplicates(['session','aid_x','aid_y'])
+ *      keeps the first row), or with dedup_per_type the first per
+ *      (aid_i, aid_j, type_j).
+ *   5. Its weight: clicks 1 + 3 * (ts_i - ts_min) / (ts_max - ts_min) of the
+ *      kept pair (ts_min/ts_max: the seconds range of all input stores; 1
+ *      when the range is empty), computed as (double)(3 * d) / (double)span
+ *      (one correctly rounded division, as Python/pandas on integers);
+ *      carts-orders type_weight[type_j] (1, 6, 3); buy2buy 1.
+ *   6. weight(a, b) = the sum over sessions, added in session order in
+ *      double precision (the notebook sums float32 per chunk; doubles keep
+ *      the result independent of chunking and exact for integer weights).
+ *   7. Row a keeps its top_k b by weight descending, ties broken by the
+ *      smaller b first (pandas' stable sort after groupby's (aid_x, aid_y)
+ *      order gives the same).
+ *
+ * Memory and passes: the windows of all sessions are first copied into
+ * compact arrays (9 bytes per window event: aid, ts in seconds since ts_min,
+ * type), and each aid's pairs are bounded by its window pairs before the
+ * per-session dedup.  The pair sums live in open-addressing hash tables
+ * keyed by (a, b) with 24-byte slots (key and two weights: clicks and
+ * carts-orders pair sessions alike and are counted in ONE pass), mapped
+ * with transparent huge pages and filled in batches with prefetching.  The
+ * aid range is cut into PARTS (the notebook's PART loop) so that the
+ * tables of one part, sized from the bounds, stay within mem_budget; in a
+ * part each thread owns a contiguous aid sub-range and scans every window,
+ * so a sum is always added in session order: the tables are the same bytes
+ * for any thread count and any number of parts.  Top-K rows are kept in
+ * aid_bound x top_k arrays (12 bytes a cell) per kind.
+ *
+ * Table file (little-endian; sections 4096-aligned):
+ *
+ *   offset  size  field
+ *   0       8     magic "OTTOCOVI"
+ *   8       4     format version (OR_COVISIT_VERSION)
+ *   12      4     header size (4096)
+ *   16      4     kind: 0 clicks, 1 carts-orders, 2 buy2buy
+ *   20      4     aid_bound: rows (largest aid of the inputs + 1)
+ *   24      4     top_k
+ *   28      4     last_n
+ *   32      8     window_s
+ *   40      8     n_entries
+ *   48      24    type weights (3 x f64; carts-orders)
+ *   72      8     ts_min_s   (clicks time weight)
+ *   80      8     ts_max_s
+ *   88      4     flags: bit 0 dedup_per_type
+ *   92      4     reserved, 0
+ *   96      96    section table, 3 entries {u64 offset, u64 bytes,
+ *                 u64 XXH3-64 of the section, u64 reserved}:
+ *                   0 row offsets uint64[aid_bound + 1]; row a is
+ *                     entries [off[a], off[a+1])
+ *                   1 neighbours  uint32[n_entries], best first
+ *                   2 weights     f64[n_entries]
+ *   192     8     XXH3-64 of bytes [0, 192)
+ *   200..4095     zero
+ */
+#ifndef OR_COVISIT_H
+#define OR_COVISIT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "or_err.h"
+#include "or_log.h"
+#include "or_store.h"
+
+#define OR_COVISIT_VERSION 1u
+
+enum {
+	OR_COVISIT_CLICKS = 0,
+	OR_COVISIT_CARTS_ORDERS = 1,
+	OR_COVISIT_BUY2BUY = 2,
+	OR_COVISIT_N_KINDS = 3
+};
+
+/* "clicks", "carts_orders", "buy2buy"; NULL for others. */
+const char *or_covisit_kind_name(unsigned kind);
+
+typedef struct or_covisit_config {
+	unsigned kind;
+	uint32_t last_n;       /* most recent events kept per session (30) */
+	int64_t window_s;      /* |dt| < window_s (86400; buy2buy 14 days) */
+	uint32_t top_k;        /* 20 clicks, 15 others */
+	double type_weight[3]; /* carts-orders: 1, 6, 3 */
+	int dedup_per_type;    /* carts-orders: once per (session, a, b, type b) */
+	size_t mem_budget;     /* bytes for the pair tables of a part (8 GiB) */
+	int threads;           /* 0 = OpenMP default */
+} or_covisit_config;
+
+void or_covisit_config_default(or_covisit_config *cfg, unsigned kind);
+
+typedef struct or_covisit_stats {
+	uint64_t sessions;     /* sessions scanned */
+	uint64_t pairs;        /* kept (session, a, b) pairs */
+	uint64_t distinct;     /* distinct (a, b) */
+	uint64_t entries;      /* after the top-K cut */
+	uint32_t parts;        /* aid-range passes */
+	uint64_t table_bytes;  /* largest pair-table memory of a part */
+} or_covisit_stats;
+
+typedef struct or_covisit or_covisit; /* opaque; built or mmap-opened */
+
+/*
+ * Count one matrix over the sessions of stores[0..n_stores) by the rule
+ * above.  *out is owned by the caller (or_covisit_free).  stats may be
+ * NULL.  Progress: stage "covisit" in windows scanned (once per part);
+ * cancellation gives OR_ECANCELLED.  Aids not below a store's aid bound give OR_EFORMAT.
+ */
+int or_covisit_build(or_store *const *stores, size_t n_stores,
+		     const or_covisit_config *cfg, or_covisit **out,
+		     or_covisit_stats *stats, const or_log *log, or_err *err);
+
+/*
+ * Several matrices at once (outs[i] for cfgs[i]; stats may be NULL, else
+ * n_cfgs entries): kinds that pair sessions the same way (same last_n,
+ * window, threads and budget, neither buy2buy-only nor per-type dedup
+ * apart) are counted in ONE pass over the data with two weights per pair
+ * -- clicks and carts-orders by default.  Same tables as one build each.
+ */
+int or_covisit_build_many(or_store *const *stores, size_t n_stores,
+			  const or_covisit_config *cfgs, size_t n_cfgs, or_covisit **outs,
+			  or_covisit_stats *stats, const or_log *log, or_err *err);
+
+/*
+ * A table from rows given by the caller (tests, other strategies): row a is
+ * nb/w[off[a] .. off[a+1]), off has aid_bound + 1 entries starting at 0,
+ * each row at most top_k long and best first.  The arrays are copied.
+ */
+int or_covisit_from_rows(unsigned kind, uint32_t aid_bound, uint32_t top_k,
+			 const uint64_t *off, const uint32_t *nb, const double *w,
+			 or_covisit **out, or_err *err);
+
+/* Write atomically (tmp + rename). */
+int or_covisit_write(const or_covisit *t, const char *path, or_err *err);
+/* Map a table file; checks header checksum, magic, version, section bounds
+   (O(1)); or_covisit_verify checks the section checksums and offsets. */
+int or_covisit_open(const char *path, or_covisit **out, or_err *err);
+int or_covisit_verify(const or_covisit *t, or_err *err);
+void or_covisit_free(or_covisit *t); /* NULL is fine */
+
+unsigned or_covisit_kind(const or_covisit *t);
+uint32_t or_covisit_aid_bound(const or_covisit *t);
+uint32_t or_covisit_top_k(const or_covisit *t);
+uint64_t or_covisit_n_entries(const or_covisit *t);
+
+/* Row a: *nb and *w point at its entries (best first), valid while t is
+   alive; returns the count (0 for aids outside the table). */
+size_t or_covisit_row(const or_covisit *t, uint64_t a, const uint32_t **nb,
+		      const double **w);
+
+#endif

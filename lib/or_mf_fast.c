@@ -1,0 +1,175 @@
+/*
+ * or_mf_fast.c - fast mode: Hogwild SGD over the pairs (word2vec.c's
+ * scheme, with its state made explicit).  Thread t of T takes the fixed
+ * shard [t n / T, (t+1) n / T) and its own RNG stream (seed, epoch, t);
+ * each pair (a, b) gives one positive and `negatives` negatives drawn from
+ * the aid_next frequency distribution raised to neg_power (a unigram table
+ * of 2^k entries); gradients of BCE-with-logits are applied at once with
+ * row-wise Adagrad steps.  Rows are updated without locks (Hogwild): with
+ * more than one thread the result depends on scheduling; with one thread
+ * it depends on the seed only.  Rows of upcoming pairs are prefetched.
+ */
+#include "or_mf_internal.h"
+#include "or_prng.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#define PREFETCH_AHEAD 8
+
+/* table[i] for i < size (a power of two): aid_next values, each in
+   proportion to count^power. */
+static int build_unigram(const uint32_t *pairs, size_t n, size_t n_rows,
+			 double power, int threads, uint32_t **out,
+			 size_t *out_size, or_err *err)
+{
+	uint64_t *cnt = calloc(n_rows, sizeof(uint64_t));
+	if (!cnt)
+		return or_err_set(err, OR_ENOMEM, "mf: out of memory for aid counts");
+	for (size_t i = 0; i < n; i++) {
+		uint32_t b = pairs[2 * i + 1];
+		if (b < n_rows)
+			cnt[b]++;
+	}
+	size_t size = 1u << 16;
+	while (size < 8 * n_rows && size < ((size_t)1 << 25))
+		size <<= 1;
+	uint32_t *t = malloc(size * sizeof(uint32_t));
+	if (!t) {
+		free(cnt);
+		return or_err_set(err, OR_ENOMEM, "mf: out of memory for the unigram table");
+	}
+	double total = 0;
+	for (size_t r = 0; r < n_rows; r++)
+		if (cnt[r])
+			total += pow((double)cnt[r], power);
+	size_t pos = 0;
+	double cum = 0;
+	uint32_t last = 0;
+	for (size_t r = 0; r < n_rows && total > 0; r++) {
+		if (!cnt[r])
+			continue;
+		cum += pow((double)cnt[r], power);
+		size_t end = (size_t)(cum / total * (double)size);
+		if (end > size)
+			end = size;
+		for (; pos < end; pos++)
+			t[pos] = (uint32_t)r;
+		last = (uint32_t)r;
+	}
+	for (; pos < size; pos++)
+		t[pos] = last;
+	(void)threads;
+	free(cnt);
+	*out = t;
+	*out_size = size;
+	return OR_OK;
+}
+
+static inline float sigm(float x) { return 1.0f / (1.0f + expf(-x)); }
+
+int or_mf_train_fast_epoch(or_mf_model *m, const or_mf_config *cfg,
+			   const uint32_t *train, size_t n,
+			   const or_log *log, double *loss, or_err *err)
+{
+	*loss = 0;
+	if (n == 0)
+		return OR_OK;
+	const size_t d = m->dim, nr = m->n_rows;
+	for (size_t i = 0; i < n; i++)
+		if (train[2 * i] >= nr || train[2 * i + 1] >= nr)
+			return or_err_set(err, OR_EFORMAT, "mf: pair %zu has aid %u -> %u, beyond the model's %zu rows", i, train[2 * i], train[2 * i + 1], nr);
+	uint32_t *table = NULL;
+	size_t tsize = 0;
+	int rc = build_unigram(train, n, nr, cfg->neg_power, cfg->threads, &table, &tsize, err);
+	if (rc)
+		return rc;
+	const int T = or_mf_threads(cfg->threads);
+	const int K = cfg->negatives;
+	const float lr = (float)cfg->lr;
+	const or_mf_kernels *k = or_mf_kernels_pick(cfg->simd);
+	const uint64_t tmask = tsize - 1;
+	float *E = m->emb, *acc = m->acc;
+	double lsum = 0;
+	volatile int stop = 0;
+	size_t done_total = 0;
+	const uint64_t epoch = m->epoch;
+OR_OMP(omp parallel num_threads(T) reduction(+ : lsum))
+	{
+		int t = 0;
+#ifdef _OPENMP
+		t = omp_get_thread_num();
+#endif
+		size_t lo = n / (size_t)T * (size_t)t + (n % (size_t)T < (size_t)t ? n % (size_t)T : (size_t)t);
+		size_t hi = lo + n / (size_t)T + ((size_t)t < n % (size_t)T);
+		or_prng r;
+		or_prng_seed(&r, cfg->seed, (epoch << 20) + 0x300000000ull + (uint64_t)t);
+		float ga[4096];
+		uint32_t ring[PREFETCH_AHEAD][16];
+		int kk = K > 16 ? 16 : K;
+		for (size_t i = lo; i < hi && i < lo + PREFETCH_AHEAD; i++)
+			for (int q = 0; q < kk; q++)
+				ring[(i - lo) % PREFETCH_AHEAD][q] = table[or_prng_next(&r) & tmask];
+		double l = 0;
+		for (size_t i = lo; i < hi; i++) {
+			size_t slot = (i - lo) % PREFETCH_AHEAD;
+			uint32_t negs[16];
+			memcpy(negs, ring[slot], sizeof(uint32_t) * (size_t)kk);
+			if (i + PREFETCH_AHEAD < hi) {
+				const uint32_t *pp = train + 2 * (i + PREFETCH_AHEAD);
+				__builtin_prefetch(E + (size_t)pp[0] * d);
+				__builtin_prefetch(E + (size_t)pp[1] * d);
+				for (int q = 0; q < kk; q++) {
+					uint32_t ng = table[or_prng_next(&r) & tmask];
+					ring[slot][q] = ng;
+					__builtin_prefetch(E + (size_t)ng * d);
+				}
+			}
+			uint32_t a = train[2 * i], b = train[2 * i + 1];
+			float *ea = E + (size_t)a * d;
+			float na2 = k->dot(ea, ea, d);
+			memset(ga, 0, d * sizeof(float));
+			for (int q = -1; q < kk; q++) {
+				uint32_t c = q < 0 ? b : negs[q];
+				if (q >= 0 && c == b)
+					continue;
+				float label = q < 0 ? 1.0f : 0.0f;
+				float *ec = E + (size_t)c * d;
+				float x = k->dot(ea, ec, d);
+				float sx = sigm(x);
+				float g = sx - label;
+				if ((i & 7) == 0) /* loss estimated on every 8th pair */
+					l += or_mf_bcef(x, q < 0);
+				k->axpy(g, ec, ga, d);
+				float sc = or_mf_adagrad_scale_sq(acc + c, g * g * na2 / (float)d, lr);
+				k->axpy(-sc * g, ea, ec, d);
+			}
+			float sa = or_mf_adagrad_scale_sq(acc + a, k->dot(ga, ga, d) / (float)d, lr);
+			k->axpy(-sa, ga, ea, d);
+			if (((i - lo) & 0xffff) == 0xffff) {
+				if (t == 0) {
+					if (or_log_cancelled(log))
+						stop = 1;
+					or_log_progress(log, "train (fast)", (double)(i - lo) * T, (double)n, "pairs");
+				}
+				if (stop)
+					break;
+			}
+		}
+		lsum += l;
+OR_OMP(omp atomic)
+		done_total += hi - lo;
+	}
+	free(table);
+	if (stop)
+		return or_err_set(err, OR_ECANCELLED, "mf: training interrupted");
+	or_log_progress(log, "train (fast)", (double)n, (double)n, "pairs");
+	/* mean over the outputs of the sampled pairs (every 8th) */
+	*loss = lsum / ((double)((n + 7) / 8) * (1 + K));
+	return OR_OK;
+}

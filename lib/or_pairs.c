@@ -1,0 +1,480 @@
+/*
+ * or_pairs.c - building, writing, opening and verifying pairs files (the
+ * layout is in or_pairs.h).
+ *
+ * Building is two parallel passes over fixed chunks of sessions (count,
+ * then fill at the prefix-summed offsets) straight into the memory-mapped
+ * temporary output, so the bytes do not depend on the thread count.  The
+ * shuffle scatters the filled pairs into 1024 buckets by a per-chunk RNG
+ * stream (generated twice: once to count, once to place) and then
+ * Fisher-Yates-shuffles each bucket with its own stream: a uniform
+ * permutation whose result depends on the seed only.
+ */
+#include "or_file.h"
+#include "or_pairs.h"
+#include "or_prng.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#ifdef _OPENMP
+#define OR_OMP(x) _Pragma(#x)
+#else
+#define OR_OMP(x)
+#endif
+
+#define MAGIC "OTTOPAIR"
+#define CHUNK_SESSIONS 16384
+#define SHUF_CHUNK ((size_t)1 << 20)
+#define SHUF_BUCKETS 1024
+
+void or_pairs_config_default(or_pairs_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->window = 1;
+	cfg->type_mask = 7;
+	cfg->max_gap_ms = 0;
+	cfg->shuffle = 1;
+	cfg->seed = 42;
+	cfg->valid_fraction = 0.05;
+	cfg->valid_last = 0;
+	cfg->threads = 0;
+}
+
+static int n_threads(int req)
+{
+#ifdef _OPENMP
+	return req > 0 ? req : omp_get_max_threads();
+#else
+	(void)req;
+	return 1;
+#endif
+}
+
+/* Pairs of one session; writes them to out (2 uint32 each) unless NULL. */
+static size_t session_pairs(const uint32_t *aid, const int64_t *ts,
+			    const uint8_t *type, size_t n,
+			    const or_pairs_config *cfg, uint32_t *out)
+{
+	size_t cnt = 0;
+	const unsigned mask = cfg->type_mask;
+	const int64_t gap = cfg->max_gap_ms;
+	if (mask == 7 && cfg->window == 1 && gap == 0) {
+		if (n < 2)
+			return 0;
+		if (out)
+			for (size_t j = 0; j + 1 < n; j++) {
+				out[2 * j] = aid[j];
+				out[2 * j + 1] = aid[j + 1];
+			}
+		return n - 1;
+	}
+	for (size_t j = 0; j < n; j++) {
+		if (!((mask >> type[j]) & 1))
+			continue;
+		int got = 0;
+		for (size_t l = j + 1; l < n && got < cfg->window; l++) {
+			if (!((mask >> type[l]) & 1))
+				continue;
+			got++;
+			if (gap > 0 && ts[l] - ts[j] > gap)
+				break; /* ts are non-decreasing: later ones too */
+			if (out) {
+				out[2 * cnt] = aid[j];
+				out[2 * cnt + 1] = aid[l];
+			}
+			cnt++;
+		}
+	}
+	return cnt;
+}
+
+typedef struct chunk {
+	size_t store, s0, s1;     /* sessions [s0, s1) of stores[store] */
+	uint64_t n_train, n_valid, n_vsess;
+	uint64_t off_train, off_valid;
+} chunk;
+
+static int is_valid_session(const or_pairs_config *cfg, size_t store, int64_t id)
+{
+	if (cfg->valid_last || cfg->valid_fraction <= 0)
+		return 0;
+	if (cfg->valid_fraction >= 1)
+		return 1;
+	uint64_t h = or_prng_hash(cfg->seed ^ (0x5851f42d4c957f2dull * (store + 1)), (uint64_t)id);
+	return (double)(h >> 11) * 0x1.0p-53 < cfg->valid_fraction;
+}
+
+static void chunk_run(or_store *const *stores, const or_pairs_config *cfg,
+		      chunk *c, uint32_t *train_base, uint32_t *valid_base)
+{
+	const or_store *st = stores[c->store];
+	const uint64_t *off = or_store_offsets(st);
+	const int64_t *ids = or_store_session_ids(st);
+	const uint32_t *aid = or_store_aids(st);
+	const int64_t *ts = or_store_ts(st);
+	const uint8_t *type = or_store_types(st);
+	uint64_t nt = 0, nv = 0, vs = 0;
+	for (size_t i = c->s0; i < c->s1; i++) {
+		size_t b = (size_t)off[i], n = (size_t)(off[i + 1] - off[i]);
+		int v = is_valid_session(cfg, c->store, ids[i]);
+		uint32_t *out = NULL;
+		if (train_base)
+			out = v ? valid_base + 2 * (c->off_valid + nv) : train_base + 2 * (c->off_train + nt);
+		size_t k = session_pairs(aid + b, ts + b, type + b, n, cfg, out);
+		if (v) {
+			nv += k;
+			vs++;
+		} else {
+			nt += k;
+		}
+	}
+	c->n_train = nt;
+	c->n_valid = nv;
+	c->n_vsess = vs;
+	if (train_base)
+		or_store_release(st, (size_t)off[c->s0], (size_t)off[c->s1]);
+}
+
+/* Shuffle n pairs from src into dst (distinct buffers). */
+static int shuffle_pairs(const uint64_t *src, uint64_t *dst, size_t n,
+			 uint64_t seed, int threads, const or_log *log, or_err *err)
+{
+	size_t nch = (n + SHUF_CHUNK - 1) / SHUF_CHUNK;
+	size_t cells;
+	if (or_size_mul(nch ? nch : 1, SHUF_BUCKETS, &cells))
+		return or_err_set(err, OR_ENOMEM, "pairs: too many pairs to shuffle");
+	uint64_t *cnt = calloc(cells, sizeof(uint64_t));
+	uint64_t *bstart = calloc(SHUF_BUCKETS + 1, sizeof(uint64_t));
+	if (!cnt || !bstart) {
+		free(cnt);
+		free(bstart);
+		return or_err_set(err, OR_ENOMEM, "pairs: out of memory for the shuffle");
+	}
+	const long long nc = (long long)nch;
+OR_OMP(omp parallel for schedule(dynamic, 1) num_threads(threads))
+	for (long long c = 0; c < nc; c++) {
+		or_prng r;
+		or_prng_seed(&r, seed, 0x10000000000ull + (uint64_t)c);
+		size_t lo = (size_t)c * SHUF_CHUNK, hi = lo + SHUF_CHUNK < n ? lo + SHUF_CHUNK : n;
+		uint64_t *cc = cnt + (size_t)c * SHUF_BUCKETS;
+		for (size_t i = lo; i < hi; i++)
+			cc[or_prng_next(&r) >> 54]++;
+	}
+	/* bucket-major prefix sums: bucket b's chunk c starts at pos */
+	uint64_t pos = 0;
+	for (size_t b = 0; b < SHUF_BUCKETS; b++) {
+		bstart[b] = pos;
+		for (size_t c = 0; c < nch; c++) {
+			uint64_t k = cnt[c * SHUF_BUCKETS + b];
+			cnt[c * SHUF_BUCKETS + b] = pos;
+			pos += k;
+		}
+	}
+	bstart[SHUF_BUCKETS] = pos;
+	or_log_progress(log, "pairs: shuffle", 1, 3, "steps");
+OR_OMP(omp parallel for schedule(dynamic, 1) num_threads(threads))
+	for (long long c = 0; c < nc; c++) {
+		or_prng r;
+		or_prng_seed(&r, seed, 0x10000000000ull + (uint64_t)c);
+		size_t lo = (size_t)c * SHUF_CHUNK, hi = lo + SHUF_CHUNK < n ? lo + SHUF_CHUNK : n;
+		uint64_t *cc = cnt + (size_t)c * SHUF_BUCKETS;
+		for (size_t i = lo; i < hi; i++)
+			dst[cc[or_prng_next(&r) >> 54]++] = src[i];
+	}
+	or_log_progress(log, "pairs: shuffle", 2, 3, "steps");
+OR_OMP(omp parallel for schedule(dynamic, 1) num_threads(threads))
+	for (long long b = 0; b < SHUF_BUCKETS; b++) {
+		or_prng r;
+		or_prng_seed(&r, seed, 0x20000000000ull + (uint64_t)b);
+		uint64_t *p = dst + bstart[b];
+		size_t m = (size_t)(bstart[b + 1] - bstart[b]);
+		for (size_t i = m; i > 1; i--) {
+			size_t j = (size_t)or_prng_below(&r, i);
+			uint64_t t = p[i - 1];
+			p[i - 1] = p[j];
+			p[j] = t;
+		}
+	}
+	or_log_progress(log, "pairs: shuffle", 3, 3, "steps");
+	free(cnt);
+	free(bstart);
+	return OR_OK;
+}
+
+static void put32(unsigned char *p, uint32_t v) { memcpy(p, &v, 4); }
+static void put64(unsigned char *p, uint64_t v) { memcpy(p, &v, 8); }
+static uint32_t get32(const unsigned char *p) { uint32_t v; memcpy(&v, p, 4); return v; }
+static uint64_t get64(const unsigned char *p) { uint64_t v; memcpy(&v, p, 8); return v; }
+
+int or_pairs_build(or_store *const *stores, size_t n_stores,
+		   const or_pairs_config *cfg, const char *path,
+		   const or_log *log, or_pairs_stats *st, or_err *err)
+{
+	if (cfg->window < 1 || cfg->window > 64)
+		return or_err_set(err, OR_EINVAL, "pairs: window must be in 1..64, not %d", cfg->window);
+	if (cfg->type_mask < 1 || cfg->type_mask > 7)
+		return or_err_set(err, OR_EINVAL, "pairs: type mask must select at least one of clicks, carts, orders");
+	if (!(cfg->valid_fraction >= 0 && cfg->valid_fraction <= 1) || cfg->max_gap_ms < 0)
+		return or_err_set(err, OR_EINVAL, "pairs: valid fraction must be in 0..1 and the gap >= 0");
+	const int T = n_threads(cfg->threads);
+	size_t nch = 0;
+	uint32_t aid_bound = 0;
+	uint64_t n_sessions = 0;
+	for (size_t s = 0; s < n_stores; s++) {
+		size_t ns = or_store_n_sessions(stores[s]);
+		nch += (ns + CHUNK_SESSIONS - 1) / CHUNK_SESSIONS;
+		n_sessions += ns;
+		if (or_store_aid_bound(stores[s]) > aid_bound)
+			aid_bound = or_store_aid_bound(stores[s]);
+	}
+	chunk *ch = calloc(nch ? nch : 1, sizeof(chunk));
+	if (!ch)
+		return or_err_set(err, OR_ENOMEM, "pairs: out of memory");
+	size_t c = 0;
+	for (size_t s = 0; s < n_stores; s++) {
+		size_t ns = or_store_n_sessions(stores[s]);
+		for (size_t i = 0; i < ns; i += CHUNK_SESSIONS, c++) {
+			ch[c].store = s;
+			ch[c].s0 = i;
+			ch[c].s1 = i + CHUNK_SESSIONS < ns ? i + CHUNK_SESSIONS : ns;
+		}
+	}
+	const long long nchl = (long long)nch;
+OR_OMP(omp parallel for schedule(dynamic, 4) num_threads(T))
+	for (long long i = 0; i < nchl; i++)
+		chunk_run(stores, cfg, &ch[i], NULL, NULL);
+	uint64_t nt = 0, nv = 0, nvs = 0;
+	for (size_t i = 0; i < nch; i++) {
+		ch[i].off_train = nt;
+		ch[i].off_valid = nv;
+		nt += ch[i].n_train;
+		nv += ch[i].n_valid;
+		nvs += ch[i].n_vsess;
+	}
+	if (cfg->valid_last) {
+		/* positional hold-out: everything counted as train so far */
+		uint64_t k = cfg->valid_last < nt ? cfg->valid_last : nt;
+		nt -= k;
+		nv = k;
+	}
+	or_log_progress(log, "pairs: count", 1, 1, "steps");
+	size_t total_pairs, bytes_pairs, file_bytes;
+	if (or_size_add((size_t)nt, (size_t)nv, &total_pairs) || or_size_mul(total_pairs, 8, &bytes_pairs) ||
+	    or_size_add(bytes_pairs, OR_PAIRS_HEADER_SIZE, &file_bytes)) {
+		free(ch);
+		return or_err_set(err, OR_ENOMEM, "pairs: %llu pairs overflow the file size", (unsigned long long)(nt + nv));
+	}
+	or_file f;
+	int rc = or_file_open(&f, path, err);
+	if (rc) {
+		free(ch);
+		return rc;
+	}
+	unsigned char *map = NULL;
+	uint64_t *tmp = NULL;
+	if (ftruncate(f.fd, (off_t)file_bytes) != 0) {
+		rc = or_err_errno(err, errno, "cannot size %s to %zu bytes", path, file_bytes);
+		goto fail;
+	}
+	map = mmap(NULL, file_bytes, PROT_READ | PROT_WRITE, MAP_SHARED, f.fd, 0);
+	if (map == MAP_FAILED) {
+		map = NULL;
+		rc = or_err_errno(err, errno, "cannot map %s", path);
+		goto fail;
+	}
+	uint32_t *train_sec = (uint32_t *)(map + OR_PAIRS_HEADER_SIZE);
+	uint32_t *valid_sec = train_sec + 2 * nt;
+	/* where the fill goes: contiguous [train | valid] in store order for
+	   valid_last; shuffled runs fill a scratch copy first */
+	uint32_t *fill_train = train_sec, *fill_valid = valid_sec;
+	if (cfg->shuffle && nt > 1) {
+		size_t n_fill = cfg->valid_last ? total_pairs : (size_t)nt;
+		tmp = malloc(n_fill > 0 ? n_fill * 8 : 8);
+		if (!tmp) {
+			rc = or_err_set(err, OR_ENOMEM, "pairs: out of memory for the shuffle (%zu bytes)", n_fill * 8);
+			goto fail;
+		}
+		fill_train = (uint32_t *)tmp;
+		if (cfg->valid_last)
+			fill_valid = NULL; /* unused: all goes to fill_train */
+	}
+	volatile int cancelled = 0;
+OR_OMP(omp parallel for schedule(dynamic, 4) num_threads(T))
+	for (long long i = 0; i < nchl; i++) {
+		if (cancelled)
+			continue;
+		if (or_log_cancelled(log)) {
+			cancelled = 1;
+			continue;
+		}
+		chunk_run(stores, cfg, &ch[i], fill_train, fill_valid ? fill_valid : fill_train);
+	}
+	if (cancelled) {
+		rc = or_err_set(err, OR_ECANCELLED, "pairs: interrupted");
+		goto fail;
+	}
+	or_log_progress(log, "pairs: fill", 1, 1, "steps");
+	if (tmp) {
+		if (cfg->valid_last)
+			memcpy(valid_sec, (uint32_t *)tmp + 2 * nt, (size_t)nv * 8);
+		rc = shuffle_pairs(tmp, (uint64_t *)train_sec, (size_t)nt, cfg->seed, T, log, err);
+		free(tmp);
+		tmp = NULL;
+		if (rc)
+			goto fail;
+	}
+	/* header */
+	unsigned char *h = map;
+	memcpy(h, MAGIC, 8);
+	put32(h + 8, OR_PAIRS_VERSION);
+	put32(h + 12, OR_PAIRS_HEADER_SIZE);
+	put64(h + 16, nt);
+	put64(h + 24, nv);
+	put32(h + 32, aid_bound);
+	put32(h + 36, (uint32_t)cfg->window);
+	put32(h + 40, cfg->type_mask);
+	put32(h + 44, (cfg->shuffle && nt > 1 ? 1u : 0u) | (cfg->valid_last ? 2u : 0u));
+	put64(h + 48, (uint64_t)cfg->max_gap_ms);
+	put64(h + 56, cfg->seed);
+	if (cfg->valid_last) {
+		put64(h + 64, cfg->valid_last);
+	} else {
+		uint64_t bits;
+		memcpy(&bits, &cfg->valid_fraction, 8);
+		put64(h + 64, bits);
+	}
+	put64(h + 72, cfg->valid_last ? 0 : nvs);
+	uint64_t sums[2];
+	const void *secs[2] = { train_sec, valid_sec };
+	size_t sbytes[2] = { (size_t)nt * 8, (size_t)nv * 8 };
+OR_OMP(omp parallel for num_threads(T > 1 ? 2 : 1))
+	for (int s = 0; s < 2; s++)
+		sums[s] = XXH3_64bits(secs[s], sbytes[s]);
+	for (int s = 0; s < 2; s++) {
+		put64(h + 80 + 32 * s, (uint64_t)((const unsigned char *)secs[s] - map));
+		put64(h + 88 + 32 * s, sbytes[s]);
+		put64(h + 96 + 32 * s, sums[s]);
+	}
+	put64(h + 144, XXH3_64bits(h, 144));
+	munmap(map, file_bytes);
+	map = NULL;
+	free(ch);
+	if (st) {
+		st->n_train = nt;
+		st->n_valid = nv;
+		st->n_valid_sessions = cfg->valid_last ? 0 : nvs;
+		st->n_sessions = n_sessions;
+		st->aid_bound = aid_bound;
+	}
+	return or_file_commit(&f, err);
+fail:
+	if (map)
+		munmap(map, file_bytes);
+	free(tmp);
+	free(ch);
+	or_file_abort(&f);
+	return rc;
+}
+
+struct or_pairs {
+	unsigned char *map;
+	size_t bytes;
+	uint64_t n_train, n_valid;
+	uint32_t aid_bound;
+	char *path;
+};
+
+int or_pairs_open(const char *path, or_pairs **out, or_err *err)
+{
+	*out = NULL;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return or_err_errno(err, errno, "cannot open %s", path);
+	struct stat sb;
+	if (fstat(fd, &sb) != 0) {
+		int e = errno;
+		close(fd);
+		return or_err_errno(err, e, "cannot stat %s", path);
+	}
+	size_t bytes = (size_t)sb.st_size;
+	if (bytes < OR_PAIRS_HEADER_SIZE) {
+		close(fd);
+		return or_err_set(err, OR_EFORMAT, "%s: %zu bytes, too short for a pairs file (HINT: make it with `ottorec pairs`)", path, bytes);
+	}
+	unsigned char *map = mmap(NULL, bytes, PROT_READ, MAP_SHARED, fd, 0);
+	close(fd);
+	if (map == MAP_FAILED)
+		return or_err_errno(err, errno, "cannot map %s", path);
+	int rc = OR_OK;
+	if (memcmp(map, MAGIC, 8) != 0)
+		rc = or_err_set(err, OR_EFORMAT, "%s: not a pairs file (magic OTTOPAIR; HINT: make it with `ottorec pairs`)", path);
+	else if (get32(map + 8) != OR_PAIRS_VERSION)
+		rc = or_err_set(err, OR_EUNSUPPORTED, "%s: pairs format version %u, this build reads %u (HINT: rebuild it with `ottorec pairs`)", path, get32(map + 8), OR_PAIRS_VERSION);
+	else if (XXH3_64bits(map, 144) != get64(map + 144))
+		rc = or_err_set(err, OR_EFORMAT, "%s: header checksum mismatch (damaged pairs file)", path);
+	uint64_t nt = get64(map + 16), nv = get64(map + 24);
+	if (!rc && (nt > bytes / 8 || nv > bytes / 8 ||
+		    get64(map + 80) != OR_PAIRS_HEADER_SIZE || get64(map + 88) != nt * 8 ||
+		    get64(map + 112) != OR_PAIRS_HEADER_SIZE + nt * 8 || get64(map + 120) != nv * 8 ||
+		    OR_PAIRS_HEADER_SIZE + (nt + nv) * 8 != bytes))
+		rc = or_err_set(err, OR_EFORMAT, "%s: sections do not match the file size (truncated?)", path);
+	or_pairs *p = rc ? NULL : calloc(1, sizeof(*p));
+	if (!rc && (!p || !(p->path = strdup(path)))) {
+		free(p);
+		p = NULL;
+		rc = or_err_set(err, OR_ENOMEM, "out of memory");
+	}
+	if (rc) {
+		munmap(map, bytes);
+		return rc;
+	}
+	p->map = map;
+	p->bytes = bytes;
+	p->n_train = nt;
+	p->n_valid = nv;
+	p->aid_bound = get32(map + 32);
+	*out = p;
+	return OR_OK;
+}
+
+void or_pairs_free(or_pairs *p)
+{
+	if (!p)
+		return;
+	munmap(p->map, p->bytes);
+	free(p->path);
+	free(p);
+}
+
+int or_pairs_verify(const or_pairs *p, or_err *err)
+{
+	for (int s = 0; s < 2; s++) {
+		uint64_t off = get64(p->map + 80 + 32 * s), len = get64(p->map + 88 + 32 * s);
+		if (XXH3_64bits(p->map + off, (size_t)len) != get64(p->map + 96 + 32 * s))
+			return or_err_set(err, OR_EFORMAT, "%s: %s section checksum mismatch (damaged pairs file)", p->path, s ? "valid" : "train");
+	}
+	const uint32_t *a = or_pairs_train(p);
+	size_t n = 2 * (size_t)(p->n_train + p->n_valid);
+	for (size_t i = 0; i < n; i++)
+		if (a[i] >= p->aid_bound)
+			return or_err_set(err, OR_EFORMAT, "%s: pair %zu names aid %u, not below the aid bound %u", p->path, i / 2, a[i], p->aid_bound);
+	return OR_OK;
+}
+
+size_t or_pairs_n_train(const or_pairs *p) { return (size_t)p->n_train; }
+size_t or_pairs_n_valid(const or_pairs *p) { return (size_t)p->n_valid; }
+uint32_t or_pairs_aid_bound(const or_pairs *p) { return p->aid_bound; }
+const uint32_t *or_pairs_train(const or_pairs *p) { return (const uint32_t *)(p->map + OR_PAIRS_HEADER_SIZE); }
+const uint32_t *or_pairs_valid(const or_pairs *p) { return or_pairs_train(p) + 2 * p->n_train; }

@@ -1,0 +1,95 @@
+/*
+ * or_pairs.h - aid -> aid_next pairs from consecutive events of sessions
+ * (the OTTO notebook's training data for matrix factorisation), and the
+ * pairs file that holds them.
+ *
+ * Pairs come from every session of the given stores (train and test
+ * together, as the notebook does).  Within a session, after dropping the
+ * events whose type is not in type_mask, event j pairs with each of the next
+ * `window` events l (window 1: consecutive events, the notebook's
+ * aid_next), as long as ts[l] - ts[j] <= max_gap_ms (0: no limit).  Pairs
+ * of a deterministic fraction of sessions (chosen by a hash of seed, store
+ * and session id) are held out for validation; or, with valid_last = N, the
+ * last N pairs in store order, as the notebook's pairs[-10_000_000:].  The
+ * training pairs are shuffled by seed (a uniform permutation computed by
+ * fixed chunks and buckets, so the bytes depend on the seed only, not on the
+ * thread count); validation pairs keep store order.
+ *
+ * File layout (little-endian; one file, mmap-able):
+ *
+ *   offset  size  field
+ *   0       8     magic "OTTOPAIR"
+ *   8       4     format version (OR_PAIRS_VERSION)
+ *   12      4     header size (4096)
+ *   16      8     n_train pairs
+ *   24      8     n_valid pairs
+ *   32      4     aid_bound: largest aid of the stores + 1 (rows of a model)
+ *   36      4     window
+ *   40      4     type_mask (bit t: events of type t used)
+ *   44      4     flags: bit 0 shuffled, bit 1 valid = last N pairs
+ *   48      8     max_gap_ms (0: none)
+ *   56      8     seed
+ *   64      8     valid_fraction (IEEE double) or, with flag bit 1, N
+ *   72      8     n_valid_sessions (0 with flag bit 1)
+ *   80      64    2 sections {u64 offset, u64 bytes, u64 XXH3-64, u64 0}:
+ *                   0 train pairs  uint32[n_train][2] (aid, aid_next)
+ *                   1 valid pairs  uint32[n_valid][2]
+ *   144     8     XXH3-64 of bytes [0, 144)
+ *   152..4095     zero
+ *   4096          train pairs, then valid pairs right after them
+ *
+ * Opening checks magic, version, header checksum and section bounds (O(1));
+ * or_pairs_verify checks the section checksums and that every aid is below
+ * aid_bound.
+ */
+#ifndef OR_PAIRS_H
+#define OR_PAIRS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "or_err.h"
+#include "or_log.h"
+#include "or_store.h"
+
+#define OR_PAIRS_VERSION 1u
+#define OR_PAIRS_HEADER_SIZE 4096u
+
+typedef struct or_pairs_config {
+	int window;             /* pairs up to this many steps apart, 1..64 (1) */
+	unsigned type_mask;     /* event types used, 1..7 (7: all) */
+	int64_t max_gap_ms;     /* largest ts difference in a pair, 0: none (0) */
+	int shuffle;            /* shuffle the training pairs (1) */
+	uint64_t seed;          /* shuffle and session hold-out (42) */
+	double valid_fraction;  /* sessions held out, 0..1 (0.05) */
+	uint64_t valid_last;    /* > 0: hold out the last N pairs instead (0) */
+	int threads;            /* 0: all cores */
+} or_pairs_config;
+
+void or_pairs_config_default(or_pairs_config *cfg);
+
+typedef struct or_pairs_stats {
+	uint64_t n_train, n_valid, n_valid_sessions, n_sessions;
+	uint32_t aid_bound;
+} or_pairs_stats;
+
+/* Build the pairs of the stores and write them atomically to path. */
+int or_pairs_build(or_store *const *stores, size_t n_stores,
+		   const or_pairs_config *cfg, const char *path,
+		   const or_log *log, or_pairs_stats *st, or_err *err);
+
+typedef struct or_pairs or_pairs; /* opaque, read-only, mmap-backed */
+
+int or_pairs_open(const char *path, or_pairs **out, or_err *err);
+void or_pairs_free(or_pairs *p); /* NULL is fine */
+/* Checksums of both sections and aid < aid_bound. */
+int or_pairs_verify(const or_pairs *p, or_err *err);
+
+size_t or_pairs_n_train(const or_pairs *p);
+size_t or_pairs_n_valid(const or_pairs *p);
+uint32_t or_pairs_aid_bound(const or_pairs *p);
+/* Interleaved (aid, aid_next), valid until or_pairs_free. */
+const uint32_t *or_pairs_train(const or_pairs *p);
+const uint32_t *or_pairs_valid(const or_pairs *p);
+
+#endif

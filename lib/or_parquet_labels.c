@@ -1,0 +1,436 @@
+/*
+ * or_parquet_labels.c - local-validation labels from Parquet (one row per
+ * (session, type) with a ground_truth list of aids, as the community's
+ * test_labels.parquet) into or_labels rows: merges the rows of a session
+ * wherever they are in the file, takes the first clicks element as the
+ * click label, keeps carts/orders lists as sets.  Owns the small session ->
+ * row map that merging needs.  Hand-written for the reasons in
+ * or_parquet.h.
+ */
+#include "or_parquet.h"
+#include "or_parquet_internal.h"
+#include "or_ingest_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define BATCH ((size_t)1 << 16)
+#define FOREIGN 8u /* mask bit: the session was in l before this file */
+/* values of one column chunk held at once (labels are small: the full OTTO
+   test labels hold a few million aids) */
+#define MAX_SLOTS ((size_t)1 << 26)
+
+/* ---- session -> (row index, types seen) ---------------------------------- */
+
+typedef struct row_map {
+	int64_t *key;
+	uint64_t *val; /* row << 4 | mask; 0 = empty slot */
+	size_t mask, n;
+} row_map;
+
+static int map_init(row_map *m, size_t expect)
+{
+	size_t cap = 1024;
+	while (cap < expect * 2 && cap < ((size_t)1 << 40))
+		cap *= 2;
+	m->key = malloc(cap * sizeof(*m->key));
+	m->val = calloc(cap, sizeof(*m->val));
+	m->mask = cap - 1;
+	m->n = 0;
+	return m->key && m->val ? 0 : -1;
+}
+
+static void map_release(row_map *m)
+{
+	free(m->key);
+	free(m->val);
+	memset(m, 0, sizeof(*m));
+}
+
+static size_t map_slot(const row_map *m, int64_t key)
+{
+	uint64_t h = (uint64_t)key * 0x9E3779B97F4A7C15ull;
+	size_t i = (size_t)(h >> 20) & m->mask;
+	while (m->val[i] && m->key[i] != key)
+		i = (i + 1) & m->mask;
+	return i;
+}
+
+static int map_grow(row_map *m)
+{
+	row_map bigger;
+	if (map_init(&bigger, (m->mask + 1)))
+		return -1;
+	for (size_t i = 0; i <= m->mask; i++)
+		if (m->val[i]) {
+			size_t j = map_slot(&bigger, m->key[i]);
+			bigger.key[j] = m->key[i];
+			bigger.val[j] = m->val[i];
+		}
+	bigger.n = m->n;
+	map_release(m);
+	*m = bigger;
+	return 0;
+}
+
+/* ---- or_labels storage --------------------------------------------------- */
+
+static int reserve_rows(or_labels *l, or_err *err)
+{
+	if (l->n < l->cap)
+		return OR_OK;
+	size_t cap = l->cap ? l->cap * 2 : 1024, bytes;
+	if (or_size_mul(cap, sizeof(or_label), &bytes))
+		return or_err_set(err, OR_ENOMEM, "too many label rows");
+	or_label *r = realloc(l->rows, bytes);
+	if (!r)
+		return or_err_set(err, OR_ENOMEM, "out of memory for labels");
+	l->rows = r;
+	l->cap = cap;
+	return OR_OK;
+}
+
+static int reserve_aids(or_labels *l, size_t more, or_err *err)
+{
+	size_t need;
+	if (or_size_add(l->n_aids, more, &need))
+		return or_err_set(err, OR_ENOMEM, "too many label aids");
+	if (need <= l->cap_aids)
+		return OR_OK;
+	size_t cap = l->cap_aids > 4096 ? l->cap_aids : 4096, bytes;
+	while (cap < need)
+		cap = cap / 2 * 3;
+	if (or_size_mul(cap, sizeof(uint32_t), &bytes))
+		return or_err_set(err, OR_ENOMEM, "too many label aids");
+	uint32_t *a = realloc(l->aids, bytes);
+	if (!a)
+		return or_err_set(err, OR_ENOMEM, "out of memory for labels");
+	l->aids = a;
+	l->cap_aids = cap;
+	return OR_OK;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* Remove repeats from a[0..n), keeping first places; the new count, or
+   (size_t)-1 when out of memory. */
+static size_t dedup(uint32_t *a, size_t n)
+{
+	if (n <= 64) {
+		size_t m = 0;
+		for (size_t i = 0; i < n; i++) {
+			size_t j = 0;
+			while (j < m && a[j] != a[i])
+				j++;
+			if (j == m)
+				a[m++] = a[i];
+		}
+		return m;
+	}
+	uint32_t *sorted = malloc(n * sizeof(*sorted));
+	unsigned char *used = calloc(n, 1);
+	if (!sorted || !used) {
+		free(sorted);
+		free(used);
+		return (size_t)-1;
+	}
+	memcpy(sorted, a, n * sizeof(*a));
+	qsort(sorted, n, sizeof(*sorted), cmp_u32);
+	size_t u = 0;
+	for (size_t i = 0; i < n; i++)
+		if (i == 0 || sorted[i] != sorted[u - 1])
+			sorted[u++] = sorted[i];
+	size_t m = 0;
+	for (size_t i = 0; i < n; i++) {
+		size_t lo = 0, hi = u;
+		while (hi - lo > 1) {
+			size_t mid = lo + (hi - lo) / 2;
+			if (sorted[mid] <= a[i])
+				lo = mid;
+			else
+				hi = mid;
+		}
+		if (!used[lo]) {
+			used[lo] = 1;
+			a[m++] = a[i];
+		}
+	}
+	free(sorted);
+	free(used);
+	return m;
+}
+
+/* ---- reading --------------------------------------------------------------- */
+
+static int type_word(const uint8_t *s, size_t n, int64_t *out)
+{
+	int t = or_type_from_word((const char *)s, n);
+	if (t < 0 && n == 1 && s[0] >= '0' && s[0] <= '2')
+		t = s[0] - '0';
+	*out = t;
+	return t < 0 ? -1 : 0;
+}
+
+/* A whole column chunk in memory. */
+typedef struct col_all {
+	int64_t *v;
+	uint8_t *def, *rep;
+	size_t n, cap;
+} col_all;
+
+static void col_all_release(col_all *a)
+{
+	free(a->v);
+	free(a->def);
+	free(a->rep);
+	memset(a, 0, sizeof(*a));
+}
+
+static int read_all(const or_parquet_file *f, size_t rg, int li, or_parquet_str_fn fn,
+		    col_all *a, or_err *err)
+{
+	or_parquet_col c;
+	memset(&c, 0, sizeof(c));
+	a->n = 0;
+	int rc = or_parquet_col_open(&c, f, rg, (size_t)li, fn, err);
+	while (!rc) {
+		if (a->n > MAX_SLOTS) {
+			rc = or_err_set(err, OR_EUNSUPPORTED,
+					"%s: unsupported: row group %zu, column \"%s\": more than %zu values in one labels column chunk",
+					f->path, rg, f->leaf[li].path, MAX_SLOTS);
+			break;
+		}
+		if (a->cap - a->n < BATCH) {
+			size_t cap = a->cap ? a->cap * 2 : BATCH;
+			int64_t *v = realloc(a->v, cap * sizeof(*v));
+			if (v)
+				a->v = v;
+			uint8_t *d = realloc(a->def, cap);
+			if (d)
+				a->def = d;
+			uint8_t *r = realloc(a->rep, cap);
+			if (r)
+				a->rep = r;
+			if (!v || !d || !r) {
+				rc = or_err_set(err, OR_ENOMEM, "out of memory");
+				break;
+			}
+			a->cap = cap;
+		}
+		size_t got;
+		rc = or_parquet_col_read(&c, a->v + a->n, a->def + a->n, a->rep + a->n, BATCH, &got, err);
+		if (rc || got == 0)
+			break;
+		a->n += got;
+	}
+	or_parquet_col_release(&c);
+	return rc;
+}
+
+typedef struct lab_ctx {
+	const or_parquet_file *f;
+	const char *path;
+	or_labels *l;
+	row_map map;
+	or_err *err;
+} lab_ctx;
+
+/* One (session, type, list) row; the list is vals[0..k). */
+static int add_row(lab_ctx *x, uint64_t row, int64_t session, int type,
+		   const int64_t *vals, size_t k)
+{
+	or_labels *l = x->l;
+	for (size_t i = 0; i < k; i++)
+		if (vals[i] < 0 || vals[i] > (int64_t)UINT32_MAX)
+			return or_err_set(x->err, OR_EFORMAT, "%s: row %llu: ground_truth: aid %lld outside 0..4294967295",
+					  x->path, (unsigned long long)row, (long long)vals[i]);
+	if (x->map.n * 2 >= x->map.mask && map_grow(&x->map))
+		return or_err_set(x->err, OR_ENOMEM, "out of memory");
+	size_t slot = map_slot(&x->map, session);
+	or_label *r;
+	if (!x->map.val[slot]) {
+		int rc = reserve_rows(l, x->err);
+		if (rc)
+			return rc;
+		r = &l->rows[l->n];
+		r->session = session;
+		r->click = -1;
+		r->carts_at = r->orders_at = l->n_aids;
+		r->n_carts = r->n_orders = 0;
+		x->map.key[slot] = session;
+		x->map.val[slot] = (uint64_t)l->n << 4;
+		x->map.n++;
+		l->n++;
+	} else {
+		uint64_t mask = x->map.val[slot] & 15;
+		if (mask & FOREIGN)
+			return or_err_set(x->err, OR_EFORMAT, "%s: row %llu: session %lld appears a second time (it was read before)",
+					  x->path, (unsigned long long)row, (long long)session);
+		if (mask & (1u << type))
+			return or_err_set(x->err, OR_EFORMAT, "%s: row %llu: session %lld has a second \"%s\" row",
+					  x->path, (unsigned long long)row, (long long)session,
+					  or_type_name((unsigned)type));
+	}
+	r = &l->rows[x->map.val[slot] >> 4];
+	x->map.val[slot] |= 1u << type;
+	if (type == OR_CLICKS) {
+		r->click = k ? vals[0] : -1;
+		return OR_OK;
+	}
+	if (k > UINT32_MAX)
+		return or_err_set(x->err, OR_EFORMAT, "%s: row %llu: more than 4294967295 aids in one list",
+				  x->path, (unsigned long long)row);
+	size_t at = l->n_aids;
+	if (k == 0) { /* an empty list: no label of this type */
+		if (type == OR_CARTS) {
+			r->carts_at = at;
+			r->n_carts = 0;
+		} else {
+			r->orders_at = at;
+			r->n_orders = 0;
+		}
+		return OR_OK;
+	}
+	int rc = reserve_aids(l, k, x->err);
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < k; i++)
+		l->aids[at + i] = (uint32_t)vals[i];
+	size_t m = dedup(l->aids + at, k);
+	if (m == (size_t)-1)
+		return or_err_set(x->err, OR_ENOMEM, "out of memory");
+	l->n_aids = at + m;
+	if (type == OR_CARTS) {
+		r->carts_at = at;
+		r->n_carts = (uint32_t)m;
+	} else {
+		r->orders_at = at;
+		r->n_orders = (uint32_t)m;
+	}
+	return OR_OK;
+}
+
+static int check_scalar(lab_ctx *x, const col_all *a, int max_def, size_t rows, const char *name,
+			uint64_t row0)
+{
+	if (a->n != rows)
+		return or_err_set(x->err, OR_EFORMAT, "%s: column \"%s\" holds %zu values for %zu rows",
+				  x->path, name, a->n, rows);
+	if (max_def)
+		for (size_t i = 0; i < rows; i++)
+			if (a->def[i] != max_def)
+				return or_err_set(x->err, OR_EFORMAT, "%s: row %llu: column %s is null",
+						  x->path, (unsigned long long)(row0 + i + 1), name);
+	return OR_OK;
+}
+
+int or_parquet_labels_read(or_labels *l, const char *path, const or_log *log, or_err *err)
+{
+	or_parquet_file *f;
+	int rc = or_parquet_open(path, &f, err);
+	if (rc)
+		return rc;
+	lab_ctx x = { .f = f, .path = path, .l = l, .err = err };
+	col_all cs = { 0 }, ct = { 0 }, cg = { 0 };
+	int li_s = or_parquet_find(f, "session"), li_t = or_parquet_find(f, "type");
+	int li_g = or_parquet_find(f, "ground_truth");
+	if (li_s < 0 || li_t < 0 || li_g < 0) {
+		rc = or_err_set(err, OR_EFORMAT,
+				"%s: no column \"%s\" (expected labels columns session, type, ground_truth)",
+				path, li_s < 0 ? "session" : li_t < 0 ? "type" : "ground_truth");
+		goto out;
+	}
+	const or_parquet_leaf *ls = &f->leaf[li_s], *lt = &f->leaf[li_t], *lg = &f->leaf[li_g];
+	if (ls->max_rep || lt->max_rep || strcmp(ls->path, "session") || strcmp(lt->path, "type")) {
+		rc = or_err_set(err, OR_EUNSUPPORTED, "%s: unsupported: session or type is nested or a list",
+				path);
+		goto out;
+	}
+	if (lg->max_rep != 1) {
+		rc = or_err_set(err, OR_EUNSUPPORTED,
+				"%s: unsupported: ground_truth is %s; expected one level of list<int>",
+				path, lg->max_rep ? "a nested list" : "not a list");
+		goto out;
+	}
+	if (map_init(&x.map, l->n + 1024)) {
+		rc = or_err_set(err, OR_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < l->n && !rc; i++) {
+		if (x.map.n * 2 >= x.map.mask && map_grow(&x.map)) {
+			rc = or_err_set(err, OR_ENOMEM, "out of memory");
+			break;
+		}
+		size_t slot = map_slot(&x.map, l->rows[i].session);
+		if (!x.map.val[slot]) {
+			x.map.key[slot] = l->rows[i].session;
+			x.map.val[slot] = (uint64_t)i << 4 | FOREIGN;
+			x.map.n++;
+		}
+	}
+	uint64_t row0 = 0;
+	for (size_t rg = 0; rg < f->n_rg && !rc; rg++) {
+		size_t rows = (size_t)f->rg_rows[rg];
+		if ((rc = read_all(f, rg, li_s, NULL, &cs, err)) ||
+		    (rc = read_all(f, rg, li_t, type_word, &ct, err)) ||
+		    (rc = read_all(f, rg, li_g, NULL, &cg, err)) ||
+		    (rc = check_scalar(&x, &cs, ls->max_def, rows, "session", row0)) ||
+		    (rc = check_scalar(&x, &ct, lt->max_def, rows, "type", row0)))
+			break;
+		size_t s = 0;
+		for (size_t r = 0; r < rows && !rc; r++) {
+			uint64_t row = row0 + r + 1;
+			if (s >= cg.n || cg.rep[s] != 0) {
+				rc = or_err_set(err, OR_EFORMAT, "%s: row %llu: column ground_truth has fewer rows than session",
+						path, (unsigned long long)row);
+				break;
+			}
+			size_t e = s + 1;
+			while (e < cg.n && cg.rep[e] != 0)
+				e++;
+			/* compact the row's values in place */
+			size_t k = 0;
+			for (size_t i = s; i < e; i++) {
+				if (cg.def[i] == lg->max_def) {
+					cg.v[s + k++] = cg.v[i];
+				} else if (cg.def[i] >= lg->list_def) {
+					rc = or_err_set(err, OR_EFORMAT, "%s: row %llu: null aid in ground_truth",
+							path, (unsigned long long)row);
+					break;
+				}
+			}
+			if (rc)
+				break;
+			if (cs.v[r] < 0) {
+				rc = or_err_set(err, OR_EFORMAT, "%s: row %llu: negative session id %lld",
+						path, (unsigned long long)row, (long long)cs.v[r]);
+				break;
+			}
+			if (ct.v[r] < 0 || ct.v[r] > 2) {
+				rc = or_err_set(err, OR_EFORMAT, "%s: row %llu: type %lld is not 0, 1, 2 (clicks, carts, orders)",
+						path, (unsigned long long)row, (long long)ct.v[r]);
+				break;
+			}
+			rc = add_row(&x, row, cs.v[r], (int)ct.v[r], cg.v + s, k);
+			s = e;
+		}
+		if (!rc && s != cg.n)
+			rc = or_err_set(err, OR_EFORMAT, "%s: row group %zu: column ground_truth has more rows than session",
+					path, rg);
+		row0 += rows;
+		if (!rc && or_log_cancelled(log))
+			rc = or_err_set(err, OR_ECANCELLED, "interrupted");
+		or_log_progress(log, "read labels", (double)(rg + 1), (double)f->n_rg, "row groups");
+	}
+out:
+	col_all_release(&cs);
+	col_all_release(&ct);
+	col_all_release(&cg);
+	map_release(&x.map);
+	or_parquet_close(f);
+	return rc;
+}

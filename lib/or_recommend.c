@@ -1,0 +1,430 @@
+/*
+ * or_recommend.c - the covisit strategy (rules in or_recommend.h), the
+ * popular-items fallback and the submission CSV writer.
+ */
+#include "or_recommend.h"
+#include "or_file.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+void or_recommend_config_default(or_recommend_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->k = 20;
+	cfg->long_threshold = 20;
+	cfg->type_weight[0] = 1;
+	cfg->type_weight[1] = 6;
+	cfg->type_weight[2] = 3;
+	cfg->clicks_log_lo = 0.1;
+	cfg->buys_log_lo = 0.5;
+	cfg->buy2buy_bonus = 0.1;
+	cfg->threads = 0;
+}
+
+/* ---- an insertion-ordered counter (Python's Counter) ------------------------ */
+
+typedef struct counter {
+	uint32_t *slot_gen, *slot_pos; /* hash slots: generation, entry index */
+	size_t mask;
+	uint32_t gen;
+	uint32_t *aid;                 /* entries in insertion order */
+	double *val;
+	size_t n, cap;
+} counter;
+
+static void counter_free(counter *c)
+{
+	free(c->slot_gen);
+	free(c->slot_pos);
+	free(c->aid);
+	free(c->val);
+	memset(c, 0, sizeof(*c));
+}
+
+/* Empty the counter with room for max_items entries. */
+static int counter_reset(counter *c, size_t max_items)
+{
+	if (max_items > c->cap) {
+		size_t cap = c->cap ? c->cap : 256;
+		while (cap < max_items)
+			cap *= 2;
+		uint32_t *a = realloc(c->aid, cap * sizeof(*a));
+		if (a)
+			c->aid = a;
+		double *v = realloc(c->val, cap * sizeof(*v));
+		if (v)
+			c->val = v;
+		if (!a || !v)
+			return -1;
+		c->cap = cap;
+	}
+	size_t slots = c->mask ? c->mask + 1 : 0;
+	if (slots < 2 * c->cap) {
+		size_t s = 512;
+		while (s < 2 * c->cap)
+			s *= 2;
+		free(c->slot_gen);
+		free(c->slot_pos);
+		c->slot_gen = calloc(s, sizeof(*c->slot_gen));
+		c->slot_pos = malloc(s * sizeof(*c->slot_pos));
+		if (!c->slot_gen || !c->slot_pos)
+			return -1;
+		c->mask = s - 1;
+		c->gen = 0;
+	}
+	if (++c->gen == 0) {
+		memset(c->slot_gen, 0, (c->mask + 1) * sizeof(*c->slot_gen));
+		c->gen = 1;
+	}
+	c->n = 0;
+	return 0;
+}
+
+static inline size_t counter_slot(const counter *c, uint32_t aid)
+{
+	size_t i = (size_t)(((uint64_t)aid * 0x9E3779B97F4A7C15ull) >> 24) & c->mask;
+	while (c->slot_gen[i] == c->gen && c->aid[c->slot_pos[i]] != aid)
+		i = (i + 1) & c->mask;
+	return i;
+}
+
+/* c[aid] += v (inserted at the end when new); room must have been reserved. */
+static inline void counter_add(counter *c, uint32_t aid, double v)
+{
+	size_t i = counter_slot(c, aid);
+	if (c->slot_gen[i] == c->gen) {
+		c->val[c->slot_pos[i]] += v;
+		return;
+	}
+	c->slot_gen[i] = c->gen;
+	c->slot_pos[i] = (uint32_t)c->n;
+	c->aid[c->n] = aid;
+	c->val[c->n] = 0.0 + v;
+	c->n++;
+}
+
+static inline int counter_has(const counter *c, uint32_t aid)
+{
+	return c->slot_gen[counter_slot(c, aid)] == c->gen;
+}
+
+/* Counter.most_common(k): entry indices of the k largest values, ties by
+   insertion order, into idx; returns the count. */
+static size_t counter_most_common(const counter *c, size_t k, uint32_t *idx)
+{
+	size_t m = 0;
+	for (size_t e = 0; e < c->n; e++) {
+		double v = c->val[e];
+		if (m == k && !(v > c->val[idx[m - 1]]))
+			continue;
+		size_t i = m < k ? m : k - 1;
+		while (i > 0 && v > c->val[idx[i - 1]]) {
+			idx[i] = idx[i - 1];
+			i--;
+		}
+		idx[i] = (uint32_t)e;
+		if (m < k)
+			m++;
+	}
+	return m;
+}
+
+/* ---- per-thread work ------------------------------------------------------ */
+
+typedef struct worker {
+	counter score, uniq, buys, cand;
+	uint32_t idx[OR_RECOMMEND_K_MAX];
+} worker;
+
+static void worker_free(worker *w)
+{
+	counter_free(&w->score);
+	counter_free(&w->uniq);
+	counter_free(&w->buys);
+	counter_free(&w->cand);
+}
+
+/* numpy.logspace(lo, 1, n, base=2)[i] - 1 */
+static inline double log_weight(double lo, size_t n, size_t i)
+{
+	double y;
+	if (n == 1) {
+		y = lo;
+	} else if (i == n - 1) {
+		y = 1.0;
+	} else {
+		double step = (1.0 - lo) / (double)(n - 1);
+		volatile double p = (double)i * step; /* no fused multiply-add */
+		y = p + lo;
+	}
+	return pow(2.0, y) - 1.0;
+}
+
+static size_t row_len(const or_covisit *t, uint32_t a)
+{
+	const uint32_t *nb;
+	const double *w;
+	return t ? or_covisit_row(t, a, &nb, &w) : 0;
+}
+
+/* Fill out[at..k) from pop skipping aids already in out[0..at). */
+static size_t fill_popular(int64_t *out, size_t at, size_t k, const int64_t *pop, size_t n_pop)
+{
+	for (size_t p = 0; p < n_pop && at < k; p++) {
+		int seen = 0;
+		for (size_t j = 0; j < at; j++)
+			if (out[j] == pop[p]) {
+				seen = 1;
+				break;
+			}
+		if (!seen)
+			out[at++] = pop[p];
+	}
+	return at;
+}
+
+static int recommend_one(worker *wk, const or_session *s, const or_recommend_covisit_model *m,
+			 const or_recommend_config *cfg, int64_t *out_clicks, int64_t *out_buys)
+{
+	size_t k = cfg->k, n = s->n;
+	for (size_t j = 0; j < k; j++)
+		out_clicks[j] = out_buys[j] = -1;
+	/* unique aids and unique buys, most recent first */
+	if (counter_reset(&wk->uniq, n) || counter_reset(&wk->buys, n))
+		return -1;
+	for (size_t i = n; i-- > 0;) {
+		counter_add(&wk->uniq, s->aid[i], 0);
+		if (s->type[i] != OR_CLICKS)
+			counter_add(&wk->buys, s->aid[i], 0);
+	}
+	size_t nu = wk->uniq.n;
+	for (int pass = 0; pass < 2; pass++) {
+		int buys = pass == 1;
+		int64_t *out = buys ? out_buys : out_clicks;
+		size_t at = 0;
+		if (nu >= cfg->long_threshold) {
+			size_t extra = 0;
+			if (buys && m->buy2buy)
+				for (size_t b = 0; b < wk->buys.n; b++)
+					extra += row_len(m->buy2buy, wk->buys.aid[b]);
+			if (counter_reset(&wk->score, n + extra))
+				return -1;
+			double lo = buys ? cfg->buys_log_lo : cfg->clicks_log_lo;
+			for (size_t i = 0; i < n; i++) {
+				unsigned ty = s->type[i] < 3 ? s->type[i] : 0;
+				counter_add(&wk->score, s->aid[i], log_weight(lo, n, i) * cfg->type_weight[ty]);
+			}
+			if (buys && m->buy2buy) {
+				for (size_t b = 0; b < wk->buys.n; b++) {
+					const uint32_t *nb;
+					const double *w;
+					size_t r = or_covisit_row(m->buy2buy, wk->buys.aid[b], &nb, &w);
+					for (size_t j = 0; j < r; j++)
+						counter_add(&wk->score, nb[j], cfg->buy2buy_bonus);
+				}
+			}
+			size_t got = counter_most_common(&wk->score, k, wk->idx);
+			for (size_t j = 0; j < got; j++)
+				out[at++] = wk->score.aid[wk->idx[j]];
+		} else {
+			const or_covisit *t1 = buys ? m->carts_orders : m->clicks;
+			size_t total = 0;
+			for (size_t u = 0; u < nu; u++)
+				total += row_len(t1, wk->uniq.aid[u]);
+			if (buys)
+				for (size_t b = 0; b < wk->buys.n; b++)
+					total += row_len(m->buy2buy, wk->buys.aid[b]);
+			if (counter_reset(&wk->cand, total))
+				return -1;
+			for (size_t u = 0; t1 && u < nu; u++) {
+				const uint32_t *nb;
+				const double *w;
+				size_t r = or_covisit_row(t1, wk->uniq.aid[u], &nb, &w);
+				for (size_t j = 0; j < r; j++)
+					counter_add(&wk->cand, nb[j], 1.0);
+			}
+			for (size_t b = 0; buys && m->buy2buy && b < wk->buys.n; b++) {
+				const uint32_t *nb;
+				const double *w;
+				size_t r = or_covisit_row(m->buy2buy, wk->buys.aid[b], &nb, &w);
+				for (size_t j = 0; j < r; j++)
+					counter_add(&wk->cand, nb[j], 1.0);
+			}
+			for (size_t u = 0; u < nu && at < k; u++)
+				out[at++] = wk->uniq.aid[u];
+			size_t got = counter_most_common(&wk->cand, k, wk->idx);
+			for (size_t j = 0; j < got && at < k; j++) {
+				uint32_t a = wk->cand.aid[wk->idx[j]];
+				if (!counter_has(&wk->uniq, a))
+					out[at++] = a;
+			}
+		}
+		if (buys)
+			fill_popular(out, at, k, m->top_orders, m->n_top_orders);
+		else
+			fill_popular(out, at, k, m->top_clicks, m->n_top_clicks);
+	}
+	return 0;
+}
+
+int or_recommend_covisit(const or_store *test, const or_recommend_covisit_model *m,
+			 const or_recommend_config *cfg, int64_t *clicks,
+			 int64_t *buys, const or_log *log, or_err *err)
+{
+	if (!cfg || cfg->k < 1 || cfg->k > OR_RECOMMEND_K_MAX)
+		return or_err_set(err, OR_EINVAL, "list length must be 1..%d", OR_RECOMMEND_K_MAX);
+	size_t ns = or_store_n_sessions(test);
+	const uint64_t *off = or_store_offsets(test);
+	size_t ne = or_store_n_events(test);
+	for (size_t i = 0; i < ns; i++)
+		if (off[i] >= off[i + 1] || off[i + 1] > ne)
+			return or_err_set(err, OR_EFORMAT, "%s: session %zu has bad offsets (damaged store)",
+					  or_store_path(test), i);
+	volatile int stop = 0;
+	int T = 1;
+#ifdef _OPENMP
+	T = cfg->threads > 0 ? cfg->threads : omp_get_max_threads();
+#endif
+	size_t done = 0;
+#ifdef _OPENMP
+#pragma omp parallel num_threads(T)
+#endif
+	{
+		worker wk;
+		memset(&wk, 0, sizeof(wk));
+		int tid = 0;
+#ifdef _OPENMP
+		tid = omp_get_thread_num();
+#pragma omp for schedule(dynamic, 4096)
+#endif
+		for (size_t i = 0; i < ns; i++) {
+			if (stop)
+				continue;
+			if ((i & 4095) == 0) {
+				if (or_log_cancelled(log))
+					stop = 1;
+				if (tid == 0)
+					or_log_progress(log, "recommend", (double)i, (double)ns, "sessions");
+			}
+			or_session s;
+			or_store_session(test, i, &s);
+			if (recommend_one(&wk, &s, m, cfg, clicks + i * cfg->k, buys + i * cfg->k))
+				stop = 2;
+		}
+		worker_free(&wk);
+	}
+	(void)done;
+	if (stop == 1)
+		return or_err_set(err, OR_ECANCELLED, "cancelled");
+	if (stop == 2)
+		return or_err_set(err, OR_ENOMEM, "out of memory (recommendation scratch)");
+	or_log_progress(log, "recommend", (double)ns, (double)ns, "sessions");
+	return OR_OK;
+}
+
+int or_recommend_popular(const or_store *st, unsigned type, size_t k,
+			 int64_t *out, size_t *n_out, or_err *err)
+{
+	*n_out = 0;
+	uint32_t bound = or_store_aid_bound(st);
+	uint64_t *cnt = calloc((size_t)bound + 1, sizeof(*cnt));
+	if (!cnt)
+		return or_err_set(err, OR_ENOMEM, "out of memory (popular items)");
+	const uint32_t *aid = or_store_aids(st);
+	const uint8_t *ty = or_store_types(st);
+	size_t ne = or_store_n_events(st);
+	for (size_t i = 0; i < ne; i++) {
+		if (ty[i] != type)
+			continue;
+		if (aid[i] >= bound) {
+			free(cnt);
+			return or_err_set(err, OR_EFORMAT, "%s: event %zu has aid %u beyond the store's bound (damaged store)",
+					  or_store_path(st), i, aid[i]);
+		}
+		cnt[aid[i]]++;
+	}
+	size_t m = 0;
+	for (uint32_t a = 0; a < bound && k > 0; a++) {
+		uint64_t c = cnt[a];
+		if (!c || (m == k && c <= cnt[out[m - 1]]))
+			continue;
+		size_t i = m < k ? m : k - 1;
+		while (i > 0 && c > cnt[out[i - 1]]) {
+			out[i] = out[i - 1];
+			i--;
+		}
+		out[i] = a;
+		if (m < k)
+			m++;
+	}
+	free(cnt);
+	*n_out = m;
+	return OR_OK;
+}
+
+/* ---- the submission CSV -------------------------------------------------------- */
+
+static size_t fmt_i64(char *p, int64_t v)
+{
+	char tmp[24];
+	size_t n = 0, o = 0;
+	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+	do {
+		tmp[n++] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		p[o++] = '-';
+	while (n)
+		p[o++] = tmp[--n];
+	return o;
+}
+
+int or_recommend_write_csv(const char *path, const int64_t *session_ids, size_t n,
+			   size_t k, const int64_t *clicks, const int64_t *carts,
+			   const int64_t *orders, or_err *err)
+{
+	static const char *const names[3] = { "_clicks,", "_carts,", "_orders," };
+	const int64_t *rows[3] = { clicks, carts, orders };
+	or_file f;
+	memset(&f, 0, sizeof(f));
+	int rc = or_file_open(&f, path, err);
+	if (!rc)
+		rc = or_file_write(&f, "session_type,labels\n", 20, err);
+	for (size_t i = 0; !rc && i < n; i++) {
+		for (int t = 0; t < 3 && !rc; t++) {
+			char *p = or_file_reserve(&f, 32 + k * 21, err);
+			if (!p) {
+				rc = err ? err->code : OR_ENOMEM;
+				if (!rc)
+					rc = OR_ENOMEM;
+				break;
+			}
+			size_t o = fmt_i64(p, session_ids[i]);
+			size_t nl = strlen(names[t]);
+			memcpy(p + o, names[t], nl);
+			o += nl;
+			int first = 1;
+			for (size_t j = 0; j < k; j++) {
+				int64_t a = rows[t][i * k + j];
+				if (a < 0)
+					continue;
+				if (!first)
+					p[o++] = ' ';
+				first = 0;
+				o += fmt_i64(p + o, a);
+			}
+			p[o++] = '\n';
+			or_file_advance(&f, o);
+		}
+	}
+	if (!rc)
+		rc = or_file_commit(&f, err);
+	or_file_abort(&f);
+	return rc;
+}

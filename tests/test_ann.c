@@ -1,0 +1,530 @@
+/*
+ * test_ann.c - exact k-NN (or_knn) against a naive loop, SIMD kernels
+ * against the scalar reference, and the IVF index (or_ann): recall on
+ * Gaussian and clustered data, exhaustive probing equal to exact search,
+ * determinism of the file bytes, save/load, damaged and truncated files,
+ * self-exclusion, -1 padding, metrics, cancellation.
+ */
+#include "check.h"
+#include "or_ann.h"
+#include "or_knn.h"
+
+#include <math.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+static uint64_t rng_state = 12345;
+static uint64_t rnd(void)
+{
+	uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+static double unif(void) { return ((double)(rnd() >> 11) + 0.5) / 9007199254740992.0; }
+static float gauss(void) { return (float)(sqrt(-2 * log(unif())) * cos(6.283185307179586 * unif())); }
+
+static float *int_data(size_t n, size_t d)
+{
+	float *x = malloc(n * d * sizeof(float));
+	for (size_t i = 0; i < n * d; i++)
+		x[i] = (float)((int)(rnd() % 9) - 4);
+	return x;
+}
+static float *gauss_data(size_t n, size_t d)
+{
+	float *x = malloc(n * d * sizeof(float));
+	for (size_t i = 0; i < n * d; i++)
+		x[i] = gauss();
+	return x;
+}
+static float *cluster_data(size_t n, size_t d, size_t c)
+{
+	float *cent = gauss_data(c, d);
+	float *x = malloc(n * d * sizeof(float));
+	for (size_t i = 0; i < n; i++) {
+		size_t g = rnd() % c;
+		for (size_t j = 0; j < d; j++)
+			x[i * d + j] = 2 * cent[g * d + j] + gauss();
+	}
+	free(cent);
+	return x;
+}
+
+/* naive truth in double: keys smaller = nearer, ties by id */
+typedef struct { double key; int64_t id; } kv;
+static int kv_cmp(const void *a, const void *b)
+{
+	const kv *x = a, *y = b;
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+static void naive(const float *base, size_t n, size_t d, const float *q, size_t k,
+		  int metric, int64_t exclude, int64_t *ids, double *dist)
+{
+	kv *a = malloc(n * sizeof(kv));
+	size_t m = 0;
+	double qn = 0;
+	for (size_t j = 0; j < d; j++)
+		qn += (double)q[j] * q[j];
+	for (size_t i = 0; i < n; i++) {
+		if ((int64_t)i == exclude)
+			continue;
+		double s = 0, xn = 0;
+		for (size_t j = 0; j < d; j++) {
+			double t = metric == OR_METRIC_L2 ? (double)q[j] - base[i * d + j] : (double)q[j] * base[i * d + j];
+			s += metric == OR_METRIC_L2 ? t * t : t;
+			xn += (double)base[i * d + j] * base[i * d + j];
+		}
+		if (metric == OR_METRIC_COS)
+			s = (qn > 0 && xn > 0) ? s / sqrt(qn * xn) : 0;
+		a[m].key = metric == OR_METRIC_L2 ? s : -s;
+		a[m].id = (int64_t)i;
+		m++;
+	}
+	qsort(a, m, sizeof(kv), kv_cmp);
+	for (size_t i = 0; i < k; i++) {
+		ids[i] = i < m ? a[i].id : -1;
+		dist[i] = i < m ? (metric == OR_METRIC_L2 ? a[i].key : -a[i].key) : NAN;
+	}
+	free(a);
+}
+
+static void test_exact_vs_naive(void)
+{
+	size_t n = 301, d = 13, nq = 37, k = 10;
+	float *base = int_data(n, d);
+	for (int metric = 0; metric < 3; metric++)
+		for (int simd = 0; simd < 2; simd++)
+			for (int threads = 1; threads <= 2; threads++) {
+				or_knn_config cfg;
+				or_knn_config_default(&cfg);
+				cfg.metric = metric;
+				cfg.simd = simd;
+				cfg.threads = threads;
+				int64_t ids[37 * 10], ex[37], tid[10];
+				float dist[37 * 10];
+				double tdist[10];
+				for (size_t q = 0; q < nq; q++)
+					ex[q] = (int64_t)(q * 7);
+				/* queries are base rows 7q, excluded */
+				float *qs = malloc(nq * d * sizeof(float));
+				for (size_t q = 0; q < nq; q++)
+					memcpy(qs + q * d, base + q * 7 * d, d * sizeof(float));
+				or_err err;
+				CHECK_INT(or_knn_search(base, n, d, qs, nq, k, ex, &cfg, ids, dist, NULL, &err), OR_OK);
+				size_t same = 0;
+				for (size_t q = 0; q < nq; q++) {
+					naive(base, n, d, qs + q * d, k, metric, ex[q], tid, tdist);
+					for (size_t i = 0; i < k; i++) {
+						if (metric == OR_METRIC_COS) {
+							/* cosines are rounded: distances within 1e-5 */
+							CHECK(fabs(dist[q * k + i] - tdist[i]) < 1e-5);
+							same += ids[q * k + i] == tid[i];
+						} else {
+							/* integer data: exact in float, ids equal */
+							CHECK_INT(ids[q * k + i], tid[i]);
+							CHECK(dist[q * k + i] == (float)tdist[i]);
+							same++;
+						}
+						CHECK(ids[q * k + i] != ex[q]);
+					}
+				}
+				CHECK(same >= nq * k * 9 / 10);
+				free(qs);
+			}
+	free(base);
+}
+
+static void test_simd_vs_scalar(void)
+{
+	if (!or_knn_simd_available())
+		printf("  (no AVX2/FMA here: SIMD kernels fall back to scalar)\n");
+	float out_s[40], out_v[40];
+	for (size_t d = 1; d <= 70; d++)
+		for (size_t n = 0; n <= 33; n += 3) {
+			float *x = gauss_data(n ? n : 1, d), *q = gauss_data(1, d);
+			for (int kind = 0; kind < 2; kind++) {
+				if (kind == 0) {
+					or_knn_l2_rows(q, x, n, d, out_s, 0);
+					or_knn_l2_rows(q, x, n, d, out_v, 1);
+				} else {
+					or_knn_dot_rows(q, x, n, d, out_s, 0);
+					or_knn_dot_rows(q, x, n, d, out_v, 1);
+				}
+				for (size_t i = 0; i < n; i++)
+					CHECK(fabsf(out_s[i] - out_v[i]) <= 1e-4f * (1 + fabsf(out_s[i])) * (float)d);
+			}
+			/* the scalar reference against a double sum */
+			or_knn_dot_rows(q, x, n, d, out_s, 0);
+			for (size_t i = 0; i < n; i++) {
+				double s = 0;
+				for (size_t j = 0; j < d; j++)
+					s += (double)q[j] * x[i * d + j];
+				CHECK(fabs(out_s[i] - s) <= 1e-4 * (1 + fabs(s)) * d);
+			}
+			free(x);
+			free(q);
+		}
+}
+
+static const char *idx_path(const char *name)
+{
+	static char p[4][512];
+	static int i;
+	char *r = p[i++ % 4];
+	snprintf(r, 512, "%s/%s", check_tmpdir(), name);
+	return r;
+}
+
+static unsigned char *slurp(const char *path, size_t *n)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	long sz = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	unsigned char *b = malloc((size_t)sz + 1);
+	*n = fread(b, 1, (size_t)sz, f);
+	fclose(f);
+	return b;
+}
+
+static double build_and_eval(const float *x, size_t n, size_t d, int metric, double target,
+			     size_t *nprobe)
+{
+	or_ann_build_config cfg;
+	or_ann_build_config_default(&cfg);
+	cfg.metric = metric;
+	cfg.target_recall = target;
+	cfg.tune_queries = 200;
+	or_err err;
+	const char *p = idx_path("r.idx");
+	CHECK_INT(or_ann_build(x, n, d, &cfg, p, nprobe, NULL, NULL, &err), OR_OK);
+	or_ann *ix = NULL;
+	CHECK_INT(or_ann_open(p, &ix, &err), OR_OK);
+	if (!ix)
+		return 0;
+	or_ann_eval_result r;
+	CHECK_INT(or_ann_eval(ix, 300, 20, 99, 0, NULL, &r, NULL, &err), OR_OK);
+	or_ann_free(ix);
+	return r.recall;
+}
+
+static void test_recall_gaussian(void)
+{
+	float *x = gauss_data(3000, 16);
+	size_t np = 0;
+	double r = build_and_eval(x, 3000, 16, OR_METRIC_L2, 0.9, &np);
+	printf("  gaussian 3000 x 16: recall@20 %.3f at nprobe %zu\n", r, np);
+	CHECK(r >= 0.85);
+	free(x);
+}
+
+static void test_recall_clustered(void)
+{
+	float *x = cluster_data(4000, 24, 40);
+	for (int metric = 0; metric < 3; metric++) {
+		size_t np = 0;
+		double r = build_and_eval(x, 4000, 24, metric, 0.95, &np);
+		printf("  clustered 4000 x 24 %s: recall@20 %.3f at nprobe %zu\n", or_metric_name(metric), r, np);
+		CHECK(r >= 0.9);
+	}
+	free(x);
+}
+
+/* exhaustive probing finds exactly what exact search finds (integer data) */
+static void test_exhaustive_equals_exact(void)
+{
+	size_t n = 500, d = 10, k = 15;
+	float *x = int_data(n, d);
+	for (int metric = 0; metric < 2; metric++) {
+		or_ann_build_config cfg;
+		or_ann_build_config_default(&cfg);
+		cfg.metric = metric;
+		cfg.nlist = 12;
+		cfg.tune_queries = 0;
+		cfg.nprobe = 3;
+		or_err err;
+		const char *p = idx_path("e.idx");
+		size_t np = 0;
+		CHECK_INT(or_ann_build(x, n, d, &cfg, p, &np, NULL, NULL, &err), OR_OK);
+		CHECK_INT(np, 3);
+		or_ann *ix = NULL;
+		CHECK_INT(or_ann_open(p, &ix, &err), OR_OK);
+		if (!ix)
+			continue;
+		CHECK_INT(or_ann_nprobe(ix), 3);
+		CHECK_INT(or_ann_nlist(ix), 12);
+		int64_t items[50], a_ids[50 * 15], e_ids[50 * 15];
+		float a_d[50 * 15], e_d[50 * 15];
+		for (int i = 0; i < 50; i++)
+			items[i] = i * 9;
+		or_ann_search_params sp;
+		or_ann_search_params_default(&sp);
+		sp.nprobe = 12;
+		CHECK_INT(or_ann_search_items(ix, items, 50, k, &sp, a_ids, a_d, NULL, &err), OR_OK);
+		float *qs = malloc(50 * d * sizeof(float));
+		for (int i = 0; i < 50; i++)
+			memcpy(qs + i * d, x + items[i] * d, d * sizeof(float));
+		or_knn_config kc;
+		or_knn_config_default(&kc);
+		kc.metric = metric;
+		CHECK_INT(or_knn_search(x, n, d, qs, 50, k, items, &kc, e_ids, e_d, NULL, &err), OR_OK);
+		for (size_t i = 0; i < 50 * k; i++) {
+			CHECK_INT(a_ids[i], e_ids[i]);
+			CHECK(a_d[i] == e_d[i]);
+		}
+		/* by vector with exclusion = by item */
+		int64_t v_ids[50 * 15];
+		CHECK_INT(or_ann_search(ix, qs, 50, k, items, &sp, v_ids, NULL, NULL, &err), OR_OK);
+		CHECK(memcmp(v_ids, a_ids, sizeof(v_ids)) == 0);
+		/* stored vectors are the input rows */
+		for (size_t i = 0; i < n; i += 37)
+			CHECK(memcmp(or_ann_vector(ix, (int64_t)i), x + i * d, d * sizeof(float)) == 0);
+		CHECK(or_ann_vector(ix, -1) == NULL);
+		CHECK(or_ann_vector(ix, (int64_t)n) == NULL);
+		free(qs);
+		or_ann_free(ix);
+	}
+	free(x);
+}
+
+static void test_determinism(void)
+{
+	float *x = cluster_data(2000, 12, 20);
+	size_t nb[4];
+	unsigned char *b[4];
+	for (int run = 0; run < 4; run++) {
+		or_ann_build_config cfg;
+		or_ann_build_config_default(&cfg);
+		cfg.threads = run == 1 ? 1 : 2;
+		cfg.seed = run == 3 ? 43 : 42;
+		cfg.tune_queries = 100;
+		or_err err;
+		const char *p = idx_path("det.idx");
+		CHECK_INT(or_ann_build(x, 2000, 12, &cfg, p, NULL, NULL, NULL, &err), OR_OK);
+		b[run] = slurp(p, &nb[run]);
+	}
+	CHECK(b[0] && b[1] && b[2] && b[3]);
+	CHECK(nb[0] == nb[1] && memcmp(b[0], b[1], nb[0]) == 0); /* threads 2 vs 1 */
+	CHECK(nb[0] == nb[2] && memcmp(b[0], b[2], nb[0]) == 0); /* again */
+	CHECK(nb[0] != nb[3] || memcmp(b[0], b[3], nb[0]) != 0); /* other seed */
+	for (int i = 0; i < 4; i++)
+		free(b[i]);
+	free(x);
+}
+
+static void test_damaged_files(void)
+{
+	float *x = gauss_data(600, 8);
+	or_ann_build_config cfg;
+	or_ann_build_config_default(&cfg);
+	cfg.tune_queries = 50;
+	or_err err;
+	const char *p = idx_path("good.idx");
+	CHECK_INT(or_ann_build(x, 600, 8, &cfg, p, NULL, NULL, NULL, &err), OR_OK);
+	size_t n = 0;
+	unsigned char *good = slurp(p, &n);
+	CHECK(good && n > 4096);
+	if (!good) {
+		free(x);
+		return;
+	}
+	or_ann *ix = NULL;
+	/* one flipped byte anywhere in use: header, centroids, vectors, positions */
+	size_t flips[] = { 0, 9, 20, 70, 200, 4096, 4096 + 100, n / 2, n - 4096 - 1 };
+	for (size_t i = 0; i < sizeof(flips) / sizeof(flips[0]); i++) {
+		unsigned char *bad = malloc(n);
+		memcpy(bad, good, n);
+		bad[flips[i]] ^= 0x10;
+		const char *bp = check_write_file("bad.idx", bad, n);
+		int rc = or_ann_open(bp, &ix, &err);
+		if (rc == OR_OK) {
+			/* a flip inside padding is harmless; make sure it was padding */
+			or_ann_free(ix);
+			ix = NULL;
+			CHECK(flips[i] == n - 4096 - 1);
+		} else {
+			CHECK(rc == OR_EFORMAT || rc == OR_EUNSUPPORTED);
+			CHECK(ix == NULL);
+		}
+		free(bad);
+	}
+	/* truncations */
+	size_t cuts[] = { 0, 7, 100, 4095, 4096, 5000, n / 2, n - 1 };
+	for (size_t i = 0; i < sizeof(cuts) / sizeof(cuts[0]); i++) {
+		const char *bp = check_write_file("cut.idx", good, cuts[i]);
+		int rc = or_ann_open(bp, &ix, &err);
+		CHECK(rc == OR_EFORMAT);
+		CHECK(ix == NULL);
+	}
+	/* another version: told to rebuild */
+	unsigned char *v2 = malloc(n);
+	memcpy(v2, good, n);
+	v2[8] = 9;
+	CHECK_INT(or_ann_open(check_write_file("v.idx", v2, n), &ix, &err), OR_EUNSUPPORTED);
+	CHECK_STR_CONTAINS(err.msg, "rebuild");
+	free(v2);
+	CHECK_INT(or_ann_open(idx_path("missing.idx"), &ix, &err), OR_EIO);
+	/* the good file still opens */
+	CHECK_INT(or_ann_open(check_write_file("again.idx", good, n), &ix, &err), OR_OK);
+	or_ann_free(ix);
+	free(good);
+	free(x);
+}
+
+static void test_padding_and_exclusion(void)
+{
+	size_t n = 5, d = 4, k = 10;
+	float *x = gauss_data(n, d);
+	for (int metric = 0; metric < 3; metric++) {
+		or_ann_build_config cfg;
+		or_ann_build_config_default(&cfg);
+		cfg.metric = metric;
+		or_err err;
+		const char *p = idx_path("small.idx");
+		CHECK_INT(or_ann_build(x, n, d, &cfg, p, NULL, NULL, NULL, &err), OR_OK);
+		or_ann *ix = NULL;
+		CHECK_INT(or_ann_open(p, &ix, &err), OR_OK);
+		if (!ix)
+			continue;
+		int64_t items[5] = { 0, 1, 2, 3, 4 }, ids[50];
+		float dist[50];
+		or_ann_search_params sp;
+		or_ann_search_params_default(&sp);
+		sp.nprobe = or_ann_nlist(ix);
+		CHECK_INT(or_ann_search_items(ix, items, 5, k, &sp, ids, dist, NULL, &err), OR_OK);
+		for (int q = 0; q < 5; q++) {
+			for (size_t i = 0; i < k; i++) {
+				CHECK(ids[q * k + i] != q);
+				if (i < n - 1) {
+					CHECK(ids[q * k + i] >= 0 && ids[q * k + i] < 5);
+				} else {
+					CHECK_INT(ids[q * k + i], -1);
+					CHECK(isinf(dist[q * k + i]));
+					CHECK(metric == OR_METRIC_L2 ? dist[q * k + i] > 0 : dist[q * k + i] < 0);
+				}
+			}
+		}
+		/* an item out of range is an error */
+		int64_t badq = 5;
+		CHECK_INT(or_ann_search_items(ix, &badq, 1, k, &sp, ids, dist, NULL, &err), OR_EINVAL);
+		or_ann_free(ix);
+	}
+	/* exact search pads too */
+	int64_t ids[10], ex = 2;
+	float dist[10];
+	or_knn_config kc;
+	or_knn_config_default(&kc);
+	or_err err;
+	CHECK_INT(or_knn_search(x, n, d, x + 2 * d, 1, 10, &ex, &kc, ids, dist, NULL, &err), OR_OK);
+	CHECK(ids[3] >= 0 && ids[4] == -1 && ids[9] == -1);
+	for (int i = 0; i < 4; i++)
+		CHECK(ids[i] != 2);
+	free(x);
+}
+
+static void test_metrics(void)
+{
+	/* row 1 = 7 * row 0, row 2 near row 0 but not parallel, row 3 large */
+	float x[4 * 3] = { 1, 2, 3, 7, 14, 21, 1.1f, 2, 3, -30, 40, 50 };
+	int64_t ids[3];
+	float dist[3];
+	or_knn_config kc;
+	or_knn_config_default(&kc);
+	or_err err;
+	int64_t ex = 0;
+	kc.metric = OR_METRIC_COS;
+	CHECK_INT(or_knn_search(x, 4, 3, x, 1, 3, &ex, &kc, ids, dist, NULL, &err), OR_OK);
+	CHECK_INT(ids[0], 1); /* parallel: cosine 1 */
+	CHECK(fabsf(dist[0] - 1) < 1e-6f);
+	CHECK_INT(ids[1], 2);
+	kc.metric = OR_METRIC_L2;
+	CHECK_INT(or_knn_search(x, 4, 3, x, 1, 3, &ex, &kc, ids, dist, NULL, &err), OR_OK);
+	CHECK_INT(ids[0], 2); /* nearest in space */
+	CHECK(fabsf(dist[0] - 0.01f) < 1e-5f);
+	kc.metric = OR_METRIC_IP;
+	CHECK_INT(or_knn_search(x, 4, 3, x, 1, 3, &ex, &kc, ids, dist, NULL, &err), OR_OK);
+	CHECK_INT(ids[0], 3); /* 1*-30 + 2*40 + 3*50 = 200 > 7*14 = 98 */
+	CHECK(dist[0] == 200);
+	CHECK_INT(ids[1], 1);
+	CHECK(dist[1] == 98);
+	/* the index with cos: stored vectors are unit length */
+	float *big = cluster_data(400, 6, 5);
+	or_ann_build_config cfg;
+	or_ann_build_config_default(&cfg);
+	cfg.metric = OR_METRIC_COS;
+	const char *p = idx_path("cos.idx");
+	CHECK_INT(or_ann_build(big, 400, 6, &cfg, p, NULL, NULL, NULL, &err), OR_OK);
+	or_ann *ix = NULL;
+	CHECK_INT(or_ann_open(p, &ix, &err), OR_OK);
+	if (ix) {
+		CHECK_INT(or_ann_metric(ix), OR_METRIC_COS);
+		const float *v = or_ann_vector(ix, 17);
+		double s = 0;
+		for (int j = 0; j < 6; j++)
+			s += (double)v[j] * v[j];
+		CHECK(fabs(s - 1) < 1e-5);
+		/* a query scaled by 10 gives the same answer */
+		float q[6];
+		for (int j = 0; j < 6; j++)
+			q[j] = 10 * big[17 * 6 + j];
+		int64_t a[5], b2[5], e17 = 17;
+		float da[5];
+		CHECK_INT(or_ann_search(ix, q, 1, 5, &e17, NULL, a, da, NULL, &err), OR_OK);
+		CHECK_INT(or_ann_search_items(ix, &e17, 1, 5, NULL, b2, NULL, NULL, &err), OR_OK);
+		CHECK(memcmp(a, b2, sizeof(a)) == 0);
+		CHECK(da[0] <= 1.0001f && da[0] >= da[4]);
+		or_ann_free(ix);
+	}
+	free(big);
+}
+
+static void test_bad_input_and_cancel(void)
+{
+	or_err err;
+	float x[8] = { 1, 2, 3, 4, 5, NAN, 7, 8 };
+	or_ann_build_config cfg;
+	or_ann_build_config_default(&cfg);
+	const char *p = idx_path("nan.idx");
+	CHECK_INT(or_ann_build(x, 4, 2, &cfg, p, NULL, NULL, NULL, &err), OR_EINVAL);
+	CHECK_STR_CONTAINS(err.msg, "row 2");
+	CHECK_INT(or_ann_build(x, 0, 2, &cfg, p, NULL, NULL, NULL, &err), OR_EINVAL);
+	FILE *f = fopen(p, "rb");
+	CHECK(f == NULL); /* nothing written */
+	if (f)
+		fclose(f);
+	volatile sig_atomic_t cancel = 1;
+	or_log log = { NULL, NULL, NULL, &cancel };
+	float *g = gauss_data(2000, 8);
+	CHECK_INT(or_ann_build(g, 2000, 8, &cfg, p, NULL, NULL, &log, &err), OR_ECANCELLED);
+	int64_t ids[5];
+	or_knn_config kc;
+	or_knn_config_default(&kc);
+	CHECK_INT(or_knn_search(g, 2000, 8, g, 1, 5, NULL, &kc, ids, NULL, &log, &err), OR_ECANCELLED);
+	CHECK_INT(or_metric_parse("cosine", &kc.metric), 0);
+	CHECK_INT(kc.metric, OR_METRIC_COS);
+	CHECK(or_metric_parse("manhattan", &kc.metric) != 0);
+	free(g);
+}
+
+int main(void)
+{
+	CHECK_MAIN_BEGIN
+	RUN_TEST(test_exact_vs_naive);
+	RUN_TEST(test_simd_vs_scalar);
+	RUN_TEST(test_recall_gaussian);
+	RUN_TEST(test_recall_clustered);
+	RUN_TEST(test_exhaustive_equals_exact);
+	RUN_TEST(test_determinism);
+	RUN_TEST(test_damaged_files);
+	RUN_TEST(test_padding_and_exclusion);
+	RUN_TEST(test_metrics);
+	RUN_TEST(test_bad_input_and_cancel);
+	CHECK_MAIN_END
+}

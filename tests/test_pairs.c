@@ -1,0 +1,218 @@
+/*
+ * test_pairs.c - pair building (window, type filter, time gap, hold-outs,
+ * shuffle as a permutation, bytes independent of the thread count) and the
+ * pairs file (open, verify, damage detection).
+ */
+#include "check.h"
+#include "or_pairs.h"
+#include "or_store.h"
+
+#include <stdint.h>
+#include <unistd.h>
+
+/* A store of sessions: session s has s % 7 + 1 events, aids 10*s + j,
+   ts 1000 * j, type j % 3. */
+static const char *make_store(const char *name, size_t n_sessions)
+{
+	or_store_builder *b = NULL;
+	or_err err;
+	CHECK_INT(or_store_builder_new(&b, &err), OR_OK);
+	for (size_t s = 0; s < n_sessions; s++) {
+		uint32_t aid[8];
+		int64_t ts[8];
+		uint8_t type[8];
+		size_t n = s % 7 + 1;
+		for (size_t j = 0; j < n; j++) {
+			aid[j] = (uint32_t)(10 * s + j);
+			ts[j] = (int64_t)(1000 * j);
+			type[j] = (uint8_t)(j % 3);
+		}
+		CHECK_INT(or_store_builder_add(b, (int64_t)s, n, aid, ts, type, &err), OR_OK);
+	}
+	static char path[4][512];
+	static int k;
+	char *p = path[k++ % 4];
+	snprintf(p, 512, "%s/%s", check_tmpdir(), name);
+	CHECK_INT(or_store_builder_write(b, p, NULL, &err), OR_OK);
+	or_store_builder_free(b);
+	return p;
+}
+
+static or_pairs *build(or_store **st, size_t n, const or_pairs_config *cfg, const char *name)
+{
+	char path[512];
+	snprintf(path, sizeof(path), "%s/%s", check_tmpdir(), name);
+	or_err err;
+	or_pairs_stats ps;
+	int rc = or_pairs_build(st, n, cfg, path, NULL, &ps, &err);
+	if (rc)
+		fprintf(stderr, "  build: %s\n", err.msg);
+	CHECK_INT(rc, OR_OK);
+	or_pairs *p = NULL;
+	CHECK_INT(or_pairs_open(path, &p, &err), OR_OK);
+	if (p) {
+		CHECK_INT(or_pairs_verify(p, &err), OR_OK);
+		CHECK_INT(or_pairs_n_train(p), ps.n_train);
+		CHECK_INT(or_pairs_n_valid(p), ps.n_valid);
+	}
+	return p;
+}
+
+static void test_adjacent_unshuffled(void)
+{
+	or_store *st = NULL;
+	or_err err;
+	CHECK_INT(or_store_open(make_store("a.store", 100), &st, &err), OR_OK);
+	or_pairs_config cfg;
+	or_pairs_config_default(&cfg);
+	cfg.shuffle = 0;
+	cfg.valid_fraction = 0;
+	or_pairs *p = build(&st, 1, &cfg, "a.pairs");
+	/* sum over s of (s % 7) */
+	size_t want = 0;
+	for (size_t s = 0; s < 100; s++)
+		want += s % 7;
+	CHECK_INT(or_pairs_n_train(p), want);
+	CHECK_INT(or_pairs_n_valid(p), 0);
+	CHECK_INT(or_pairs_aid_bound(p), 10 * 99 + 99 % 7 + 1);
+	const uint32_t *t = or_pairs_train(p);
+	int ok = 1;
+	for (size_t i = 0; i < or_pairs_n_train(p); i++)
+		ok &= t[2 * i + 1] == t[2 * i] + 1;
+	CHECK(ok);
+	CHECK_INT(t[0], 10);
+	CHECK_INT(t[1], 11);
+	or_pairs_free(p);
+	or_store_free(st);
+}
+
+static void test_window_types_gap(void)
+{
+	or_store *st = NULL;
+	or_err err;
+	CHECK_INT(or_store_open(make_store("b.store", 7), &st, &err), OR_OK);
+	or_pairs_config cfg;
+	or_pairs_config_default(&cfg);
+	cfg.shuffle = 0;
+	cfg.valid_fraction = 0;
+	cfg.window = 2;
+	or_pairs *p = build(&st, 1, &cfg, "w.pairs");
+	/* session with n events: (n-1) + (n-2) pairs for n >= 2 */
+	size_t want = 0;
+	for (size_t n = 1; n <= 7; n++)
+		want += (n - 1) + (n >= 2 ? n - 2 : 0);
+	CHECK_INT(or_pairs_n_train(p), want);
+	or_pairs_free(p);
+	cfg.window = 3;
+	cfg.max_gap_ms = 1000; /* only consecutive events are 1 s apart */
+	p = build(&st, 1, &cfg, "g.pairs");
+	want = 0;
+	for (size_t n = 1; n <= 7; n++)
+		want += n - 1;
+	CHECK_INT(or_pairs_n_train(p), want);
+	or_pairs_free(p);
+	cfg.window = 1;
+	cfg.max_gap_ms = 0;
+	cfg.type_mask = 1u << OR_CLICKS; /* events j % 3 == 0: aids 10s, 10s+3, 10s+6 */
+	p = build(&st, 1, &cfg, "t.pairs");
+	const uint32_t *t = or_pairs_train(p);
+	int ok = 1;
+	for (size_t i = 0; i < or_pairs_n_train(p); i++)
+		ok &= t[2 * i + 1] == t[2 * i] + 3 && t[2 * i] % 10 % 3 == 0;
+	CHECK(ok);
+	CHECK_INT(or_pairs_n_train(p), 0 + 0 + 0 + 1 + 1 + 1 + 2); /* n = 1..7 */
+	or_pairs_free(p);
+	or_store_free(st);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+static void test_shuffle_holdout_threads(void)
+{
+	or_store *st[2] = { NULL, NULL };
+	or_err err;
+	CHECK_INT(or_store_open(make_store("c.store", 3000), &st[0], &err), OR_OK);
+	CHECK_INT(or_store_open(make_store("d.store", 500), &st[1], &err), OR_OK);
+	or_pairs_config cfg;
+	or_pairs_config_default(&cfg);
+	cfg.shuffle = 0;
+	or_pairs *plain = build(st, 2, &cfg, "plain.pairs");
+	cfg.shuffle = 1;
+	cfg.threads = 1;
+	or_pairs *s1 = build(st, 2, &cfg, "s1.pairs");
+	cfg.threads = 2;
+	or_pairs *s2 = build(st, 2, &cfg, "s2.pairs");
+	size_t nt = or_pairs_n_train(plain), nv = or_pairs_n_valid(plain);
+	CHECK(nv > 0 && nv < nt / 5); /* ~5 % of sessions */
+	CHECK_INT(or_pairs_n_train(s1), nt);
+	CHECK_INT(or_pairs_n_train(s2), nt);
+	/* same bytes whatever the thread count */
+	CHECK(memcmp(or_pairs_train(s1), or_pairs_train(s2), (nt + nv) * 8) == 0);
+	/* shuffled, and a permutation of the plain order */
+	CHECK(memcmp(or_pairs_train(s1), or_pairs_train(plain), nt * 8) != 0);
+	uint64_t *a = malloc(nt * 8), *b = malloc(nt * 8);
+	memcpy(a, or_pairs_train(plain), nt * 8);
+	memcpy(b, or_pairs_train(s1), nt * 8);
+	qsort(a, nt, 8, cmp_u64);
+	qsort(b, nt, 8, cmp_u64);
+	CHECK(memcmp(a, b, nt * 8) == 0);
+	free(a);
+	free(b);
+	/* valid_last: the last N pairs in store order */
+	cfg.valid_last = 100;
+	cfg.valid_fraction = 0;
+	or_pairs *last = build(st, 2, &cfg, "last.pairs");
+	CHECK_INT(or_pairs_n_valid(last), 100);
+	CHECK_INT(or_pairs_n_train(last), nt + nv - 100);
+	cfg.shuffle = 0;
+	cfg.valid_last = 0;
+	or_pairs *all = build(st, 2, &cfg, "all.pairs");
+	CHECK(memcmp(or_pairs_valid(last), or_pairs_train(all) + 2 * (nt + nv - 100), 800) == 0);
+	or_pairs_free(all);
+	or_pairs_free(last);
+	or_pairs_free(plain);
+	or_pairs_free(s1);
+	or_pairs_free(s2);
+	or_store_free(st[0]);
+	or_store_free(st[1]);
+}
+
+static void test_damage(void)
+{
+	char path[512];
+	snprintf(path, sizeof(path), "%s/s1.pairs", check_tmpdir());
+	FILE *f = fopen(path, "r+b");
+	CHECK(f != NULL);
+	if (!f)
+		return;
+	fseek(f, 4096 + 13, SEEK_SET);
+	int c = fgetc(f);
+	fseek(f, 4096 + 13, SEEK_SET);
+	fputc(c ^ 0x40, f);
+	fclose(f);
+	or_pairs *p = NULL;
+	or_err err;
+	CHECK_INT(or_pairs_open(path, &p, &err), OR_OK);
+	CHECK_INT(or_pairs_verify(p, &err), OR_EFORMAT);
+	CHECK_STR_CONTAINS(err.msg, "checksum");
+	or_pairs_free(p);
+	CHECK_INT(truncate(path, 5000), 0);
+	CHECK_INT(or_pairs_open(path, &p, &err), OR_EFORMAT);
+	CHECK_STR_CONTAINS(err.msg, "truncated");
+	const char *junk = check_write_file("junk.pairs", "hello", 5);
+	CHECK_INT(or_pairs_open(junk, &p, &err), OR_EFORMAT);
+}
+
+int main(void)
+{
+	CHECK_MAIN_BEGIN
+	RUN_TEST(test_adjacent_unshuffled);
+	RUN_TEST(test_window_types_gap);
+	RUN_TEST(test_shuffle_holdout_threads);
+	RUN_TEST(test_damage);
+	CHECK_MAIN_END
+}

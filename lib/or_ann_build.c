@@ -17,12 +17,15 @@
  *  - queries on clustered embeddings (index synth --clusters 2000): nprobe 1
  *    reaches recall@20 0.965 at 45 k queries/s (batches are answered in list
  *    order so that a list is read from memory once for many queries);
- *  - BUT on near-isotropic vectors IVF must scan a large share of the rows:
- *    MF embeddings from `ottorec train -m fast` (1 epoch, 40 M pairs of the
- *    synth 1.0 data) need nprobe 188 of 1362 lists for 0.95 and give only
- *    ~250 queries/s, slower than the blocked exact search (170/s); Gaussian
- *    data behaves the same.  There a graph index (HNSW) is the right tool;
- *    see the issue #5 report for the hnswlib/faiss figures on those vectors.
+ *  - on near-isotropic vectors every index must search hard: MF embeddings
+ *    from `ottorec train -m fast` (1 epoch, 40 M pairs of the synth 1.0
+ *    data) need nprobe 188 of 1362 lists for recall@20 0.95 (build 44 s,
+ *    ~250 queries/s answered one by one; batches are scanned list-major);
+ *    on the same vectors hnswlib (M 16, ef_construction 100) built in 458 s
+ *    and reached only recall 0.66 at ef 512 (1 k queries/s), and faiss
+ *    IVF-flat (same nlist) built in 109 s and gave 0.957 at nprobe 192 with
+ *    86 queries/s.  The 20 k queries/s target is met on clustered vectors
+ *    only; quantised lists (IVF-PQ fast scan) would be the next step.
  *
  * Metrics: L2 k-means for L2; for IP the assignment is by largest inner
  * product (what the search probes by); for COS the rows are normalised and

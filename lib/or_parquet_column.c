@@ -44,11 +44,13 @@ int or_parquet_col_open(or_parquet_col *c, const or_parquet_file *f, size_t rg,
 	uint8_t *buf = c->buf;
 	uint32_t *tmp = c->tmp;
 	int64_t *dict = c->dict;
+	void *zstd = c->zstd;
 	size_t buf_cap = c->buf_cap, tmp_cap = c->tmp_cap, dict_cap = c->dict_cap;
 	memset(c, 0, sizeof(*c));
 	c->buf = buf;
 	c->tmp = tmp;
 	c->dict = dict;
+	c->zstd = zstd;
 	c->buf_cap = buf_cap;
 	c->tmp_cap = tmp_cap;
 	c->dict_cap = dict_cap;
@@ -90,6 +92,8 @@ void or_parquet_col_release(or_parquet_col *c)
 	c->buf = NULL;
 	c->tmp = NULL;
 	c->dict_cap = c->buf_cap = c->tmp_cap = 0;
+	or_parquet_zstd_free(c->zstd);
+	c->zstd = NULL;
 }
 
 typedef struct page_header {
@@ -228,7 +232,7 @@ static int inflate_page(or_parquet_col *c, const uint8_t *src, size_t src_n, siz
 	if (grow((void **)&c->buf, &c->buf_cap, usize + 16, 1))
 		return col_fail(c, OR_ENOMEM, err, "out of memory for a page of %zu bytes", usize);
 	const char *why = NULL;
-	if (or_parquet_decompress(codec, src, src_n, c->buf, usize, &why))
+	if (or_parquet_decompress(codec, src, src_n, c->buf, usize, &c->zstd, &why))
 		return col_fail(c, OR_EFORMAT, err, "%s", why);
 	return OR_OK;
 }

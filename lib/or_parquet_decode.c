@@ -368,8 +368,13 @@ static int gunzip(const uint8_t *src, size_t src_n, uint8_t *dst, size_t dst_n, 
 	return rc;
 }
 
+void or_parquet_zstd_free(void *zctx)
+{
+	ZSTD_freeDCtx(zctx);
+}
+
 int or_parquet_decompress(int codec, const uint8_t *src, size_t src_n,
-			  uint8_t *dst, size_t dst_n, const char **why)
+			  uint8_t *dst, size_t dst_n, void **zctx, const char **why)
 {
 	switch (codec) {
 	case OR_PQ_UNCOMPRESSED:
@@ -397,7 +402,10 @@ int or_parquet_decompress(int codec, const uint8_t *src, size_t src_n,
 	case OR_PQ_GZIP:
 		return gunzip(src, src_n, dst, dst_n, why);
 	case OR_PQ_ZSTD: {
-		size_t r = ZSTD_decompress(dst, dst_n, src, src_n);
+		if (zctx && !*zctx)
+			*zctx = ZSTD_createDCtx(); /* kept by the caller for the next page */
+		size_t r = zctx && *zctx ? ZSTD_decompressDCtx(*zctx, dst, dst_n, src, src_n)
+					 : ZSTD_decompress(dst, dst_n, src, src_n);
 		if (ZSTD_isError(r)) {
 			*why = "damaged ZSTD data (or larger than the page)";
 			return -1;

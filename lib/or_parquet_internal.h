@@ -151,9 +151,12 @@ int or_parquet_delta_get(or_parquet_delta *d, int64_t *out, size_t n, const char
 /* Bytes consumed so far (valid once every value has been read). */
 const uint8_t *or_parquet_delta_end(const or_parquet_delta *d);
 
-/* Decompress src into dst of exactly dst_n bytes; 0, or -1 with *why. */
+/* Decompress src into dst of exactly dst_n bytes; 0, or -1 with *why.
+   zctx (may be NULL) keeps a ZSTD context between calls; the caller frees
+   it with or_parquet_zstd_free. */
 int or_parquet_decompress(int codec, const uint8_t *src, size_t src_n,
-			  uint8_t *dst, size_t dst_n, const char **why);
+			  uint8_t *dst, size_t dst_n, void **zctx, const char **why);
+void or_parquet_zstd_free(void *zctx); /* NULL is fine */
 const char *or_parquet_codec_name(int codec);
 const char *or_parquet_encoding_name(int enc);
 
@@ -182,6 +185,7 @@ typedef struct or_parquet_col {
 	int enc;
 	int def_all;               /* every slot of the page holds a value */
 	uint64_t nulls;            /* null slots handed out so far */
+	void *zstd;                /* ZSTD decompression context, owned */
 	or_parquet_rle rep, def, idx;
 	or_parquet_delta delta;
 	const uint8_t *vp, *vend;  /* PLAIN values */

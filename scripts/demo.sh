@@ -1,6 +1,7 @@
 #!/bin/sh
 # scripts/demo.sh - what `make demo` runs: the main job on built-in synthetic
-# data, as far as the pipeline exists: synth -> export/convert -> info.
+# data, as far as the pipeline exists: synth -> export/convert -> info ->
+# local split -> co-visitation -> recommend -> Recall@20 score table.
 # Output in demo-out/ (or $DEMO_DIR).
 set -eu
 : "${OTTOREC:=build/rel/ottorec}"
@@ -27,3 +28,15 @@ echo "== ottorec info $OUT/test.store"
 echo
 echo "test labels: $(wc -l < "$OUT/test_labels.jsonl") sessions, e.g."
 head -n 3 "$OUT/test_labels.jsonl"
+
+echo
+echo "== ottorec split: the organiser's local validation on the synthetic train weeks"
+"$OTTOREC" split -o "$OUT/val" "$OUT/train.store"
+echo
+echo "== ottorec covisit: the three co-visitation matrices over split train + test"
+"$OTTOREC" covisit -o "$OUT/val/covisit" "$OUT/val/train.store" "$OUT/val/test.store"
+echo
+echo "== ottorec recommend --strategy covisit, then ottorec evaluate"
+"$OTTOREC" recommend --strategy covisit --test "$OUT/val/test.store" \
+	--covisit "$OUT/val/covisit" -o "$OUT/val/submission_covisit.csv"
+"$OTTOREC" evaluate --labels "$OUT/val/test_labels.jsonl" "$OUT/val/submission_covisit.csv"

@@ -1,6 +1,6 @@
 /*
- * cmd_convert.c - `ottorec convert`: read OTTO JSONL (.gz) and CSV files into
- * one event store.
+ * cmd_convert.c - `ottorec convert`: read OTTO JSONL (.gz), CSV and Parquet
+ * files into one event store.
  */
 #include "cli.h"
 #include "or_file.h"
@@ -17,8 +17,10 @@ static const char usage_text[] =
 	"\n"
 	"Read event files into one event store (written atomically).  Each INPUT is\n"
 	"OTTO JSONL (one session per line), CSV (session,aid,ts,type; header\n"
-	"optional; type as clicks/carts/orders or 0/1/2), either of them gzipped;\n"
-	"the format is detected from the content; \"-\" reads standard input.\n"
+	"optional; type as clicks/carts/orders or 0/1/2), either of them gzipped,\n"
+	"or Parquet (columns session, aid, ts, type, as the community's OTTO files;\n"
+	"docs/parquet.md); the format is detected from the content; \"-\" reads\n"
+	"standard input (not for Parquet).\n"
 	"\n"
 	"Rules: a session is one line / one contiguous block of rows; its events must\n"
 	"be in time order (out-of-order input is rejected, not sorted); a session id\n"
@@ -27,10 +29,11 @@ static const char usage_text[] =
 	"options:\n"
 	"  -o, --output STORE     output store (default: the single INPUT with its\n"
 	"                         extension replaced by .store)\n"
-	"      --format F         jsonl | csv | auto (default auto)\n"
+	"      --format F         jsonl | csv | parquet | auto (default auto)\n"
 	"      --ts-unit U        ms | s | auto (default auto: JSONL is ms as OTTO\n"
-	"                         publishes it; CSV is seconds when the first ts is\n"
-	"                         below 1e11, else ms).  Stored ts are always ms.\n"
+	"                         publishes it; CSV and Parquet are seconds when the\n"
+	"                         first ts is below 1e11, else ms; a Parquet TIMESTAMP\n"
+	"                         column says its own unit).  Stored ts are always ms.\n"
 	"      --max-line-bytes N longest accepted line (default 1048576)\n"
 	"      --quiet            no progress line\n"
 	"      --json             print a one-line JSON summary on stdout\n"
@@ -41,7 +44,7 @@ static char *default_output(const char *input)
 	const char *base = strrchr(input, '/');
 	base = base ? base + 1 : input;
 	size_t n = strlen(input);
-	for (const char *ext[] = { ".jsonl.gz", ".csv.gz", ".jsonl", ".csv", ".gz", NULL }, **e = ext; *e; e++) {
+	for (const char *ext[] = { ".jsonl.gz", ".csv.gz", ".jsonl", ".csv", ".parquet", ".gz", NULL }, **e = ext; *e; e++) {
 		size_t k = strlen(*e);
 		if (n > k && (size_t)(input + n - base) > k && strcmp(input + n - k, *e) == 0) {
 			n -= k;
@@ -80,8 +83,9 @@ int cmd_convert(int argc, char **argv)
 		case 'f':
 			if (!strcmp(optarg, "jsonl")) cfg.format = OR_FORMAT_JSONL;
 			else if (!strcmp(optarg, "csv")) cfg.format = OR_FORMAT_CSV;
+			else if (!strcmp(optarg, "parquet")) cfg.format = OR_FORMAT_PARQUET;
 			else if (!strcmp(optarg, "auto")) cfg.format = OR_FORMAT_AUTO;
-			else return cli_usage_error("convert", "--format must be jsonl, csv or auto, not '%s'", optarg);
+			else return cli_usage_error("convert", "--format must be jsonl, csv, parquet or auto, not '%s'", optarg);
 			break;
 		case 't':
 			if (!strcmp(optarg, "ms")) cfg.ts_unit = OR_TS_MS;

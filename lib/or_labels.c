@@ -21,7 +21,7 @@ void or_labels_release(or_labels *l)
 	memset(l, 0, sizeof(*l));
 }
 
-static int reserve_rows(or_labels *l, or_err *err)
+int or_labels_reserve_rows(or_labels *l, or_err *err)
 {
 	if (l->n < l->cap)
 		return OR_OK;
@@ -36,7 +36,7 @@ static int reserve_rows(or_labels *l, or_err *err)
 	return OR_OK;
 }
 
-static int reserve_aids(or_labels *l, size_t more, or_err *err)
+int or_labels_reserve_aids(or_labels *l, size_t more, or_err *err)
 {
 	size_t need;
 	if (or_size_add(l->n_aids, more, &need))
@@ -80,9 +80,9 @@ int or_labels_add_cut(or_labels *l, const or_session *s, size_t cut, or_err *err
 		return or_err_set(err, OR_EINVAL, "cut %zu outside session of %zu events", cut, s->n);
 	if (s->n - cut > UINT32_MAX)
 		return or_err_set(err, OR_EINVAL, "session of %zu events is too long to label", s->n);
-	int rc = reserve_rows(l, err);
+	int rc = or_labels_reserve_rows(l, err);
 	if (!rc)
-		rc = reserve_aids(l, s->n - cut, err);
+		rc = or_labels_reserve_aids(l, s->n - cut, err);
 	if (rc)
 		return rc;
 	or_label *r = &l->rows[l->n++];
@@ -442,10 +442,10 @@ static int cmp_u32(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* Remove repeats from a[0..n) keeping first places; returns the new count. */
-static size_t dedup(uint32_t *a, size_t n, or_err *err, int *rc)
+/* Remove repeats from a[0..n), keeping first places; the new count, or
+   (size_t)-1 when out of memory. */
+size_t or_labels_dedup(uint32_t *a, size_t n)
 {
-	*rc = OR_OK;
 	if (n <= 64) {
 		size_t m = 0;
 		for (size_t i = 0; i < n; i++) {
@@ -462,8 +462,7 @@ static size_t dedup(uint32_t *a, size_t n, or_err *err, int *rc)
 	if (!sorted || !used) {
 		free(sorted);
 		free(used);
-		*rc = or_err_set(err, OR_ENOMEM, "out of memory");
-		return n;
+		return (size_t)-1;
 	}
 	memcpy(sorted, a, n * sizeof(*a));
 	qsort(sorted, n, sizeof(*sorted), cmp_u32);
@@ -491,6 +490,7 @@ static size_t dedup(uint32_t *a, size_t n, or_err *err, int *rc)
 	return m;
 }
 
+
 /* An array of aids, appended to l->aids; at and n say where. */
 static int jaid_list(jcur *c, or_labels *l, size_t *at, uint32_t *n)
 {
@@ -513,7 +513,7 @@ static int jaid_list(jcur *c, or_labels *l, size_t *at, uint32_t *n)
 				c->p--;
 			return jfail(c, "aid outside 0..4294967295");
 		}
-		if ((rc = reserve_aids(l, 1, c->err)))
+		if ((rc = or_labels_reserve_aids(l, 1, c->err)))
 			return rc;
 		l->aids[l->n_aids++] = (uint32_t)v;
 		jws(c);
@@ -528,10 +528,12 @@ static int jaid_list(jcur *c, or_labels *l, size_t *at, uint32_t *n)
 	size_t count = l->n_aids - *at;
 	if (count > UINT32_MAX)
 		return jfail(c, "more than 4294967295 aids in one list");
-	size_t m = dedup(l->aids + *at, count, c->err, &rc);
+	size_t m = or_labels_dedup(l->aids + *at, count);
+	if (m == (size_t)-1)
+		return or_err_set(c->err, OR_ENOMEM, "out of memory");
 	l->n_aids = *at + m;
 	*n = (uint32_t)m;
-	return rc;
+	return OR_OK;
 }
 
 enum { K_SESSION = 1, K_LABELS = 2, K_CLICKS = 4, K_CARTS = 8, K_ORDERS = 16 };
@@ -731,7 +733,7 @@ int or_labels_read_jsonl(or_labels *l, const char *path, size_t max_line,
 			jcur c = { p, le, p, name, line, err };
 			jws(&c);
 			if (c.p < c.end) {
-				if (!(rc = reserve_rows(l, err))) {
+				if (!(rc = or_labels_reserve_rows(l, err))) {
 					or_label *r = &l->rows[l->n];
 					rc = parse_line(&c, l, r);
 					if (!rc && increasing && l->n && r->session <= l->rows[l->n - 1].session) {

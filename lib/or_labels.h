@@ -75,4 +75,14 @@ int or_labels_write_jsonl(const or_labels *l, const char *path, or_err *err);
 int or_labels_read_jsonl(or_labels *l, const char *path, size_t max_line,
 			 const or_log *log, or_err *err);
 
+/*
+ * For the readers of label files (or_labels.c: JSONL, or_parquet_labels.c:
+ * Parquet): room for one more row / `more` aids, and removing repeats from
+ * an aid list in place keeping first places (returns the new count, or
+ * (size_t)-1 when out of memory).
+ */
+int or_labels_reserve_rows(or_labels *l, or_err *err);
+int or_labels_reserve_aids(or_labels *l, size_t more, or_err *err);
+size_t or_labels_dedup(uint32_t *a, size_t n);
+
 #endif

@@ -75,95 +75,6 @@ static int map_grow(row_map *m)
 
 /* ---- or_labels storage --------------------------------------------------- */
 
-static int reserve_rows(or_labels *l, or_err *err)
-{
-	if (l->n < l->cap)
-		return OR_OK;
-	size_t cap = l->cap ? l->cap * 2 : 1024, bytes;
-	if (or_size_mul(cap, sizeof(or_label), &bytes))
-		return or_err_set(err, OR_ENOMEM, "too many label rows");
-	or_label *r = realloc(l->rows, bytes);
-	if (!r)
-		return or_err_set(err, OR_ENOMEM, "out of memory for labels");
-	l->rows = r;
-	l->cap = cap;
-	return OR_OK;
-}
-
-static int reserve_aids(or_labels *l, size_t more, or_err *err)
-{
-	size_t need;
-	if (or_size_add(l->n_aids, more, &need))
-		return or_err_set(err, OR_ENOMEM, "too many label aids");
-	if (need <= l->cap_aids)
-		return OR_OK;
-	size_t cap = l->cap_aids > 4096 ? l->cap_aids : 4096, bytes;
-	while (cap < need)
-		cap = cap / 2 * 3;
-	if (or_size_mul(cap, sizeof(uint32_t), &bytes))
-		return or_err_set(err, OR_ENOMEM, "too many label aids");
-	uint32_t *a = realloc(l->aids, bytes);
-	if (!a)
-		return or_err_set(err, OR_ENOMEM, "out of memory for labels");
-	l->aids = a;
-	l->cap_aids = cap;
-	return OR_OK;
-}
-
-static int cmp_u32(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-	return (x > y) - (x < y);
-}
-
-/* Remove repeats from a[0..n), keeping first places; the new count, or
-   (size_t)-1 when out of memory. */
-static size_t dedup(uint32_t *a, size_t n)
-{
-	if (n <= 64) {
-		size_t m = 0;
-		for (size_t i = 0; i < n; i++) {
-			size_t j = 0;
-			while (j < m && a[j] != a[i])
-				j++;
-			if (j == m)
-				a[m++] = a[i];
-		}
-		return m;
-	}
-	uint32_t *sorted = malloc(n * sizeof(*sorted));
-	unsigned char *used = calloc(n, 1);
-	if (!sorted || !used) {
-		free(sorted);
-		free(used);
-		return (size_t)-1;
-	}
-	memcpy(sorted, a, n * sizeof(*a));
-	qsort(sorted, n, sizeof(*sorted), cmp_u32);
-	size_t u = 0;
-	for (size_t i = 0; i < n; i++)
-		if (i == 0 || sorted[i] != sorted[u - 1])
-			sorted[u++] = sorted[i];
-	size_t m = 0;
-	for (size_t i = 0; i < n; i++) {
-		size_t lo = 0, hi = u;
-		while (hi - lo > 1) {
-			size_t mid = lo + (hi - lo) / 2;
-			if (sorted[mid] <= a[i])
-				lo = mid;
-			else
-				hi = mid;
-		}
-		if (!used[lo]) {
-			used[lo] = 1;
-			a[m++] = a[i];
-		}
-	}
-	free(sorted);
-	free(used);
-	return m;
-}
-
 /* ---- reading --------------------------------------------------------------- */
 
 static int type_word(const uint8_t *s, size_t n, int64_t *out)
@@ -253,7 +164,7 @@ static int add_row(lab_ctx *x, uint64_t row, int64_t session, int type,
 	size_t slot = map_slot(&x->map, session);
 	or_label *r;
 	if (!x->map.val[slot]) {
-		int rc = reserve_rows(l, x->err);
+		int rc = or_labels_reserve_rows(l, x->err);
 		if (rc)
 			return rc;
 		r = &l->rows[l->n];
@@ -295,12 +206,12 @@ static int add_row(lab_ctx *x, uint64_t row, int64_t session, int type,
 		}
 		return OR_OK;
 	}
-	int rc = reserve_aids(l, k, x->err);
+	int rc = or_labels_reserve_aids(l, k, x->err);
 	if (rc)
 		return rc;
 	for (size_t i = 0; i < k; i++)
 		l->aids[at + i] = (uint32_t)vals[i];
-	size_t m = dedup(l->aids + at, k);
+	size_t m = or_labels_dedup(l->aids + at, k);
 	if (m == (size_t)-1)
 		return or_err_set(x->err, OR_ENOMEM, "out of memory");
 	l->n_aids = at + m;

@@ -92,10 +92,15 @@ expect_same "two inputs give the same store" "$T/ab.store" "$T/s.store"
 expect_fail "session repeated across inputs" 'a\.jsonl:1: session 0: session id 0 appears a second time' \
 	"$OTTOREC" convert --quiet -o "$T/aa.store" "$T/a.jsonl" "$T/a.jsonl"
 
+# Parquet input gets the default output name without its extension
+cp "$DATA/parquet/hy_default.parquet" "$T/p.parquet"
+"$OTTOREC" convert --quiet "$T/p.parquet" 2>/dev/null
+expect_true "default output name for .parquet is .store" test -f "$T/p.store"
+
 # usage errors
 expect_fail "no input" 'no INPUT given' "$OTTOREC" convert
 expect_fail "missing file" 'cannot open .*nope\.jsonl: No such file' "$OTTOREC" convert -o "$T/x.store" "$T/nope.jsonl"
-expect_fail "bad option value" '--format must be jsonl, csv or auto' "$OTTOREC" convert --format xml "$SAMPLE"
+expect_fail "bad option value" '--format must be jsonl, csv, parquet or auto' "$OTTOREC" convert --format xml "$SAMPLE"
 expect_fail "unwritable output" 'cannot create output' "$OTTOREC" convert --quiet -o /nonexistent-dir/x.store "$SAMPLE"
 expect_ok "convert -h" "$OTTOREC" convert -h
 expect_true "usage mentions time order rule" grep -q 'time order' "$T/stdout"

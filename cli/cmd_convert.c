@@ -142,6 +142,11 @@ int cmd_convert(int argc, char **argv)
 	if (rc) {
 		or_store_builder_free(b);
 		free(owned_output);
+		if (strstr(err.msg, "line is longer than the limit")) {
+			char msg[OR_ERR_MSG_MAX];
+			snprintf(msg, sizeof(msg), "%s", err.msg);
+			or_err_set(&err, err.code, "%.900s (raise it with --max-line-bytes)", msg);
+		}
 		return cli_fail("convert", &err);
 	}
 	double wall = cli_now() - t0;

@@ -207,7 +207,7 @@ int or_input_lines(or_input *in, const char **data, size_t *len,
 		const char *nl = memrchr(p, '\n', have);
 		if (!nl)
 			return or_err_set(err, OR_EFORMAT,
-					  "%s:%llu: line is longer than the limit of %zu bytes (raise it with --max-line-bytes)",
+					  "%s:%llu: line is longer than the limit of %zu bytes",
 					  in->path, (unsigned long long)in->line, in->max_line);
 		take = (size_t)(nl - p) + 1;
 	}
@@ -259,6 +259,6 @@ int or_line_reader_refill(or_line_reader *r, or_err *err)
 int or_line_too_long(const or_line_reader *r, const or_line *line, or_err *err)
 {
 	return or_err_set(err, OR_EFORMAT,
-			  "%s:%llu: line is longer than the limit of %zu bytes (raise it with --max-line-bytes)",
+			  "%s:%llu: line is longer than the limit of %zu bytes",
 			  r->in->path, (unsigned long long)line->no, r->max_line);
 }

@@ -710,54 +710,35 @@ int or_labels_read_jsonl(or_labels *l, const char *path, size_t max_line,
 	if (!increasing)
 		rc = start_idset(&ids, l, err);
 	const char *name = or_input_path(in);
-	const char *data;
-	size_t len;
-	uint64_t line;
-	while (!rc) {
-		rc = or_input_lines(in, &data, &len, &line, err);
-		if (rc || len == 0)
+	or_line_reader lines;
+	or_line_reader_init(&lines, in, "read labels", log);
+	or_line ln;
+	while (!(rc = or_line_next(&lines, &ln, err)) && ln.begin) {
+		jcur c = { ln.begin, ln.end, ln.begin, name, ln.no, err };
+		jws(&c);
+		if (c.p >= c.end)
+			continue; /* blank line */
+		if ((rc = or_labels_reserve_rows(l, err)))
 			break;
-		if (or_log_cancelled(log)) {
-			rc = or_err_set(err, OR_ECANCELLED, "interrupted");
+		or_label *r = &l->rows[l->n];
+		if ((rc = parse_line(&c, l, r)))
 			break;
-		}
-		const char *p = data, *end = data + len;
-		for (; p < end && !rc; line++) {
-			const char *nl = memchr(p, '\n', (size_t)(end - p));
-			const char *le = nl ? nl : end;
-			if ((size_t)(le - p) > max_line) {
-				rc = or_err_set(err, OR_EFORMAT, "%s:%llu: line is longer than the limit of %zu bytes",
-						name, (unsigned long long)line, max_line);
+		if (increasing && l->n && r->session <= l->rows[l->n - 1].session) {
+			increasing = 0;
+			if ((rc = start_idset(&ids, l, err)))
 				break;
-			}
-			jcur c = { p, le, p, name, line, err };
-			jws(&c);
-			if (c.p < c.end) {
-				if (!(rc = or_labels_reserve_rows(l, err))) {
-					or_label *r = &l->rows[l->n];
-					rc = parse_line(&c, l, r);
-					if (!rc && increasing && l->n && r->session <= l->rows[l->n - 1].session) {
-						increasing = 0;
-						rc = start_idset(&ids, l, err);
-					}
-					if (!rc && increasing) {
-						l->n++;
-					} else if (!rc) {
-						int added = or_idset_add(&ids, r->session);
-						if (added < 0)
-							rc = or_err_set(err, OR_ENOMEM, "out of memory");
-						else if (added == 0)
-							rc = or_err_set(err, OR_EFORMAT, "%s:%llu: session %lld appears a second time",
-									name, (unsigned long long)line, (long long)r->session);
-						else
-							l->n++;
-					}
-				}
-			}
-			p = nl ? nl + 1 : end;
 		}
-		uint64_t size = or_input_size(in);
-		or_log_progress(log, "read labels", (double)or_input_consumed(in), (double)size, "bytes");
+		if (!increasing) {
+			int added = or_idset_add(&ids, r->session);
+			if (added < 0)
+				rc = or_err_set(err, OR_ENOMEM, "out of memory");
+			else if (added == 0)
+				rc = or_err_set(err, OR_EFORMAT, "%s:%llu: session %lld appears a second time",
+						name, (unsigned long long)ln.no, (long long)r->session);
+			if (rc)
+				break;
+		}
+		l->n++;
 	}
 	or_idset_release(&ids);
 	or_input_close(in);

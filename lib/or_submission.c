@@ -190,65 +190,42 @@ int or_submission_read(const char *path, const or_submission_config *cfg,
 		return rc;
 	}
 	const char *name = or_input_path(in);
-	const char *data;
-	size_t len;
-	uint64_t line;
 	or_err perr;
-	uint64_t chunks = 0;
-	while (!rc) {
-		rc = or_input_lines(in, &data, &len, &line, err);
-		if (rc || len == 0)
-			break;
-		if (or_log_cancelled(log)) {
-			rc = or_err_set(err, OR_ECANCELLED, "interrupted");
-			break;
+	or_line_reader lines;
+	or_line_reader_init(&lines, in, "read submission", log);
+	or_line ln;
+	while (!(rc = or_line_next(&lines, &ln, err)) && ln.begin) {
+		const char *p = ln.begin, *le = ln.end;
+		uint64_t line = ln.no;
+		st.lines++;
+		or_sub_row row;
+		if (line == 1) {
+			/* the header: skipped whatever it is, as evaluate.py does */
+			st.header_is_row = !blank(p, le) &&
+				or_submission_parse_line(p, (size_t)(le - p), aids, cap, &row, &perr) == OR_OK;
+			continue;
 		}
-		const char *p = data, *end = data + len;
-		for (; p < end && !rc; line++) {
-			const char *nl = memchr(p, '\n', (size_t)(end - p));
-			const char *le = nl ? nl : end;
-			const char *next = nl ? nl + 1 : end;
-			st.lines++;
-			if ((size_t)(le - p) > max_line) {
-				rc = or_err_set(err, OR_EFORMAT, "%s:%llu: line is longer than the limit of %zu bytes",
-						name, (unsigned long long)line, max_line);
+		if (blank(p, le)) {
+			st.blank++;
+			continue;
+		}
+		if (or_submission_parse_line(p, (size_t)(le - p), aids, cap, &row, &perr)) {
+			if (!cfg->lenient) {
+				rc = or_err_set(err, OR_EFORMAT, "%s:%llu:%s (use --lenient to skip such lines)",
+						name, (unsigned long long)line, perr.msg + 4);
 				break;
 			}
-			or_sub_row row;
-			if (line == 1) {
-				/* the header: skipped whatever it is, as evaluate.py does */
-				st.header_is_row = !blank(p, le) &&
-					or_submission_parse_line(p, (size_t)(le - p), aids, cap, &row, &perr) == OR_OK;
-				p = next;
-				continue;
+			if (st.malformed++ == 0) {
+				st.first_malformed_line = line;
+				snprintf(st.first_malformed, sizeof(st.first_malformed), "%.80s:%llu:%.150s",
+					 name, (unsigned long long)line, perr.msg + 4);
 			}
-			if (blank(p, le)) {
-				st.blank++;
-				p = next;
-				continue;
-			}
-			if (or_submission_parse_line(p, (size_t)(le - p), aids, cap, &row, &perr)) {
-				if (!cfg->lenient) {
-					rc = or_err_set(err, OR_EFORMAT, "%s:%llu:%s (use --lenient to skip such lines)",
-							name, (unsigned long long)line, perr.msg + 4);
-					break;
-				}
-				if (st.malformed++ == 0) {
-					st.first_malformed_line = line;
-					snprintf(st.first_malformed, sizeof(st.first_malformed), "%.80s:%llu:%.150s",
-						 name, (unsigned long long)line, perr.msg + 4);
-				}
-				p = next;
-				continue;
-			}
-			row.line = line;
-			st.rows++;
-			rc = fn(ctx, &row, err);
-			p = next;
+			continue;
 		}
-		if ((++chunks & 7) == 0)
-			or_log_progress(log, "read submission", (double)or_input_consumed(in),
-					(double)or_input_size(in), "bytes");
+		row.line = line;
+		st.rows++;
+		if ((rc = fn(ctx, &row, err)))
+			break;
 	}
 	or_input_close(in);
 	free(aids);

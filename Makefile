@@ -11,7 +11,6 @@
 
 CC ?= cc
 SANITIZER ?= address,undefined
-DEB_PKGS := $(shell grep -v "^#" scripts/deb-packages.txt)
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parameter
 BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -Ilib -g $(WARN) -MMD -MP
@@ -48,16 +47,23 @@ endif
 all: $(REL)/ottorec
 
 deps: $(DEPS_STAMP)
-$(DEPS_STAMP):
+# install-missing LISTFILE STAMP: apt-get the packages of LISTFILE not yet
+# installed (apt-get update once, only when something is missing)
+define install-missing
 	@mkdir -p build
-	@missing=""; for p in $(DEB_PKGS); do \
+	@missing=""; for p in $$(grep -v '^#' $(1)); do \
 		dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 		echo "installing Debian packages:$$missing"; \
 		SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
 		$$SUDO apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null || exit 1; \
-	fi; touch $@
+	fi; touch $(2)
+endef
+$(DEPS_STAMP): scripts/deb-packages.txt
+	$(call install-missing,scripts/deb-packages.txt,$@)
+build/.bench-deps-installed: scripts/deb-packages-bench.txt | $(DEPS_STAMP)
+	$(call install-missing,scripts/deb-packages-bench.txt,$@)
 
 $(REL)/%.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
@@ -89,7 +95,7 @@ test: $(TEST_BINS) $(TST)/ottorec $(REL)/ottorec
 $(REL)/bench_open: $(REL)/bench/bench_open.o $(REL)/libottorec.a
 	$(Q)$(CC) $(REL_CFLAGS) -o $@ $^ $(LIBS)
 
-bench: $(REL)/ottorec $(REL)/bench_open
+bench: $(REL)/ottorec $(REL)/bench_open build/.bench-deps-installed
 	@OTTOREC=$(REL)/ottorec BENCH_OPEN=$(REL)/bench_open sh bench/run.sh
 
 demo: $(REL)/ottorec

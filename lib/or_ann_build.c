@@ -39,6 +39,7 @@
  * made deterministic); centroid sums are in double, row order, per cluster.
  */
 #include "or_ann.h"
+#include "or_par.h"
 #include "or_ann_internal.h"
 #include "or_file.h"
 #include "or_knn_internal.h"
@@ -48,12 +49,6 @@
 #include <string.h>
 #include <xxhash.h>
 
-#ifdef _OPENMP
-#include <omp.h>
-#define OMP(x) _Pragma(#x)
-#else
-#define OMP(x)
-#endif
 
 void or_ann_build_config_default(or_ann_build_config *cfg)
 {
@@ -112,16 +107,8 @@ static int assign_rows(const float *X, size_t m, size_t d, const float *cent,
 		}
 		OMP(omp for schedule(dynamic, 1))
 		for (size_t ch = 0; ch < nchunks; ch++) {
-			int f;
-			OMP(omp atomic read)
-			f = failed;
-			if (f)
+			if (or_par_stop(&failed, log))
 				continue;
-			if (or_log_cancelled(log)) {
-				OMP(omp atomic write)
-				failed = 2;
-				continue;
-			}
 			size_t r0 = ch * chunk, r1 = r0 + chunk < m ? r0 + chunk : m;
 			for (size_t r = r0; r < r1; r++) {
 				or_knn_dot_rows(X + r * d, cent, nlist, d, buf, simd);

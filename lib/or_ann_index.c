@@ -5,6 +5,7 @@
  * answers never depend on the thread count.
  */
 #include "or_ann.h"
+#include "or_par.h"
 #include "or_ann_internal.h"
 #include "or_knn_internal.h"
 
@@ -20,12 +21,6 @@
 #include <unistd.h>
 #include <xxhash.h>
 
-#ifdef _OPENMP
-#include <omp.h>
-#define OMP(x) _Pragma(#x)
-#else
-#define OMP(x)
-#endif
 
 static uint32_t rd32(const unsigned char *p)
 {
@@ -356,16 +351,8 @@ static int search(const or_ann *ix, const float *queries, const int64_t *items,
 		or_topk probe = { pk, pid, 0, nprobe };
 		OMP(omp for schedule(dynamic, 1))
 		for (size_t ch = 0; ch < nchunks; ch++) {
-			int f;
-			OMP(omp atomic read)
-			f = failed;
-			if (f)
+			if (or_par_stop(&failed, log))
 				continue;
-			if (or_log_cancelled(log)) {
-				OMP(omp atomic write)
-				failed = 2;
-				continue;
-			}
 			size_t q0 = ch * blk, q1 = q0 + blk < nq ? q0 + blk : nq, npairs = 0;
 			for (size_t qi = q0; qi < q1; qi++) {
 				size_t q = order ? (size_t)(order[qi] & 0xffffffffu) : qi, sl = qi - q0;

@@ -15,18 +15,13 @@
  * depends only on the data, never on the thread count.
  */
 #include "or_knn.h"
+#include "or_par.h"
 #include "or_knn_internal.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#ifdef _OPENMP
-#include <omp.h>
-#define OMP(x) _Pragma(#x)
-#else
-#define OMP(x)
-#endif
 
 #if (defined(__x86_64__) || defined(__i386__)) && !defined(OR_NO_SIMD) && \
 	(defined(__GNUC__) || defined(__clang__))
@@ -317,16 +312,8 @@ int or_knn_search(const float *base, size_t n, size_t d, const float *queries,
 		}
 		OMP(omp for schedule(dynamic, 1))
 		for (size_t qb = 0; qb < n_qblocks; qb++) {
-			int f;
-			OMP(omp atomic read)
-			f = failed;
-			if (f)
+			if (or_par_stop(&failed, log))
 				continue;
-			if (or_log_cancelled(log)) {
-				OMP(omp atomic write)
-				failed = 2;
-				continue;
-			}
 			size_t q0 = qb * QB, q1 = q0 + QB < nq ? q0 + QB : nq;
 			or_topk h[QB];
 			for (size_t q = q0; q < q1; q++) {

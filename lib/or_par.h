@@ -1,0 +1,40 @@
+/*
+ * or_par.h - what the OpenMP loops of the library share: the OMP(...)
+ * pragma macro that vanishes without OpenMP (NO_OMP=1), and the check at the
+ * top of a parallel loop body that skips the remaining iterations once one
+ * has failed or the caller has cancelled.
+ */
+#ifndef OR_PAR_H
+#define OR_PAR_H
+
+#include "or_log.h"
+
+#ifdef _OPENMP
+#include <omp.h>
+#define OMP(x) _Pragma(#x)
+#else
+#define OMP(x)
+#endif
+
+/*
+ * In a parallel loop body: 1 when *failed is already set (skip this
+ * iteration), or when the caller cancelled (then *failed becomes 2);
+ * 0 to go on.  *failed is shared by the team: 0 fine, 1 out of memory or an
+ * error, 2 cancelled.
+ */
+static inline int or_par_stop(int *failed, const or_log *log)
+{
+	int f;
+	OMP(omp atomic read)
+	f = *failed;
+	if (f)
+		return 1;
+	if (or_log_cancelled(log)) {
+		OMP(omp atomic write)
+		*failed = 2;
+		return 1;
+	}
+	return 0;
+}
+
+#endif

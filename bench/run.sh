@@ -60,7 +60,6 @@ awk -v b="$SB" -v p="$PY" -v o="$OURS" 'BEGIN {
 echo "== store open"
 "$BENCH_OPEN" "$DIR/train.store"
 rm -f "$DIR/slice.jsonl" "$DIR/slice.store" "$DIR/train-again.store"
-echo "(outputs kept in $DIR; remove with rm -rf $DIR)"
 
 # ---- co-visitation matrices and the covisit recommender (issue #6) ----------
 # Local split of the synthetic train; matrices over split train + test;
@@ -190,3 +189,5 @@ else
 	echo "peer: python3-torch not installed (apt-get install -y python3-torch) - no PyTorch ratio"
 fi
 rm -f "$DIR/mf.pairs" "$DIR/exact.npy" "$DIR/fast.npy" "$DIR/exact-slice.npy"
+
+echo "(outputs kept in $DIR; remove with rm -rf $DIR)"

@@ -47,6 +47,9 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 /* Strict number parsing: the whole string, in [lo, hi]; 0 on success. */
 int cli_parse_i64(const char *s, int64_t lo, int64_t hi, int64_t *out);
 int cli_parse_double(const char *s, double lo, double hi, double *out);
+/* --threads N for command cmd: CLI_OK with *out in 1..1024, or the usage
+   error already printed (CLI_USAGE) for the command to return. */
+int cli_parse_threads(const char *cmd, const char *arg, int64_t *out);
 
 /* Seconds on CLOCK_MONOTONIC. */
 double cli_now(void);

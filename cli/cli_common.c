@@ -145,6 +145,13 @@ int cli_parse_i64(const char *s, int64_t lo, int64_t hi, int64_t *out)
 	return 0;
 }
 
+int cli_parse_threads(const char *cmd, const char *arg, int64_t *out)
+{
+	if (cli_parse_i64(arg, 1, 1024, out))
+		return cli_usage_error(cmd, "--threads must be an integer in 1..1024, not '%s'", arg);
+	return CLI_OK;
+}
+
 int cli_parse_double(const char *s, double lo, double hi, double *out)
 {
 	char *end;

@@ -143,8 +143,8 @@ int cmd_neighbors(int argc, char **argv)
 				return cli_usage_error("neighbors", "--nprobe must be an integer in 1..65536, not '%s'", optarg);
 			break;
 		case O_THREADS:
-			if (cli_parse_i64(optarg, 1, 1024, &threads))
-				return cli_usage_error("neighbors", "--threads must be an integer in 1..1024, not '%s'", optarg);
+			if (cli_parse_threads("neighbors", optarg, &threads))
+				return CLI_USAGE;
 			break;
 		case O_FORMAT:
 			if (!strcmp(optarg, "csv")) sep = ',';

@@ -117,8 +117,8 @@ int cmd_pairs(int argc, char **argv)
 			break;
 		case 'S': cfg.shuffle = 0; break;
 		case 't':
-			if (cli_parse_i64(optarg, 1, 1024, &v))
-				return cli_usage_error("pairs", "--threads must be in 1..1024, not '%s'", optarg);
+			if (cli_parse_threads("pairs", optarg, &v))
+				return CLI_USAGE;
 			cfg.threads = (int)v;
 			break;
 		case 'q': quiet = 1; break;

@@ -95,8 +95,8 @@ int cmd_recommend(int argc, char **argv)
 				return cli_usage_error(CMD, "--k must be an integer in 1..%d, not '%s'", OR_RECOMMEND_K_MAX, optarg);
 			break;
 		case 't':
-			if (cli_parse_i64(optarg, 1, 1024, &threads))
-				return cli_usage_error(CMD, "--threads must be an integer in 1..1024, not '%s'", optarg);
+			if (cli_parse_threads(CMD, optarg, &threads))
+				return CLI_USAGE;
 			break;
 		case 'q': quiet = 1; break;
 		case 'j': json = 1; break;

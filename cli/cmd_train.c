@@ -128,8 +128,8 @@ int cmd_train(int argc, char **argv)
 				return cli_usage_error("train", "--seed must be a non-negative integer, not '%s'", optarg);
 			break;
 		case 't':
-			if (cli_parse_i64(optarg, 1, 1024, &threads))
-				return cli_usage_error("train", "--threads must be in 1..1024, not '%s'", optarg);
+			if (cli_parse_threads("train", optarg, &threads))
+				return CLI_USAGE;
 			break;
 		case 'c': checkpoint = optarg; break;
 		case 'r': resume = 1; break;

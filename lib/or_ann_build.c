@@ -123,11 +123,7 @@ static int assign_rows(const float *X, size_t m, size_t d, const float *cent,
 				}
 				out[r] = (uint32_t)best;
 			}
-			size_t dn;
-			OMP(omp atomic capture)
-			dn = done += r1 - r0;
-			if (tid == 0 && stage)
-				or_log_progress(log, stage, (double)dn, (double)m, "rows");
+			or_par_done(&done, r1 - r0, tid, log, stage, m, "rows");
 		}
 		free(buf);
 	}

@@ -428,11 +428,7 @@ static int search(const or_ann *ix, const float *queries, const int64_t *items,
 					for (size_t i = 0; i < found; i++)
 						dq[i] = dq[i] + qn[sl] > 0 ? dq[i] + qn[sl] : 0;
 			}
-			size_t dn;
-			OMP(omp atomic capture)
-			dn = done += q1 - q0;
-			if (tid == 0)
-				or_log_progress(log, "index search", (double)dn, (double)nq, "queries");
+			or_par_done(&done, q1 - q0, tid, log, "index search", nq, "queries");
 		}
 		free(qv);
 		free(qn);

@@ -350,11 +350,7 @@ int or_knn_search(const float *base, size_t n, size_t d, const float *queries,
 			}
 			for (size_t q = q0; q < q1; q++)
 				or_topk_finish(&h[q - q0], metric, ids + q * k, dist ? dist + q * k : NULL);
-			size_t dn;
-			OMP(omp atomic capture)
-			dn = done += q1 - q0;
-			if (tid == 0)
-				or_log_progress(log, "exact search", (double)dn, (double)nq, "queries");
+			or_par_done(&done, q1 - q0, tid, log, "exact search", nq, "queries");
 		}
 		free(buf);
 		free(keys);

@@ -7,6 +7,8 @@
 #ifndef OR_PAR_H
 #define OR_PAR_H
 
+#include <stddef.h>
+
 #include "or_log.h"
 
 #ifdef _OPENMP
@@ -35,6 +37,18 @@ static inline int or_par_stop(int *failed, const or_log *log)
 		return 1;
 	}
 	return 0;
+}
+
+/* After a block of `add` items: count them into the team's shared *done
+   and let thread 0 report progress. */
+static inline void or_par_done(size_t *done, size_t add, int tid, const or_log *log,
+			       const char *stage, size_t total, const char *unit)
+{
+	size_t dn;
+	OMP(omp atomic capture)
+	dn = *done += add;
+	if (tid == 0 && stage)
+		or_log_progress(log, stage, (double)dn, (double)total, unit);
 }
 
 #endif

@@ -9,6 +9,10 @@ for c in $cmds; do
 	expect_true "$c -h prints its usage" grep -q "^usage: ottorec $c" "$T/stdout"
 	expect_ok "help $c" "$OTTOREC" help $c
 done
+for c in covisit recommend pairs train neighbors; do
+	expect_fail "$c --threads 0 is a usage error" "--threads must be an integer in 1\.\.1024, not '0'" \
+		"$OTTOREC" $c --threads 0
+done
 expect_fail "unknown command" "'bogus' is not a command" "$OTTOREC" bogus
 expect_fail "no command" "usage: ottorec <command>" "$OTTOREC"
 rm -rf "$T"

@@ -28,6 +28,8 @@ int cmd_index(int argc, char **argv);
 int cmd_neighbors(int argc, char **argv);
 int cmd_covisit(int argc, char **argv);
 int cmd_recommend(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_demo(int argc, char **argv);
 
 /* Exit statuses of commands. */
 enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };

@@ -26,6 +26,8 @@ static const cli_command commands[] = {
 	{ "neighbors", cmd_neighbors, "nearest other items of an aid, or of aids listed in a file" },
 	{ "covisit", cmd_covisit, "co-visitation matrices (clicks, carts-orders, buy2buy)" },
 	{ "recommend", cmd_recommend, "recommendations for test sessions -> submission CSV" },
+	{ "run", cmd_run, "the whole pipeline: convert .. recommend, evaluate, stage table" },
+	{ "demo", cmd_demo, "synthetic data, local split, every strategy, score table" },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -206,3 +206,21 @@ int or_dir_make(const char *path, or_err *err)
 	}
 	return or_err_errno(err, errno, "cannot create directory %s", path);
 }
+
+int or_dir_make_all(const char *path, or_err *err)
+{
+	char *p = strdup(path);
+	if (!p)
+		return or_err_set(err, OR_ENOMEM, "out of memory");
+	int rc = OR_OK;
+	for (char *q = p + 1; *q && !rc; q++)
+		if (*q == '/' && q[-1] != '/') {
+			*q = '\0';
+			rc = or_dir_make(p, err);
+			*q = '/';
+		}
+	if (!rc)
+		rc = or_dir_make(p, err);
+	free(p);
+	return rc;
+}

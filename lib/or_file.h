@@ -50,7 +50,9 @@ void or_file_unlink_pending(void);
 /* Size of a regular file, or -1 with err set. */
 int64_t or_file_size(const char *path, or_err *err);
 
-/* mkdir -p of one directory level (existing directory is fine). */
+/* mkdir of one directory level (an existing directory is fine). */
 int or_dir_make(const char *path, or_err *err);
+/* mkdir -p: every missing level of path. */
+int or_dir_make_all(const char *path, or_err *err);
 
 #endif

@@ -460,25 +460,6 @@ static int export_one(const char *store_path, const char *jsonl_path,
 	return rc;
 }
 
-/* mkdir -p: every missing level of dir, one at a time */
-static int make_dirs(const char *dir, or_err *err)
-{
-	char *p = strdup(dir);
-	if (!p)
-		return or_err_set(err, OR_ENOMEM, "out of memory");
-	int rc = OR_OK;
-	for (char *q = p + 1; *q && !rc; q++)
-		if (*q == '/' && q[-1] != '/') {
-			*q = '\0';
-			rc = or_dir_make(p, err);
-			*q = '/';
-		}
-	if (!rc)
-		rc = or_dir_make(p, err);
-	free(p);
-	return rc;
-}
-
 int or_synth_write_dir(const or_synth_config *cfg, const char *dir, int jsonl,
 		       const or_log *log, or_synth_result *res, or_err *err)
 {
@@ -489,7 +470,7 @@ int or_synth_write_dir(const or_synth_config *cfg, const char *dir, int jsonl,
 	int rc = or_synth_config_check(cfg, err);
 	if (rc)
 		return rc;
-	rc = make_dirs(dir, err);
+	rc = or_dir_make_all(dir, err);
 	if (rc)
 		return rc;
 	char *path[N_OUT] = { 0 };

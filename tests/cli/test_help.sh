@@ -9,7 +9,7 @@ for c in $cmds; do
 	expect_true "$c -h prints its usage" grep -q "^usage: ottorec $c" "$T/stdout"
 	expect_ok "help $c" "$OTTOREC" help $c
 done
-for c in covisit recommend pairs train neighbors; do
+for c in covisit recommend pairs train neighbors run demo; do
 	expect_fail "$c --threads 0 is a usage error" "--threads must be an integer in 1\.\.1024, not '0'" \
 		"$OTTOREC" $c --threads 0
 done

@@ -1,0 +1,407 @@
+/*
+ * cmd_run.c - `ottorec run`: the whole pipeline from event files to a scored
+ * submission (convert, pairs, train, index, covisit, recommend, evaluate),
+ * each stage the matching command run as a child (cli_pipeline.h says why),
+ * and the stage table at the end.  Also owns the model-stage plan that
+ * `ottorec demo` reuses.
+ */
+#include "cli.h"
+#include "cli_pipeline.h"
+#include "or_file.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const CMD = "run";
+
+const char *const cli_strategy_names[CLI_N_STRATEGIES] = { "seed", "covisit", "blend" };
+
+static const char usage_text[] =
+	"usage: ottorec run --train TRAIN --test TEST [--labels LABELS] -o OUTDIR\n"
+	"                   [options]\n"
+	"\n"
+	"The whole pipeline, each stage the ottorec command of the same name:\n"
+	"  convert    TRAIN and TEST into stores (skipped for inputs that are stores)\n"
+	"  pairs      aid -> next aid pairs of train + test      (seed, blend)\n"
+	"  train      matrix-factorisation embeddings (.npy)     (seed, blend)\n"
+	"  index      nearest-neighbour index of the embeddings  (seed, blend)\n"
+	"  covisit    the three co-visitation matrices           (covisit, blend)\n"
+	"  recommend  20 aids per session and type -> submission CSV, per strategy\n"
+	"  evaluate   Recall@20 and score against LABELS, when given\n"
+	"then a table of each stage's wall time, peak RSS and outputs.  Files in\n"
+	"OUTDIR: train.store, test.store (when converted), pairs.bin,\n"
+	"embeddings.npy, index.ann, covisit/, submission.csv (one strategy) or\n"
+	"submission_<strategy>.csv (several), logs/ (each stage's summary).\n"
+	"Every output is written atomically; when a stage fails, the finished\n"
+	"stages' outputs are kept and --resume skips them on the next run.\n"
+	"\n"
+	"options:\n"
+	"      --train FILE       train events: store, OTTO JSONL (.gz), CSV, Parquet\n"
+	"      --test FILE        test sessions, same formats\n"
+	"      --labels FILE      test labels (labels JSONL or Parquet): adds evaluate\n"
+	"  -o, --output OUTDIR    output directory (created if missing)\n"
+	"      --strategy S       seed | covisit | blend | all (default blend)\n"
+	"      --mode M           train mode: exact (the notebook's model) | fast\n"
+	"      --weights FILE     blend weights (from `ottorec tune`)\n"
+	"      --seed N           seed of pairs, train and index (their default 42)\n"
+	"      --threads N        threads of every stage (default: all cores)\n"
+	"      --mem-gib G        covisit memory per pass (default 8)\n"
+	"      --resume           skip stages finished by an earlier run with the\n"
+	"                         same command line whose outputs are still there\n"
+	"      --quiet            no stage lines, no progress lines\n"
+	"      --json             print a one-line JSON summary on stdout\n"
+	"  -h, --help             this text\n";
+
+static void common_args(cli_argv *a, const cli_pipeline *p, const cli_run_config *cfg, int seeded)
+{
+	if (p->quiet)
+		cli_argv_add(a, "--quiet");
+	if (cfg->threads)
+		cli_argv_opt(a, "--threads", cfg->threads);
+	if (seeded && cfg->seed)
+		cli_argv_opt(a, "--seed", cfg->seed);
+}
+
+/* Convert one input unless it is a store already; *store gets the path to use. */
+static int convert_stage(cli_pipeline *p, const cli_run_config *cfg, const char *what,
+			 const char *input, char **store)
+{
+	if (cli_is_store(input)) {
+		*store = strdup(input);
+		return *store ? CLI_OK : CLI_FAIL;
+	}
+	char name[32], file[32];
+	snprintf(name, sizeof(name), "convert-%s", what);
+	snprintf(file, sizeof(file), "%s.store", what);
+	*store = cli_path_join(cfg->out_dir, file);
+	cli_argv a;
+	cli_argv_init(&a);
+	cli_argv_add(&a, "convert");
+	cli_argv_add(&a, "--json");
+	if (p->quiet)
+		cli_argv_add(&a, "--quiet");
+	cli_argv_add(&a, "-o");
+	cli_argv_add(&a, *store ? *store : "");
+	cli_argv_add(&a, input);
+	const char *outs[] = { *store };
+	int rc = *store ? cli_pipeline_stage(p, name, &a, outs, 1) : CLI_FAIL;
+	cli_argv_free(&a);
+	return rc;
+}
+
+typedef struct run_paths {
+	char *train, *test, *pairs, *emb, *index, *covisit;
+} run_paths;
+
+static void paths_free(run_paths *rp)
+{
+	free(rp->train);
+	free(rp->test);
+	free(rp->pairs);
+	free(rp->emb);
+	free(rp->index);
+	free(rp->covisit);
+}
+
+static int embedding_stages(cli_pipeline *p, const cli_run_config *cfg, const run_paths *rp)
+{
+	cli_argv a;
+	cli_argv_init(&a);
+	cli_argv_add(&a, "pairs");
+	cli_argv_add(&a, "--json");
+	common_args(&a, p, cfg, 1);
+	cli_argv_add(&a, "-o");
+	cli_argv_add(&a, rp->pairs);
+	cli_argv_add(&a, rp->train);
+	cli_argv_add(&a, rp->test);
+	int rc = cli_pipeline_stage(p, "pairs", &a, (const char *const[]){ rp->pairs }, 1);
+	cli_argv_free(&a);
+	if (rc)
+		return rc;
+
+	cli_argv_add(&a, "train");
+	cli_argv_add(&a, "--json");
+	common_args(&a, p, cfg, 1);
+	if (cfg->mode)
+		cli_argv_opt(&a, "--mode", cfg->mode);
+	cli_argv_add(&a, "-o");
+	cli_argv_add(&a, rp->emb);
+	cli_argv_add(&a, rp->pairs);
+	rc = cli_pipeline_stage(p, "train", &a, (const char *const[]){ rp->emb }, 1);
+	cli_argv_free(&a);
+	if (rc)
+		return rc;
+
+	cli_argv_add(&a, "index");
+	cli_argv_add(&a, "build");
+	cli_argv_add(&a, "--json");
+	common_args(&a, p, cfg, 1);
+	cli_argv_add(&a, "-o");
+	cli_argv_add(&a, rp->index);
+	cli_argv_add(&a, rp->emb);
+	rc = cli_pipeline_stage(p, "index", &a, (const char *const[]){ rp->index }, 1);
+	cli_argv_free(&a);
+	return rc;
+}
+
+static int covisit_stage(cli_pipeline *p, const cli_run_config *cfg, const run_paths *rp)
+{
+	cli_argv a;
+	cli_argv_init(&a);
+	cli_argv_add(&a, "covisit");
+	cli_argv_add(&a, "--json");
+	common_args(&a, p, cfg, 0);
+	if (cfg->mem_gib)
+		cli_argv_opt(&a, "--mem-gib", cfg->mem_gib);
+	cli_argv_add(&a, "-o");
+	cli_argv_add(&a, rp->covisit);
+	cli_argv_add(&a, rp->train);
+	cli_argv_add(&a, rp->test);
+	int rc = cli_pipeline_stage(p, "covisit", &a, (const char *const[]){ rp->covisit }, 1);
+	cli_argv_free(&a);
+	return rc;
+}
+
+static int strategy_stages(cli_pipeline *p, const cli_run_config *cfg, const run_paths *rp,
+			   int s, int several, cli_run_scores *scores)
+{
+	const char *name = cli_strategy_names[s];
+	char file[64], stage[64];
+	snprintf(file, sizeof(file), several ? "submission_%s.csv" : "submission.csv", name);
+	char *sub = cli_path_join(cfg->out_dir, file);
+	if (!sub)
+		return CLI_FAIL;
+	cli_argv a;
+	cli_argv_init(&a);
+	cli_argv_add(&a, "recommend");
+	cli_argv_add(&a, "--json");
+	common_args(&a, p, cfg, 0);
+	cli_argv_opt(&a, "--strategy", name);
+	cli_argv_opt(&a, "--test", rp->test);
+	const unsigned bit = 1u << s;
+	if (bit & (CLI_STRATEGY_COVISIT | CLI_STRATEGY_BLEND)) {
+		cli_argv_opt(&a, "--covisit", rp->covisit);
+	}
+	if (bit & (CLI_STRATEGY_SEED | CLI_STRATEGY_BLEND)) {
+		cli_argv_opt(&a, "--index", rp->index);
+	}
+	if (bit == CLI_STRATEGY_BLEND && cfg->weights) {
+		cli_argv_opt(&a, "--weights", cfg->weights);
+	}
+	cli_argv_add(&a, "-o");
+	cli_argv_add(&a, sub);
+	snprintf(stage, sizeof(stage), "recommend-%s", name);
+	int rc = cli_pipeline_stage(p, stage, &a, (const char *const[]){ sub }, 1);
+	cli_argv_free(&a);
+	if (!rc && cfg->labels) {
+		cli_argv_add(&a, "evaluate");
+		cli_argv_add(&a, "--json");
+		if (p->quiet)
+			cli_argv_add(&a, "--quiet");
+		cli_argv_opt(&a, "--labels", cfg->labels);
+		cli_argv_add(&a, sub);
+		snprintf(stage, sizeof(stage), "evaluate-%s", name);
+		rc = cli_pipeline_stage(p, stage, &a, NULL, 0);
+		cli_argv_free(&a);
+		static const char *const keys[4] = { "clicks", "carts", "orders", "total" };
+		for (int t = 0; !rc && t < 4; t++)
+			if (cli_pipeline_json_number(p, stage, keys[t], &scores->recall[s][t])) {
+				fprintf(stderr, "ottorec %s: no \"%s\" in the summary of stage %s\n",
+					p->cmd, keys[t], stage);
+				rc = CLI_FAIL;
+			}
+		scores->have[s] = !rc;
+	}
+	free(sub);
+	return rc;
+}
+
+int cli_run_model_stages(cli_pipeline *p, const cli_run_config *cfg, cli_run_scores *scores)
+{
+	memset(scores, 0, sizeof(*scores));
+	run_paths rp;
+	memset(&rp, 0, sizeof(rp));
+	or_err err;
+	or_err_clear(&err);
+	if (or_dir_make_all(cfg->out_dir, &err))
+		return cli_fail(p->cmd, &err);
+	const int need_emb = (cfg->strategies & (CLI_STRATEGY_SEED | CLI_STRATEGY_BLEND)) != 0;
+	const int need_cov = (cfg->strategies & (CLI_STRATEGY_COVISIT | CLI_STRATEGY_BLEND)) != 0;
+	int rc = convert_stage(p, cfg, "train", cfg->train, &rp.train);
+	if (!rc)
+		rc = convert_stage(p, cfg, "test", cfg->test, &rp.test);
+	if (!rc && need_emb) {
+		rp.pairs = cli_path_join(cfg->out_dir, "pairs.bin");
+		rp.emb = cli_path_join(cfg->out_dir, "embeddings.npy");
+		rp.index = cli_path_join(cfg->out_dir, "index.ann");
+		rc = rp.pairs && rp.emb && rp.index ? embedding_stages(p, cfg, &rp) : CLI_FAIL;
+	}
+	if (!rc && need_cov) {
+		rp.covisit = cli_path_join(cfg->out_dir, "covisit");
+		rc = rp.covisit ? covisit_stage(p, cfg, &rp) : CLI_FAIL;
+	}
+	int several = (cfg->strategies & (cfg->strategies - 1)) != 0;
+	for (int s = 0; !rc && s < CLI_N_STRATEGIES; s++)
+		if (cfg->strategies & (1u << s))
+			rc = strategy_stages(p, cfg, &rp, s, several, scores);
+	paths_free(&rp);
+	return rc;
+}
+
+void cli_run_print_scores(const cli_run_scores *scores, FILE *out)
+{
+	int any = 0;
+	for (int s = 0; s < CLI_N_STRATEGIES; s++)
+		any |= scores->have[s];
+	if (!any)
+		return;
+	fprintf(out, "%-10s %9s %9s %9s %9s   (Recall@20; total = 0.1 clicks + 0.3 carts + 0.6 orders)\n",
+		"strategy", "clicks", "carts", "orders", "total");
+	for (int s = 0; s < CLI_N_STRATEGIES; s++)
+		if (scores->have[s])
+			fprintf(out, "%-10s %9.4f %9.4f %9.4f %9.4f\n", cli_strategy_names[s],
+				scores->recall[s][0], scores->recall[s][1], scores->recall[s][2],
+				scores->recall[s][3]);
+}
+
+/* Scores as a JSON object {"seed":{"clicks":..},...} into buf. */
+static void scores_json(const cli_run_scores *scores, char *buf, size_t n)
+{
+	size_t len = (size_t)snprintf(buf, n, "{");
+	int first = 1;
+	for (int s = 0; s < CLI_N_STRATEGIES && len < n; s++) {
+		if (!scores->have[s])
+			continue;
+		len += (size_t)snprintf(buf + len, n - len,
+					"%s\"%s\":{\"clicks\":%.17g,\"carts\":%.17g,\"orders\":%.17g,\"total\":%.17g}",
+					first ? "" : ",", cli_strategy_names[s], scores->recall[s][0],
+					scores->recall[s][1], scores->recall[s][2], scores->recall[s][3]);
+		first = 0;
+	}
+	if (len < n)
+		snprintf(buf + len, n - len, "}");
+}
+
+/* Print the tables (or the JSON line); the command's exit status. */
+int cli_run_report(const char *cmd, const cli_pipeline *p, const cli_run_scores *scores,
+		   int rc, int json)
+{
+	if (json) {
+		char sc[1024];
+		scores_json(scores, sc, sizeof(sc));
+		char *stages = cli_pipeline_json(p);
+		/* printed directly: the stage array can outgrow cli_json's buffer */
+		printf("{\"command\":\"%s\",\"status\":\"%s\",\"scores\":%s,\"stages\":%s,"
+		       "\"wall_seconds\":%.3f}\n", cmd, rc ? "failed" : "ok", sc,
+		       stages ? stages : "[]", cli_now() - p->t0);
+		free(stages);
+	} else {
+		if (!rc) {
+			cli_run_print_scores(scores, stdout);
+			putchar('\n');
+		}
+		cli_pipeline_table(p, stdout);
+	}
+	int out = cli_finish_stdout(cmd);
+	return rc ? rc : out;
+}
+
+int cli_parse_strategies(const char *cmd, const char *arg, unsigned *out)
+{
+	if (!strcmp(arg, "all")) {
+		*out = CLI_STRATEGY_SEED | CLI_STRATEGY_COVISIT | CLI_STRATEGY_BLEND;
+		return CLI_OK;
+	}
+	for (int s = 0; s < CLI_N_STRATEGIES; s++)
+		if (!strcmp(arg, cli_strategy_names[s])) {
+			*out = 1u << s;
+			return CLI_OK;
+		}
+	return cli_usage_error(cmd, "--strategy must be seed, covisit, blend or all, not '%s'", arg);
+}
+
+int cmd_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "train", required_argument, NULL, 'T' },
+		{ "test", required_argument, NULL, 'S' },
+		{ "labels", required_argument, NULL, 'L' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "strategy", required_argument, NULL, 's' },
+		{ "mode", required_argument, NULL, 'm' },
+		{ "weights", required_argument, NULL, 'W' },
+		{ "seed", required_argument, NULL, 'e' },
+		{ "threads", required_argument, NULL, 't' },
+		{ "mem-gib", required_argument, NULL, 'g' },
+		{ "resume", no_argument, NULL, 'r' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0, 0, 0, 0 }
+	};
+	cli_run_config cfg;
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.strategies = CLI_STRATEGY_BLEND;
+	int quiet = 0, json = 0, resume = 0, c;
+	int64_t num;
+	double dnum;
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'T': cfg.train = optarg; break;
+		case 'S': cfg.test = optarg; break;
+		case 'L': cfg.labels = optarg; break;
+		case 'o': cfg.out_dir = optarg; break;
+		case 's':
+			if (cli_parse_strategies(CMD, optarg, &cfg.strategies))
+				return CLI_USAGE;
+			break;
+		case 'm':
+			if (strcmp(optarg, "exact") && strcmp(optarg, "fast"))
+				return cli_usage_error(CMD, "--mode must be exact or fast, not '%s'", optarg);
+			cfg.mode = optarg;
+			break;
+		case 'W': cfg.weights = optarg; break;
+		case 'e':
+			if (cli_parse_i64(optarg, 0, INT64_MAX, &num))
+				return cli_usage_error(CMD, "--seed must be an integer >= 0, not '%s'", optarg);
+			cfg.seed = optarg;
+			break;
+		case 't':
+			if (cli_parse_threads(CMD, optarg, &num))
+				return CLI_USAGE;
+			cfg.threads = optarg;
+			break;
+		case 'g':
+			if (cli_parse_double(optarg, 0.0625, 1024, &dnum))
+				return cli_usage_error(CMD, "--mem-gib must be a number of GiB in 0.0625..1024, not '%s'", optarg);
+			cfg.mem_gib = optarg;
+			break;
+		case 'r': resume = 1; break;
+		case 'q': quiet = 1; break;
+		case 'j': json = 1; break;
+		case 'h': fputs(usage_text, stdout); return cli_finish_stdout(CMD);
+		default: fputs(usage_text, stderr); return CLI_USAGE;
+		}
+	}
+	if (optind != argc)
+		return cli_usage_error(CMD, "unexpected argument '%s' (inputs are --train and --test)", argv[optind]);
+	if (!cfg.train || !cfg.test)
+		return cli_usage_error(CMD, "give both --train and --test");
+	if (!cfg.out_dir)
+		return cli_usage_error(CMD, "give the output directory with -o OUTDIR");
+	cli_log_setup(quiet);
+	char *logs = cli_path_join(cfg.out_dir, "logs");
+	cli_pipeline p;
+	int rc = logs ? cli_pipeline_init(&p, CMD, logs, quiet, resume) : CLI_FAIL;
+	free(logs);
+	if (rc)
+		return rc;
+	cli_run_scores scores;
+	rc = cli_run_model_stages(&p, &cfg, &scores);
+	rc = cli_run_report(CMD, &p, &scores, rc, json);
+	cli_pipeline_free(&p);
+	return rc;
+}

@@ -98,8 +98,11 @@ $(REL)/bench_open: $(REL)/bench/bench_open.o $(REL)/libottorec.a
 bench: $(REL)/ottorec $(REL)/bench_open build/.bench-deps-installed
 	@OTTOREC=$(REL)/ottorec BENCH_OPEN=$(REL)/bench_open sh bench/run.sh
 
+# `ottorec demo`: synth -> split -> run (every strategy) -> score and stage
+# tables, in demo-out/ (DEMO_DIR); DEMO_SCALE sets the data size.
+DEMO_DIR ?= demo-out
 demo: $(REL)/ottorec
-	@OTTOREC=$(REL)/ottorec sh scripts/demo.sh
+	$(REL)/ottorec demo -o $(DEMO_DIR) $(if $(DEMO_SCALE),--scale $(DEMO_SCALE))
 
 # libFuzzer (clang) over the readers, FUZZ_SECONDS each (default 120);
 # new interesting inputs are added to the kept corpus in tests/fuzz/corpus/.

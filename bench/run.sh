@@ -154,6 +154,9 @@ fi
 # ---- nearest-neighbour index (issue #5): bench/ann.sh ----------------------
 OTTOREC="$OTTOREC" sh "$(dirname "$0")/ann.sh" || echo "ann section failed"
 
+# ---- seed strategy against the notebook's Python pipeline (issue #7): bench/seed.sh
+OTTOREC="$OTTOREC" sh "$(dirname "$0")/seed.sh" || echo "seed section failed"
+
 # ---- pairs and matrix-factorisation embeddings (issue #4) ----------------
 # pairs of train+test at full scale; `train` exact on a slice of
 # BENCH_MF_PAIRS pairs (the notebook's model and SparseAdam) and fast on all
@@ -189,5 +192,8 @@ else
 	echo "peer: python3-torch not installed (apt-get install -y python3-torch) - no PyTorch ratio"
 fi
 rm -f "$DIR/mf.pairs" "$DIR/exact.npy" "$DIR/fast.npy" "$DIR/exact-slice.npy"
+
+# ---- the whole pipeline, `ottorec run` (issue #7): bench/pipeline.sh --------
+OTTOREC="$OTTOREC" DIR="$DIR" sh "$(dirname "$0")/pipeline.sh" || echo "pipeline section failed"
 
 echo "(outputs kept in $DIR; remove with rm -rf $DIR)"

@@ -94,4 +94,87 @@ int or_recommend_write_csv(const char *path, const int64_t *session_ids, size_t 
 			   size_t k, const int64_t *clicks, const int64_t *carts,
 			   const int64_t *orders, or_err *err);
 
+/* ==== seed strategy and session history (issue #7; lib/or_recommend_seed.c,
+ * lib/or_recommend_history.c) ============================================ */
+
+#include "or_ann.h"
+
+/*
+ * A session's history as an insertion-ordered aid -> value map (Python's dict
+ * iteration order), reusable scratch for one thread at a time.
+ */
+typedef struct or_history or_history;
+
+int or_history_new(or_history **out, or_err *err); /* OR_ENOMEM */
+void or_history_free(or_history *h);                /* NULL is fine */
+
+/* numpy.logspace(lo, 1, n, base=2)[i] - 1, numpy's linspace arithmetic
+   (y_i = i * ((1 - lo) / (n - 1)) + lo, y_{n-1} = 1; n = 1: y_0 = lo). */
+double or_history_log_weight(double lo, size_t n, size_t i);
+
+/* Replace the map by h[aid_i] += or_history_log_weight(log_lo, n, i) *
+   type_weight[type_i] over the events i = 0..n-1 of s in order (aids in
+   order of first appearance, doubles summed in event order).  -1 when out
+   of memory, else 0. */
+int or_history_score(or_history *h, const or_session *s, double log_lo,
+		     const double type_weight[3]);
+
+/* Replace the map by the distinct aids of s, most recent first
+   (dict.fromkeys(aids[::-1])), values 0.  -1 when out of memory. */
+int or_history_recent(or_history *h, const or_session *s);
+
+/* The entries in insertion order (valid until the next score/recent). */
+size_t or_history_size(const or_history *h);
+const uint32_t *or_history_aids(const or_history *h);
+const double *or_history_values(const or_history *h);
+int or_history_contains(const or_history *h, uint32_t aid);
+
+/* The min(k, OR_RECOMMEND_K_MAX) best aids by value, descending, ties by
+   insertion order (Python's stable sort, Counter.most_common) into out;
+   returns how many. */
+size_t or_history_top(const or_history *h, size_t k, int64_t *out);
+
+/*
+ * The seed strategy, the rule of Radek Osmulski's OTTO matrix-factorisation
+ * ("word2vec") notebook, for a session with events e[0..n) in time order:
+ *   n >= long_threshold (20; EVENTS, not distinct aids, as the notebook's
+ *     len(AIDs) >= 20): or_history_score with log_lo (0.1) and type weights
+ *     (1, 6, 3), the k best, ties by first appearance;
+ *   otherwise: its distinct aids, most recent first, then the nearest
+ *     neighbours in index of its most recent aid, the aid itself left out
+ *     (Annoy's get_nns_by_item(a, k + 1)[1:]), up to k in all.  An aid with
+ *     no row in the index (aid >= or_ann_n) has no neighbours; index may be
+ *     NULL (no neighbours at all).
+ * One list serves clicks, carts and orders.  Deviation: the notebook
+ * appends the neighbours without removing those already in the session
+ * (repeats in its list); we skip them and keep taking neighbours.  k
+ * neighbours always suffice: a short list of u < k distinct aids needs k - u
+ * new ones, and at most u - 1 neighbours (the aid itself is left out) can be
+ * repeats.  Neighbours are asked for in batches (p->threads, p->nprobe).
+ */
+typedef struct or_recommend_seed_config {
+	size_t k;              /* list length (20), 1..OR_RECOMMEND_K_MAX */
+	size_t long_threshold; /* events for the history branch (20) */
+	double type_weight[3]; /* 1, 6, 3 */
+	double log_lo;         /* logspace start (0.1) */
+	int threads;           /* 0 = OpenMP default */
+} or_recommend_seed_config;
+
+void or_recommend_seed_config_default(or_recommend_seed_config *cfg);
+
+/*
+ * The seed strategy for every session of test into out, caller-owned,
+ * n_sessions * cfg->k int64, row i for session i, padded with -1.  p may be
+ * NULL (the index's defaults; threads from cfg).  Progress stage
+ * "recommend" in sessions; cancellation gives OR_ECANCELLED.  Results do not
+ * depend on the thread count.  Errors: OR_EINVAL (k), OR_EFORMAT (damaged
+ * store offsets), OR_ENOMEM, and the index search's own.
+ */
+int or_recommend_seed(const or_store *test, const or_ann *index,
+		      const or_ann_search_params *p,
+		      const or_recommend_seed_config *cfg, int64_t *out,
+		      const or_log *log, or_err *err);
+
+/* ==== end of the seed section ============================================ */
+
 #endif

@@ -1,10 +1,14 @@
 /*
  * cmd_recommend.c - `ottorec recommend`: 20 aids per test session for
- * clicks, carts and orders, written as the organiser's submission CSV.
- * Owns the command's options and usage text; strategies and the writer are
- * lib/or_recommend.c.
+ * clicks, carts and orders, written as the organiser's submission CSV, by
+ * one of three strategies (covisit, seed, blend).  Owns the command's
+ * options and usage text; the strategies are lib/or_recommend.c,
+ * lib/or_recommend_seed.c and lib/or_recommend_blend.c.
  */
 #include "cli.h"
+#include "cli_models.h"
+#include "or_ann.h"
+#include "or_blend.h"
 #include "or_covisit.h"
 #include "or_recommend.h"
 #include "or_store.h"
@@ -17,14 +21,15 @@
 static const char *const CMD = "recommend";
 
 static const char usage_text[] =
-	"usage: ottorec recommend --strategy covisit --test TEST_STORE --covisit DIR\n"
+	"usage: ottorec recommend [--strategy covisit|seed|blend] --test TEST_STORE\n"
+	"                         [--covisit DIR] [--index IDX] [--weights FILE]\n"
 	"                         -o SUBMISSION.csv [options]\n"
 	"\n"
 	"Recommend aids for every session of TEST_STORE and write the organiser's\n"
 	"submission CSV (header session_type,labels; rows 42_clicks,1 2 3).\n"
 	"\n"
-	"Strategy covisit (the OTTO \"candidate rerank\" notebook's rules), with the\n"
-	"matrices of `ottorec covisit` in DIR:\n"
+	"Strategy covisit (the default; the OTTO \"candidate rerank\" notebook's\n"
+	"rules), with the matrices of `ottorec covisit` in DIR:\n"
 	"  clicks: a session with >= 20 distinct aids ranks its history by recency\n"
 	"    (logspace(0.1, 1, n, base 2) - 1) times type weight (1, 6, 3); otherwise\n"
 	"    its distinct aids, most recent first, then the most frequent aids of\n"
@@ -36,10 +41,28 @@ static const char usage_text[] =
 	"  lists are filled up from the test period's most clicked / most ordered\n"
 	"  aids (repeats skipped).  Ties: first seen wins (Counter.most_common).\n"
 	"\n"
+	"Strategy seed (the OTTO matrix-factorisation notebook's rule), with the\n"
+	"ANN index of `ottorec index build` (--index, required):\n"
+	"  a session with >= 20 events ranks its history as above (clicks weights);\n"
+	"  a shorter one lists its distinct aids, most recent first, then the\n"
+	"  nearest neighbours of its most recent aid; one list for all three types.\n"
+	"\n"
+	"Strategy blend (docs/blend.md): per session one candidate table (history,\n"
+	"co-visitation rows, embedding neighbours of the 3 most recent aids, the\n"
+	"covisit lists, popular aids) with 13 features, ranked per type by a\n"
+	"weighted sum; weights from --weights FILE (`ottorec tune` writes one) or\n"
+	"built in.  Needs --covisit; without --index it runs with a warning and the\n"
+	"embedding features are 0.\n"
+	"\n"
 	"options:\n"
-	"      --strategy S     covisit (the only one for now)\n"
+	"      --strategy S     covisit (default), seed or blend\n"
 	"      --test STORE     the sessions to recommend for\n"
 	"      --covisit DIR    directory with clicks/carts_orders/buy2buy.covisit\n"
+	"                       (covisit, blend)\n"
+	"      --index IDX      ANN index of item embeddings (seed, blend)\n"
+	"      --nprobe N       lists scanned per index query (default: the index's;\n"
+	"                       blend: at most 8, see docs/blend.md)\n"
+	"      --weights FILE   blend weights (`ottorec tune -o FILE`)\n"
 	"  -o, --output FILE   the submission (\"-\" = stdout)\n"
 	"      --k K           aids per row (default 20)\n"
 	"      --threads N     threads (default: all cores)\n"
@@ -47,24 +70,7 @@ static const char usage_text[] =
 	"      --json          print a one-line JSON summary on stdout\n"
 	"  -h, --help          this text\n";
 
-static int open_table(const char *dir, unsigned kind, or_covisit **t, or_err *err)
-{
-	char path[4096];
-	int n = snprintf(path, sizeof(path), "%s/%s.covisit", dir, or_covisit_kind_name(kind));
-	if (n < 0 || (size_t)n >= sizeof(path))
-		return or_err_set(err, OR_EINVAL, "--covisit path too long");
-	int rc = or_covisit_open(path, t, err);
-	if (!rc && or_covisit_kind(*t) != kind)
-		rc = or_err_set(err, OR_EFORMAT, "%s: holds the %s matrix, not %s", path,
-				or_covisit_kind_name(or_covisit_kind(*t)), or_covisit_kind_name(kind));
-	if (!rc)
-		rc = or_covisit_verify(*t, err);
-	if (rc && *t) {
-		or_covisit_free(*t);
-		*t = NULL;
-	}
-	return rc;
-}
+enum { S_COVISIT, S_SEED, S_BLEND };
 
 int cmd_recommend(int argc, char **argv)
 {
@@ -72,6 +78,9 @@ int cmd_recommend(int argc, char **argv)
 		{ "strategy", required_argument, NULL, 's' },
 		{ "test", required_argument, NULL, 'T' },
 		{ "covisit", required_argument, NULL, 'c' },
+		{ "index", required_argument, NULL, 'i' },
+		{ "nprobe", required_argument, NULL, 'n' },
+		{ "weights", required_argument, NULL, 'w' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "k", required_argument, NULL, 'k' },
 		{ "threads", required_argument, NULL, 't' },
@@ -81,15 +90,22 @@ int cmd_recommend(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *strategy = "covisit", *test_path = NULL, *cv_dir = NULL, *out = NULL;
+	const char *index_path = NULL, *weights_path = NULL;
 	int quiet = 0, json = 0, c;
-	int64_t k = 20, threads = 0;
+	int64_t k = 20, threads = 0, nprobe = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 's': strategy = optarg; break;
 		case 'T': test_path = optarg; break;
 		case 'c': cv_dir = optarg; break;
+		case 'i': index_path = optarg; break;
+		case 'w': weights_path = optarg; break;
 		case 'o': out = optarg; break;
+		case 'n':
+			if (cli_parse_i64(optarg, 1, 65536, &nprobe))
+				return cli_usage_error(CMD, "--nprobe must be an integer in 1..65536, not '%s'", optarg);
+			break;
 		case 'k':
 			if (cli_parse_i64(optarg, 1, OR_RECOMMEND_K_MAX, &k))
 				return cli_usage_error(CMD, "--k must be an integer in 1..%d, not '%s'", OR_RECOMMEND_K_MAX, optarg);
@@ -109,62 +125,99 @@ int cmd_recommend(int argc, char **argv)
 	}
 	if (optind < argc)
 		return cli_usage_error(CMD, "unexpected argument '%s'", argv[optind]);
-	if (strcmp(strategy, "covisit") != 0)
-		return cli_usage_error(CMD, "--strategy must be covisit, not '%s'", strategy);
+	int strat;
+	if (!strcmp(strategy, "covisit"))
+		strat = S_COVISIT;
+	else if (!strcmp(strategy, "seed"))
+		strat = S_SEED;
+	else if (!strcmp(strategy, "blend"))
+		strat = S_BLEND;
+	else
+		return cli_usage_error(CMD, "--strategy must be covisit, seed or blend, not '%s'", strategy);
 	if (!test_path)
 		return cli_usage_error(CMD, "give the test sessions with --test STORE");
-	if (!cv_dir)
-		return cli_usage_error(CMD, "give the matrices' directory with --covisit DIR");
+	if (strat != S_SEED && !cv_dir)
+		return cli_usage_error(CMD, "give the matrices' directory with --covisit DIR (strategy %s)", strategy);
+	if (strat == S_SEED && !index_path)
+		return cli_usage_error(CMD, "give the nearest-neighbour index with --index IDX (strategy seed)");
+	if (weights_path && strat != S_BLEND)
+		return cli_usage_error(CMD, "--weights is for --strategy blend");
 	if (!out)
 		return cli_usage_error(CMD, "give the submission file with -o FILE");
 	cli_log_setup(quiet);
+	if (strat == S_BLEND && !index_path)
+		or_log_msg(cli_log(), OR_LOG_WARN,
+			   "blend without --index: no embedding neighbours (emb features are 0)");
 	double t0 = cli_now();
 	or_err err;
 	or_err_clear(&err);
 	or_store *test = NULL;
 	or_covisit *tab[3] = { NULL, NULL, NULL };
+	or_ann *ix = NULL;
 	int64_t top_clicks[OR_RECOMMEND_K_MAX], top_orders[OR_RECOMMEND_K_MAX];
 	size_t n_tc = 0, n_to = 0, ns = 0;
-	int64_t *clicks = NULL, *buys = NULL;
+	int64_t *rows[3] = { NULL, NULL, NULL };
+	or_blend_config bcfg;
+	or_blend_config_default(&bcfg);
 	int rc = or_store_open(test_path, &test, &err);
-	for (unsigned kind = 0; !rc && kind < OR_COVISIT_N_KINDS; kind++)
-		rc = open_table(cv_dir, kind, &tab[kind], &err);
-	if (!rc)
+	if (!rc && cv_dir && strat != S_SEED)
+		rc = cli_open_covisit_dir(cv_dir, tab, &err);
+	if (!rc && index_path && strat != S_COVISIT)
+		rc = or_ann_open(index_path, &ix, &err);
+	if (!rc && weights_path)
+		rc = or_blend_weights_read(weights_path, bcfg.w, &err);
+	if (!rc && strat == S_COVISIT)
 		rc = or_recommend_popular(test, OR_CLICKS, (size_t)k, top_clicks, &n_tc, &err);
-	if (!rc)
+	if (!rc && strat == S_COVISIT)
 		rc = or_recommend_popular(test, OR_ORDERS, (size_t)k, top_orders, &n_to, &err);
 	double t_load = cli_now() - t0;
 	size_t cells = 0;
+	int n_arrays = strat == S_BLEND ? 3 : strat == S_COVISIT ? 2 : 1;
 	if (!rc) {
 		ns = or_store_n_sessions(test);
 		if (or_size_mul(ns, (size_t)k, &cells) || or_size_mul(cells, sizeof(int64_t), &cells))
 			rc = or_err_set(&err, OR_ENOMEM, "too many sessions");
 	}
-	if (!rc) {
-		clicks = malloc(cells ? cells : 1);
-		buys = malloc(cells ? cells : 1);
-		if (!clicks || !buys)
+	for (int a = 0; !rc && a < n_arrays; a++)
+		if (!(rows[a] = malloc(cells ? cells : 1)))
 			rc = or_err_set(&err, OR_ENOMEM, "out of memory (recommendations)");
-	}
 	double t1 = cli_now();
-	if (!rc) {
+	or_ann_search_params sp;
+	or_ann_search_params_default(&sp);
+	sp.nprobe = (size_t)nprobe;
+	sp.threads = (int)threads;
+	if (!rc && strat == S_COVISIT) {
 		or_recommend_config cfg;
 		or_recommend_config_default(&cfg);
 		cfg.k = (size_t)k;
 		cfg.threads = (int)threads;
 		or_recommend_covisit_model m = { tab[0], tab[1], tab[2], top_clicks, n_tc, top_orders, n_to };
-		rc = or_recommend_covisit(test, &m, &cfg, clicks, buys, cli_log(), &err);
+		rc = or_recommend_covisit(test, &m, &cfg, rows[0], rows[1], cli_log(), &err);
+	} else if (!rc && strat == S_SEED) {
+		or_recommend_seed_config cfg;
+		or_recommend_seed_config_default(&cfg);
+		cfg.k = (size_t)k;
+		cfg.threads = (int)threads;
+		rc = or_recommend_seed(test, ix, &sp, &cfg, rows[0], cli_log(), &err);
+	} else if (!rc) {
+		bcfg.k = (size_t)k;
+		bcfg.threads = (int)threads;
+		or_blend_model m = { tab[0], tab[1], tab[2], ix, sp };
+		rc = or_recommend_blend(test, &m, &bcfg, rows[0], rows[1], rows[2], cli_log(), &err);
 	}
 	double t_rec = cli_now() - t1;
 	t1 = cli_now();
-	if (!rc)
-		rc = or_recommend_write_csv(out, or_store_session_ids(test), ns, (size_t)k, clicks,
-					    buys, buys, &err);
+	if (!rc) {
+		const int64_t *cl = rows[0];
+		const int64_t *ca = strat == S_SEED ? rows[0] : rows[1];
+		const int64_t *or = strat == S_BLEND ? rows[2] : ca;
+		rc = or_recommend_write_csv(out, or_store_session_ids(test), ns, (size_t)k, cl, ca, or, &err);
+	}
 	double t_write = cli_now() - t1;
-	free(clicks);
-	free(buys);
-	for (int i = 0; i < 3; i++)
-		or_covisit_free(tab[i]);
+	for (int a = 0; a < 3; a++)
+		free(rows[a]);
+	cli_free_covisit(tab);
+	or_ann_free(ix);
 	or_store_free(test);
 	cli_progress_done();
 	if (rc)
@@ -176,6 +229,8 @@ int cmd_recommend(int argc, char **argv)
 		cli_json_str(&j, "command", CMD);
 		cli_json_str(&j, "strategy", strategy);
 		cli_json_str(&j, "output", out);
+		if (strat == S_BLEND)
+			cli_json_str(&j, "weights", weights_path ? weights_path : "built-in");
 		cli_json_int(&j, "sessions", (long long)ns);
 		cli_json_num(&j, "load_seconds", t_load);
 		cli_json_num(&j, "recommend_seconds", t_rec);
@@ -184,8 +239,8 @@ int cmd_recommend(int argc, char **argv)
 		cli_json_int(&j, "peak_rss_bytes", (long long)cli_peak_rss());
 		cli_json_print(&j);
 	} else if (!quiet && strcmp(out, "-") != 0) {
-		fprintf(stderr, "recommended for %zu sessions in %.2f s (%.2f s ranking), wrote %s\n",
-			ns, wall, t_rec, out);
+		fprintf(stderr, "recommended (%s) for %zu sessions in %.2f s (%.2f s ranking), wrote %s\n",
+			strategy, ns, wall, t_rec, out);
 	}
 	return cli_finish_stdout(CMD);
 }

@@ -51,6 +51,23 @@ expect_true run_failure_message_names_line grep -q 'bad.jsonl:1' "$T/stderr"
 expect_true run_failure_keeps_finished test -s "$T/run3/train.store"
 expect_true run_failure_no_later_stage test ! -e "$T/run3/covisit"
 
+# demo: synth, split, every strategy scored; the same numbers as by hand
+expect_ok demo_small "$OTTOREC" demo --quiet --scale 0.002 --seed 5 -o "$T/demo"
+cp "$T/stdout" "$T/demo.out"
+for s in seed covisit blend; do
+	expect_true "demo_scores_$s" grep -q -E "^$s +0\.[0-9]{4} +0\.[0-9]{4} +0\.[0-9]{4} +0\.[0-9]{4}\$" "$T/demo.out"
+done
+for st in synth split pairs train index covisit recommend-blend evaluate-blend; do
+	expect_true "demo_stage_$st" grep -q -E "^$st +[0-9.]+ +[0-9]+ " "$T/demo.out"
+done
+"$OTTOREC" evaluate --labels "$T/demo/val/test_labels.jsonl" "$T/demo/run/submission_blend.csv" > "$T/eval.txt"
+total=$(awk '/^score/ { printf "%.4f", $2 }' "$T/eval.txt")
+expect_true demo_blend_score_is_evaluate grep -q -E "^blend .* $total\$" "$T/demo.out"
+expect_ok demo_resume "$OTTOREC" demo --quiet --resume --scale 0.002 --seed 5 -o "$T/demo"
+expect_true demo_resume_skips_all sh -c "! grep -v '^total' '$T/stdout' | grep -q -E '^[a-z-]+ +[0-9.]+ +[0-9]+ '"
+expect_true demo_resume_table grep -q -E '^recommend-blend +resumed' "$T/stdout"
+expect_fail demo_bad_scale 'scale must be' "$OTTOREC" demo --scale 2 -o "$T/demo"
+
 # usage errors
 expect_fail run_needs_inputs 'give both --train and --test' "$OTTOREC" run -o "$T/x" --train "$D/train.store"
 expect_fail run_needs_output 'output directory' "$OTTOREC" run --train "$D/train.store" --test "$D/test.store"

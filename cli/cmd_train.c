@@ -28,10 +28,12 @@ static const char usage_text[] =
 	"         SparseAdam (lr 0.1, betas 0.9/0.999, eps 1e-8), N(0,1) init.\n"
 	"         Same seed, same bytes, whatever --threads.\n"
 	"  fast   the same objective by multithreaded Hogwild SGD: --negatives\n"
-	"         negatives per pair drawn by aid_next frequency (the\n"
-	"         distribution of the notebook's in-batch negatives),\n"
-	"         row-wise Adagrad steps (lr 0.3).  With several threads results\n"
-	"         vary slightly from run to run (lock-free updates).\n"
+	"         negatives per pair drawn by aid_next frequency (the aid_next\n"
+	"         of a random one of the previous 1024 pairs: the notebook's\n"
+	"         in-batch negatives; the pairs file must be shuffled),\n"
+	"         row-wise Adagrad steps (lr 0.3), small uniform init (--init).\n"
+	"         With several threads results vary slightly from run to run\n"
+	"         (lock-free updates).\n"
 	"\n"
 	"options:\n"
 	"  -o, --output EMB.npy     output matrix (required)\n"
@@ -41,6 +43,9 @@ static const char usage_text[] =
 	"      --batch B            exact: pairs per step (default 65536)\n"
 	"      --lr X               learning rate (exact 0.1, fast 0.3)\n"
 	"      --negatives K        fast: negatives per pair, 1..16 (default 1)\n"
+	"      --init normal|small  initial table: N(0,1) (nn.Embedding's) or\n"
+	"                           uniform +-0.5/dim (word2vec's); default: normal\n"
+	"                           in exact mode, small in fast mode\n"
 	"      --seed N             initialisation, permutations, negatives (42)\n"
 	"      --threads N          worker threads (default: all cores)\n"
 	"      --checkpoint FILE    save the whole state there after every epoch\n"
@@ -76,6 +81,7 @@ int cmd_train(int argc, char **argv)
 		{ "batch", required_argument, NULL, 'b' },
 		{ "lr", required_argument, NULL, 'l' },
 		{ "negatives", required_argument, NULL, 'n' },
+		{ "init", required_argument, NULL, 'I' },
 		{ "seed", required_argument, NULL, 's' },
 		{ "threads", required_argument, NULL, 't' },
 		{ "checkpoint", required_argument, NULL, 'c' },
@@ -92,7 +98,7 @@ int cmd_train(int argc, char **argv)
 	int64_t dim = -1, epochs = -1, batch = -1, negatives = -1, seed = -1, threads = -1;
 	double lr = -1;
 	const char *checkpoint = NULL;
-	int no_simd = 0;
+	int no_simd = 0, init = -1;
 	int64_t max_pairs = -1;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "o:m:h", opts, NULL)) != -1) {
@@ -131,6 +137,11 @@ int cmd_train(int argc, char **argv)
 			if (cli_parse_threads("train", optarg, &threads))
 				return CLI_USAGE;
 			break;
+		case 'I':
+			if (!strcmp(optarg, "normal")) init = OR_MF_INIT_NORMAL;
+			else if (!strcmp(optarg, "small")) init = OR_MF_INIT_SMALL;
+			else return cli_usage_error("train", "--init must be normal or small, not '%s'", optarg);
+			break;
 		case 'c': checkpoint = optarg; break;
 		case 'r': resume = 1; break;
 		case 'S': no_simd = 1; break;
@@ -166,6 +177,7 @@ int cmd_train(int argc, char **argv)
 	if (seed >= 0) cfg.seed = (uint64_t)seed;
 	if (threads > 0) cfg.threads = (int)threads;
 	if (no_simd) cfg.simd = 0;
+	if (init >= 0) cfg.init = init;
 	cfg.checkpoint = checkpoint;
 
 	cli_log_setup(quiet);

@@ -19,16 +19,18 @@
  *  - OR_MF_FAST: the same objective by Hogwild SGD (word2vec.c style):
  *    each thread takes a fixed shard of pairs, with its own RNG stream;
  *    `negatives` negatives per positive drawn from the aid_next frequency
- *    distribution (a unigram table, counts raised to `neg_power`, default
- *    1: the distribution the notebook's in-batch permutation draws from),
- *    row-wise Adagrad steps.  Lock-free updates of shared rows make results depend on
+ *    distribution (neg_power 1, default: the aid_next of a random one of
+ *    the 1024 previous pairs of the shard, which in a shuffled pairs file
+ *    is the distribution the notebook's in-batch permutation draws from,
+ *    and cache-resident; other powers: a unigram table of counts raised to
+ *    `neg_power`), row-wise Adagrad steps, small uniform init by default.  Lock-free updates of shared rows make results depend on
  *    scheduling (documented Hogwild); with threads = 1 runs are exact
  *    repeats.
  *
- * Memory: exact mode holds E, m and v (3 x n_rows x dim floats) plus
- * O(batch x dim) workspace; fast mode E plus one float per row and the
- * unigram table.  The library never prints; progress and cancellation go
- * through or_log.
+ * Memory: exact mode holds E, m and v (3 x n_rows x dim floats, in
+ * transparent huge pages) plus O(batch x dim) workspace; fast mode E plus
+ * one float per row (and the unigram table when neg_power != 1).  The
+ * library never prints; progress and cancellation go through or_log.
  */
 #ifndef OR_MF_H
 #define OR_MF_H
@@ -40,6 +42,9 @@
 #include "or_log.h"
 
 enum { OR_MF_EXACT = 0, OR_MF_FAST = 1 };
+/* Initial table: N(0, 1) like nn.Embedding (the notebook's), or
+   word2vec.c's uniform(-0.5 / dim, 0.5 / dim). */
+enum { OR_MF_INIT_NORMAL = 0, OR_MF_INIT_SMALL = 1 };
 
 typedef struct or_mf_config {
 	int mode;            /* OR_MF_EXACT (default) or OR_MF_FAST */
@@ -49,15 +54,17 @@ typedef struct or_mf_config {
 	double lr;           /* exact: SparseAdam lr (0.1); fast: Adagrad lr */
 	double beta1, beta2, eps;   /* exact: 0.9, 0.999, 1e-8 */
 	int negatives;       /* fast: negatives per positive (default 1) */
-	double neg_power;    /* fast: unigram table exponent (default 1) */
+	double neg_power;    /* fast: negatives ~ count^neg_power (default 1:
+	                        recent pairs' aid_next; else a unigram table) */
 	int threads;         /* 0 = all cores */
 	uint64_t seed;       /* init, permutations, negatives (default 42) */
 	int simd;            /* 1: AVX2/FMA kernels when the CPU has them */
 	const char *checkpoint; /* write state here after each epoch (NULL: no) */
+	int init;            /* OR_MF_INIT_NORMAL (default) or OR_MF_INIT_SMALL */
 } or_mf_config;
 
 void or_mf_config_default(or_mf_config *cfg);
-/* The defaults that differ in fast mode (lr 0.3). */
+/* The defaults that differ in fast mode (lr 0.3, init small). */
 void or_mf_config_default_fast(or_mf_config *cfg);
 
 /* The model and its optimiser state: one 64-byte aligned slab with views. */
@@ -74,8 +81,9 @@ typedef struct or_mf_model {
 	size_t slab_bytes_;
 } or_mf_model;
 
-/* Allocate a model for cfg->mode with E[i][j] ~ N(0, 1) (row i drawn from
-   its own stream of cfg->seed, so the table does not depend on threads). */
+/* Allocate a model for cfg->mode with E[i][j] ~ N(0, 1), or uniform in
+   +-0.5/dim with cfg->init = OR_MF_INIT_SMALL (row i drawn from its own
+   stream of cfg->seed, so the table does not depend on threads). */
 int or_mf_model_init(or_mf_model *m, size_t n_rows, const or_mf_config *cfg,
 		     or_err *err);
 void or_mf_model_free(or_mf_model *m); /* zeroed or NULL is fine */

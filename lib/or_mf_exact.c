@@ -7,14 +7,18 @@
  *
  * A step runs in four phases (OpenMP inside each):
  *   1. per pair: logits of (a, b) and (a, b[perm]), their gradients gp, gn;
- *   2. coalesce (sequential, in lookup order): each distinct row gets a
- *      slot, and its contributions (coefficient, other row) are bucketed
- *      in the order torch's embedding backward lists them;
+ *   2. coalesce: each distinct row gets a slot, and its contributions
+ *      (coefficient, other row) are bucketed in the order torch's embedding
+ *      backward lists them.  Rows are split between the threads by a hash
+ *      (each thread scans all lookups in order and keeps its own rows), so
+ *      the bucket of a row holds the same entries in the same order
+ *      whatever the thread count; only the slot numbering differs;
  *   3. per slot: grad = sum of coef * E[other] (reads E only);
  *   4. per slot: SparseAdam row update (writes E, m, v).
  * Phases 3 and 4 are separated by a barrier, so every gradient is taken at
  * the pre-step table, and the per-row summation order is fixed: the result
- * depends on the inputs only, not on the thread count.
+ * depends on the inputs only, not on the thread count.  The table and the
+ * moments live in huge pages (or_mf_alloc_huge): rows are reached at random.
  */
 #include "or_mf_internal.h"
 #include "or_prng.h"
@@ -22,6 +26,17 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+/* One lookup of a coalesce partition: its row (then its slot), the other
+   factor's row and the coefficient of the gradient. */
+typedef struct coal_ent {
+	uint32_t row, other;
+	float coef;
+} coal_ent;
 
 struct or_mf_exact_ws {
 	size_t max_batch, dim, n_rows;
@@ -31,13 +46,17 @@ struct or_mf_exact_ws {
 	int32_t *slot;       /* n_rows, -1 when the row is not in the batch */
 	uint32_t *uniq;      /* [4B] row of each slot */
 	uint32_t *start;     /* [4B + 1] first entry of each slot */
-	uint32_t *lookup;    /* [4B] slot of each lookup */
 	uint32_t *ent_other; /* [4B] entries bucketed by slot */
 	float *ent_coef;     /* [4B] */
 	float *gp, *gn;      /* [B] */
 	double *loss_part;   /* [B] */
 	float *grad;         /* [4B][dim] */
 	uint32_t *perm;      /* [B], for the epoch loop */
+	int parts;           /* coalesce partitions (threads) */
+	uint32_t *part_uniq; /* [parts][4B] rows of each partition's slots */
+	uint32_t *part_cnt;  /* [parts][4B] entries per slot, then cursors */
+	struct coal_ent *part_ent; /* [parts][4B + 1] the partition's lookups */
+	uint32_t part_nu[256], part_ne[256]; /* slots and entries per partition */
 };
 
 void or_mf_exact_ws_free(or_mf_exact_ws *ws)
@@ -47,7 +66,6 @@ void or_mf_exact_ws_free(or_mf_exact_ws *ws)
 	free(ws->slot);
 	free(ws->uniq);
 	free(ws->start);
-	free(ws->lookup);
 	free(ws->ent_other);
 	free(ws->ent_coef);
 	free(ws->gp);
@@ -55,6 +73,9 @@ void or_mf_exact_ws_free(or_mf_exact_ws *ws)
 	free(ws->loss_part);
 	free(ws->grad);
 	free(ws->perm);
+	free(ws->part_uniq);
+	free(ws->part_cnt);
+	free(ws->part_ent);
 	free(ws);
 }
 
@@ -88,18 +109,29 @@ int or_mf_exact_ws_new(or_mf_exact_ws **out, const or_mf_model *m,
 	ws->dim = m->dim;
 	ws->n_rows = m->n_rows;
 	ws->threads = or_mf_threads(cfg->threads);
+	if (ws->threads > 256)
+		ws->threads = 256;
+	ws->parts = ws->threads;
 	ws->k = or_mf_kernels_pick(cfg->simd);
 	or_mf_sparse_adam_init(&ws->opt, cfg);
-	ws->slot = xalloc(m->n_rows, sizeof(int32_t), &fail);
+	ws->slot = or_mf_alloc_huge(m->n_rows * sizeof(int32_t));
+	if (!ws->slot)
+		fail = 1;
 	ws->uniq = xalloc(b4, sizeof(uint32_t), &fail);
 	ws->start = xalloc(b4 + 1, sizeof(uint32_t), &fail);
-	ws->lookup = xalloc(b4, sizeof(uint32_t), &fail);
 	ws->ent_other = xalloc(b4, sizeof(uint32_t), &fail);
 	ws->ent_coef = xalloc(b4, sizeof(float), &fail);
 	ws->gp = xalloc(max_batch, sizeof(float), &fail);
 	ws->gn = xalloc(max_batch, sizeof(float), &fail);
 	ws->loss_part = xalloc(max_batch, sizeof(double), &fail);
 	ws->perm = xalloc(max_batch, sizeof(uint32_t), &fail);
+	if (or_size_mul(b4, (size_t)ws->parts, &gsz))
+		fail = 1;
+	ws->part_uniq = xalloc(gsz, sizeof(uint32_t), &fail);
+	ws->part_cnt = xalloc(gsz, sizeof(uint32_t), &fail);
+	if (or_size_mul(b4 + 1, (size_t)ws->parts, &gsz))
+		fail = 1;
+	ws->part_ent = xalloc(gsz, sizeof(coal_ent), &fail);
 	if (or_size_mul(b4, m->dim, &gsz))
 		fail = 1;
 	else
@@ -127,7 +159,24 @@ static inline void prefetch_row(const float *base, size_t r, size_t d, int write
 	}
 }
 
-static inline float sigmoidf_(float x) { return 1.0f / (1.0f + expf(-x)); }
+/* The coalesce partition of a row (a multiplicative hash, so that runs of
+   aids do not all land in one partition). */
+static inline int row_part(uint32_t row, int parts)
+{
+	return parts == 1 ? 0 : (int)(((uint64_t)(uint32_t)(row * 0x9E3779B1u) * (uint64_t)parts) >> 32);
+}
+
+/* BCE of a positive logit x (softplus(-x)) and of a negative one
+   (softplus(x)) from e = expf(-x), already computed for the sigmoid:
+   saves two exponentials per pair */
+static inline float bce_pos_e(float x, float e)
+{
+	return x >= 0 ? log1pf(e) : -x + log1pf(1.0f / e);
+}
+static inline float bce_neg_e(float x, float e)
+{
+	return x <= 0 ? log1pf(1.0f / e) : x + log1pf(e);
+}
 
 /* The row of lookup q of pair i, q in torch's backward order:
    0 neg aid2 (b[perm[i]]), 1 neg aid1 (a), 2 pos aid2 (b), 3 pos aid1 (a);
@@ -178,10 +227,11 @@ OR_OMP(omp parallel for schedule(static) num_threads(ws->threads))
 		uint32_t bn = pairs[2 * (size_t)perm[i] + 1];
 		float xp = k->dot(E + (size_t)a * d, E + (size_t)b * d, d);
 		float xn = k->dot(E + (size_t)a * d, E + (size_t)bn * d, d);
-		float sp = sigmoidf_(xp), sn = sigmoidf_(xn);
+		float ep = expf(-xp), en = expf(-xn);
+		float sp = 1.0f / (1.0f + ep), sn = 1.0f / (1.0f + en);
 		gp[i] = (sp - 1.0f) / n_out;
 		gn[i] = sn / n_out;
-		lp[i] = (double)or_mf_bcef(xp, 1) + or_mf_bcef(xn, 0);
+		lp[i] = (double)bce_pos_e(xp, ep) + bce_neg_e(xn, en);
 	}
 
 	/* 2. coalesce.  Contributions to a row are summed in the order torch
@@ -190,40 +240,77 @@ OR_OMP(omp parallel for schedule(static) num_threads(ws->threads))
 	   are concatenated in that order, and coalesce() stably sorts by row
 	   and adds the values in that order. */
 	int32_t *slot = ws->slot;
-	uint32_t *uniq = ws->uniq, *start = ws->start, *lookup = ws->lookup;
-	uint32_t nu = 0;
-	for (int q = 0; q < 4; q++) {
-		for (size_t i = 0; i < batch; i++) {
-			uint32_t row = lookup_row(pairs, perm, i, q);
-			int32_t s = slot[row];
-			if (s < 0) {
-				s = (int32_t)nu;
-				slot[row] = s;
-				uniq[nu] = row;
-				start[nu + 1] = 0;
-				nu++;
-			}
-			start[s + 1]++;
-			lookup[(size_t)q * batch + i] = (uint32_t)s;
-		}
-	}
-	start[0] = 0;
-	for (uint32_t s = 0; s < nu; s++)
-		start[s + 1] += start[s];
-	/* fill using start[s] as a cursor, then shift back */
+	uint32_t *uniq = ws->uniq, *start = ws->start;
 	uint32_t *other = ws->ent_other;
 	float *coef = ws->ent_coef;
-	for (int q = 0; q < 4; q++) {
-		const float *g = q < 2 ? gn : gp;
-		for (size_t i = 0; i < batch; i++) {
-			uint32_t pos = start[lookup[(size_t)q * batch + i]]++;
-			other[pos] = lookup_row(pairs, perm, i, q ^ 1);
-			coef[pos] = g[i];
+	uint32_t nu = 0;
+OR_OMP(omp parallel num_threads(ws->parts))
+	{
+		int p = 0, P = 1;
+#ifdef _OPENMP
+		p = omp_get_thread_num();
+		P = omp_get_num_threads();
+#endif
+		uint32_t *uq = ws->part_uniq + (size_t)p * 4 * batch;
+		uint32_t *cnt = ws->part_cnt + (size_t)p * 4 * batch;
+		coal_ent *pe = ws->part_ent + (size_t)p * (4 * batch + 1);
+		/* this partition's lookups in torch's order; branch-free (the
+		   partition test is a coin flip) */
+		size_t ne = 0;
+		for (int q = 0; q < 4; q++) {
+			const float *g = q < 2 ? gn : gp;
+			for (size_t i = 0; i < batch; i++) {
+				uint32_t row = lookup_row(pairs, perm, i, q);
+				coal_ent *e = pe + ne;
+				e->row = row;
+				e->other = lookup_row(pairs, perm, i, q ^ 1);
+				e->coef = g[i];
+				ne += row_part(row, P) == p;
+			}
+		}
+		/* slots: a new row gets slot lnu (written unconditionally) */
+		uint32_t lnu = 0;
+		for (size_t x = 0; x < ne; x++) {
+			if (x + 16 < ne)
+				__builtin_prefetch(slot + pe[x + 16].row, 1);
+			uint32_t row = pe[x].row;
+			int32_t sl = slot[row];
+			int fresh = sl < 0;
+			uq[lnu] = row;  /* kept only when fresh */
+			cnt[lnu] = 0;
+			sl = fresh ? (int32_t)lnu : sl;
+			slot[row] = sl;
+			lnu += (uint32_t)fresh;
+			cnt[sl]++;
+			pe[x].row = (uint32_t)sl;
+		}
+		uint32_t lne = (uint32_t)ne;
+		ws->part_nu[p] = lnu;
+		ws->part_ne[p] = lne;
+OR_OMP(omp barrier)
+		uint32_t sbase = 0, ebase = 0;
+		for (int x = 0; x < p; x++) {
+			sbase += ws->part_nu[x];
+			ebase += ws->part_ne[x];
+		}
+		if (p == P - 1) {
+			nu = sbase + lnu;
+			start[nu] = ebase + lne;
+		}
+		/* global slots sbase + x; cnt becomes the fill cursor */
+		for (uint32_t x = 0; x < lnu; x++) {
+			uint32_t c = cnt[x];
+			uniq[sbase + x] = uq[x];
+			start[sbase + x] = ebase;
+			cnt[x] = ebase;
+			ebase += c;
+		}
+		for (size_t x = 0; x < ne; x++) {
+			uint32_t pos = cnt[pe[x].row]++;
+			other[pos] = pe[x].other;
+			coef[pos] = pe[x].coef;
 		}
 	}
-	for (uint32_t s = nu; s > 0; s--)
-		start[s] = start[s - 1];
-	start[0] = 0;
 
 	/* 3. coalesced gradient rows, all from the pre-step table */
 	float *grad = ws->grad;
@@ -256,9 +343,8 @@ OR_OMP(omp parallel for schedule(static) num_threads(ws->threads))
 		}
 		size_t r = (size_t)uniq[s] * d;
 		k->adam_row(opt, E + r, M + r, V + r, grad + (size_t)s * d, d);
-	}
-	for (uint32_t s = 0; s < nu; s++)
 		slot[uniq[s]] = -1;
+	}
 
 	if (loss) {
 		double sum = 0;

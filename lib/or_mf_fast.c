@@ -3,11 +3,20 @@
  * scheme, with its state made explicit).  Thread t of T takes the fixed
  * shard [t n / T, (t+1) n / T) and its own RNG stream (seed, epoch, t);
  * each pair (a, b) gives one positive and `negatives` negatives drawn from
- * the aid_next frequency distribution raised to neg_power (a unigram table
- * of 2^k entries); gradients of BCE-with-logits are applied at once with
- * row-wise Adagrad steps.  Rows are updated without locks (Hogwild): with
- * more than one thread the result depends on scheduling; with one thread
- * it depends on the seed only.  Rows of upcoming pairs are prefetched.
+ * the aid_next frequency distribution raised to neg_power; gradients of
+ * BCE-with-logits are applied at once with row-wise Adagrad steps.  Rows
+ * are updated without locks (Hogwild): with more than one thread the
+ * result depends on scheduling; with one thread it depends on the seed
+ * only.  Rows (and Adagrad accumulators) of upcoming pairs are prefetched.
+ *
+ * Negatives (neg_power 1, the default): the aid_next of a pair drawn
+ * uniformly from the NEG_WINDOW pairs before this one in the shard
+ * (circularly).  In a shuffled pairs file (`ottorec pairs` shuffles) that
+ * is a draw from the aid_next frequency distribution - the notebook's own
+ * in-batch negatives are the same thing with a window of one batch - and
+ * its row was touched a moment ago, so it is in the cache: a negative
+ * costs no memory miss (a unigram table costs two: the table entry and the
+ * row).  Other powers use word2vec.c's unigram table of 2^k entries.
  */
 #include "or_mf_internal.h"
 #include "or_prng.h"
@@ -21,6 +30,7 @@
 #endif
 
 #define PREFETCH_AHEAD 8
+#define NEG_WINDOW 1024
 
 /* table[i] for i < size (a power of two): aid_next values, each in
    proportion to count^power. */
@@ -71,6 +81,13 @@ static int build_unigram(const uint32_t *pairs, size_t n, size_t n_rows,
 	return OR_OK;
 }
 
+/* all cache lines of a row of d floats, for writing */
+static inline void prefetch_row(const float *row, size_t d)
+{
+	for (size_t o = 0; o < d * sizeof(float); o += 64)
+		__builtin_prefetch((const char *)row + o, 1);
+}
+
 static inline float sigm(float x) { return 1.0f / (1.0f + expf(-x)); }
 
 int or_mf_train_fast_epoch(or_mf_model *m, const or_mf_config *cfg,
@@ -81,15 +98,24 @@ int or_mf_train_fast_epoch(or_mf_model *m, const or_mf_config *cfg,
 	if (n == 0)
 		return OR_OK;
 	const size_t d = m->dim, nr = m->n_rows;
-	for (size_t i = 0; i < n; i++)
-		if (train[2 * i] >= nr || train[2 * i + 1] >= nr)
-			return or_err_set(err, OR_EFORMAT, "mf: pair %zu has aid %u -> %u, beyond the model's %zu rows", i, train[2 * i], train[2 * i + 1], nr);
-	uint32_t *table = NULL;
-	size_t tsize = 0;
-	int rc = build_unigram(train, n, nr, cfg->neg_power, cfg->threads, &table, &tsize, err);
-	if (rc)
-		return rc;
 	const int T = or_mf_threads(cfg->threads);
+	size_t first_bad = SIZE_MAX;
+	const long long nl = (long long)n;
+OR_OMP(omp parallel for schedule(static) num_threads(T) reduction(min : first_bad))
+	for (long long i = 0; i < nl; i++)
+		if ((train[2 * i] >= nr || train[2 * i + 1] >= nr) && (size_t)i < first_bad)
+			first_bad = (size_t)i;
+	if (first_bad != SIZE_MAX)
+		return or_err_set(err, OR_EFORMAT, "mf: pair %zu has aid %u -> %u, beyond the model's %zu rows", first_bad, train[2 * first_bad], train[2 * first_bad + 1], nr);
+	/* window negatives need shards of at least 2 pairs */
+	const int use_window = cfg->neg_power == 1.0 && n >= 2 * (size_t)T;
+	uint32_t *table = NULL;
+	size_t tsize = 1;
+	if (!use_window) {
+		int rc = build_unigram(train, n, nr, cfg->neg_power, cfg->threads, &table, &tsize, err);
+		if (rc)
+			return rc;
+	}
 	const int K = cfg->negatives;
 	const float lr = (float)cfg->lr;
 	const or_mf_kernels *k = or_mf_kernels_pick(cfg->simd);
@@ -112,23 +138,39 @@ OR_OMP(omp parallel num_threads(T) reduction(+ : lsum))
 		float ga[4096];
 		uint32_t ring[PREFETCH_AHEAD][16];
 		int kk = K > 16 ? 16 : K;
-		for (size_t i = lo; i < hi && i < lo + PREFETCH_AHEAD; i++)
-			for (int q = 0; q < kk; q++)
-				ring[(i - lo) % PREFETCH_AHEAD][q] = table[or_prng_next(&r) & tmask];
+		const size_t len = hi - lo;
+		const uint64_t win = len - 1 < NEG_WINDOW ? len - 1 : NEG_WINDOW;
+		if (!use_window)
+			for (size_t i = lo; i < hi && i < lo + PREFETCH_AHEAD; i++)
+				for (int q = 0; q < kk; q++)
+					ring[(i - lo) % PREFETCH_AHEAD][q] = table[or_prng_next(&r) & tmask];
 		double l = 0;
 		for (size_t i = lo; i < hi; i++) {
 			size_t slot = (i - lo) % PREFETCH_AHEAD;
 			uint32_t negs[16];
-			memcpy(negs, ring[slot], sizeof(uint32_t) * (size_t)kk);
 			if (i + PREFETCH_AHEAD < hi) {
 				const uint32_t *pp = train + 2 * (i + PREFETCH_AHEAD);
-				__builtin_prefetch(E + (size_t)pp[0] * d);
-				__builtin_prefetch(E + (size_t)pp[1] * d);
+				prefetch_row(E + (size_t)pp[0] * d, d);
+				prefetch_row(E + (size_t)pp[1] * d, d);
+				__builtin_prefetch(acc + pp[0], 1);
+				__builtin_prefetch(acc + pp[1], 1);
+			}
+			if (use_window) {
 				for (int q = 0; q < kk; q++) {
-					uint32_t ng = table[or_prng_next(&r) & tmask];
-					ring[slot][q] = ng;
-					__builtin_prefetch(E + (size_t)ng * d);
+					/* uniform in 1..win pairs back, circularly */
+					uint64_t off = 1 + (((or_prng_next(&r) >> 32) * win) >> 32);
+					size_t j = i - lo >= off ? i - off : i + len - off;
+					negs[q] = train[2 * j + 1];
 				}
+			} else {
+				memcpy(negs, ring[slot], sizeof(uint32_t) * (size_t)kk);
+				if (i + PREFETCH_AHEAD < hi)
+					for (int q = 0; q < kk; q++) {
+						uint32_t ng = table[or_prng_next(&r) & tmask];
+						ring[slot][q] = ng;
+						prefetch_row(E + (size_t)ng * d, d);
+						__builtin_prefetch(acc + ng, 1);
+					}
 			}
 			uint32_t a = train[2 * i], b = train[2 * i + 1];
 			float *ea = E + (size_t)a * d;

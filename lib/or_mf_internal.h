@@ -87,6 +87,10 @@ int or_mf_threads(int requested);
 
 /* Allocate the slab for a model (table uninitialised, optimiser state
    zero); used by init and by checkpoint loading. */
+/* aligned_alloc'ed memory (free() it) of at least `bytes`; blocks of 2 MiB
+   or more are 2 MiB aligned and advised for transparent huge pages. */
+void *or_mf_alloc_huge(size_t bytes);
+
 int or_mf_model_alloc(or_mf_model *m, size_t n_rows, size_t dim, int mode,
 		      or_err *err);
 

@@ -4,11 +4,21 @@
  *
  * Building is two parallel passes over fixed chunks of sessions (count,
  * then fill at the prefix-summed offsets) straight into the memory-mapped
- * temporary output, so the bytes do not depend on the thread count.  The
- * shuffle scatters the filled pairs into 1024 buckets by a per-chunk RNG
- * stream (generated twice: once to count, once to place) and then
- * Fisher-Yates-shuffles each bucket with its own stream: a uniform
- * permutation whose result depends on the seed only.
+ * temporary output, so the bytes do not depend on the thread count.
+ *
+ * Shuffled runs fuse the shuffle into the fill (a two-pass bucketed
+ * shuffle, cache-friendly): training pair number p (in store order) goes
+ * to bucket hash(seed, p) mod 1024, a stateless hash, so after the count
+ * pass every chunk knows how many of its pairs go to each bucket; the fill
+ * pass writes each chunk's pairs to a small per-thread buffer and scatters
+ * them to the chunk's own bucket cursors in a huge-page scratch array,
+ * through 64-byte write-combining buffers flushed as whole lines with
+ * non-temporal stores; then each bucket (~1.6 MB at full scale: cache
+ * resident) is shuffled by an inside-out Fisher-Yates with its own stream
+ * into a per-thread buffer and written to the file with one pwrite.  The
+ * bucket of each pair is uniform and independent and each bucket's order
+ * is then uniform, so the result is a uniform permutation, and it depends
+ * on the seed only, not on the thread count.
  */
 #include "or_file.h"
 #include "or_pairs.h"
@@ -36,7 +46,6 @@
 
 #define MAGIC "OTTOPAIR"
 #define CHUNK_SESSIONS 16384
-#define SHUF_CHUNK ((size_t)1 << 20)
 #define SHUF_BUCKETS 1024
 
 void or_pairs_config_default(or_pairs_config *cfg)
@@ -116,8 +125,10 @@ static int is_valid_session(const or_pairs_config *cfg, size_t store, int64_t id
 	return (double)(h >> 11) * 0x1.0p-53 < cfg->valid_fraction;
 }
 
+/* Count (tout NULL) or write chunk c's pairs: training pairs to tout,
+   validation pairs to vout, each contiguous from the chunk's start. */
 static void chunk_run(or_store *const *stores, const or_pairs_config *cfg,
-		      chunk *c, uint32_t *train_base, uint32_t *valid_base)
+		      chunk *c, uint32_t *tout, uint32_t *vout)
 {
 	const or_store *st = stores[c->store];
 	const uint64_t *off = or_store_offsets(st);
@@ -130,8 +141,8 @@ static void chunk_run(or_store *const *stores, const or_pairs_config *cfg,
 		size_t b = (size_t)off[i], n = (size_t)(off[i + 1] - off[i]);
 		int v = is_valid_session(cfg, c->store, ids[i]);
 		uint32_t *out = NULL;
-		if (train_base)
-			out = v ? valid_base + 2 * (c->off_valid + nv) : train_base + 2 * (c->off_train + nt);
+		if (tout)
+			out = v ? vout + 2 * nv : tout + 2 * nt;
 		size_t k = session_pairs(aid + b, ts + b, type + b, n, cfg, out);
 		if (v) {
 			nv += k;
@@ -143,74 +154,214 @@ static void chunk_run(or_store *const *stores, const or_pairs_config *cfg,
 	c->n_train = nt;
 	c->n_valid = nv;
 	c->n_vsess = vs;
-	if (train_base)
+	if (tout)
 		or_store_release(st, (size_t)off[c->s0], (size_t)off[c->s1]);
 }
 
-/* Shuffle n pairs from src into dst (distinct buffers). */
-static int shuffle_pairs(const uint64_t *src, uint64_t *dst, size_t n,
-			 uint64_t seed, int threads, const or_log *log, or_err *err)
+/* malloc'ed memory (free() it) of at least `bytes`, 2 MiB aligned and
+   advised for transparent huge pages: the scatter writes to 1024 places
+   at once, and 4 KiB pages would make most of those writes TLB misses */
+static void *alloc_huge(size_t bytes)
 {
-	size_t nch = (n + SHUF_CHUNK - 1) / SHUF_CHUNK;
-	size_t cells;
+	const size_t huge = (size_t)2 << 20;
+	size_t r = (bytes + huge - 1) & ~(huge - 1);
+	if (r < bytes)
+		return NULL;
+	void *p = aligned_alloc(huge, r ? r : huge);
+#ifdef MADV_HUGEPAGE
+	if (p)
+		madvise(p, r ? r : huge, MADV_HUGEPAGE);
+#endif
+	return p;
+}
+
+#if defined(__x86_64__) && defined(__SSE2__)
+#include <emmintrin.h>
+/* 64 bytes to a 64-byte aligned destination with non-temporal stores (no
+   read for ownership of a line that is wholly overwritten) */
+static inline void stream_line(uint64_t *dst, const uint64_t *src)
+{
+	for (int k = 0; k < 4; k++)
+		_mm_stream_si128((__m128i *)dst + k, _mm_load_si128((const __m128i *)src + k));
+}
+static inline void stream_fence(void) { _mm_sfence(); }
+#else
+static inline void stream_line(uint64_t *dst, const uint64_t *src) { memcpy(dst, src, 64); }
+static inline void stream_fence(void) { }
+#endif
+
+/* The shuffle bucket of training pair number p (store order). */
+static inline unsigned shuf_bucket(uint64_t seed, uint64_t p)
+{
+	return (unsigned)(or_prng_hash(seed ^ 0x9e6c63d0676a9a99ull, p) >> 54); /* 1024 buckets */
+}
+
+/* Fill pass of a shuffled build: chunk i's pairs into buf, then training
+   pair p goes to dst at its chunk's cursor for bucket(p) (cur: that
+   chunk's SHUF_BUCKETS cursors), or, past nt (valid_last), to the
+   validation section at p - nt.  wc: SHUF_BUCKETS x 8 pairs of
+   write-combining buffer, wn their fill. */
+static void chunk_scatter(or_store *const *stores, const or_pairs_config *cfg,
+			  chunk *c, uint64_t nt, uint64_t *buf, uint64_t *dst,
+			  uint64_t *valid, uint64_t *cur, uint64_t *wc, uint8_t *wn)
+{
+	chunk_run(stores, cfg, c, (uint32_t *)buf, (uint32_t *)valid + 2 * c->off_valid);
+	const uint64_t seed = cfg->seed;
+	memset(wn, 0, SHUF_BUCKETS);
+	for (uint64_t j = 0; j < c->n_train; j++) {
+		uint64_t p = c->off_train + j;
+		if (p >= nt) {
+			valid[p - nt] = buf[j];
+			continue;
+		}
+		unsigned b = shuf_bucket(seed, p);
+		uint64_t *w = wc + 8 * (size_t)b;
+		w[wn[b]++] = buf[j];
+		/* flush when the cursor reaches a cache-line boundary: after
+		   the first, every flush is one whole line of this chunk's own
+		   region, written around the cache */
+		if (((cur[b] + wn[b]) & 7) == 0) {
+			if (wn[b] == 8)
+				stream_line(dst + cur[b], w);
+			else
+				memcpy(dst + cur[b], w, (size_t)wn[b] * 8);
+			cur[b] += wn[b];
+			wn[b] = 0;
+		}
+	}
+	for (unsigned b = 0; b < SHUF_BUCKETS; b++) {
+		memcpy(dst + cur[b], wc + 8 * (size_t)b, (size_t)wn[b] * 8);
+		cur[b] += wn[b];
+	}
+	stream_fence();
+}
+
+/* Shuffled fill: count buckets per chunk, scatter, shuffle each bucket. */
+static int fill_shuffled(or_store *const *stores, const or_pairs_config *cfg,
+			 chunk *ch, size_t nch, uint64_t nt, int fd, off_t dst_off,
+			 uint64_t *valid, int threads, const or_log *log, or_err *err)
+{
+	size_t cells, maxc = 1;
 	if (or_size_mul(nch ? nch : 1, SHUF_BUCKETS, &cells))
-		return or_err_set(err, OR_ENOMEM, "pairs: too many pairs to shuffle");
+		return or_err_set(err, OR_ENOMEM, "pairs: too many chunks to shuffle");
+	for (size_t i = 0; i < nch; i++)
+		if (ch[i].n_train > maxc)
+			maxc = (size_t)ch[i].n_train;
 	uint64_t *cnt = calloc(cells, sizeof(uint64_t));
 	uint64_t *bstart = calloc(SHUF_BUCKETS + 1, sizeof(uint64_t));
-	if (!cnt || !bstart) {
+	uint64_t *scratch = alloc_huge((size_t)nt * 8);
+	if (!cnt || !bstart || !scratch) {
 		free(cnt);
 		free(bstart);
-		return or_err_set(err, OR_ENOMEM, "pairs: out of memory for the shuffle");
+		free(scratch);
+		return or_err_set(err, OR_ENOMEM, "pairs: out of memory for the shuffle (%llu pairs)", (unsigned long long)nt);
 	}
+	const uint64_t seed = cfg->seed;
 	const long long nc = (long long)nch;
-OR_OMP(omp parallel for schedule(dynamic, 1) num_threads(threads))
-	for (long long c = 0; c < nc; c++) {
-		or_prng r;
-		or_prng_seed(&r, seed, 0x10000000000ull + (uint64_t)c);
-		size_t lo = (size_t)c * SHUF_CHUNK, hi = lo + SHUF_CHUNK < n ? lo + SHUF_CHUNK : n;
-		uint64_t *cc = cnt + (size_t)c * SHUF_BUCKETS;
-		for (size_t i = lo; i < hi; i++)
-			cc[or_prng_next(&r) >> 54]++;
+OR_OMP(omp parallel for schedule(dynamic, 4) num_threads(threads))
+	for (long long i = 0; i < nc; i++) {
+		uint64_t *cc = cnt + (size_t)i * SHUF_BUCKETS;
+		uint64_t hi = ch[i].off_train + ch[i].n_train;
+		if (hi > nt)
+			hi = nt;
+		for (uint64_t p = ch[i].off_train; p < hi; p++)
+			cc[shuf_bucket(seed, p)]++;
 	}
-	/* bucket-major prefix sums: bucket b's chunk c starts at pos */
+	/* bucket-major prefix sums: bucket b's part of chunk i starts at pos */
 	uint64_t pos = 0;
 	for (size_t b = 0; b < SHUF_BUCKETS; b++) {
 		bstart[b] = pos;
-		for (size_t c = 0; c < nch; c++) {
-			uint64_t k = cnt[c * SHUF_BUCKETS + b];
-			cnt[c * SHUF_BUCKETS + b] = pos;
+		for (size_t i = 0; i < nch; i++) {
+			uint64_t k = cnt[i * SHUF_BUCKETS + b];
+			cnt[i * SHUF_BUCKETS + b] = pos;
 			pos += k;
 		}
 	}
 	bstart[SHUF_BUCKETS] = pos;
 	or_log_progress(log, "pairs: shuffle", 1, 3, "steps");
-OR_OMP(omp parallel for schedule(dynamic, 1) num_threads(threads))
-	for (long long c = 0; c < nc; c++) {
-		or_prng r;
-		or_prng_seed(&r, seed, 0x10000000000ull + (uint64_t)c);
-		size_t lo = (size_t)c * SHUF_CHUNK, hi = lo + SHUF_CHUNK < n ? lo + SHUF_CHUNK : n;
-		uint64_t *cc = cnt + (size_t)c * SHUF_BUCKETS;
-		for (size_t i = lo; i < hi; i++)
-			dst[cc[or_prng_next(&r) >> 54]++] = src[i];
-	}
-	or_log_progress(log, "pairs: shuffle", 2, 3, "steps");
-OR_OMP(omp parallel for schedule(dynamic, 1) num_threads(threads))
-	for (long long b = 0; b < SHUF_BUCKETS; b++) {
-		or_prng r;
-		or_prng_seed(&r, seed, 0x20000000000ull + (uint64_t)b);
-		uint64_t *p = dst + bstart[b];
-		size_t m = (size_t)(bstart[b + 1] - bstart[b]);
-		for (size_t i = m; i > 1; i--) {
-			size_t j = (size_t)or_prng_below(&r, i);
-			uint64_t t = p[i - 1];
-			p[i - 1] = p[j];
-			p[j] = t;
+	volatile int cancelled = 0, nomem = 0;
+OR_OMP(omp parallel num_threads(threads))
+	{
+		uint64_t *buf = malloc(maxc * 8);
+		uint64_t *wc = aligned_alloc(64, SHUF_BUCKETS * 64);
+		uint8_t *wn = malloc(SHUF_BUCKETS);
+		if (!buf || !wc || !wn)
+			nomem = 1;
+OR_OMP(omp for schedule(dynamic, 2))
+		for (long long i = 0; i < nc; i++) {
+			if (cancelled || nomem)
+				continue;
+			if (or_log_cancelled(log)) {
+				cancelled = 1;
+				continue;
+			}
+			chunk_scatter(stores, cfg, &ch[i], nt, buf, scratch, valid,
+				      cnt + (size_t)i * SHUF_BUCKETS, wc, wn);
 		}
+		free(buf);
+		free(wc);
+		free(wn);
 	}
-	or_log_progress(log, "pairs: shuffle", 3, 3, "steps");
+	int rc = OR_OK;
+	if (nomem)
+		rc = or_err_set(err, OR_ENOMEM, "pairs: out of memory for the fill buffers (%zu pairs a chunk)", maxc);
+	else if (cancelled)
+		rc = or_err_set(err, OR_ECANCELLED, "pairs: interrupted");
+	if (!rc) {
+		or_log_progress(log, "pairs: shuffle", 2, 3, "steps");
+		size_t maxb = 1;
+		for (size_t b = 0; b < SHUF_BUCKETS; b++)
+			if (bstart[b + 1] - bstart[b] > maxb)
+				maxb = (size_t)(bstart[b + 1] - bstart[b]);
+		volatile int werr = 0;
+OR_OMP(omp parallel num_threads(threads))
+		{
+			uint64_t *p = malloc(maxb * 8);
+			if (!p)
+				nomem = 1;
+OR_OMP(omp for schedule(dynamic, 1))
+			for (long long b = 0; b < SHUF_BUCKETS; b++) {
+				if (!p || werr)
+					continue;
+				or_prng r;
+				or_prng_seed(&r, seed, 0x20000000000ull + (uint64_t)b);
+				const uint64_t *src = scratch + bstart[b];
+				size_t m = (size_t)(bstart[b + 1] - bstart[b]);
+				/* inside-out Fisher-Yates: a uniform shuffle of the
+				   bucket into a cache-resident buffer, then one write */
+				for (size_t i = 0; i < m; i++) {
+					size_t j = (size_t)or_prng_below(&r, i + 1);
+					p[i] = p[j];
+					p[j] = src[i];
+				}
+				const char *q = (const char *)p;
+				size_t left = m * 8;
+				off_t at = dst_off + (off_t)(bstart[b] * 8);
+				while (left > 0) {
+					ssize_t w = pwrite(fd, q, left, at);
+					if (w < 0 && errno == EINTR)
+						continue;
+					if (w <= 0) {
+						werr = w < 0 ? errno : EIO;
+						break;
+					}
+					q += w;
+					left -= (size_t)w;
+					at += w;
+				}
+			}
+			free(p);
+		}
+		if (werr)
+			rc = or_err_errno(err, werr, "pairs: cannot write the shuffled pairs");
+		else if (nomem)
+			rc = or_err_set(err, OR_ENOMEM, "pairs: out of memory for the shuffle buffers");
+		or_log_progress(log, "pairs: shuffle", 3, 3, "steps");
+	}
 	free(cnt);
 	free(bstart);
-	return OR_OK;
+	free(scratch);
+	return rc;
 }
 
 static void put32(unsigned char *p, uint32_t v) { memcpy(p, &v, 4); }
@@ -283,7 +434,6 @@ OR_OMP(omp parallel for schedule(dynamic, 4) num_threads(T))
 		return rc;
 	}
 	unsigned char *map = NULL;
-	uint64_t *tmp = NULL;
 	if (ftruncate(f.fd, (off_t)file_bytes) != 0) {
 		rc = or_err_errno(err, errno, "cannot size %s to %zu bytes", path, file_bytes);
 		goto fail;
@@ -296,45 +446,32 @@ OR_OMP(omp parallel for schedule(dynamic, 4) num_threads(T))
 	}
 	uint32_t *train_sec = (uint32_t *)(map + OR_PAIRS_HEADER_SIZE);
 	uint32_t *valid_sec = train_sec + 2 * nt;
-	/* where the fill goes: contiguous [train | valid] in store order for
-	   valid_last; shuffled runs fill a scratch copy first */
-	uint32_t *fill_train = train_sec, *fill_valid = valid_sec;
 	if (cfg->shuffle && nt > 1) {
-		size_t n_fill = cfg->valid_last ? total_pairs : (size_t)nt;
-		tmp = malloc(n_fill > 0 ? n_fill * 8 : 8);
-		if (!tmp) {
-			rc = or_err_set(err, OR_ENOMEM, "pairs: out of memory for the shuffle (%zu bytes)", n_fill * 8);
-			goto fail;
-		}
-		fill_train = (uint32_t *)tmp;
-		if (cfg->valid_last)
-			fill_valid = NULL; /* unused: all goes to fill_train */
-	}
-	volatile int cancelled = 0;
-OR_OMP(omp parallel for schedule(dynamic, 4) num_threads(T))
-	for (long long i = 0; i < nchl; i++) {
-		if (cancelled)
-			continue;
-		if (or_log_cancelled(log)) {
-			cancelled = 1;
-			continue;
-		}
-		chunk_run(stores, cfg, &ch[i], fill_train, fill_valid ? fill_valid : fill_train);
-	}
-	if (cancelled) {
-		rc = or_err_set(err, OR_ECANCELLED, "pairs: interrupted");
-		goto fail;
-	}
-	or_log_progress(log, "pairs: fill", 1, 1, "steps");
-	if (tmp) {
-		if (cfg->valid_last)
-			memcpy(valid_sec, (uint32_t *)tmp + 2 * nt, (size_t)nv * 8);
-		rc = shuffle_pairs(tmp, (uint64_t *)train_sec, (size_t)nt, cfg->seed, T, log, err);
-		free(tmp);
-		tmp = NULL;
+		rc = fill_shuffled(stores, cfg, ch, nch, nt, f.fd, (off_t)OR_PAIRS_HEADER_SIZE,
+				   (uint64_t *)valid_sec, T, log, err);
 		if (rc)
 			goto fail;
+	} else {
+		/* store order: with valid_last, train and valid are contiguous
+		   and the fill simply runs on past nt */
+		volatile int cancelled = 0;
+OR_OMP(omp parallel for schedule(dynamic, 4) num_threads(T))
+		for (long long i = 0; i < nchl; i++) {
+			if (cancelled)
+				continue;
+			if (or_log_cancelled(log)) {
+				cancelled = 1;
+				continue;
+			}
+			chunk_run(stores, cfg, &ch[i], train_sec + 2 * ch[i].off_train,
+				  cfg->valid_last ? NULL : valid_sec + 2 * ch[i].off_valid);
+		}
+		if (cancelled) {
+			rc = or_err_set(err, OR_ECANCELLED, "pairs: interrupted");
+			goto fail;
+		}
 	}
+	or_log_progress(log, "pairs: fill", 1, 1, "steps");
 	/* header */
 	unsigned char *h = map;
 	memcpy(h, MAGIC, 8);
@@ -382,7 +519,6 @@ OR_OMP(omp parallel for num_threads(T > 1 ? 2 : 1))
 fail:
 	if (map)
 		munmap(map, file_bytes);
-	free(tmp);
 	free(ch);
 	or_file_abort(&f);
 	return rc;

@@ -270,6 +270,14 @@ static void test_fast_learns(void)
 	or_mf_stats st;
 	or_err err;
 	CHECK_INT(or_mf_model_init(&m1, nr, &cfg, &err), OR_OK);
+	/* fast mode's default init: word2vec's uniform(-0.5/dim, 0.5/dim) */
+	CHECK_INT(cfg.init, OR_MF_INIT_SMALL);
+	float lo = 1, hi = -1;
+	for (size_t i = 0; i < nr * cfg.dim; i++) {
+		lo = m1.emb[i] < lo ? m1.emb[i] : lo;
+		hi = m1.emb[i] > hi ? m1.emb[i] : hi;
+	}
+	CHECK(lo >= -0.5f / cfg.dim && hi <= 0.5f / cfg.dim && hi - lo > 0.9f / cfg.dim);
 	CHECK_INT(or_mf_train(&m1, &cfg, tr, n, va, nv, NULL, NULL, NULL, &st, &err), OR_OK);
 	printf("  fast, 2 epochs on clustered pairs: loss %.4f, valid accuracy %.4f\n", st.train_loss, st.valid_accuracy);
 	CHECK(st.valid_accuracy > 0.7);
@@ -283,6 +291,14 @@ static void test_fast_learns(void)
 	cfg.negatives = 3;
 	CHECK_INT(or_mf_model_init(&m2, nr, &cfg, &err), OR_OK);
 	CHECK_INT(or_mf_train(&m2, &cfg, tr, n, va, nv, NULL, NULL, NULL, &st, &err), OR_OK);
+	CHECK(st.valid_accuracy > 0.7);
+	or_mf_model_free(&m2);
+	/* unigram-table negatives (neg_power != 1) and the N(0, 1) init */
+	cfg.neg_power = 0.75;
+	cfg.init = OR_MF_INIT_NORMAL;
+	CHECK_INT(or_mf_model_init(&m2, nr, &cfg, &err), OR_OK);
+	CHECK_INT(or_mf_train(&m2, &cfg, tr, n, va, nv, NULL, NULL, NULL, &st, &err), OR_OK);
+	printf("  fast, unigram table, N(0,1) init: valid accuracy %.4f\n", st.valid_accuracy);
 	CHECK(st.valid_accuracy > 0.7);
 	or_mf_model_free(&m1);
 	or_mf_model_free(&m2);

@@ -23,6 +23,10 @@ expect_ok train_exact_t1 "$OTTOREC" train --quiet --batch 4096 --threads 1 -o "$
 expect_same train_exact_same_bytes_any_threads "$T/e.npy" "$T/e1.npy"
 expect_ok train_fast "$OTTOREC" train --quiet --json --mode fast --dim 16 --epochs 2 --negatives 2 -o "$T/f.npy" "$T/p.bin"
 expect_true train_fast_json grep -q '"epochs":2' "$T/stdout"
+expect_true train_fast_learns grep -q '"valid_accuracy":0\.[6-9]' "$T/stdout"
+# --init normal changes the start table of the same seed
+expect_ok train_exact_init_small "$OTTOREC" train --quiet --batch 4096 --init small -o "$T/es.npy" "$T/p.bin"
+expect_true train_init_differs sh -c "! cmp -s '$T/e.npy' '$T/es.npy'"
 
 # resume: 1 epoch + resume to 2 = 2 straight
 expect_ok train_two "$OTTOREC" train --quiet --batch 4096 --epochs 2 -o "$T/two.npy" "$T/p.bin"
@@ -34,6 +38,7 @@ expect_same train_resume_same_bytes "$T/two.npy" "$T/res.npy"
 expect_fail pairs_no_output "give the output" "$OTTOREC" pairs "$T/d/train.store"
 expect_fail pairs_bad_types "--types" "$OTTOREC" pairs --types views -o "$T/x" "$T/d/train.store"
 expect_fail pairs_bad_window "--window" "$OTTOREC" pairs --window 0 -o "$T/x" "$T/d/train.store"
+expect_fail train_bad_init "--init" "$OTTOREC" train --init zero -o "$T/x.npy" "$T/p.bin"
 expect_fail train_bad_mode "--mode" "$OTTOREC" train --mode slow -o "$T/x.npy" "$T/p.bin"
 expect_fail train_not_pairs "not a pairs file" "$OTTOREC" train -o "$T/x.npy" "$T/d/train.store"
 expect_fail train_missing "cannot open" "$OTTOREC" train -o "$T/x.npy" "$T/nope.bin"

@@ -29,7 +29,7 @@ static const char usage_text[] =
 	"\n"
 	"options:\n"
 	"  -o, --output DIR   output directory (default demo-out)\n"
-	"      --scale X      synthetic data size as a fraction of OTTO's (default 0.02)\n"
+	"      --scale X      synthetic data size as a fraction of OTTO's (default 0.1) \n"
 	"      --seed N       seed of the synthetic data (default 42)\n"
 	"      --mode M       train mode: exact | fast\n"
 	"      --threads N    threads of every stage (default: all cores)\n"
@@ -52,7 +52,7 @@ int cmd_demo(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0, 0, 0, 0 }
 	};
-	const char *dir = "demo-out", *scale = "0.02", *seed = "42", *threads = NULL, *mode = NULL;
+	const char *dir = "demo-out", *scale = "0.1", *seed = "42", *threads = NULL, *mode = NULL;
 	int quiet = 0, json = 0, resume = 0, c;
 	int64_t num;
 	double dnum;

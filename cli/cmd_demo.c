@@ -29,7 +29,7 @@ static const char usage_text[] =
 	"\n"
 	"options:\n"
 	"  -o, --output DIR   output directory (default demo-out)\n"
-	"      --scale X      synthetic data size as a fraction of OTTO's (default 0.1) \n"
+	"      --scale X      synthetic data size as a fraction of OTTO's (default 0.1)\n"
 	"      --seed N       seed of the synthetic data (default 42)\n"
 	"      --mode M       train mode: exact | fast\n"
 	"      --threads N    threads of every stage (default: all cores)\n"

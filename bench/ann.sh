@@ -5,7 +5,8 @@
 # exact search on 1000 by-item queries and queries/s on BENCH_ANN_SPEED
 # (default 20000) random items answered as one batch, on
 # clustered synthetic embeddings, an isotropic Gaussian (the worst case for
-# any index) and, when BENCH_EMB names one, real trained embeddings (.npy).
+# any index) and, when BENCH_EMB names one, real trained embeddings (.npy,
+# e.g. from `ottorec pairs` + `ottorec train` on the synth 1.0 data).
 # Then the peers on the first data set (all with BENCH_ANN_PEERS_ALL=1):
 # python3-hnswlib and python3-faiss (HNSW, IVF), skipped when absent
 # (BENCH_ANN_PEERS=hnswlib,faiss-ivf,faiss-hnsw picks them).
@@ -48,7 +49,7 @@ for s in $SETS; do
 	done
 	QPS=$(cut -d' ' -f1 "$DIR/eval.txt" | median)
 	RECALL=$(cut -d' ' -f2 "$DIR/eval.txt" | head -n 1)
-	echo "$s: build median $BUILD s (peak RSS $(awk -v b="$RSS" 'BEGIN { printf "%.0f", b / 1048576 }') MiB), nlist $(field nlist < "$DIR/b.json"), nprobe $(field nprobe < "$DIR/b.json"); recall@20 $RECALL (exact: $(field exact_queries_per_s < "$DIR/e.json" | cut -d. -f1) queries/s); median $(printf '%.0f' "$QPS") queries/s"
+	echo "$s: build median $BUILD s (peak RSS $(awk -v b="$RSS" 'BEGIN { printf "%.0f", b / 1048576 }') MiB), nlist $(field nlist < "$DIR/b.json"), nprobe $(field nprobe < "$DIR/b.json"), rerank $(field rerank < "$DIR/e.json"); recall@20 $RECALL (exact: $(field exact_queries_per_s < "$DIR/e.json" | cut -d. -f1) queries/s); median $(printf '%.0f' "$QPS") queries/s"
 	if [ "$first" = 1 ] || [ -n "${BENCH_ANN_PEERS_ALL:-}" ]; then
 		if "$PY" -c 'import numpy' 2>/dev/null; then
 			"$PY" "$HERE/ann_peers.py" "$DIR/$s.npy" --threads "$THREADS" --queries 1000 --speed-queries "${BENCH_ANN_SPEED:-20000}" \

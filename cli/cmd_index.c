@@ -21,7 +21,8 @@ static const char usage_text[] =
 	"       ottorec index synth -o EMB.npy --rows N --dim D [--clusters C] [--seed S]\n"
 	"\n"
 	"build: index the float32 n x d matrix EMB.npy (row r = item r) for nearest-\n"
-	"neighbour queries (IVF: k-means lists, nprobe chosen at build so that\n"
+	"neighbour queries (IVF: k-means lists of 8-bit codes, the best --rerank\n"
+	"candidates re-scored exactly; nprobe chosen at build so that\n"
 	"recall@20 against exact search reaches --target-recall).  Same seed and\n"
 	"data give the same file bytes.\n"
 	"  -o, --output IDX       the index file (written atomically)\n"
@@ -32,6 +33,7 @@ static const char usage_text[] =
 	"      --iterations N     k-means iterations (default 10)\n"
 	"      --target-recall R  recall@20 the default nprobe must reach (default 0.95)\n"
 	"      --nprobe N         fix the default nprobe instead of tuning it\n"
+	"      --rerank N         candidates re-scored exactly per query (default 64)\n"
 	"\n"
 	"eval: recall@k of by-item queries (the item itself left out) against exact\n"
 	"search over the same vectors, and queries/s of the approximate search.\n"
@@ -39,6 +41,7 @@ static const char usage_text[] =
 	"      --speed-queries N  items queried to time the index (default: max(N, 20000))\n"
 	"  -k N                   neighbours per query (default 20)\n"
 	"      --nprobe N         lists scanned per query (default: the index's)\n"
+	"      --rerank N         candidates re-scored exactly (default: the index's)\n"
 	"      --seed N           query sample seed (default 1)\n"
 	"      --threads N        threads (default: all cores)\n"
 	"\n"
@@ -50,7 +53,7 @@ static const char usage_text[] =
 	"wall time, queries/s and peak RSS), -h\n";
 
 enum { O_METRIC = 256, O_SEED, O_THREADS, O_NLIST, O_ITERS, O_TARGET, O_NPROBE,
-       O_QUERIES, O_SPEED, O_NOSIMD, O_QUIET, O_JSON, O_ROWS, O_DIM, O_CLUSTERS };
+       O_QUERIES, O_SPEED, O_NOSIMD, O_QUIET, O_JSON, O_ROWS, O_DIM, O_CLUSTERS, O_RERANK };
 
 static const struct option opts[] = {
 	{ "output", required_argument, NULL, 'o' },
@@ -69,6 +72,7 @@ static const struct option opts[] = {
 	{ "rows", required_argument, NULL, O_ROWS },
 	{ "dim", required_argument, NULL, O_DIM },
 	{ "clusters", required_argument, NULL, O_CLUSTERS },
+	{ "rerank", required_argument, NULL, O_RERANK },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -76,7 +80,7 @@ static const struct option opts[] = {
 typedef struct index_opts {
 	const char *output;
 	int metric, threads, simd, quiet, json;
-	int64_t seed, nlist, iters, nprobe, queries, speed, k, rows, dim, clusters;
+	int64_t seed, nlist, iters, nprobe, queries, speed, k, rows, dim, clusters, rerank;
 	double target;
 	int seed_set;
 } index_opts;
@@ -194,6 +198,8 @@ static int do_build(const index_opts *o, const char *input)
 		cfg.iterations = (unsigned)o->iters;
 	if (o->target > 0)
 		cfg.target_recall = o->target;
+	if (o->rerank > 0)
+		cfg.rerank = (size_t)o->rerank;
 	if (o->nprobe > 0) {
 		cfg.nprobe = (size_t)o->nprobe;
 		cfg.tune_queries = 0;
@@ -252,6 +258,8 @@ static int do_eval(const index_opts *o, const char *path)
 	p.simd = o->simd;
 	if (o->nprobe > 0)
 		p.nprobe = (size_t)o->nprobe;
+	if (o->rerank > 0)
+		p.rerank = (size_t)o->rerank;
 	size_t nq = o->queries > 0 ? (size_t)o->queries : 1000;
 	size_t speed = o->speed > 0 ? (size_t)o->speed : (nq > 20000 ? nq : 20000);
 	size_t k = o->k > 0 ? (size_t)o->k : 20;
@@ -273,6 +281,7 @@ static int do_eval(const index_opts *o, const char *path)
 		cli_json_int(&j, "dim", (long long)or_ann_dim(ix));
 		cli_json_int(&j, "nlist", (long long)or_ann_nlist(ix));
 		cli_json_int(&j, "nprobe", (long long)r.nprobe);
+		cli_json_int(&j, "rerank", (long long)(p.rerank ? p.rerank : or_ann_rerank(ix)));
 		cli_json_int(&j, "queries", (long long)r.queries);
 		cli_json_int(&j, "k", (long long)r.k);
 		cli_json_num(&j, "recall", r.recall);
@@ -291,6 +300,19 @@ static int do_eval(const index_opts *o, const char *path)
 	}
 	or_ann_free(ix);
 	return cli_finish_stdout("index eval");
+}
+
+/* "--name" of a long option, "-k" for k (for error messages) */
+static const char *option_name(int val)
+{
+	static char buf[48];
+	for (const struct option *o = opts; o->name; o++)
+		if (o->val == val) {
+			snprintf(buf, sizeof(buf), "--%s", o->name);
+			return buf;
+		}
+	snprintf(buf, sizeof(buf), "-%c", val);
+	return buf;
 }
 
 int cmd_index(int argc, char **argv)
@@ -314,7 +336,7 @@ int cmd_index(int argc, char **argv)
 	case opt:                                                                                  \
 		if (cli_parse_i64(optarg, lo, hi, &v))                                             \
 			return cli_usage_error("index", "%s must be an integer in %lld..%lld, not '%s'", \
-					       argv[optind - 1], (long long)(lo), (long long)(hi), optarg); \
+					       option_name(opt), (long long)(lo), (long long)(hi), optarg); \
 		dst = v;                                                                           \
 		break;
 		NUM(O_SEED, 0, INT64_MAX, o.seed)
@@ -328,6 +350,7 @@ int cmd_index(int argc, char **argv)
 		NUM(O_ROWS, 1, 4294967294LL, o.rows)
 		NUM(O_DIM, 1, 65536, o.dim)
 		NUM(O_CLUSTERS, 0, 1000000, o.clusters)
+		NUM(O_RERANK, 1, 1000000, o.rerank)
 #undef NUM
 		case O_TARGET:
 			if (cli_parse_double(optarg, 0.0, 1.0, &o.target) || o.target <= 0)

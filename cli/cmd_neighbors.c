@@ -30,6 +30,7 @@ static const char usage_text[] =
 	"  -o, --output OUT       output file (default stdout; written atomically)\n"
 	"  -k N                   neighbours per item (default 20)\n"
 	"      --nprobe N         lists scanned per query (default: the index's)\n"
+	"      --rerank N         candidates re-scored exactly (default: the index's)\n"
 	"      --format F         csv (default) | tsv\n"
 	"      --threads N        threads (default: all cores)\n"
 	"      --no-simd          scalar kernels\n"
@@ -38,7 +39,7 @@ static const char usage_text[] =
 	"                         queries/s, peak RSS\n"
 	"  -h, --help             this text\n";
 
-enum { O_AID = 256, O_QUERIES, O_NPROBE, O_FORMAT, O_THREADS, O_NOSIMD, O_QUIET, O_JSON };
+enum { O_AID = 256, O_QUERIES, O_NPROBE, O_FORMAT, O_THREADS, O_NOSIMD, O_QUIET, O_JSON, O_RERANK };
 
 /* Read one aid per line; blank lines are skipped; anything else is an error
    naming the line. */
@@ -113,6 +114,7 @@ int cmd_neighbors(int argc, char **argv)
 		{ "queries", required_argument, NULL, O_QUERIES },
 		{ "output", required_argument, NULL, 'o' },
 		{ "nprobe", required_argument, NULL, O_NPROBE },
+		{ "rerank", required_argument, NULL, O_RERANK },
 		{ "format", required_argument, NULL, O_FORMAT },
 		{ "threads", required_argument, NULL, O_THREADS },
 		{ "no-simd", no_argument, NULL, O_NOSIMD },
@@ -122,7 +124,7 @@ int cmd_neighbors(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *qfile = NULL, *output = "-";
-	int64_t aid = -1, k = 20, nprobe = 0, threads = 0;
+	int64_t aid = -1, k = 20, nprobe = 0, rerank = 0, threads = 0;
 	int simd = 1, quiet = 0, json = 0, c;
 	char sep = ',';
 	optind = 1;
@@ -141,6 +143,10 @@ int cmd_neighbors(int argc, char **argv)
 		case O_NPROBE:
 			if (cli_parse_i64(optarg, 1, 65536, &nprobe))
 				return cli_usage_error("neighbors", "--nprobe must be an integer in 1..65536, not '%s'", optarg);
+			break;
+		case O_RERANK:
+			if (cli_parse_i64(optarg, 1, 1000000, &rerank))
+				return cli_usage_error("neighbors", "--rerank must be an integer in 1..1000000, not '%s'", optarg);
 			break;
 		case O_THREADS:
 			if (cli_parse_threads("neighbors", optarg, &threads))
@@ -205,6 +211,7 @@ int cmd_neighbors(int argc, char **argv)
 	or_ann_search_params p;
 	or_ann_search_params_default(&p);
 	p.nprobe = (size_t)nprobe;
+	p.rerank = (size_t)rerank;
 	p.threads = (int)threads;
 	p.simd = simd;
 	double ts = cli_now();

@@ -5,13 +5,17 @@
  * mmap-able file, search by vector or by item, measure recall against exact
  * search (or_knn).
  *
- * The index is an inverted file over flat vectors (IVF-flat): k-means
- * centroids (nlist of them), each vector stored once, in the list of its
- * nearest centroid; a query scans the nprobe lists whose centroids are
- * nearest.  Why IVF rather than HNSW or a projection forest: see the header
- * comment of or_ann_build.c (build time, determinism, measured recall/speed).
- * The build chooses the default nprobe itself: the smallest that reaches
- * `target_recall` recall@20 against exact search on a seeded sample of items.
+ * The index is an inverted file with quantised lists and exact re-ranking
+ * (IVF-SQ8): k-means centroids (nlist of them), each vector stored once, in
+ * the list of its nearest centroid, both as floats and as 8-bit codes; a
+ * query scans the codes of the nprobe lists whose centroids are nearest
+ * (integer dot products, AVX-512 VNNI when available), keeps the `rerank`
+ * best approximate candidates and re-scores them with the float vectors, so
+ * reported distances are exact.  Why this rather than HNSW or a projection
+ * forest: see the header comment of or_ann_build.c (build time, determinism,
+ * measured recall/speed).  The build chooses the default nprobe itself: the
+ * smallest that reaches `target_recall` recall@20 against exact search on a
+ * seeded sample of items.
  *
  * Metrics (or_knn.h): L2 (distances are squared euclidean), IP (inner
  * product, larger is nearer), COS (vectors normalised at build, queries at
@@ -21,7 +25,7 @@
  *
  *   offset  size  field
  *   0       8     magic "ORANNIVF"
- *   8       4     format version (OR_ANN_VERSION)
+ *   8       4     format version (OR_ANN_VERSION; 2 added the codes)
  *   12      4     header size (4096)
  *   16      4     metric (0 l2, 1 ip, 2 cos)
  *   20      4     dim d
@@ -31,8 +35,9 @@
  *   40      8     seed the index was built with
  *   48      4     k-means iterations
  *   52      4     rows the k-means was trained on
- *   56      8     reserved, 0
- *   64      192   section table, 6 entries of {u64 offset, u64 bytes,
+ *   56      4     default rerank (candidates re-scored exactly, >= 1)
+ *   60      4     reserved, 0
+ *   64      256   section table, 8 entries of {u64 offset, u64 bytes,
  *                 u64 XXH3-64 of the section's bytes, u64 reserved}:
  *                   0 centroids  f32[nlist * d]
  *                   1 offsets    u64[nlist + 1]; list l holds stored
@@ -41,8 +46,13 @@
  *                   3 vectors    f32[n * d] in stored order (COS: unit length)
  *                   4 norms      f32[n]: squared norm of each stored vector
  *                   5 positions  u32[n]: stored position of each item
- *   256     8     XXH3-64 of bytes [0, 256)
- *   264..4095     zero
+ *                   6 quantiser  f32[2 * d]: minimum, then step, per dim
+ *                   7 codes      u8[B * 64 * ceil(d / 4)]: each list's codes
+ *                                in blocks of 16 vectors, B blocks in all
+ *                                (sum over lists of ceil(len / 16); the block
+ *                                layout is described in or_ann_sq.c)
+ *   320     8     XXH3-64 of bytes [0, 320)
+ *   328..4095     zero
  *
  * Opening maps the file and checks everything: header checksum, magic,
  * version, that each section lies in the file with the size the counts imply,
@@ -59,7 +69,7 @@
 #include "or_knn.h"
 #include "or_log.h"
 
-#define OR_ANN_VERSION 1u
+#define OR_ANN_VERSION 2u
 #define OR_ANN_HEADER_SIZE 4096u
 
 typedef struct or_ann_build_config {
@@ -73,6 +83,7 @@ typedef struct or_ann_build_config {
 	double target_recall; /* default 0.95 (recall@20 on tune_queries items) */
 	size_t tune_queries;  /* default 500; 0 = skip tuning, nprobe = nprobe */
 	size_t nprobe;        /* default nprobe when tuning is skipped (0 = auto) */
+	size_t rerank;        /* default candidates re-scored exactly (0 = 64) */
 } or_ann_build_config;
 
 void or_ann_build_config_default(or_ann_build_config *cfg);
@@ -108,6 +119,7 @@ size_t or_ann_dim(const or_ann *ix);
 int or_ann_metric(const or_ann *ix);
 size_t or_ann_nlist(const or_ann *ix);
 size_t or_ann_nprobe(const or_ann *ix); /* the default chosen at build */
+size_t or_ann_rerank(const or_ann *ix); /* the default rerank */
 uint64_t or_ann_seed(const or_ann *ix);
 /* The stored vector of item (d floats, unit length for COS), valid until
    or_ann_free; NULL when item is out of range. */
@@ -117,6 +129,10 @@ typedef struct or_ann_search_params {
 	size_t nprobe; /* lists to scan; 0 = the index's default */
 	int threads;   /* 0 = all cores */
 	int simd;      /* 1 = SIMD kernels when available */
+	size_t rerank; /* approximate candidates re-scored exactly per query
+			  (at least k); 0 = the index's default, or every row
+			  when nprobe >= nlist (so an exhaustive probe is
+			  exact search) */
 } or_ann_search_params;
 
 void or_ann_search_params_default(or_ann_search_params *p);

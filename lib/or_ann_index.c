@@ -34,8 +34,10 @@ static uint64_t rd64(const unsigned char *p)
 int or_ann_prepare(or_ann *ix, or_err *err)
 {
 	ix->cnorms = malloc(ix->nlist * sizeof(float));
-	if (!ix->cnorms)
+	ix->bstart = malloc((ix->nlist + 1) * sizeof(uint64_t));
+	if (!ix->cnorms || !ix->bstart)
 		return or_err_set(err, OR_ENOMEM, "index: out of memory");
+	or_ann_sq_blocks(ix->offsets, ix->nlist, ix->bstart);
 	for (size_t c = 0; c < ix->nlist; c++) {
 		const float *v = ix->centroids + c * ix->d;
 		float s = 0;
@@ -53,6 +55,7 @@ void or_ann_free(or_ann *ix)
 	if (ix->map)
 		munmap(ix->map, ix->map_bytes);
 	free(ix->cnorms);
+	free(ix->bstart);
 	free(ix);
 }
 
@@ -123,7 +126,8 @@ int or_ann_open(const char *path, or_ann **out, or_err *err)
 	ix->nlist = rd32(h + 32);
 	ix->nprobe = rd32(h + 36);
 	ix->seed = rd64(h + 40);
-	if (!or_metric_name(ix->metric) || ix->d == 0 || n == 0 || n > UINT32_MAX ||
+	ix->rerank = rd32(h + 56);
+	if (!or_metric_name(ix->metric) || ix->d == 0 || ix->d > 65536 || n == 0 || n > UINT32_MAX || ix->rerank == 0 ||
 	    ix->nlist == 0 || ix->nlist > n || ix->nprobe == 0 || ix->nprobe > ix->nlist) {
 		rc = bad(err, path, "header values out of range");
 		goto fail;
@@ -141,10 +145,25 @@ int or_ann_open(const char *path, or_ann **out, or_err *err)
 	want[3] = nd;
 	want[4] = ix->n * 4;
 	want[5] = ix->n * 4;
+	want[6] = 2 * ix->d * 4;
+	want[7] = 0; /* known once the offsets are checked */
 	const void *sec[OR_ANN_N_SECTIONS];
 	for (int s = 0; s < OR_ANN_N_SECTIONS; s++) {
 		const unsigned char *t = h + OR_ANN_TABLE_OFF + 32 * s;
 		uint64_t off = rd64(t), bytes = rd64(t + 8), sum = rd64(t + 16);
+		if (s == 7) {
+			/* the offsets (section 1) passed their checksum */
+			const uint64_t *o = sec[1];
+			uint64_t nb;
+			if (o[0] != 0 || o[ix->nlist] != ix->n || or_ann_sq_blocks(o, ix->nlist, NULL)) {
+				rc = bad(err, path, "list offsets do not cover the rows in order");
+				goto fail;
+			}
+			nb = 0;
+			for (size_t l = 0; l < ix->nlist; l++)
+				nb += (o[l + 1] - o[l] + 15) / 16;
+			want[7] = (size_t)nb * 64 * or_ann_sq_groups(ix->d);
+		}
 		if (bytes != want[s] || off % 4096 || off < OR_ANN_HEADER_SIZE || off > size ||
 		    bytes > size - off) {
 			char what[96];
@@ -174,6 +193,14 @@ int or_ann_open(const char *path, or_ann **out, or_err *err)
 	ix->vecs = sec[3];
 	ix->norms = sec[4];
 	ix->pos = sec[5];
+	ix->sq_min = sec[6];
+	ix->sq_scale = (const float *)sec[6] + ix->d;
+	ix->codes = sec[7];
+	for (size_t j = 0; j < ix->d; j++)
+		if (!isfinite(ix->sq_min[j]) || !(ix->sq_scale[j] > 0) || !isfinite(ix->sq_scale[j])) {
+			rc = bad(err, path, "quantiser values out of range");
+			goto fail;
+		}
 	if (ix->offsets[0] != 0 || ix->offsets[ix->nlist] != ix->n) {
 		rc = bad(err, path, "list offsets do not cover the rows");
 		goto fail;
@@ -203,6 +230,7 @@ size_t or_ann_dim(const or_ann *ix) { return ix->d; }
 int or_ann_metric(const or_ann *ix) { return ix->metric; }
 size_t or_ann_nlist(const or_ann *ix) { return ix->nlist; }
 size_t or_ann_nprobe(const or_ann *ix) { return ix->nprobe; }
+size_t or_ann_rerank(const or_ann *ix) { return ix->rerank; }
 uint64_t or_ann_seed(const or_ann *ix) { return ix->seed; }
 
 const float *or_ann_vector(const or_ann *ix, int64_t item)
@@ -217,6 +245,7 @@ void or_ann_search_params_default(or_ann_search_params *p)
 	p->nprobe = 0;
 	p->threads = 0;
 	p->simd = 1;
+	p->rerank = 0;
 }
 
 static size_t max_list(const or_ann *ix)
@@ -233,6 +262,81 @@ static int cmp_u64(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
 	return x < y ? -1 : x > y;
+}
+
+/* Approximate candidates of one query: every (key, position) that beat the
+   bound when it came; when the buffer (2 R) is full, the R best by (key,
+   position) are kept and the bound drops to the worst of them.  The R best
+   of all candidates never leave, so the final set (select_best) does not
+   depend on the order the lists were scanned in. */
+typedef struct cand {
+	float key;
+	uint32_t pos;
+} cand;
+
+typedef struct cand_buf {
+	cand *c;
+	size_t n, r, cap; /* cap >= 2 r */
+	float bound;
+} cand_buf;
+
+static inline int cand_less(cand a, cand b)
+{
+	return a.key < b.key || (a.key == b.key && a.pos < b.pos);
+}
+
+/* Move the r best of c[0..n) to the front (quickselect, deterministic). */
+static void select_best(cand *c, size_t n, size_t r)
+{
+	size_t lo = 0, hi = n;
+	while (hi - lo > 1 && r > lo && r < hi) {
+		cand a = c[lo], b = c[lo + (hi - lo) / 2], d = c[hi - 1], piv;
+		if (cand_less(a, b))
+			piv = cand_less(b, d) ? b : cand_less(a, d) ? d : a;
+		else
+			piv = cand_less(a, d) ? a : cand_less(b, d) ? d : b;
+		/* three-way partition: < piv, == piv, > piv */
+		size_t lt = lo, i = lo, gt = hi;
+		while (i < gt) {
+			if (cand_less(c[i], piv)) {
+				cand t = c[lt]; c[lt] = c[i]; c[i] = t;
+				lt++; i++;
+			} else if (cand_less(piv, c[i])) {
+				gt--;
+				cand t = c[gt]; c[gt] = c[i]; c[i] = t;
+			} else {
+				i++;
+			}
+		}
+		if (r <= lt)
+			hi = lt;
+		else if (r >= gt)
+			lo = gt;
+		else
+			return;
+	}
+}
+
+static void cand_compact(cand_buf *b)
+{
+	select_best(b->c, b->n, b->r);
+	b->n = b->r;
+	float w = b->c[0].key;
+	for (size_t i = 1; i < b->n; i++)
+		if (b->c[i].key > w)
+			w = b->c[i].key;
+	b->bound = w;
+}
+
+static inline void cand_push(cand_buf *b, float key, uint32_t pos)
+{
+	if (b->n == b->cap)
+		cand_compact(b);
+	if (key <= b->bound) {
+		b->c[b->n].key = key;
+		b->c[b->n].pos = pos;
+		b->n++;
+	}
 }
 
 /* The search; items != NULL means by-item queries (queries ignored). */
@@ -320,42 +424,63 @@ static int search(const or_ann *ix, const float *queries, const int64_t *items,
 	   is list-major: each probed list is read once and compared with every
 	   query of the block that probes it, while it is in cache.  The top-k
 	   of a query does not depend on the order its candidates arrive in. */
+	/* probing every list re-ranks every row: exhaustive = exact search */
+	size_t R = p->rerank ? p->rerank : nprobe >= ix->nlist ? ix->n : ix->rerank;
+	if (R < k)
+		R = k;
+	if (R > ix->n)
+		R = ix->n;
 	size_t blk = 256;
 	if (blk > (4u << 20) / nprobe)
 		blk = (4u << 20) / nprobe;
+	/* candidate buffer per query: few compactions even when one list
+	   fills it (nprobe 1) */
+	size_t cap = R + (R > 512 ? R : 512);
+	if (blk > (2u << 20) / cap)
+		blk = (2u << 20) / cap;
 	if (blk < 1)
 		blk = 1;
+	size_t d4 = or_ann_sq_groups(d), bb = 64 * d4;
+	size_t mlb = (ml + 15) / 16 * 16;
 	nchunks = (nq + blk - 1) / blk;
 	OMP(omp parallel num_threads(threads) if (threads > 1 && nq > 1))
 	{
 		float *qv = malloc(blk * d * sizeof(float));
 		float *qn = malloc(blk * sizeof(float));
 		int64_t *exq = malloc(blk * sizeof(int64_t));
+		int8_t *qi = malloc(blk * 4 * d4);
+		float *qs = malloc(blk * sizeof(float));
+		float *qb = malloc(blk * sizeof(float));
 		float *cbuf = malloc(ix->nlist * sizeof(float));
-		float *lbuf = malloc((ml ? ml : 1) * sizeof(float));
+		int32_t *ibuf = malloc((mlb ? mlb : 16) * sizeof(int32_t));
+		float *kbuf = malloc((mlb ? mlb : 16) * sizeof(float));
+		uint16_t *mbuf = malloc((mlb ? mlb / 16 : 1) * sizeof(uint16_t));
 		float *pk = malloc(nprobe * sizeof(float));
 		int64_t *pid = malloc(nprobe * sizeof(int64_t));
 		int64_t *plist = malloc(nprobe * sizeof(int64_t));
 		uint64_t *pairs = malloc(blk * nprobe * sizeof(uint64_t));
-		float *rk = malloc(blk * k * sizeof(float));
-		int64_t *rid = malloc(blk * k * sizeof(int64_t));
-		or_topk *res = malloc(blk * sizeof(or_topk));
+		cand *cmem = malloc(blk * cap * sizeof(cand));
+		cand_buf *cb = malloc(blk * sizeof(cand_buf));
+		float *rk = malloc(k * sizeof(float));
+		int64_t *rid = malloc(k * sizeof(int64_t));
 		int tid = 0;
 #ifdef _OPENMP
 		tid = omp_get_thread_num();
 #endif
-		if (!qv || !qn || !exq || !cbuf || !lbuf || !pk || !pid || !plist || !pairs || !rk || !rid || !res) {
+		if (!qv || !qn || !exq || !qi || !qs || !qb || !cbuf || !ibuf || !kbuf || !mbuf || !pk || !pid || !plist ||
+		    !pairs || !cmem || !cb || !rk || !rid) {
 			OMP(omp atomic write)
 			failed = 1;
 		}
 		or_topk probe = { pk, pid, 0, nprobe };
+		or_topk res = { rk, rid, 0, k };
 		OMP(omp for schedule(dynamic, 1))
 		for (size_t ch = 0; ch < nchunks; ch++) {
 			if (or_par_stop(&failed, log))
 				continue;
 			size_t q0 = ch * blk, q1 = q0 + blk < nq ? q0 + blk : nq, npairs = 0;
-			for (size_t qi = q0; qi < q1; qi++) {
-				size_t q = order ? (size_t)(order[qi] & 0xffffffffu) : qi, sl = qi - q0;
+			for (size_t qi_ = q0; qi_ < q1; qi_++) {
+				size_t q = order ? (size_t)(order[qi_] & 0xffffffffu) : qi_, sl = qi_ - q0;
 				float *v = qv + sl * d;
 				int64_t ex = -1;
 				if (items) {
@@ -373,10 +498,12 @@ static int search(const or_ann *ix, const float *queries, const int64_t *items,
 				for (size_t j = 0; j < d; j++)
 					n2 += v[j] * v[j];
 				qn[sl] = n2;
-				res[sl].key = rk + sl * k;
-				res[sl].id = rid + sl * k;
-				res[sl].n = 0;
-				res[sl].k = k;
+				qs[sl] = or_ann_sq_query(v, d, ix->sq_min, ix->sq_scale, qi + sl * 4 * d4, &qb[sl]);
+				cb[sl].c = cmem + sl * cap;
+				cb[sl].n = 0;
+				cb[sl].r = R;
+				cb[sl].cap = cap;
+				cb[sl].bound = INFINITY;
 				/* the nprobe nearest centroids */
 				or_knn_dot_rows(v, ix->centroids, ix->nlist, d, cbuf, simd);
 				or_topk_reset(&probe);
@@ -391,39 +518,50 @@ static int search(const or_ann *ix, const float *queries, const int64_t *items,
 					pairs[npairs++] = (uint64_t)plist[pi] << 32 | sl;
 			}
 			qsort(pairs, npairs, sizeof(uint64_t), cmp_u64);
-			/* scan each probed list once for all its queries */
+			/* scan the codes of each probed list once for all its queries:
+			   approximate keys, the R best positions kept per query */
 			for (size_t pi = 0; pi < npairs; pi++) {
 				size_t l = (size_t)(pairs[pi] >> 32), sl = (size_t)(pairs[pi] & 0xffffffffu);
 				size_t o0 = ix->offsets[l], len = ix->offsets[l + 1] - o0;
 				if (!len)
 					continue;
-				or_topk *h = &res[sl];
+				cand_buf *h = &cb[sl];
 				int64_t ex = exq[sl];
-				or_knn_dot_rows(qv + sl * d, ix->vecs + o0 * d, len, d, lbuf, simd);
-				float bound = or_topk_bound(h);
-				if (metric == OR_METRIC_L2) {
-					for (size_t i = 0; i < len; i++) {
-						float key = ix->norms[o0 + i] - 2 * lbuf[i];
-						if (key <= bound && (int64_t)ix->ids[o0 + i] != ex) {
-							or_topk_push(h, key, ix->ids[o0 + i]);
-							bound = or_topk_bound(h);
-						}
-					}
-				} else {
-					for (size_t i = 0; i < len; i++) {
-						float key = -lbuf[i];
-						if (key <= bound && (int64_t)ix->ids[o0 + i] != ex) {
-							or_topk_push(h, key, ix->ids[o0 + i]);
-							bound = or_topk_bound(h);
-						}
+				float s2 = 2 * qs[sl], b2 = 2 * qb[sl];
+				or_ann_sq_scan_keys(ix->codes + (size_t)ix->bstart[l] * bb, len, d4,
+						    qi + sl * 4 * d4,
+						    metric == OR_METRIC_L2 ? ix->norms + o0 : NULL,
+						    metric == OR_METRIC_L2 ? b2 : qb[sl],
+						    metric == OR_METRIC_L2 ? s2 : qs[sl],
+						    h->bound, kbuf, mbuf, ibuf, simd);
+				/* the mask used the bound before this list: re-checked */
+				for (size_t bl = 0; bl < (len + 15) / 16; bl++) {
+					for (unsigned m = mbuf[bl]; m; m &= m - 1) {
+						size_t i = bl * 16 + (size_t)__builtin_ctz(m);
+						if (kbuf[i] <= h->bound && (int64_t)ix->ids[o0 + i] != ex)
+							cand_push(h, kbuf[i], (uint32_t)(o0 + i));
 					}
 				}
 			}
-			for (size_t qi = q0; qi < q1; qi++) {
-				size_t q = order ? (size_t)(order[qi] & 0xffffffffu) : qi, sl = qi - q0;
+			/* re-rank the candidates with the float vectors */
+			for (size_t qi_ = q0; qi_ < q1; qi_++) {
+				size_t q = order ? (size_t)(order[qi_] & 0xffffffffu) : qi_, sl = qi_ - q0;
+				cand_buf *h = &cb[sl];
+				if (h->n > h->r)
+					cand_compact(h);
+				size_t nc = h->n;
 				float *dq = dist ? dist + q * k : NULL;
-				size_t found = res[sl].n;
-				or_topk_finish(&res[sl], metric, ids + q * k, dq);
+				or_topk_reset(&res);
+				for (size_t c = 0; c < nc; c++) {
+					size_t ps = h->c[c].pos;
+					float dot;
+					or_knn_dot_rows(qv + sl * d, ix->vecs + ps * d, 1, d, &dot, simd);
+					float key = metric == OR_METRIC_L2 ? ix->norms[ps] - 2 * dot : -dot;
+					if (key <= or_topk_bound(&res))
+						or_topk_push(&res, key, ix->ids[ps]);
+				}
+				size_t found = res.n;
+				or_topk_finish(&res, metric, ids + q * k, dq);
 				if (dq && metric == OR_METRIC_L2)
 					for (size_t i = 0; i < found; i++)
 						dq[i] = dq[i] + qn[sl] > 0 ? dq[i] + qn[sl] : 0;
@@ -433,15 +571,21 @@ static int search(const or_ann *ix, const float *queries, const int64_t *items,
 		free(qv);
 		free(qn);
 		free(exq);
+		free(qi);
+		free(qs);
+		free(qb);
 		free(cbuf);
-		free(lbuf);
+		free(ibuf);
+		free(kbuf);
+		free(mbuf);
 		free(pk);
 		free(pid);
 		free(plist);
 		free(pairs);
+		free(cmem);
+		free(cb);
 		free(rk);
 		free(rid);
-		free(res);
 	}
 	free(order);
 	if (failed == 1)

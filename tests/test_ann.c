@@ -3,10 +3,14 @@
  * against the scalar reference, and the IVF index (or_ann): recall on
  * Gaussian and clustered data, exhaustive probing equal to exact search,
  * determinism of the file bytes, save/load, damaged and truncated files,
- * self-exclusion, -1 padding, metrics, cancellation.
+ * self-exclusion, -1 padding, metrics, cancellation; the 8-bit codes
+ * (or_ann_sq.c): VNNI scan equal to the scalar one, the approximate dot
+ * product close to the float one, answers independent of the thread count
+ * and of the rerank width once it holds the true neighbours.
  */
 #include "check.h"
 #include "or_ann.h"
+#include "or_ann_internal.h"
 #include "or_knn.h"
 
 #include <math.h>
@@ -171,6 +175,59 @@ static void test_simd_vs_scalar(void)
 		}
 }
 
+/* the quantised scan: VNNI == scalar (integers, same float key formula),
+   and base + s * (qi . c) within the quantisation error of q . x */
+static void test_sq_codes(void)
+{
+	if (!or_ann_sq_simd_available())
+		printf("  (no AVX-512 VNNI here: the code scan falls back to scalar)\n");
+	for (size_t d = 1; d <= 70; d += 3) {
+		size_t n = 53, d4 = or_ann_sq_groups(d);
+		float *x = gauss_data(n, d), *q = gauss_data(1, d);
+		float vmin[70], scale[70], norms[53], base, ks[64], kvec[64];
+		uint64_t off[2] = { 0, n }, bst[2];
+		CHECK_INT(or_ann_sq_blocks(off, 1, bst), 0);
+		CHECK_INT((int)bst[1], 4);
+		uint8_t *codes = malloc(bst[1] * 64 * d4);
+		int8_t qi[72];
+		int32_t is[64], iv[64];
+		uint16_t ms[4], mv[4];
+		or_ann_sq_train(x, n, d, vmin, scale);
+		or_ann_sq_encode(x, off, 1, d, vmin, scale, bst, codes);
+		float s = or_ann_sq_query(q, d, vmin, scale, qi, &base);
+		or_ann_sq_scan(codes, 4, d4, qi, is, 0);
+		or_ann_sq_scan(codes, 4, d4, qi, iv, 1);
+		CHECK(memcmp(is, iv, n * sizeof(int32_t)) == 0);
+		for (size_t i = 0; i < n; i++) {
+			double dot = 0, err = 0;
+			norms[i] = 0;
+			for (size_t j = 0; j < d; j++) {
+				dot += (double)q[j] * x[i * d + j];
+				err += fabs(q[j]) * scale[j] + 255.0 * s; /* x and q rounding */
+				norms[i] += x[i * d + j] * x[i * d + j];
+			}
+			CHECK(fabs(base + s * is[i] - dot) <= 0.5 * err + 1e-4);
+		}
+		float bound = 2 * (float)d;
+		int32_t tmp[64];
+		or_ann_sq_scan_keys(codes, n, d4, qi, norms, 2 * base, 2 * s, bound, ks, ms, tmp, 0);
+		or_ann_sq_scan_keys(codes, n, d4, qi, norms, 2 * base, 2 * s, bound, kvec, mv, tmp, 1);
+		CHECK(memcmp(ks, kvec, n * sizeof(float)) == 0);
+		CHECK(memcmp(ms, mv, sizeof(ms)) == 0);
+		for (size_t i = 0; i < n; i++)
+			CHECK(!!(ms[i / 16] >> (i % 16) & 1) == (ks[i] <= bound));
+		or_ann_sq_scan_keys(codes, n, d4, qi, NULL, base, s, 0, ks, ms, tmp, 1);
+		for (size_t i = 0; i < n; i++)
+			CHECK(ks[i] == -base - s * (float)is[i]);
+		free(codes);
+		free(x);
+		free(q);
+	}
+}
+
+/* the answers do not depend on threads, nor on rerank beyond the truth */
+static void test_search_threads_and_rerank(void);
+
 static const char *idx_path(const char *name)
 {
 	static char p[4][512];
@@ -316,6 +373,78 @@ static void test_determinism(void)
 	CHECK(nb[0] != nb[3] || memcmp(b[0], b[3], nb[0]) != 0); /* other seed */
 	for (int i = 0; i < 4; i++)
 		free(b[i]);
+	free(x);
+}
+
+static void test_search_threads_and_rerank(void)
+{
+	size_t n = 3000, d = 16, k = 20, nq = 300;
+	float *x = cluster_data(n, d, 30);
+	or_ann_build_config cfg;
+	or_ann_build_config_default(&cfg);
+	cfg.tune_queries = 100;
+	or_err err;
+	const char *p = idx_path("thr.idx");
+	CHECK_INT(or_ann_build(x, n, d, &cfg, p, NULL, NULL, NULL, &err), OR_OK);
+	or_ann *ix = NULL;
+	CHECK_INT(or_ann_open(p, &ix, &err), OR_OK);
+	if (!ix) {
+		free(x);
+		return;
+	}
+	CHECK_INT(or_ann_rerank(ix), 64);
+	int64_t *items = malloc(nq * sizeof(int64_t));
+	int64_t *a = malloc(nq * k * sizeof(int64_t)), *b = malloc(nq * k * sizeof(int64_t));
+	int64_t *e = malloc(nq * k * sizeof(int64_t));
+	float *da = malloc(nq * k * sizeof(float)), *db = malloc(nq * k * sizeof(float));
+	for (size_t i = 0; i < nq; i++)
+		items[i] = (int64_t)(i * 7 % n);
+	or_ann_search_params sp;
+	or_ann_search_params_default(&sp);
+	sp.threads = 1;
+	CHECK_INT(or_ann_search_items(ix, items, nq, k, &sp, a, da, NULL, &err), OR_OK);
+	sp.threads = 2;
+	CHECK_INT(or_ann_search_items(ix, items, nq, k, &sp, b, db, NULL, &err), OR_OK);
+	CHECK(memcmp(a, b, nq * k * sizeof(int64_t)) == 0);
+	CHECK(memcmp(da, db, nq * k * sizeof(float)) == 0);
+	sp.simd = 0;
+	CHECK_INT(or_ann_search_items(ix, items, nq, k, &sp, b, NULL, NULL, &err), OR_OK);
+	CHECK(memcmp(a, b, nq * k * sizeof(int64_t)) == 0);
+	/* all lists, every candidate re-ranked: exactly the exact answer */
+	sp.simd = 1;
+	sp.nprobe = or_ann_nlist(ix);
+	sp.rerank = n;
+	CHECK_INT(or_ann_search_items(ix, items, nq, k, &sp, a, da, NULL, &err), OR_OK);
+	float *qs = malloc(nq * d * sizeof(float));
+	for (size_t i = 0; i < nq; i++)
+		memcpy(qs + i * d, x + items[i] * d, d * sizeof(float));
+	or_knn_config kc;
+	or_knn_config_default(&kc);
+	CHECK_INT(or_knn_search(x, n, d, qs, nq, k, items, &kc, e, NULL, NULL, &err), OR_OK);
+	size_t same = 0;
+	for (size_t q = 0; q < nq; q++)
+		for (size_t i = 0; i < k; i++)
+			for (size_t j = 0; j < k; j++)
+				same += a[q * k + i] == e[q * k + j];
+	CHECK(same >= nq * k - 2); /* at most a float-rounding swap at rank k */
+	/* rerank = k: the codes alone choose; still close to exact */
+	sp.rerank = k;
+	CHECK_INT(or_ann_search_items(ix, items, nq, k, &sp, b, NULL, NULL, &err), OR_OK);
+	size_t hit = 0;
+	for (size_t q = 0; q < nq; q++)
+		for (size_t i = 0; i < k; i++)
+			for (size_t j = 0; j < k; j++)
+				hit += b[q * k + i] == e[q * k + j];
+	printf("  codes only (rerank = k, all lists): recall@20 %.3f\n", (double)hit / (double)(nq * k));
+	CHECK(hit >= nq * k * 8 / 10);
+	free(qs);
+	free(items);
+	free(a);
+	free(b);
+	free(e);
+	free(da);
+	free(db);
+	or_ann_free(ix);
 	free(x);
 }
 
@@ -518,6 +647,8 @@ int main(void)
 	CHECK_MAIN_BEGIN
 	RUN_TEST(test_exact_vs_naive);
 	RUN_TEST(test_simd_vs_scalar);
+	RUN_TEST(test_sq_codes);
+	RUN_TEST(test_search_threads_and_rerank);
 	RUN_TEST(test_recall_gaussian);
 	RUN_TEST(test_recall_clustered);
 	RUN_TEST(test_exhaustive_equals_exact);

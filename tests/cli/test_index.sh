@@ -33,6 +33,14 @@ expect_true "clustered recall@20 >= 0.9 ($recall)" awk -v r="$recall" 'BEGIN { e
 expect_ok "eval exhaustive" "$OTTOREC" index eval "$T/a.idx" --queries 200 --nprobe 65536 --json
 recall=$(sed -n 's/.*"recall":\([0-9.e-]*\).*/\1/p' "$T/stdout")
 expect_true "all lists: recall 1 ($recall)" awk -v r="$recall" 'BEGIN { exit !(r >= 0.999) }'
+# rerank: the json reports it; re-ranking every row of every list is exact
+expect_true "default rerank 64 in eval json" sh -c "'$OTTOREC' index eval '$T/a.idx' --queries 50 --speed-queries 50 --json | grep -q '\"rerank\":64,'"
+expect_ok "build --rerank 32" "$OTTOREC" index build "$T/c.npy" -o "$T/r32.idx" --rerank 32 --quiet
+expect_true "built rerank 32 reported" sh -c "'$OTTOREC' index eval '$T/r32.idx' --queries 50 --speed-queries 50 --json | grep -q '\"rerank\":32,'"
+expect_ok "eval --rerank 3000 all lists" "$OTTOREC" index eval "$T/a.idx" --queries 200 --nprobe 65536 --rerank 3000 --json
+recall=$(sed -n 's/.*"recall":\([0-9.e-]*\).*/\1/p' "$T/stdout")
+expect_true "all lists, all re-ranked: recall 1 ($recall)" awk -v r="$recall" 'BEGIN { exit !(r >= 0.999) }'
+expect_fail "bad --rerank" "--rerank must be an integer" "$OTTOREC" index eval "$T/a.idx" --rerank 0
 expect_ok "eval text" "$OTTOREC" index eval "$T/a.idx" --queries 100 --speed-queries 100
 expect_true "eval text names recall@20" grep -q '^recall@20 ' "$T/stdout"
 for m in ip cos; do
@@ -54,6 +62,10 @@ expect_true "ranks 1..20" sh -c "tail -n +2 '$T/stdout' | cut -d, -f2 | tr '\n' 
 cp "$T/stdout" "$T/one.csv"
 expect_ok "neighbors no-simd 1 thread" "$OTTOREC" neighbors "$T/a.idx" --aid 42 --no-simd --threads 1
 expect_true "same neighbours without SIMD" sh -c "cut -d, -f1-3 '$T/one.csv' > '$T/x1'; cut -d, -f1-3 '$T/stdout' > '$T/x2'; cmp -s '$T/x1' '$T/x2'"
+
+expect_ok "neighbors --rerank 3000 --nprobe 65536" "$OTTOREC" neighbors "$T/a.idx" --aid 42 --rerank 3000 --nprobe 65536
+expect_true "exhaustive neighbours = default exhaustive (exact)" sh -c "'$OTTOREC' neighbors '$T/a.idx' --aid 42 --nprobe 65536 | cmp -s - '$T/stdout'"
+expect_fail "neighbors bad --rerank" "--rerank must be an integer" "$OTTOREC" neighbors "$T/a.idx" --aid 1 --rerank x
 
 # batch from a file (blank lines skipped, CRLF fine) -> TSV file
 printf '1\n\n2\r\n2999\n42\n' > "$T/q.txt"

@@ -1,10 +1,12 @@
 /*
  * cmd_convert.c - `ottorec convert`: read OTTO JSONL (.gz), CSV and Parquet
- * files into one event store.
+ * files into one event store (a single Parquet input goes straight into the
+ * store file, or_parquet_convert).
  */
 #include "cli.h"
 #include "or_file.h"
 #include "or_ingest.h"
+#include "or_parquet.h"
 #include "or_store.h"
 
 #include <getopt.h>
@@ -125,22 +127,44 @@ int cmd_convert(int argc, char **argv)
 	double t0 = cli_now();
 	or_err err;
 	or_err_clear(&err);
-	or_store_builder *b = NULL;
-	int rc = or_store_builder_new(&b, &err);
 	uint64_t in_bytes = 0;
-	for (int i = optind; i < argc && !rc; i++) {
-		rc = or_ingest_file(b, argv[i], &cfg, cli_log(), &err);
+	size_t ns = 0, ne = 0;
+	double t_read;
+	int rc;
+	if (n_inputs == 1 && strcmp(argv[optind], "-") &&
+	    (cfg.format == OR_FORMAT_AUTO || cfg.format == OR_FORMAT_PARQUET) &&
+	    or_parquet_is_file(argv[optind])) {
+		/* one Parquet file: straight into the store, on every core */
+		or_parquet_convert_info info;
+		rc = or_parquet_convert(argv[optind], output, &cfg, cli_log(), &info, &err);
+		t_read = info.read_seconds;
+		ns = info.n_sessions;
+		ne = info.n_events;
 		or_err ignore;
-		int64_t sz = strcmp(argv[i], "-") ? or_file_size(argv[i], &ignore) : 0;
+		int64_t sz = or_file_size(argv[optind], &ignore);
 		if (sz > 0)
-			in_bytes += (uint64_t)sz;
+			in_bytes = (uint64_t)sz;
+	} else {
+		or_store_builder *b = NULL;
+		rc = or_store_builder_new(&b, &err);
+		for (int i = optind; i < argc && !rc; i++) {
+			rc = or_ingest_file(b, argv[i], &cfg, cli_log(), &err);
+			or_err ignore;
+			int64_t sz = strcmp(argv[i], "-") ? or_file_size(argv[i], &ignore) : 0;
+			if (sz > 0)
+				in_bytes += (uint64_t)sz;
+		}
+		t_read = cli_now() - t0;
+		if (!rc)
+			rc = or_store_builder_write(b, output, cli_log(), &err);
+		if (b) {
+			ns = or_store_builder_n_sessions(b);
+			ne = or_store_builder_n_events(b);
+		}
+		or_store_builder_free(b);
 	}
-	double t_read = cli_now() - t0;
-	if (!rc)
-		rc = or_store_builder_write(b, output, cli_log(), &err);
 	cli_progress_done();
 	if (rc) {
-		or_store_builder_free(b);
 		free(owned_output);
 		if (strstr(err.msg, "line is longer than the limit")) {
 			char msg[OR_ERR_MSG_MAX];
@@ -150,8 +174,6 @@ int cmd_convert(int argc, char **argv)
 		return cli_fail("convert", &err);
 	}
 	double wall = cli_now() - t0;
-	size_t ns = or_store_builder_n_sessions(b), ne = or_store_builder_n_events(b);
-	or_store_builder_free(b);
 	if (json) {
 		cli_json j;
 		cli_json_begin(&j);

@@ -57,4 +57,22 @@ int or_parquet_ingest(or_store_builder *b, const char *path,
 int or_parquet_labels_read(or_labels *l, const char *path, const or_log *log,
 			   or_err *err);
 
+/* 1 when the file at path begins with the Parquet magic. */
+int or_parquet_is_file(const char *path);
+
+typedef struct or_parquet_convert_info {
+	size_t n_sessions, n_events;
+	double read_seconds; /* reading, checking and writing the columns */
+	int direct;          /* 1: written in place; 0: through the builder */
+} or_parquet_convert_info;
+
+/*
+ * The events of the Parquet file at path into a new event store at
+ * out_path (atomic), the same bytes as or_parquet_ingest into a builder and
+ * or_store_builder_write, with the same errors, but in place and on every
+ * core (OpenMP threads): see or_parquet_convert.c.
+ */
+int or_parquet_convert(const char *path, const char *out_path, const or_ingest_config *cfg,
+		       const or_log *log, or_parquet_convert_info *info, or_err *err);
+
 #endif

@@ -21,7 +21,8 @@
 #define BATCH ((size_t)1 << 17)
 #define N_SLOTS 2
 
-enum { C_SESSION, C_AID, C_TS, C_TYPE, N_COLS };
+enum { C_SESSION = OR_PQ_EV_SESSION, C_AID = OR_PQ_EV_AID, C_TS = OR_PQ_EV_TS,
+       C_TYPE = OR_PQ_EV_TYPE, N_COLS = OR_PQ_N_EVCOLS };
 static const char *const col_names[N_COLS] = { "session", "aid", "ts", "type" };
 
 int or_parquet_magic(const void *head, size_t n)
@@ -29,7 +30,7 @@ int or_parquet_magic(const void *head, size_t n)
 	return n >= 4 && memcmp(head, "PAR1", 4) == 0;
 }
 
-static int type_word(const uint8_t *s, size_t n, int64_t *out)
+int or_parquet_type_word(const uint8_t *s, size_t n, int64_t *out)
 {
 	int t = or_type_from_word((const char *)s, n);
 	if (t < 0 && n == 1 && s[0] >= '0' && s[0] <= '2')
@@ -84,34 +85,40 @@ static int row_fail(const pq_ingest *s, or_err *err, uint64_t row, size_t rg,
 			  (unsigned long long)row, rg, what);
 }
 
-static int find_columns(pq_ingest *s, const or_ingest_config *cfg, or_err *err)
+int or_parquet_events_columns(const or_parquet_file *f, const char *path,
+			      const or_ingest_config *cfg, int li[OR_PQ_N_EVCOLS],
+			      int *ts_unit, int64_t *ts_div, or_err *err)
 {
-	const or_parquet_file *f = s->f;
 	for (int k = 0; k < N_COLS; k++) {
-		s->li[k] = or_parquet_find(f, col_names[k]);
-		if (s->li[k] < 0)
+		li[k] = or_parquet_find(f, col_names[k]);
+		if (li[k] < 0)
 			return or_err_set(err, OR_EFORMAT,
 					  "%s: no column \"%s\" (expected columns session, aid, ts, type)",
-					  s->path, col_names[k]);
-		const or_parquet_leaf *l = &f->leaf[s->li[k]];
+					  path, col_names[k]);
+		const or_parquet_leaf *l = &f->leaf[li[k]];
 		if (strcmp(l->path, col_names[k]) != 0 || l->max_rep)
 			return or_err_set(err, OR_EUNSUPPORTED,
 					  "%s: unsupported: column \"%s\" is nested or a list (as \"%s\"); expected a plain integer column",
-					  s->path, col_names[k], l->path);
+					  path, col_names[k], l->path);
 		if (k != C_TYPE && l->kind == OR_PQ_KIND_STRING)
 			return or_err_set(err, OR_EUNSUPPORTED,
 					  "%s: unsupported: column \"%s\" holds strings; expected integers",
-					  s->path, col_names[k]);
+					  path, col_names[k]);
 	}
-	const or_parquet_leaf *ts = &f->leaf[s->li[C_TS]];
-	s->ts_div = 1;
+	const or_parquet_leaf *ts = &f->leaf[li[C_TS]];
+	*ts_div = 1;
 	switch (ts->ts_unit) {
-	case 1: s->ts_unit = OR_TS_MS; break;
-	case 2: s->ts_unit = OR_TS_MS; s->ts_div = 1000; break;
-	case 3: s->ts_unit = OR_TS_MS; s->ts_div = 1000000; break;
-	default: s->ts_unit = cfg ? cfg->ts_unit : OR_TS_AUTO; break;
+	case 1: *ts_unit = OR_TS_MS; break;
+	case 2: *ts_unit = OR_TS_MS; *ts_div = 1000; break;
+	case 3: *ts_unit = OR_TS_MS; *ts_div = 1000000; break;
+	default: *ts_unit = cfg ? (int)cfg->ts_unit : OR_TS_AUTO; break;
 	}
 	return OR_OK;
+}
+
+static int find_columns(pq_ingest *s, const or_ingest_config *cfg, or_err *err)
+{
+	return or_parquet_events_columns(s->f, s->path, cfg, s->li, &s->ts_unit, &s->ts_div, err);
 }
 
 /* ---- the decoder thread ---------------------------------------------------- */
@@ -174,7 +181,7 @@ static void *decoder(void *arg)
 		}
 		for (; open_k < N_COLS && !rc; open_k++)
 			if ((rc = or_parquet_col_open(&col[open_k], f, rg, (size_t)s->li[open_k],
-						      open_k == C_TYPE ? type_word : NULL, &p->err)))
+						      open_k == C_TYPE ? or_parquet_type_word : NULL, &p->err)))
 				break;
 		while (!rc) {
 			if (!(p = slot_for_writing(s))) {

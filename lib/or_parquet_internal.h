@@ -210,4 +210,18 @@ void or_parquet_col_release(or_parquet_col *c);
 int or_parquet_col_read(or_parquet_col *c, int64_t *vals, uint8_t *def,
 			uint8_t *rep, size_t max, size_t *got, or_err *err);
 
+/* ---- the event columns (or_parquet_ingest.c, or_parquet_convert.c) -------- */
+
+enum { OR_PQ_EV_SESSION, OR_PQ_EV_AID, OR_PQ_EV_TS, OR_PQ_EV_TYPE, OR_PQ_N_EVCOLS };
+struct or_ingest_config;
+
+/* Find the session, aid, ts and type leaves (li[OR_PQ_EV_*]) and check
+   their shapes; *ts_unit is OR_TS_MS / OR_TS_S, or OR_TS_AUTO when the
+   first ts decides; *ts_div divides micro- and nanoseconds down. */
+int or_parquet_events_columns(const or_parquet_file *f, const char *path,
+			      const struct or_ingest_config *cfg, int li[OR_PQ_N_EVCOLS],
+			      int *ts_unit, int64_t *ts_div, or_err *err);
+/* The type column's strings: clicks/carts/orders or 0/1/2. */
+int or_parquet_type_word(const uint8_t *s, size_t n, int64_t *out);
+
 #endif

@@ -120,4 +120,37 @@ size_t or_store_builder_n_events(const or_store_builder *b);
 int or_store_builder_write(or_store_builder *b, const char *path,
 			   const or_log *log, or_err *err);
 
+/*
+ * Writing a store whose session and event counts are known before its
+ * columns (the Parquet reader's fast path): the file is sized and mapped
+ * when opened, and the sections are written in place, by any thread, in any
+ * order, with or_store_direct_put or through or_store_direct_section;
+ * or_store_direct_commit then checksums each section
+ * (reading it back from the mapping), writes the header and renames the
+ * file into place.  The bytes are those or_store_builder_write writes for
+ * the same sessions.  The caller is responsible for the store's rules
+ * (order, ranges, ids once) and for the counts passed to commit.  Sections
+ * are numbered as in the section table: 0 session ids (int64), 1 offsets
+ * (uint64, n_sessions + 1), 2 aid (uint32), 3 ts (int64), 4 type (uint8).
+ */
+typedef struct or_store_direct or_store_direct;
+
+int or_store_direct_open(or_store_direct **out, const char *path, uint64_t n_sessions,
+			 uint64_t n_events, or_err *err);
+/* Elements [at, at + n) of section sec (thread-safe; regions must not
+   overlap). */
+int or_store_direct_put(or_store_direct *w, int sec, uint64_t at, const void *data,
+			size_t n, or_err *err);
+/* Section sec, mapped writable (valid until commit or abort); threads may
+   fill disjoint parts of it. */
+void *or_store_direct_section(or_store_direct *w, int sec);
+/* Let the whole pages of elements [from, to) of section sec leave the
+   resident set (their contents stay in the file). */
+void or_store_direct_release(or_store_direct *w, int sec, uint64_t from, uint64_t to);
+/* Checksum, write the header, rename into place, free w (also on error). */
+int or_store_direct_commit(or_store_direct *w, const uint64_t n_type[3], int64_t ts_min,
+			   int64_t ts_max, uint32_t aid_bound, const or_log *log, or_err *err);
+/* Remove the temporary and free w; NULL is fine. */
+void or_store_direct_abort(or_store_direct *w);
+
 #endif

@@ -2,15 +2,24 @@
  * or_store_build.c - accumulating sessions in memory and writing them as an
  * event store file (layout in or_store.h).  Validation of each session
  * (order, ranges, repeated ids) happens here so that every reader of text
- * formats gets the same rules.
+ * formats gets the same rules.  Also the in-place writer (or_store_direct)
+ * for readers that know the counts first and write the columns straight
+ * into the file.
  */
 #include "or_store.h"
 #include "or_store_internal.h"
 #include "or_file.h"
 #include "or_idset.h"
 
+#include "or_par.h"
+
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#define XXH_STATIC_LINKING_ONLY /* XXH3_state_t on the stack */
 #include <xxhash.h>
 
 struct or_store_builder {
@@ -217,39 +226,60 @@ static int write_section(or_file *f, const void *data, uint64_t bytes,
 	return pad ? or_file_write(f, zeros, (size_t)pad, err) : OR_OK;
 }
 
+/* The header for the given counts; sections' offsets and sizes filled,
+   checksums left to the caller (then seal_header). */
+static void layout_header(or_store_header *h, uint64_t ns, uint64_t ne, const uint64_t n_type[3],
+			  int64_t ts_min, int64_t ts_max, uint32_t aid_bound)
+{
+	memset(h, 0, sizeof(*h));
+	memcpy(h->magic, OR_STORE_MAGIC, 8);
+	h->version = OR_STORE_VERSION;
+	h->header_size = OR_STORE_HEADER_SIZE;
+	h->n_sessions = ns;
+	h->n_events = ne;
+	memcpy(h->n_type, n_type, sizeof(h->n_type));
+	h->ts_min = ne ? ts_min : 0;
+	h->ts_max = ne ? ts_max : 0;
+	h->aid_bound = aid_bound;
+	uint64_t bytes[OR_STORE_N_SECTIONS] = {
+		ns * sizeof(int64_t), (ns + 1) * sizeof(uint64_t),
+		ne * sizeof(uint32_t), ne * sizeof(int64_t), ne
+	};
+	uint64_t at = OR_STORE_HEADER_SIZE;
+	for (int s = 0; s < OR_STORE_N_SECTIONS; s++) {
+		h->section[s].offset = at;
+		h->section[s].bytes = bytes[s];
+		at = align_up(at + bytes[s]);
+	}
+}
+
+/* The file's size: the last section padded to the alignment. */
+static uint64_t file_size(const or_store_header *h)
+{
+	const or_store_section *last = &h->section[OR_STORE_N_SECTIONS - 1];
+	return align_up(last->offset + last->bytes);
+}
+
+static void seal_header(or_store_header *h, char header[OR_STORE_HEADER_SIZE])
+{
+	h->header_checksum = XXH3_64bits(h, offsetof(or_store_header, header_checksum));
+	memset(header, 0, OR_STORE_HEADER_SIZE);
+	memcpy(header, h, sizeof(*h));
+}
+
 int or_store_builder_write(or_store_builder *b, const char *path,
 			   const or_log *log, or_err *err)
 {
 	or_store_header h;
-	memset(&h, 0, sizeof(h));
-	memcpy(h.magic, OR_STORE_MAGIC, 8);
-	h.version = OR_STORE_VERSION;
-	h.header_size = OR_STORE_HEADER_SIZE;
-	h.n_sessions = b->ns;
-	h.n_events = b->ne;
-	memcpy(h.n_type, b->n_type, sizeof(h.n_type));
-	h.ts_min = b->ne ? b->ts_min : 0;
-	h.ts_max = b->ne ? b->ts_max : 0;
-	h.aid_bound = b->aid_bound;
-
+	layout_header(&h, b->ns, b->ne, b->n_type, b->ts_min, b->ts_max, b->aid_bound);
 	const void *data[OR_STORE_N_SECTIONS] = { b->sid, b->off, b->aid, b->ts, b->type };
-	uint64_t bytes[OR_STORE_N_SECTIONS] = {
-		b->ns * sizeof(int64_t), (b->ns + 1) * sizeof(uint64_t),
-		b->ne * sizeof(uint32_t), b->ne * sizeof(int64_t), b->ne
-	};
-	uint64_t at = OR_STORE_HEADER_SIZE, total = 0;
+	uint64_t total = 0;
 	for (int s = 0; s < OR_STORE_N_SECTIONS; s++) {
-		h.section[s].offset = at;
-		h.section[s].bytes = bytes[s];
-		h.section[s].checksum = XXH3_64bits(data[s], (size_t)bytes[s]);
-		at = align_up(at + bytes[s]);
-		total += bytes[s];
+		h.section[s].checksum = XXH3_64bits(data[s], (size_t)h.section[s].bytes);
+		total += h.section[s].bytes;
 	}
-	h.header_checksum = XXH3_64bits(&h, offsetof(or_store_header, header_checksum));
-
 	char header[OR_STORE_HEADER_SIZE];
-	memset(header, 0, sizeof(header));
-	memcpy(header, &h, sizeof(h));
+	seal_header(&h, header);
 
 	or_file f;
 	int rc = or_file_open(&f, path, err);
@@ -258,10 +288,161 @@ int or_store_builder_write(or_store_builder *b, const char *path,
 	rc = or_file_write(&f, header, sizeof(header), err);
 	uint64_t done = 0;
 	for (int s = 0; s < OR_STORE_N_SECTIONS && !rc; s++)
-		rc = write_section(&f, data[s], bytes[s], &done, total, log, err);
+		rc = write_section(&f, data[s], h.section[s].bytes, &done, total, log, err);
 	if (!rc)
 		rc = or_file_commit(&f, err);
 	else
 		or_file_abort(&f);
 	return rc;
+}
+
+/* ---- writing in place (or_store_direct) ------------------------------------ */
+
+struct or_store_direct {
+	or_file f;
+	or_store_header h;   /* layout; counts and checksums at commit */
+	uint64_t size;
+	uint8_t *map;        /* the whole file, shared and writable */
+};
+
+static const size_t sec_elem[OR_STORE_N_SECTIONS] = { 8, 8, 4, 8, 1 };
+
+int or_store_direct_open(or_store_direct **out, const char *path, uint64_t n_sessions,
+			 uint64_t n_events, or_err *err)
+{
+	*out = NULL;
+	/* 13 bytes per event and 16 per session must fit the file offsets */
+	if (n_events > ((uint64_t)1 << 58) || n_sessions > ((uint64_t)1 << 58))
+		return or_err_set(err, OR_ENOMEM, "%s: a store of %llu events is too large", path,
+				  (unsigned long long)n_events);
+	or_store_direct *w = calloc(1, sizeof(*w));
+	if (!w)
+		return or_err_set(err, OR_ENOMEM, "out of memory");
+	const uint64_t zero[3] = { 0, 0, 0 };
+	layout_header(&w->h, n_sessions, n_events, zero, 0, 0, 0);
+	w->size = file_size(&w->h);
+	int rc = or_file_open(&w->f, path, err);
+	if (rc) {
+		free(w);
+		return rc;
+	}
+	/* blocks reserved now: a full disk is an error here, not a SIGBUS
+	   when a page of the mapping is first written */
+	if (fallocate(w->f.fd, 0, 0, (off_t)w->size) != 0) {
+		rc = or_err_errno(err, errno, "cannot reserve %llu bytes for %s",
+				  (unsigned long long)w->size, path);
+		or_store_direct_abort(w);
+		return rc;
+	}
+	w->map = mmap(NULL, (size_t)w->size, PROT_READ | PROT_WRITE, MAP_SHARED, w->f.fd, 0);
+	if (w->map == MAP_FAILED) {
+		w->map = NULL;
+		rc = or_err_errno(err, errno, "cannot map %s", path);
+		or_store_direct_abort(w);
+		return rc;
+	}
+	*out = w;
+	return OR_OK;
+}
+
+int or_store_direct_put(or_store_direct *w, int sec, uint64_t at, const void *data,
+			size_t n, or_err *err)
+{
+	if (sec < 0 || sec >= OR_STORE_N_SECTIONS)
+		return or_err_set(err, OR_EINVAL, "no store section %d", sec);
+	const or_store_section *s = &w->h.section[sec];
+	uint64_t e = sec_elem[sec];
+	if (at > s->bytes / e || n > s->bytes / e - at)
+		return or_err_set(err, OR_EINVAL, "elements %llu..%llu outside store section %d",
+				  (unsigned long long)at, (unsigned long long)(at + n), sec);
+	memcpy(w->map + s->offset + at * e, data, n * e);
+	return OR_OK;
+}
+
+void *or_store_direct_section(or_store_direct *w, int sec)
+{
+	return sec >= 0 && sec < OR_STORE_N_SECTIONS ? w->map + w->h.section[sec].offset : NULL;
+}
+
+static void release_bytes(uint8_t *map, uint64_t a, uint64_t b)
+{
+	a = align_up(a);
+	b &= ~(uint64_t)(OR_STORE_ALIGN - 1);
+	if (b > a)
+		madvise(map + a, (size_t)(b - a), MADV_DONTNEED);
+}
+
+void or_store_direct_release(or_store_direct *w, int sec, uint64_t from, uint64_t to)
+{
+	if (sec < 0 || sec >= OR_STORE_N_SECTIONS || from >= to)
+		return;
+	const or_store_section *s = &w->h.section[sec];
+	uint64_t e = sec_elem[sec];
+	if (to > s->bytes / e)
+		to = s->bytes / e;
+	if (from < to)
+		release_bytes(w->map, s->offset + from * e, s->offset + to * e);
+}
+
+/* XXH3 of bytes [off, off + n) of the mapped file, released as it goes. */
+static uint64_t hash_range(uint8_t *map, uint64_t off, uint64_t n)
+{
+	const uint64_t piece = 32u << 20;
+	XXH3_state_t st;
+	XXH3_64bits_reset(&st);
+	for (uint64_t at = 0; at < n; at += piece) {
+		uint64_t k = n - at < piece ? n - at : piece;
+		XXH3_64bits_update(&st, map + off + at, (size_t)k);
+		/* pages read so far leave the resident set */
+		release_bytes(map, (off + at) & ~(uint64_t)(OR_STORE_ALIGN - 1), off + at + k);
+	}
+	return XXH3_64bits_digest(&st);
+}
+
+int or_store_direct_commit(or_store_direct *w, const uint64_t n_type[3], int64_t ts_min,
+			   int64_t ts_max, uint32_t aid_bound, const or_log *log, or_err *err)
+{
+	or_store_header h;
+	layout_header(&h, w->h.n_sessions, w->h.n_events, n_type, ts_min, ts_max, aid_bound);
+	uint8_t *map = w->map;
+	or_log_progress(log, "checksum store", 0, 1, "");
+	/* ts (more than half the bytes) on one thread, the rest on another */
+	OMP(omp parallel sections num_threads(2))
+	{
+		OMP(omp section)
+		h.section[SEC_TS].checksum = hash_range(map, h.section[SEC_TS].offset,
+							h.section[SEC_TS].bytes);
+		OMP(omp section)
+		for (int s = 0; s < OR_STORE_N_SECTIONS; s++)
+			if (s != SEC_TS)
+				h.section[s].checksum = hash_range(map, h.section[s].offset,
+								   h.section[s].bytes);
+	}
+	char header[OR_STORE_HEADER_SIZE];
+	seal_header(&h, header);
+	memcpy(map, header, sizeof(header));
+	int rc = OR_OK;
+	/* a write-back error of the mapping shows here rather than never */
+	if (msync(map, OR_STORE_HEADER_SIZE, MS_ASYNC) != 0)
+		rc = or_err_errno(err, errno, "cannot write %s", w->f.path);
+	munmap(map, (size_t)w->size);
+	w->map = NULL;
+	if (!rc && or_log_cancelled(log))
+		rc = or_err_set(err, OR_ECANCELLED, "interrupted");
+	if (!rc)
+		rc = or_file_commit(&w->f, err);
+	else
+		or_file_abort(&w->f);
+	free(w);
+	return rc;
+}
+
+void or_store_direct_abort(or_store_direct *w)
+{
+	if (!w)
+		return;
+	if (w->map)
+		munmap(w->map, (size_t)w->size);
+	or_file_abort(&w->f);
+	free(w);
 }

@@ -175,6 +175,58 @@ static void test_write_failure_leaves_nothing(void)
 	or_store_builder_free(b);
 }
 
+/* the in-place writer: the builder's bytes for the same sessions */
+static void test_direct_same_bytes(void)
+{
+	const char *built = build_small("built.store");
+	char path[512];
+	snprintf(path, sizeof(path), "%s/direct.store", check_tmpdir());
+	or_err err;
+	or_store_direct *w;
+	CHECK_INT(or_store_direct_open(&w, path, 2, 4, &err), OR_OK);
+	const int64_t sid[] = { 42, 7 };
+	const uint64_t off[] = { 0, 3, 4 };
+	/* written out of order, through put and through the mapping */
+	CHECK_INT(or_store_direct_put(w, 2, 3, aid_b, 1, &err), OR_OK);
+	CHECK_INT(or_store_direct_put(w, 2, 0, aid_a, 3, &err), OR_OK);
+	CHECK_INT(or_store_direct_put(w, 0, 0, sid, 2, &err), OR_OK);
+	CHECK_INT(or_store_direct_put(w, 1, 0, off, 3, &err), OR_OK);
+	int64_t *ts = or_store_direct_section(w, 3);
+	memcpy(ts, ts_a, sizeof(ts_a));
+	ts[3] = ts_b[0];
+	uint8_t *type = or_store_direct_section(w, 4);
+	memcpy(type, type_a, 3);
+	type[3] = type_b[0];
+	/* out of its section: refused */
+	CHECK_INT(or_store_direct_put(w, 2, 3, aid_a, 2, &err), OR_EINVAL);
+	CHECK_INT(or_store_direct_put(w, 5, 0, aid_a, 1, &err), OR_EINVAL);
+	const uint64_t n_type[3] = { 2, 1, 1 };
+	CHECK_INT(or_store_direct_commit(w, n_type, 999, 2500, 2147483648u, NULL, &err), OR_OK);
+	FILE *fa = fopen(built, "rb"), *fb = fopen(path, "rb");
+	CHECK(fa && fb);
+	if (fa && fb) {
+		int ca, cb;
+		long at = 0, diff = -1;
+		do {
+			ca = fgetc(fa);
+			cb = fgetc(fb);
+			if (ca != cb && diff < 0)
+				diff = at;
+			at++;
+		} while (ca != EOF && cb != EOF);
+		CHECK_INT(diff, -1);
+	}
+	if (fa)
+		fclose(fa);
+	if (fb)
+		fclose(fb);
+	/* an abandoned one leaves nothing */
+	snprintf(path, sizeof(path), "%s/abandoned.store", check_tmpdir());
+	CHECK_INT(or_store_direct_open(&w, path, 2, 4, &err), OR_OK);
+	or_store_direct_abort(w);
+	CHECK(access(path, F_OK) != 0);
+}
+
 int main(void)
 {
 	CHECK_MAIN_BEGIN
@@ -184,5 +236,6 @@ int main(void)
 	RUN_TEST(test_version_mismatch);
 	RUN_TEST(test_empty_store);
 	RUN_TEST(test_write_failure_leaves_nothing);
+	RUN_TEST(test_direct_same_bytes);
 	CHECK_MAIN_END
 }

@@ -1,0 +1,584 @@
+/*
+ * or_parquet_convert.c - one Parquet event file straight into an event
+ * store file (`ottorec convert` with a single Parquet input), on every core.
+ *
+ * The store's columns lie where the session count puts them, so it goes in
+ * two passes over the row groups, each spread over the threads:
+ *   1. the session column alone (about 6 % of an OTTO file): runs of equal
+ *      ids per row group, joined across row groups into the session ids and
+ *      offsets, with the ids-once rule checked;
+ *   2. aid, ts and type of each row group, checked as the builder checks
+ *      them (ranges, time order inside each session) and converted
+ *      straight into their places in the sized, mapped output file
+ *      (or_store_direct), whose sections are checksummed at the end.
+ * No column is held in memory whole (13 bytes per event less than
+ * or_store_builder), nothing is copied twice, and the result is byte for
+ * byte the store the builder writes.  Whenever the file breaks a rule or
+ * cannot be read this way, the reader of or_parquet_ingest.c runs instead,
+ * so errors (and their messages, naming the first bad row) are exactly
+ * its.  Hand-written for the reasons in or_parquet.h.
+ */
+#include "or_parquet.h"
+#include "or_parquet_internal.h"
+#include "or_idset.h"
+#include "or_par.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define CV_BATCH ((size_t)1 << 16)
+#define CV_FALLBACK (-1) /* not an or_err code: run the builder's reader */
+
+enum { S = OR_PQ_EV_SESSION, A = OR_PQ_EV_AID, T = OR_PQ_EV_TS, Y = OR_PQ_EV_TYPE };
+
+/* runs of equal session ids in one row group */
+typedef struct cv_runs {
+	int64_t *id;
+	uint64_t *len;
+	size_t n, cap;
+} cv_runs;
+
+typedef struct cv {
+	const or_parquet_file *f;
+	const char *path;
+	int li[OR_PQ_N_EVCOLS];
+	int ts_unit;
+	int64_t ts_div, mul, ts_hi;
+	uint64_t *row0;      /* [n_rg + 1]: first row of each row group */
+	cv_runs *runs;       /* [n_rg], pass 1 */
+	size_t *sess0;       /* [n_rg]: session holding the row group's first row */
+	int64_t *first_ts, *last_ts; /* [n_rg], ms */
+	int64_t *sid;
+	uint64_t *off;
+	size_t ns;
+	or_store_direct *w;
+	void *sec[5];        /* the sections of w, mapped */
+	/* totals, under the critical section */
+	uint64_t n_type[3];
+	int64_t ts_min, ts_max;
+	uint32_t aid_max;
+} cv;
+
+/* thread-local buffers */
+typedef struct cv_buf {
+	or_parquet_col col[OR_PQ_N_EVCOLS];
+	int64_t *v[OR_PQ_N_EVCOLS];
+	uint8_t *def[OR_PQ_N_EVCOLS];
+} cv_buf;
+
+static double now_s(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+static void buf_free(cv_buf *b)
+{
+	for (int k = 0; k < OR_PQ_N_EVCOLS; k++) {
+		or_parquet_col_release(&b->col[k]);
+		free(b->v[k]);
+		free(b->def[k]);
+	}
+}
+
+static int buf_init(cv_buf *b)
+{
+	memset(b, 0, sizeof(*b));
+	int bad = 0;
+	for (int k = 0; k < OR_PQ_N_EVCOLS; k++) {
+		b->v[k] = malloc(CV_BATCH * sizeof(int64_t));
+		b->def[k] = malloc(CV_BATCH);
+		bad |= !b->v[k] || !b->def[k];
+	}
+	if (bad) {
+		buf_free(b);
+		return -1;
+	}
+	return 0;
+}
+
+/* 1 when column k handed out a null slot in the current row group (the
+   column reader counts them; no pass over the levels needed) */
+static int has_nulls(const cv_buf *b, int k)
+{
+	return b->col[k].nulls != 0;
+}
+
+static int open_col(cv *c, cv_buf *b, int k, size_t rg)
+{
+	or_err e;
+	return or_parquet_col_open(&b->col[k], c->f, rg, (size_t)c->li[k],
+				   k == Y ? or_parquet_type_word : NULL, &e) ? CV_FALLBACK : OR_OK;
+}
+
+/* ---- pass 1: the session column --------------------------------------------- */
+
+static int runs_push(cv_runs *r, int64_t id, uint64_t len)
+{
+	if (r->n == r->cap) {
+		size_t cap = r->cap ? r->cap * 2 : 4096;
+		int64_t *a = realloc(r->id, cap * sizeof(*a));
+		if (!a)
+			return -1;
+		r->id = a;
+		uint64_t *l = realloc(r->len, cap * sizeof(*l));
+		if (!l)
+			return -1;
+		r->len = l;
+		r->cap = cap;
+	}
+	r->id[r->n] = id;
+	r->len[r->n] = len;
+	r->n++;
+	return 0;
+}
+
+static int pass_sessions(cv *c, cv_buf *b, size_t rg)
+{
+	int rc = open_col(c, b, S, rg);
+	if (rc)
+		return rc;
+	cv_runs *r = &c->runs[rg];
+	uint64_t rows = 0;
+	for (;;) {
+		size_t got;
+		or_err e;
+		if (or_parquet_col_read(&b->col[S], b->v[S], b->def[S], NULL, CV_BATCH, &got, &e))
+			return CV_FALLBACK;
+		if (got == 0)
+			break;
+		if (has_nulls(b, S))
+			return CV_FALLBACK;
+		const int64_t *v = b->v[S];
+		uint64_t acc = 0;
+		for (size_t i = 0; i < got; i++)
+			acc |= (uint64_t)v[i];
+		if (acc >> 63)
+			return CV_FALLBACK; /* a negative id */
+		size_t i = 0;
+		if (r->n && r->id[r->n - 1] == v[0])
+			for (; i < got && v[i] == v[0]; i++)
+				r->len[r->n - 1]++;
+		while (i < got) {
+			size_t j = i + 1;
+			while (j < got && v[j] == v[i])
+				j++;
+			if (runs_push(r, v[i], j - i))
+				return OR_ENOMEM;
+			i = j;
+		}
+		rows += got;
+	}
+	return rows == (uint64_t)c->f->rg_rows[rg] ? OR_OK : CV_FALLBACK;
+}
+
+/* Join the runs of all row groups into sessions; check ids once. */
+static int join_sessions(cv *c)
+{
+	const or_parquet_file *f = c->f;
+	size_t ub = 0;
+	for (size_t rg = 0; rg < f->n_rg; rg++)
+		ub += c->runs[rg].n;
+	c->sid = malloc((ub ? ub : 1) * sizeof(*c->sid));
+	c->off = malloc((ub + 1) * sizeof(*c->off));
+	if (!c->sid || !c->off)
+		return OR_ENOMEM;
+	size_t ns = 0;
+	uint64_t end = 0;
+	int increasing = 1;
+	c->off[0] = 0;
+	for (size_t rg = 0; rg < f->n_rg; rg++) {
+		cv_runs *r = &c->runs[rg];
+		c->sess0[rg] = ns;
+		for (size_t i = 0; i < r->n; i++) {
+			if (ns && c->sid[ns - 1] == r->id[i] && c->off[ns] == end) {
+				/* the last session goes on (only across row groups) */
+				if (i == 0)
+					c->sess0[rg] = ns - 1;
+				end += r->len[i];
+				c->off[ns] = end;
+				continue;
+			}
+			if (ns && r->id[i] <= c->sid[ns - 1])
+				increasing = 0;
+			c->sid[ns] = r->id[i];
+			end += r->len[i];
+			c->off[++ns] = end;
+		}
+		free(r->id);
+		free(r->len);
+		memset(r, 0, sizeof(*r));
+	}
+	c->ns = ns;
+	if (!increasing) {
+		or_idset seen;
+		memset(&seen, 0, sizeof(seen));
+		if (or_idset_init(&seen, ns * 2))
+			return OR_ENOMEM;
+		int rc = OR_OK;
+		for (size_t i = 0; i < ns && !rc; i++) {
+			int added = or_idset_add(&seen, c->sid[i]);
+			rc = added < 0 ? OR_ENOMEM : added == 0 ? CV_FALLBACK : OR_OK;
+		}
+		or_idset_release(&seen);
+		if (rc)
+			return rc;
+	}
+	return OR_OK;
+}
+
+/* ---- pass 2: aid, ts, type -------------------------------------------------- */
+
+typedef struct cv_stats {
+	uint64_t n_type[3];
+	int64_t ts_min, ts_max;
+	uint32_t aid_max;
+} cv_stats;
+
+/* Check and convert n rows (starting at file row `row`) and write them. */
+static int put_batch(cv *c, cv_buf *b, size_t n, uint64_t row, size_t *s, int *has_prev,
+		     int64_t *prev, cv_stats *st)
+{
+	for (int k = A; k <= Y; k++)
+		if (has_nulls(b, k))
+			return CV_FALLBACK;
+	const int64_t *va = b->v[A], *vt = b->v[T], *vy = b->v[Y];
+	const int64_t mul = c->mul, div = c->ts_div, hi = c->ts_hi;
+	uint64_t or_a = 0, bad_y = 0, bad_t = 0, n1 = 0, n2 = 0;
+	uint32_t amax = st->aid_max;
+	int64_t tmin = st->ts_min, tmax = st->ts_max;
+	/* converted straight into the store's sections (a failed file is
+	   removed, so values written before a check fails do no harm); one
+	   column per loop, so that each is vectorised */
+	uint32_t *aid = (uint32_t *)c->sec[2] + row;
+	int64_t *ts = (int64_t *)c->sec[3] + row;
+	uint8_t *type = (uint8_t *)c->sec[4] + row;
+	OMP(omp simd reduction(|:or_a) reduction(max:amax))
+	for (size_t i = 0; i < n; i++) {
+		or_a |= (uint64_t)va[i];
+		uint32_t x = (uint32_t)va[i];
+		amax = x > amax ? x : amax;
+		aid[i] = x;
+	}
+	OMP(omp simd reduction(|:bad_y) reduction(+:n1, n2))
+	for (size_t i = 0; i < n; i++) {
+		bad_y |= (uint64_t)vy[i] > 2;
+		n1 += vy[i] == 1;
+		n2 += vy[i] == 2;
+		type[i] = (uint8_t)vy[i];
+	}
+	OMP(omp simd reduction(|:bad_t) reduction(min:tmin) reduction(max:tmax))
+	for (size_t i = 0; i < n; i++) {
+		bad_t |= (uint64_t)vt[i] > (uint64_t)hi; /* negative ones too */
+		int64_t x = (int64_t)((uint64_t)vt[i] * (uint64_t)mul);
+		tmin = x < tmin ? x : tmin;
+		tmax = x > tmax ? x : tmax;
+		ts[i] = x;
+	}
+	int bad = bad_y || bad_t;
+	if (bad || or_a > OR_AID_MAX)
+		return CV_FALLBACK;
+	if (div > 1) {
+		tmin = st->ts_min;
+		tmax = st->ts_max;
+		for (size_t i = 0; i < n; i++) {
+			if (vt[i] % div)
+				return CV_FALLBACK;
+			ts[i] = vt[i] / div;
+			tmin = ts[i] < tmin ? ts[i] : tmin;
+			tmax = ts[i] > tmax ? ts[i] : tmax;
+		}
+	}
+	/* time order inside each session */
+	const uint64_t *off = c->off;
+	size_t i = 0;
+	while (i < n) {
+		uint64_t g = row + i;
+		if (g == off[*s + 1])
+			++*s; /* a session starts at row g */
+		else if (i)
+			bad |= ts[i] < ts[i - 1];
+		else if (*has_prev)
+			bad |= ts[0] < *prev;
+		uint64_t e = off[*s + 1] - row;
+		if (e > n)
+			e = n;
+		for (size_t j = i + 1; j < e; j++)
+			bad |= ts[j] < ts[j - 1];
+		i = (size_t)e;
+	}
+	if (bad)
+		return CV_FALLBACK;
+	*has_prev = 1;
+	*prev = ts[n - 1];
+	st->n_type[0] += n - n1 - n2;
+	st->n_type[1] += n1;
+	st->n_type[2] += n2;
+	st->aid_max = amax;
+	st->ts_min = tmin;
+	st->ts_max = tmax;
+	return OR_OK;
+}
+
+static int pass_events(cv *c, cv_buf *b, size_t rg, cv_stats *st)
+{
+	for (int k = A; k <= Y; k++) {
+		int rc = open_col(c, b, k, rg);
+		if (rc)
+			return rc;
+	}
+	uint64_t row = c->row0[rg];
+	size_t s = c->sess0[rg];
+	int has_prev = 0;
+	int64_t prev = 0;
+	for (;;) {
+		size_t got[OR_PQ_N_EVCOLS];
+		or_err e;
+		for (int k = A; k <= Y; k++)
+			if (or_parquet_col_read(&b->col[k], b->v[k], b->def[k], NULL, CV_BATCH, &got[k], &e))
+				return CV_FALLBACK;
+		if (got[T] != got[A] || got[Y] != got[A])
+			return CV_FALLBACK;
+		size_t n = got[A];
+		if (n == 0)
+			break;
+		if (row + n > c->row0[rg + 1])
+			return CV_FALLBACK;
+		int rc = put_batch(c, b, n, row, &s, &has_prev, &prev, st);
+		if (rc)
+			return rc;
+		if (row == c->row0[rg])
+			c->first_ts[rg] = ((const int64_t *)c->sec[3])[row];
+		row += n;
+	}
+	if (row != c->row0[rg + 1])
+		return CV_FALLBACK;
+	c->last_ts[rg] = prev;
+	/* the row group's whole pages leave the resident set (they stay in
+	   the page cache, dirty, to be written back and checksummed) */
+	for (int k = 2; k <= 4; k++)
+		or_store_direct_release(c->w, k, c->row0[rg], c->row0[rg + 1]);
+	return OR_OK;
+}
+
+/* Sessions that run across row groups: in time order there too. */
+static int check_joins(const cv *c)
+{
+	const or_parquet_file *f = c->f;
+	int have = 0;
+	int64_t last = 0;
+	for (size_t rg = 0; rg < f->n_rg; rg++) {
+		if (c->row0[rg + 1] == c->row0[rg])
+			continue;
+		if (have && c->off[c->sess0[rg]] != c->row0[rg] && c->first_ts[rg] < last)
+			return CV_FALLBACK;
+		have = 1;
+		last = c->last_ts[rg];
+	}
+	return OR_OK;
+}
+
+/* ---- the two passes ------------------------------------------------------------ */
+
+/* Run pass (1 sessions, 2 events) over every row group on every thread. */
+static int run_pass(cv *c, int pass, const or_log *log)
+{
+	const or_parquet_file *f = c->f;
+	int failed = 0, code = OR_OK;
+	size_t done = 0;
+	int threads = 1;
+#ifdef _OPENMP
+	threads = omp_get_max_threads();
+#endif
+	OMP(omp parallel num_threads(threads) if (threads > 1))
+	{
+		int tid = 0;
+#ifdef _OPENMP
+		tid = omp_get_thread_num();
+#endif
+		cv_buf b;
+		int ok = buf_init(&b) == 0;
+		if (!ok) {
+			OMP(omp critical(cv_fail))
+			if (!code)
+				code = OR_ENOMEM;
+			OMP(omp atomic write)
+			failed = 1;
+		}
+		cv_stats st = { { 0, 0, 0 }, INT64_MAX, INT64_MIN, 0 };
+		OMP(omp for schedule(dynamic, 1))
+		for (size_t rg = 0; rg < f->n_rg; rg++) {
+			if (!ok || or_par_stop(&failed, log))
+				continue;
+			int rc = pass == 1 ? pass_sessions(c, &b, rg) : pass_events(c, &b, rg, &st);
+			if (pass == 2)
+				or_parquet_drop_pages(f, rg);
+			if (rc) {
+				OMP(omp critical(cv_fail))
+				if (!code)
+					code = rc;
+				OMP(omp atomic write)
+				failed = 1;
+				continue;
+			}
+			or_par_done(&done, (size_t)(c->row0[rg + 1] - c->row0[rg]), tid, log,
+				    pass == 1 ? "read sessions" : "convert", (size_t)c->row0[f->n_rg], "rows");
+		}
+		if (ok)
+			buf_free(&b);
+		OMP(omp critical(cv_stats))
+		{
+			for (int k = 0; k < 3; k++)
+				c->n_type[k] += st.n_type[k];
+			c->ts_min = st.ts_min < c->ts_min ? st.ts_min : c->ts_min;
+			c->ts_max = st.ts_max > c->ts_max ? st.ts_max : c->ts_max;
+			c->aid_max = st.aid_max > c->aid_max ? st.aid_max : c->aid_max;
+		}
+	}
+	if (failed == 2)
+		return OR_ECANCELLED;
+	return failed ? (code ? code : CV_FALLBACK) : OR_OK;
+}
+
+/* The ts unit under auto: the first row's ts decides, as for CSV. */
+static int decide_unit(cv *c)
+{
+	const or_parquet_file *f = c->f;
+	if (c->ts_unit != OR_TS_AUTO)
+		return OR_OK;
+	for (size_t rg = 0; rg < f->n_rg; rg++) {
+		if (f->rg_rows[rg] <= 0)
+			continue;
+		or_parquet_col col;
+		memset(&col, 0, sizeof(col));
+		int64_t v;
+		uint8_t d;
+		size_t got = 0;
+		or_err e;
+		int rc = or_parquet_col_open(&col, f, rg, (size_t)c->li[T], NULL, &e);
+		if (!rc)
+			rc = or_parquet_col_read(&col, &v, &d, NULL, 1, &got, &e);
+		or_parquet_col_release(&col);
+		if (rc || got != 1 || (f->leaf[c->li[T]].max_def && d != f->leaf[c->li[T]].max_def))
+			return CV_FALLBACK;
+		c->ts_unit = v >= 0 && v < 100000000000LL ? OR_TS_S : OR_TS_MS;
+		return OR_OK;
+	}
+	return CV_FALLBACK; /* no rows */
+}
+
+static int convert_fast(cv *c, const char *out_path, const or_ingest_config *cfg,
+			const or_log *log, double *t_cols, or_err *err)
+{
+	const or_parquet_file *f = c->f;
+	or_err e;
+	if (or_parquet_events_columns(f, c->path, cfg, c->li, &c->ts_unit, &c->ts_div, &e))
+		return CV_FALLBACK;
+	c->row0 = calloc(f->n_rg + 1, sizeof(*c->row0));
+	c->runs = calloc(f->n_rg ? f->n_rg : 1, sizeof(*c->runs));
+	c->sess0 = calloc(f->n_rg ? f->n_rg : 1, sizeof(*c->sess0));
+	c->first_ts = calloc(f->n_rg ? f->n_rg : 1, sizeof(*c->first_ts));
+	c->last_ts = calloc(f->n_rg ? f->n_rg : 1, sizeof(*c->last_ts));
+	if (!c->row0 || !c->runs || !c->sess0 || !c->first_ts || !c->last_ts)
+		return CV_FALLBACK;
+	for (size_t rg = 0; rg < f->n_rg; rg++) {
+		if (f->rg_rows[rg] < 0)
+			return CV_FALLBACK;
+		c->row0[rg + 1] = c->row0[rg] + (uint64_t)f->rg_rows[rg];
+	}
+	if (c->row0[f->n_rg] == 0 || c->row0[f->n_rg] > ((uint64_t)1 << 40))
+		return CV_FALLBACK;
+	int rc = decide_unit(c);
+	if (rc)
+		return rc;
+	c->mul = c->ts_unit == OR_TS_S ? 1000 : 1;
+	c->ts_hi = OR_TS_MAX_MS / c->mul > INT64_MAX / c->ts_div ? INT64_MAX
+		   : OR_TS_MAX_MS / c->mul * c->ts_div;
+	double t0 = now_s();
+	if ((rc = run_pass(c, 1, log)) || (rc = join_sessions(c)))
+		return rc == OR_ECANCELLED ? rc : CV_FALLBACK;
+	if (or_store_direct_open(&c->w, out_path, c->ns, c->row0[f->n_rg], &e))
+		return CV_FALLBACK;
+	for (int k = 0; k < 5; k++)
+		c->sec[k] = or_store_direct_section(c->w, k);
+	if (or_store_direct_put(c->w, 0, 0, c->sid, c->ns, &e) ||
+	    or_store_direct_put(c->w, 1, 0, c->off, c->ns + 1, &e))
+		return CV_FALLBACK;
+	free(c->sid);
+	c->sid = NULL;
+	c->ts_min = INT64_MAX;
+	c->ts_max = INT64_MIN;
+	if ((rc = run_pass(c, 2, log)) || (rc = check_joins(c)))
+		return rc == OR_ECANCELLED ? rc : CV_FALLBACK;
+	*t_cols = now_s() - t0;
+	or_store_direct *w = c->w;
+	c->w = NULL;
+	return or_store_direct_commit(w, c->n_type, c->ts_min, c->ts_max, c->aid_max + 1, log, err);
+}
+
+int or_parquet_is_file(const char *path)
+{
+	unsigned char head[4];
+	FILE *fp = fopen(path, "rb");
+	if (!fp)
+		return 0;
+	size_t n = fread(head, 1, sizeof(head), fp);
+	fclose(fp);
+	return or_parquet_magic(head, n);
+}
+
+int or_parquet_convert(const char *path, const char *out_path, const or_ingest_config *cfg,
+		       const or_log *log, or_parquet_convert_info *info, or_err *err)
+{
+	memset(info, 0, sizeof(*info));
+	double t0 = now_s();
+	or_parquet_file *f;
+	int rc = or_parquet_open(path, &f, err);
+	if (rc)
+		return rc;
+	cv c;
+	memset(&c, 0, sizeof(c));
+	c.f = f;
+	c.path = path;
+	double t_cols = 0;
+	rc = convert_fast(&c, out_path, cfg, log, &t_cols, err);
+	or_store_direct_abort(c.w);
+	for (size_t rg = 0; c.runs && rg < f->n_rg; rg++) {
+		free(c.runs[rg].id);
+		free(c.runs[rg].len);
+	}
+	free(c.runs);
+	free(c.row0);
+	free(c.sess0);
+	free(c.first_ts);
+	free(c.last_ts);
+	free(c.sid);
+	free(c.off);
+	or_parquet_close(f);
+	if (rc == OR_OK) {
+		info->n_sessions = c.ns;
+		info->n_events = (size_t)(c.n_type[0] + c.n_type[1] + c.n_type[2]);
+		info->read_seconds = t_cols;
+		info->direct = 1;
+		return OR_OK;
+	}
+	if (rc == OR_ECANCELLED)
+		return or_err_set(err, OR_ECANCELLED, "interrupted");
+	if (rc != CV_FALLBACK)
+		return rc; /* writing the store failed; err says why */
+	/* the reader that names the first bad row, into the builder */
+	or_store_builder *b;
+	if ((rc = or_store_builder_new(&b, err)))
+		return rc;
+	rc = or_parquet_ingest(b, path, cfg, log, err);
+	info->read_seconds = now_s() - t0;
+	if (!rc)
+		rc = or_store_builder_write(b, out_path, log, err);
+	info->n_sessions = or_store_builder_n_sessions(b);
+	info->n_events = or_store_builder_n_events(b);
+	or_store_builder_free(b);
+	return rc;
+}

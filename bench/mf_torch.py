@@ -24,6 +24,7 @@ class MatrixFactorization(nn.Module):
 
 
 def main():
+    # argv: PAIRS N [THREADS [SEED]]
     path, n = sys.argv[1], int(sys.argv[2])
     torch.set_num_threads(int(sys.argv[3]) if len(sys.argv) > 3 else 2)
     with open(path, "rb") as f:
@@ -34,7 +35,7 @@ def main():
     allp = np.memmap(path, dtype="<u4", mode="r", offset=4096, shape=(nt + nv, 2))
     train = torch.from_numpy(np.array(allp[: min(n, nt)], dtype=np.int64))
     valid = torch.from_numpy(np.array(allp[nt:], dtype=np.int64))
-    torch.manual_seed(42)
+    torch.manual_seed(int(sys.argv[4]) if len(sys.argv) > 4 else 42)
     model = MatrixFactorization(bound, 32)
     opt = torch.optim.SparseAdam(model.parameters(), lr=0.1)
     crit = nn.BCEWithLogitsLoss()

@@ -8,6 +8,7 @@
  * error names the file, row group, column and the byte offset of the page.
  */
 #include "or_parquet_internal.h"
+#include "or_par.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -452,12 +453,19 @@ static int page_values(or_parquet_col *c, int64_t *out, size_t m, or_err *err)
 			size_t q = m - at < PIECE ? m - at : PIECE;
 			if (or_parquet_rle_get(&c->idx, idx, q, &why))
 				return col_fail(c, OR_EFORMAT, err, "dictionary indices: %s", why);
-			uint32_t hi = 0;
+			/* a vectorised test first; the largest index (for the
+			   message) only when one is out of range */
+			uint32_t bad = 0;
+			OMP(omp simd reduction(|:bad))
 			for (size_t i = 0; i < q; i++)
-				hi = idx[i] > hi ? idx[i] : hi;
-			if (hi >= dn)
+				bad |= idx[i] >= dn;
+			if (bad) {
+				uint32_t hi = 0;
+				for (size_t i = 0; i < q; i++)
+					hi = idx[i] > hi ? idx[i] : hi;
 				return col_fail(c, OR_EFORMAT, err, "dictionary index %u outside the %zu entries",
 						hi, c->dict_n);
+			}
 			for (size_t i = 0; i < q; i++)
 				out[at + i] = d[idx[i]];
 		}

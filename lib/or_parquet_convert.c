@@ -242,24 +242,29 @@ typedef struct cv_stats {
 	uint32_t aid_max;
 } cv_stats;
 
-/* Check and convert n rows (starting at file row `row`) and write them. */
-static int put_batch(cv *c, cv_buf *b, size_t n, uint64_t row, size_t *s, int *has_prev,
-		     int64_t *prev, cv_stats *st)
+/* what convert_rows finds besides the values it writes */
+typedef struct cv_sums {
+	uint64_t or_a, bad_y, bad_t, n1, n2;
+	uint32_t amax;
+	int64_t tmin, tmax;
+} cv_sums;
+
+/* The three columns of n rows converted straight into the store's
+   sections (a failed file is removed, so values written before a check
+   fails do no harm), one column per loop so that each is vectorised.
+   Built twice where the compiler can (baseline x86-64 has no 64-bit
+   vector compares; AVX2 has), the same integers either way. */
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__)
+__attribute__((target_clones("avx2", "default")))
+#endif
+static void convert_rows(const int64_t *restrict va, const int64_t *restrict vt,
+			 const int64_t *restrict vy, size_t n, uint64_t mul, uint64_t hi,
+			 uint32_t *restrict aid, int64_t *restrict ts, uint8_t *restrict type,
+			 cv_sums *m)
 {
-	for (int k = A; k <= Y; k++)
-		if (has_nulls(b, k))
-			return CV_FALLBACK;
-	const int64_t *va = b->v[A], *vt = b->v[T], *vy = b->v[Y];
-	const int64_t mul = c->mul, div = c->ts_div, hi = c->ts_hi;
 	uint64_t or_a = 0, bad_y = 0, bad_t = 0, n1 = 0, n2 = 0;
-	uint32_t amax = st->aid_max;
-	int64_t tmin = st->ts_min, tmax = st->ts_max;
-	/* converted straight into the store's sections (a failed file is
-	   removed, so values written before a check fails do no harm); one
-	   column per loop, so that each is vectorised */
-	uint32_t *aid = (uint32_t *)c->sec[2] + row;
-	int64_t *ts = (int64_t *)c->sec[3] + row;
-	uint8_t *type = (uint8_t *)c->sec[4] + row;
+	uint32_t amax = m->amax;
+	int64_t tmin = m->tmin, tmax = m->tmax;
 	OMP(omp simd reduction(|:or_a) reduction(max:amax))
 	for (size_t i = 0; i < n; i++) {
 		or_a |= (uint64_t)va[i];
@@ -276,13 +281,40 @@ static int put_batch(cv *c, cv_buf *b, size_t n, uint64_t row, size_t *s, int *h
 	}
 	OMP(omp simd reduction(|:bad_t) reduction(min:tmin) reduction(max:tmax))
 	for (size_t i = 0; i < n; i++) {
-		bad_t |= (uint64_t)vt[i] > (uint64_t)hi; /* negative ones too */
-		int64_t x = (int64_t)((uint64_t)vt[i] * (uint64_t)mul);
+		bad_t |= (uint64_t)vt[i] > hi; /* negative ones too */
+		int64_t x = (int64_t)((uint64_t)vt[i] * mul);
 		tmin = x < tmin ? x : tmin;
 		tmax = x > tmax ? x : tmax;
 		ts[i] = x;
 	}
-	int bad = bad_y || bad_t;
+	m->or_a = or_a;
+	m->bad_y = bad_y;
+	m->bad_t = bad_t;
+	m->n1 = n1;
+	m->n2 = n2;
+	m->amax = amax;
+	m->tmin = tmin;
+	m->tmax = tmax;
+}
+
+/* Check and convert n rows (starting at file row `row`) and write them. */
+static int put_batch(cv *c, cv_buf *b, size_t n, uint64_t row, size_t *s, int *has_prev,
+		     int64_t *prev, cv_stats *st)
+{
+	for (int k = A; k <= Y; k++)
+		if (has_nulls(b, k))
+			return CV_FALLBACK;
+	const int64_t *va = b->v[A], *vt = b->v[T], *vy = b->v[Y];
+	const int64_t mul = c->mul, div = c->ts_div, hi = c->ts_hi;
+	uint32_t *aid = (uint32_t *)c->sec[2] + row;
+	int64_t *ts = (int64_t *)c->sec[3] + row;
+	uint8_t *type = (uint8_t *)c->sec[4] + row;
+	cv_sums m = { 0, 0, 0, 0, 0, st->aid_max, st->ts_min, st->ts_max };
+	convert_rows(va, vt, vy, n, (uint64_t)mul, (uint64_t)hi, aid, ts, type, &m);
+	uint64_t or_a = m.or_a, n1 = m.n1, n2 = m.n2;
+	uint32_t amax = m.amax;
+	int64_t tmin = m.tmin, tmax = m.tmax;
+	int bad = m.bad_y || m.bad_t;
 	if (bad || or_a > OR_AID_MAX)
 		return CV_FALLBACK;
 	if (div > 1) {

@@ -454,6 +454,7 @@ static int run_pass(cv *c, int pass, const or_log *log)
 #ifdef _OPENMP
 	threads = omp_get_max_threads();
 #endif
+	(void)threads; /* unused without OpenMP */
 	OMP(omp parallel num_threads(threads) if (threads > 1))
 	{
 		int tid = 0;

@@ -3,6 +3,8 @@
  * popular-items fallback and the submission CSV writer.
  */
 #include "or_recommend.h"
+
+#include "or_counter.h"
 #include "or_file.h"
 
 #include <math.h>
@@ -26,145 +28,22 @@ void or_recommend_config_default(or_recommend_config *cfg)
 	cfg->threads = 0;
 }
 
-/* ---- an insertion-ordered counter (Python's Counter) ------------------------ */
-
-typedef struct counter {
-	uint32_t *slot_gen, *slot_pos; /* hash slots: generation, entry index */
-	size_t mask;
-	uint32_t gen;
-	uint32_t *aid;                 /* entries in insertion order */
-	double *val;
-	size_t n, cap;
-} counter;
-
-static void counter_free(counter *c)
-{
-	free(c->slot_gen);
-	free(c->slot_pos);
-	free(c->aid);
-	free(c->val);
-	memset(c, 0, sizeof(*c));
-}
-
-/* Empty the counter with room for max_items entries. */
-static int counter_reset(counter *c, size_t max_items)
-{
-	if (max_items > c->cap) {
-		size_t cap = c->cap ? c->cap : 256;
-		while (cap < max_items)
-			cap *= 2;
-		uint32_t *a = realloc(c->aid, cap * sizeof(*a));
-		if (a)
-			c->aid = a;
-		double *v = realloc(c->val, cap * sizeof(*v));
-		if (v)
-			c->val = v;
-		if (!a || !v)
-			return -1;
-		c->cap = cap;
-	}
-	size_t slots = c->mask ? c->mask + 1 : 0;
-	if (slots < 2 * c->cap) {
-		size_t s = 512;
-		while (s < 2 * c->cap)
-			s *= 2;
-		free(c->slot_gen);
-		free(c->slot_pos);
-		c->slot_gen = calloc(s, sizeof(*c->slot_gen));
-		c->slot_pos = malloc(s * sizeof(*c->slot_pos));
-		if (!c->slot_gen || !c->slot_pos)
-			return -1;
-		c->mask = s - 1;
-		c->gen = 0;
-	}
-	if (++c->gen == 0) {
-		memset(c->slot_gen, 0, (c->mask + 1) * sizeof(*c->slot_gen));
-		c->gen = 1;
-	}
-	c->n = 0;
-	return 0;
-}
-
-static inline size_t counter_slot(const counter *c, uint32_t aid)
-{
-	size_t i = (size_t)(((uint64_t)aid * 0x9E3779B97F4A7C15ull) >> 24) & c->mask;
-	while (c->slot_gen[i] == c->gen && c->aid[c->slot_pos[i]] != aid)
-		i = (i + 1) & c->mask;
-	return i;
-}
-
-/* c[aid] += v (inserted at the end when new); room must have been reserved. */
-static inline void counter_add(counter *c, uint32_t aid, double v)
-{
-	size_t i = counter_slot(c, aid);
-	if (c->slot_gen[i] == c->gen) {
-		c->val[c->slot_pos[i]] += v;
-		return;
-	}
-	c->slot_gen[i] = c->gen;
-	c->slot_pos[i] = (uint32_t)c->n;
-	c->aid[c->n] = aid;
-	c->val[c->n] = 0.0 + v;
-	c->n++;
-}
-
-static inline int counter_has(const counter *c, uint32_t aid)
-{
-	return c->slot_gen[counter_slot(c, aid)] == c->gen;
-}
-
-/* Counter.most_common(k): entry indices of the k largest values, ties by
-   insertion order, into idx; returns the count. */
-static size_t counter_most_common(const counter *c, size_t k, uint32_t *idx)
-{
-	size_t m = 0;
-	for (size_t e = 0; e < c->n; e++) {
-		double v = c->val[e];
-		if (m == k && !(v > c->val[idx[m - 1]]))
-			continue;
-		size_t i = m < k ? m : k - 1;
-		while (i > 0 && v > c->val[idx[i - 1]]) {
-			idx[i] = idx[i - 1];
-			i--;
-		}
-		idx[i] = (uint32_t)e;
-		if (m < k)
-			m++;
-	}
-	return m;
-}
-
 /* ---- per-thread work ------------------------------------------------------ */
 
 typedef struct worker {
-	counter score, uniq, buys, cand;
+	or_counter score, uniq, buys, cand;
 	uint32_t idx[OR_RECOMMEND_K_MAX];
 } worker;
 
 static void worker_free(worker *w)
 {
-	counter_free(&w->score);
-	counter_free(&w->uniq);
-	counter_free(&w->buys);
-	counter_free(&w->cand);
+	or_counter_free(&w->score);
+	or_counter_free(&w->uniq);
+	or_counter_free(&w->buys);
+	or_counter_free(&w->cand);
 }
 
 /* numpy.logspace(lo, 1, n, base=2)[i] - 1 */
-static inline double log_weight(double lo, size_t n, size_t i)
-{
-	double y;
-	if (n == 1) {
-		y = lo;
-	} else if (i == n - 1) {
-		y = 1.0;
-	} else {
-		double step = (1.0 - lo) / (double)(n - 1);
-		volatile double p = (double)i * step; /* no fused multiply-add */
-		y = p + lo;
-	}
-	return pow(2.0, y) - 1.0;
-}
-
 static size_t row_len(const or_covisit *t, uint32_t a)
 {
 	const uint32_t *nb;
@@ -195,12 +74,12 @@ static int recommend_one(worker *wk, const or_session *s, const or_recommend_cov
 	for (size_t j = 0; j < k; j++)
 		out_clicks[j] = out_buys[j] = -1;
 	/* unique aids and unique buys, most recent first */
-	if (counter_reset(&wk->uniq, n) || counter_reset(&wk->buys, n))
+	if (or_counter_reset(&wk->uniq, n) || or_counter_reset(&wk->buys, n))
 		return -1;
 	for (size_t i = n; i-- > 0;) {
-		counter_add(&wk->uniq, s->aid[i], 0);
+		or_counter_add(&wk->uniq, s->aid[i], 0);
 		if (s->type[i] != OR_CLICKS)
-			counter_add(&wk->buys, s->aid[i], 0);
+			or_counter_add(&wk->buys, s->aid[i], 0);
 	}
 	size_t nu = wk->uniq.n;
 	for (int pass = 0; pass < 2; pass++) {
@@ -212,12 +91,12 @@ static int recommend_one(worker *wk, const or_session *s, const or_recommend_cov
 			if (buys && m->buy2buy)
 				for (size_t b = 0; b < wk->buys.n; b++)
 					extra += row_len(m->buy2buy, wk->buys.aid[b]);
-			if (counter_reset(&wk->score, n + extra))
+			if (or_counter_reset(&wk->score, n + extra))
 				return -1;
 			double lo = buys ? cfg->buys_log_lo : cfg->clicks_log_lo;
 			for (size_t i = 0; i < n; i++) {
 				unsigned ty = s->type[i] < 3 ? s->type[i] : 0;
-				counter_add(&wk->score, s->aid[i], log_weight(lo, n, i) * cfg->type_weight[ty]);
+				or_counter_add(&wk->score, s->aid[i], or_history_log_weight(lo, n, i) * cfg->type_weight[ty]);
 			}
 			if (buys && m->buy2buy) {
 				for (size_t b = 0; b < wk->buys.n; b++) {
@@ -225,10 +104,10 @@ static int recommend_one(worker *wk, const or_session *s, const or_recommend_cov
 					const double *w;
 					size_t r = or_covisit_row(m->buy2buy, wk->buys.aid[b], &nb, &w);
 					for (size_t j = 0; j < r; j++)
-						counter_add(&wk->score, nb[j], cfg->buy2buy_bonus);
+						or_counter_add(&wk->score, nb[j], cfg->buy2buy_bonus);
 				}
 			}
-			size_t got = counter_most_common(&wk->score, k, wk->idx);
+			size_t got = or_counter_most_common(&wk->score, k, wk->idx);
 			for (size_t j = 0; j < got; j++)
 				out[at++] = wk->score.aid[wk->idx[j]];
 		} else {
@@ -239,28 +118,28 @@ static int recommend_one(worker *wk, const or_session *s, const or_recommend_cov
 			if (buys)
 				for (size_t b = 0; b < wk->buys.n; b++)
 					total += row_len(m->buy2buy, wk->buys.aid[b]);
-			if (counter_reset(&wk->cand, total))
+			if (or_counter_reset(&wk->cand, total))
 				return -1;
 			for (size_t u = 0; t1 && u < nu; u++) {
 				const uint32_t *nb;
 				const double *w;
 				size_t r = or_covisit_row(t1, wk->uniq.aid[u], &nb, &w);
 				for (size_t j = 0; j < r; j++)
-					counter_add(&wk->cand, nb[j], 1.0);
+					or_counter_add(&wk->cand, nb[j], 1.0);
 			}
 			for (size_t b = 0; buys && m->buy2buy && b < wk->buys.n; b++) {
 				const uint32_t *nb;
 				const double *w;
 				size_t r = or_covisit_row(m->buy2buy, wk->buys.aid[b], &nb, &w);
 				for (size_t j = 0; j < r; j++)
-					counter_add(&wk->cand, nb[j], 1.0);
+					or_counter_add(&wk->cand, nb[j], 1.0);
 			}
 			for (size_t u = 0; u < nu && at < k; u++)
 				out[at++] = wk->uniq.aid[u];
-			size_t got = counter_most_common(&wk->cand, k, wk->idx);
+			size_t got = or_counter_most_common(&wk->cand, k, wk->idx);
 			for (size_t j = 0; j < got && at < k; j++) {
 				uint32_t a = wk->cand.aid[wk->idx[j]];
-				if (!counter_has(&wk->uniq, a))
+				if (!or_counter_has(&wk->uniq, a))
 					out[at++] = a;
 			}
 		}

@@ -311,22 +311,6 @@ static inline size_t cand(worker *w, uint32_t aid)
 	return w->n++;
 }
 
-/* numpy.logspace(lo, 1, n, base=2)[i] - 1, as the covisit rule computes it */
-static inline double log_weight(double lo, size_t n, size_t i)
-{
-	double y;
-	if (n == 1) {
-		y = lo;
-	} else if (i == n - 1) {
-		y = 1.0;
-	} else {
-		double step = (1.0 - lo) / (double)(n - 1);
-		volatile double p = (double)i * step;
-		y = p + lo;
-	}
-	return pow(2.0, y) - 1.0;
-}
-
 /* Add the row of a to feature f with weight 1 / (1 + r), relative to the row's best. */
 static void add_row(worker *w, const or_covisit *t, uint32_t a, size_t r, int f)
 {
@@ -389,7 +373,7 @@ static int session_candidates(worker *w, const ctx *c, size_t si, const or_sessi
 		static const double tw[3] = { 1, 6, 3 };
 		size_t ci = cand(w, s->aid[i]);
 		float *x = w->x + ci * F;
-		x[OR_BLEND_HIST] = (float)((double)x[OR_BLEND_HIST] + log_weight(0.1, s->n, i) * tw[ty]);
+		x[OR_BLEND_HIST] = (float)((double)x[OR_BLEND_HIST] + or_history_log_weight(0.1, s->n, i) * tw[ty]);
 	}
 	for (size_t r = 0; r < w->nu; r++) {
 		float *x = w->x + cand(w, w->uniq[r]) * F;

@@ -25,7 +25,8 @@
  *
  *   offset  size  field
  *   0       8     magic "ORANNIVF"
- *   8       4     format version (OR_ANN_VERSION; 2 added the codes)
+ *   8       4     format version (OR_ANN_VERSION; 2 added the codes, 3
+ *                 made their blocks row-major)
  *   12      4     header size (4096)
  *   16      4     metric (0 l2, 1 ip, 2 cos)
  *   20      4     dim d
@@ -69,7 +70,7 @@
 #include "or_knn.h"
 #include "or_log.h"
 
-#define OR_ANN_VERSION 2u
+#define OR_ANN_VERSION 3u
 #define OR_ANN_HEADER_SIZE 4096u
 
 typedef struct or_ann_build_config {

@@ -76,18 +76,80 @@ void or_ann_sq_encode(const float *vecs, const uint64_t *offsets, size_t nlist,
    *base = q . min; returns the step s (q . x ~= base + s * (qi . c)). */
 float or_ann_sq_query(const float *q, size_t d, const float *vmin,
 		      const float *scale, int8_t *qi, float *base);
-/* out[16 * b + v] = qi . codes of vector v of block b, b < nblocks. */
-void or_ann_sq_scan(const uint8_t *blocks, size_t nblocks, size_t d4,
-		    const int8_t *qi, int32_t *out, int simd);
-/* The approximate keys of the len vectors of one list (blocks from its
-   first): keys[i] = ((norms ? norms[i] : 0) - a) - c * (qi . codes_i), and
-   bit v of mask[b] set when keys[16 b + v] <= bound.  tmp: 16 * ceil(len /
-   16) ints of scratch. */
-void or_ann_sq_scan_keys(const uint8_t *blocks, size_t len, size_t d4,
-			 const int8_t *qi, const float *norms, float a, float c,
-			 float bound, float *keys, uint16_t *mask, int32_t *tmp,
-			 int simd);
-/* 1 when the VNNI scan can run (and OTTOREC_NO_SIMD is not set). */
-int or_ann_sq_simd_available(void);
+
+/* ---- candidates of one query (or_ann_search.c) ---- */
+
+/* Every (key, position) that beat the bound when it came; when the buffer
+   is full, the r best by (key, position) are kept and the bound drops to the
+   worst of them.  The r best of all candidates never leave, so the final set
+   does not depend on the order the lists were scanned in. */
+typedef struct or_ann_cand {
+	float key;
+	uint32_t pos;
+} or_ann_cand;
+
+typedef struct or_ann_cands {
+	or_ann_cand *c;
+	size_t n, r, cap; /* cap >= 2 r */
+	float bound;
+	or_ann_cand *tmp; /* cap entries of scratch for compacting */
+} or_ann_cands;
+
+/* Keep the r best (the buffer's n drops to r), bound = the worst of them. */
+void or_ann_cands_compact(or_ann_cands *b);
+
+static inline void or_ann_cands_push(or_ann_cands *b, float key, uint32_t pos)
+{
+	if (b->n == b->cap)
+		or_ann_cands_compact(b);
+	if (key <= b->bound) {
+		b->c[b->n].key = key;
+		b->c[b->n].pos = pos;
+		b->n++;
+	}
+}
+
+/* ---- or_ann_scan.c: one list against a group of up to 16 queries ---- */
+
+#define OR_ANN_GROUP 16
+
+/* Engines, each giving the same integers and so the same keys */
+enum { OR_ANN_SCALAR = 0, OR_ANN_VNNI = 1, OR_ANN_AMX = 2 };
+
+/* The engine a search runs: simd 0 scalar; 1 the fastest this machine has
+   (AMX when d <= 64, else AVX-512 VNNI, else scalar); 2 at most VNNI. */
+int or_ann_scan_engine(int simd, size_t d);
+
+typedef struct or_ann_group {
+	size_t nq;              /* 1 .. OR_ANN_GROUP queries */
+	/* d4 rows of 64 bytes: row g holds, for query t, its quantised dims
+	   4g .. 4g+3 at bytes 4t .. 4t+3 (unused queries 0) */
+	int8_t *q;              /* caller-owned, 64 * d4 bytes */
+	float a[OR_ANN_GROUP], c[OR_ANN_GROUP]; /* key = (norm - a) - c * dot */
+	uint32_t skip[OR_ANN_GROUP];           /* position left out, or UINT32_MAX */
+	or_ann_cands *cands[OR_ANN_GROUP];
+} or_ann_group;
+
+/* No queries yet: nq = 0, every row zero. */
+void or_ann_group_clear(or_ann_group *g, size_t d4);
+/* Put query t's quantised bytes (4 * d4 of them) into the group's rows. */
+void or_ann_group_set(or_ann_group *g, size_t t, const int8_t *qi, size_t d4);
+
+/*
+ * Scan the len vectors of one list (blocks: its first block; norms: their
+ * squared norms, NULL for inner product; pos0: the stored position of the
+ * first) for the group's queries: every vector whose key
+ *   key = ((norms ? norms[i] : 0) - a[t]) - c[t] * (qi_t . codes_i)
+ * is <= the bound of query t's candidates, and whose position is not
+ * skip[t], is pushed to them.  d4 <= 16 for the AMX engine.
+ */
+void or_ann_scan_group(const uint8_t *blocks, size_t len, size_t d4,
+		       const float *norms, uint32_t pos0, or_ann_group *g,
+		       int engine);
+
+/* The scalar reference of the integers: out[16 v + t] = qi_t . codes of
+   vector v of the block (t < nq). */
+void or_ann_block_dots(const uint8_t *block, size_t d4, const or_ann_group *g,
+		       int32_t *out, int engine);
 
 #endif

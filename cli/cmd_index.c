@@ -49,11 +49,13 @@ static const char usage_text[] =
 	"(--clusters 0, default) or clustered like trained item embeddings (C\n"
 	"groups of 8 subgroups each, with noise).\n"
 	"\n"
-	"common: --no-simd (scalar kernels), --quiet, --json (one-line summary with\n"
-	"wall time, queries/s and peak RSS), -h\n";
+	"common: --no-simd (scalar kernels), --no-amx (the AVX-512 VNNI code scan\n"
+	"even where AMX is available; answers are the same), --quiet, --json\n"
+	"(one-line summary with"
+	" wall time, queries/s and peak RSS), -h\n";
 
 enum { O_METRIC = 256, O_SEED, O_THREADS, O_NLIST, O_ITERS, O_TARGET, O_NPROBE,
-       O_QUERIES, O_SPEED, O_NOSIMD, O_QUIET, O_JSON, O_ROWS, O_DIM, O_CLUSTERS, O_RERANK };
+       O_QUERIES, O_SPEED, O_NOSIMD, O_NOAMX, O_QUIET, O_JSON, O_ROWS, O_DIM, O_CLUSTERS, O_RERANK };
 
 static const struct option opts[] = {
 	{ "output", required_argument, NULL, 'o' },
@@ -67,6 +69,7 @@ static const struct option opts[] = {
 	{ "queries", required_argument, NULL, O_QUERIES },
 	{ "speed-queries", required_argument, NULL, O_SPEED },
 	{ "no-simd", no_argument, NULL, O_NOSIMD },
+	{ "no-amx", no_argument, NULL, O_NOAMX },
 	{ "quiet", no_argument, NULL, O_QUIET },
 	{ "json", no_argument, NULL, O_JSON },
 	{ "rows", required_argument, NULL, O_ROWS },
@@ -287,6 +290,7 @@ static int do_eval(const index_opts *o, const char *path)
 		cli_json_num(&j, "recall", r.recall);
 		cli_json_int(&j, "speed_queries", (long long)r.speed_queries);
 		cli_json_num(&j, "queries_per_s", r.ann_qps);
+		cli_json_str(&j, "scan", or_ann_scan_name(ix, p.simd));
 		cli_json_num(&j, "exact_queries_per_s", r.exact_qps);
 		cli_json_num(&j, "wall_seconds", wall);
 		cli_json_int(&j, "peak_rss_bytes", (long long)cli_peak_rss());
@@ -295,8 +299,8 @@ static int do_eval(const index_opts *o, const char *path)
 		printf("index %s: %zu x %zu, %s, %zu lists\n", path, or_ann_n(ix), or_ann_dim(ix),
 		       or_metric_name(or_ann_metric(ix)), or_ann_nlist(ix));
 		printf("recall@%zu %.4f on %zu items (nprobe %zu)\n", r.k, r.recall, r.queries, r.nprobe);
-		printf("index: %.0f queries/s (%zu queries); exact: %.0f queries/s\n", r.ann_qps,
-		       r.speed_queries, r.exact_qps);
+		printf("index: %.0f queries/s (%zu queries, %s scan); exact: %.0f queries/s\n", r.ann_qps,
+		       r.speed_queries, or_ann_scan_name(ix, p.simd), r.exact_qps);
 	}
 	or_ann_free(ix);
 	return cli_finish_stdout("index eval");
@@ -357,6 +361,7 @@ int cmd_index(int argc, char **argv)
 				return cli_usage_error("index", "--target-recall must be in (0, 1], not '%s'", optarg);
 			break;
 		case O_NOSIMD: o.simd = 0; break;
+		case O_NOAMX: o.simd = o.simd ? 2 : 0; break;
 		case O_QUIET: o.quiet = 1; break;
 		case O_JSON: o.json = 1; break;
 		case 'h':

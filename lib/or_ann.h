@@ -129,7 +129,10 @@ const float *or_ann_vector(const or_ann *ix, int64_t item);
 typedef struct or_ann_search_params {
 	size_t nprobe; /* lists to scan; 0 = the index's default */
 	int threads;   /* 0 = all cores */
-	int simd;      /* 1 = SIMD kernels when available */
+	int simd;      /* 0 scalar kernels; 1 the fastest available (the code
+			  scan on AMX where the CPU and kernel allow it and
+			  d <= 64, else AVX-512 VNNI); 2 at most AVX-512
+			  VNNI.  The answers are the same. */
 	size_t rerank; /* approximate candidates re-scored exactly per query
 			  (at least k); 0 = the index's default, or every row
 			  when nprobe >= nlist (so an exhaustive probe is
@@ -148,6 +151,10 @@ void or_ann_search_params_default(or_ann_search_params *p);
 int or_ann_search(const or_ann *ix, const float *queries, size_t nq, size_t k,
 		  const int64_t *exclude, const or_ann_search_params *p,
 		  int64_t *ids, float *dist, const or_log *log, or_err *err);
+
+/* The code scan a search with this simd setting runs: "amx",
+   "avx512-vnni" or "scalar". */
+const char *or_ann_scan_name(const or_ann *ix, int simd);
 
 /* By-item queries: the k nearest other items of each items[i] (the item
    itself left out, as Annoy's get_nns_by_item(a, k + 1)[1:]).  An item out of

@@ -32,6 +32,15 @@ void or_ann_search_params_default(or_ann_search_params *p)
 	p->rerank = 0;
 }
 
+const char *or_ann_scan_name(const or_ann *ix, int simd)
+{
+	switch (or_ann_scan_engine(simd, ix->d)) {
+	case OR_ANN_AMX: return "amx";
+	case OR_ANN_VNNI: return "avx512-vnni";
+	default: return "scalar";
+	}
+}
+
 static inline int cand_less(or_ann_cand a, or_ann_cand b)
 {
 	return a.key < b.key || (a.key == b.key && a.pos < b.pos);

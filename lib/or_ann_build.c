@@ -229,6 +229,37 @@ static void norms_of(const float *X, size_t m, size_t d, float *out)
 	}
 }
 
+static int cmp_norm_row(const void *a, const void *b)
+{
+	const or_ann_cand *x = a, *y = b;
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	return x->pos < y->pos ? -1 : x->pos > y->pos;
+}
+
+/* L2: each list's rows in order of (squared norm, row), so that the 16
+   vectors of a code block have close norms and the scan's per-block
+   bound on the norm term is tight (or_ann_scan.c). */
+static int sort_lists_by_norm(const float *X, size_t n, size_t d, const uint64_t *start,
+			      size_t nlist, int threads, uint32_t *ids)
+{
+	or_ann_cand *t = malloc((n ? n : 1) * sizeof(or_ann_cand));
+	if (!t)
+		return -1;
+	OMP(omp parallel for num_threads(threads) schedule(static) if (threads > 1))
+	for (size_t p = 0; p < n; p++) {
+		norms_of(X + (size_t)ids[p] * d, 1, d, &t[p].key);
+		t[p].pos = ids[p];
+	}
+	OMP(omp parallel for num_threads(threads) schedule(dynamic, 16) if (threads > 1))
+	for (size_t l = 0; l < nlist; l++)
+		qsort(t + start[l], (size_t)(start[l + 1] - start[l]), sizeof(or_ann_cand), cmp_norm_row);
+	for (size_t p = 0; p < n; p++)
+		ids[p] = t[p].pos;
+	free(t);
+	return 0;
+}
+
 static void put32(unsigned char *p, uint32_t v)
 {
 	for (int i = 0; i < 4; i++)
@@ -475,6 +506,8 @@ int or_ann_build(const float *data, size_t n, size_t d,
 	if (rc)
 		goto out;
 	group_rows(asg, n, nlist, start, order);
+	if (metric == OR_METRIC_L2 && sort_lists_by_norm(X, n, d, start, nlist, threads, order))
+		goto nomem;
 	vecs = malloc(nd);
 	norms = malloc(n * sizeof(float));
 	ids = order;
@@ -532,6 +565,7 @@ nomem:
 out:
 	free(ix.cnorms);
 	free(ix.bstart);
+	free(ix.bmin);
 	free(sq);
 	free(codes);
 	free(norm_copy);

@@ -37,6 +37,19 @@ int or_ann_prepare(or_ann *ix, or_err *err)
 	if (!ix->cnorms || !ix->bstart)
 		return or_err_set(err, OR_ENOMEM, "index: out of memory");
 	or_ann_sq_blocks(ix->offsets, ix->nlist, ix->bstart);
+	ix->bmin = malloc((ix->bstart[ix->nlist] ? ix->bstart[ix->nlist] : 1) * sizeof(float));
+	if (!ix->bmin)
+		return or_err_set(err, OR_ENOMEM, "index: out of memory");
+	ix->nmax = 0;
+	for (size_t l = 0; l < ix->nlist; l++)
+		for (uint64_t p = ix->offsets[l]; p < ix->offsets[l + 1]; p++) {
+			uint64_t b = ix->bstart[l] + (p - ix->offsets[l]) / 16;
+			float v = ix->norms[p];
+			if (p == ix->offsets[l] || (p - ix->offsets[l]) % 16 == 0 || v < ix->bmin[b])
+				ix->bmin[b] = v;
+			if (v > ix->nmax)
+				ix->nmax = v;
+		}
 	for (size_t c = 0; c < ix->nlist; c++) {
 		const float *v = ix->centroids + c * ix->d;
 		float s = 0;
@@ -55,6 +68,7 @@ void or_ann_free(or_ann *ix)
 		munmap(ix->map, ix->map_bytes);
 	free(ix->cnorms);
 	free(ix->bstart);
+	free(ix->bmin);
 	free(ix);
 }
 

@@ -32,11 +32,15 @@ struct or_ann {
 	size_t rerank;            /* default candidates re-scored exactly */
 	uint64_t *bstart;         /* nlist + 1 first block of each list (owned) */
 	float *cnorms;            /* nlist squared centroid norms (owned) */
+	float *bmin;              /* per code block: the least squared norm of
+				     its vectors (owned; the scan's filter) */
+	float nmax;               /* the largest squared norm */
 	void *map;                /* mapping (NULL for the builder's view) */
 	size_t map_bytes;
 };
 
-/* Fill ix->cnorms and ix->bstart (malloc); OR_ENOMEM on failure. */
+/* Fill ix->cnorms, ix->bstart, ix->bmin (malloc) and ix->nmax; OR_ENOMEM
+   on failure. */
 int or_ann_prepare(or_ann *ix, or_err *err);
 
 /* Exact top-k of by-item queries over the index's own vectors (item left
@@ -120,6 +124,11 @@ enum { OR_ANN_SCALAR = 0, OR_ANN_VNNI = 1, OR_ANN_AMX = 2 };
    (AMX when d <= 64, else AVX-512 VNNI, else scalar); 2 at most VNNI. */
 int or_ann_scan_engine(int simd, size_t d);
 
+/* A thread that will scan with engine: set up (AMX: the tile shapes) and
+   finish (AMX: release the tiles).  Scans of that thread go in between. */
+void or_ann_scan_begin(int engine, size_t d4);
+void or_ann_scan_end(int engine, size_t d4);
+
 typedef struct or_ann_group {
 	size_t nq;              /* 1 .. OR_ANN_GROUP queries */
 	/* d4 rows of 64 bytes: row g holds, for query t, its quantised dims
@@ -127,6 +136,7 @@ typedef struct or_ann_group {
 	int8_t *q;              /* caller-owned, 64 * d4 bytes */
 	float a[OR_ANN_GROUP], c[OR_ANN_GROUP]; /* key = (norm - a) - c * dot */
 	uint32_t skip[OR_ANN_GROUP];           /* position left out, or UINT32_MAX */
+	float nmax;                            /* the index's largest squared norm */
 	or_ann_cands *cands[OR_ANN_GROUP];
 } or_ann_group;
 
@@ -137,18 +147,19 @@ void or_ann_group_set(or_ann_group *g, size_t t, const int8_t *qi, size_t d4);
 
 /*
  * Scan the len vectors of one list (blocks: its first block; norms: their
- * squared norms, NULL for inner product; pos0: the stored position of the
- * first) for the group's queries: every vector whose key
+ * squared norms and bmin the least of each block, both NULL for inner
+ * product; pos0: the stored position of the first) for the group's
+ * queries: every vector whose key
  *   key = ((norms ? norms[i] : 0) - a[t]) - c[t] * (qi_t . codes_i)
  * is <= the bound of query t's candidates, and whose position is not
  * skip[t], is pushed to them.  d4 <= 16 for the AMX engine.
  */
 void or_ann_scan_group(const uint8_t *blocks, size_t len, size_t d4,
-		       const float *norms, uint32_t pos0, or_ann_group *g,
-		       int engine);
+		       const float *norms, const float *bmin, uint32_t pos0,
+		       or_ann_group *g, int engine);
 
-/* The scalar reference of the integers: out[16 v + t] = qi_t . codes of
-   vector v of the block (t < nq). */
+/* The integers alone, for tests: out[16 v + t] = qi_t . codes of vector v
+   of the block (t < nq).  Not between or_ann_scan_begin and _end. */
 void or_ann_block_dots(const uint8_t *block, size_t d4, const or_ann_group *g,
 		       int32_t *out, int engine);
 

@@ -99,29 +99,76 @@ static void scan_scalar(const uint8_t *blocks, size_t len, size_t d4,
 #ifdef OR_ANN_X86
 #define OR_AVX512 "avx512f,avx512bw,avx512vnni"
 
+/*
+ * The filter in integers.  Query t's key of vector v beats the bound B_t
+ * only if  dot >= (nm_v - a_t - B_t) / c_t,  and nm_v >= the least norm of
+ * v's block, so one threshold per block and query,
+ *   T = floor((bmin - a - B - E) / c),
+ * rejects most vectors with one integer compare per 16 pairs; the vectors
+ * that pass get the float keys (the same operations as the scalar engine)
+ * and the exact test.  E = 1e-5 (nmax + |a| + |B| + c Dmax), Dmax the
+ * largest |dot|, is far above the rounding of either computation, so the
+ * filter never rejects a vector the float test would take: the pushes are
+ * exactly the scalar engine's.  Bounds only fall, so a threshold computed
+ * before a push stays safe until it is recomputed at the next block.
+ */
+typedef struct grp_state {
+	__m512 va, vc, vb, vic, vbase; /* a, c, bounds, 1 / c, -a - B - E */
+	__mmask16 live;
+	float nmax, dmax;
+} grp_state;
+
 __attribute__((target(OR_AVX512)))
-static inline __m512 bounds_of(const or_ann_group *g)
+static inline void grp_bounds(grp_state *s, const or_ann_group *g)
 {
 	float b[OR_ANN_GROUP];
 	for (size_t t = 0; t < OR_ANN_GROUP; t++)
 		b[t] = t < g->nq ? g->cands[t]->bound : -INFINITY;
-	return _mm512_loadu_ps(b);
+	s->vb = _mm512_loadu_ps(b);
+	__m512 e = _mm512_add_ps(_mm512_add_ps(_mm512_set1_ps(s->nmax), _mm512_abs_ps(s->va)),
+				 _mm512_add_ps(_mm512_abs_ps(s->vb), _mm512_mul_ps(s->vc, _mm512_set1_ps(s->dmax))));
+	e = _mm512_mul_ps(e, _mm512_set1_ps(1e-5f));
+	s->vbase = _mm512_sub_ps(_mm512_sub_ps(_mm512_sub_ps(_mm512_setzero_ps(), s->va), s->vb), e);
 }
 
-/* keys of one vector against the group from its 16 products; pushes; the
-   bounds reloaded when anything was pushed */
-__attribute__((target(OR_AVX512), always_inline))
-static inline void keys_of(__m512i dot, float nm, __m512 va, __m512 vc, __m512 *vb,
-			   or_ann_group *g, uint32_t pos)
+__attribute__((target(OR_AVX512)))
+static inline void grp_init(grp_state *s, const or_ann_group *g, size_t d4)
 {
-	__m512 key = _mm512_sub_ps(_mm512_sub_ps(_mm512_set1_ps(nm), va),
-				   _mm512_mul_ps(vc, _mm512_cvtepi32_ps(dot)));
-	__mmask16 m = _mm512_cmp_ps_mask(key, *vb, _CMP_LE_OQ) & (__mmask16)((1u << g->nq) - 1);
+	s->va = _mm512_loadu_ps(g->a);
+	s->vc = _mm512_loadu_ps(g->c);
+	s->vic = _mm512_div_ps(_mm512_set1_ps(1.0f), s->vc);
+	s->live = (__mmask16)((1u << g->nq) - 1);
+	s->nmax = g->nmax;
+	s->dmax = (float)(4 * d4) * 255.0f * 128.0f;
+	grp_bounds(s, g);
+}
+
+/* the integer thresholds of a block whose least norm is bmin */
+__attribute__((target(OR_AVX512), always_inline))
+static inline __m512i grp_thresholds(const grp_state *s, float bmin)
+{
+	__m512 t = _mm512_mul_ps(_mm512_add_ps(_mm512_set1_ps(bmin), s->vbase), s->vic);
+	t = _mm512_max_ps(t, _mm512_set1_ps(-2147483648.0f)); /* NaN: every vector passes */
+	t = _mm512_min_ps(t, _mm512_set1_ps(2147483520.0f));
+	return _mm512_cvt_roundps_epi32(t, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+}
+
+/* one vector's 16 products: the filter, then for those that pass the float
+   keys, the exact test and the pushes */
+__attribute__((target(OR_AVX512), always_inline))
+static inline void vector_hits(__m512i dot, __m512i thr, float nm, grp_state *s,
+			       or_ann_group *g, uint32_t pos)
+{
+	if (!_mm512_mask_cmpge_epi32_mask(s->live, dot, thr))
+		return;
+	__m512 key = _mm512_sub_ps(_mm512_sub_ps(_mm512_set1_ps(nm), s->va),
+				   _mm512_mul_ps(s->vc, _mm512_cvtepi32_ps(dot)));
+	__mmask16 m = _mm512_mask_cmp_ps_mask(s->live, key, s->vb, _CMP_LE_OQ);
 	if (m) {
 		float keys[OR_ANN_GROUP];
 		_mm512_storeu_ps(keys, key);
 		push_hits(g, m, keys, pos);
-		*vb = bounds_of(g);
+		grp_bounds(s, g);
 	}
 }
 
@@ -145,49 +192,58 @@ static inline __m512i dot_vnni(const uint8_t *row, const __m512i *q, size_t d4)
 	return _mm512_add_epi32(acc0, acc1);
 }
 
+/* the products of the vector in row, d4 > 64 included */
+__attribute__((target(OR_AVX512), always_inline))
+static inline __m512i dot_vnni_any(const uint8_t *row, const __m512i *q, size_t d4, const int8_t *gq)
+{
+	if (d4 <= 64)
+		return dot_vnni(row, q, d4);
+	__m512i acc = dot_vnni(row, q, 64);
+	for (size_t r = 64; r < d4; r++) {
+		int32_t w0;
+		memcpy(&w0, row + 4 * r, 4);
+		acc = _mm512_dpbusd_epi32(acc, _mm512_set1_epi32(w0), _mm512_loadu_si512(gq + r * 64));
+	}
+	return acc;
+}
+
 __attribute__((target(OR_AVX512), always_inline))
 static inline void scan_vnni_body(const uint8_t *blocks, size_t len, size_t d4, const __m512i *q,
-				  const float *norms, uint32_t pos0, or_ann_group *g)
+				  const float *norms, const float *bmin, uint32_t pos0, or_ann_group *g)
 {
-	__m512 va = _mm512_loadu_ps(g->a), vc = _mm512_loadu_ps(g->c), vb = bounds_of(g);
+	grp_state s;
+	grp_init(&s, g, d4);
 	size_t w = 4 * d4;
-	for (size_t i = 0; i < len; i++) {
-		const uint8_t *row = blocks + i * w; /* blocks of a list are consecutive rows */
-		keys_of(dot_vnni(row, q, d4), norms ? norms[i] : 0.0f, va, vc, &vb, g, pos0 + (uint32_t)i);
+	for (size_t b = 0; b * 16 < len; b++) {
+		__m512i thr = grp_thresholds(&s, bmin ? bmin[b] : 0.0f);
+		size_t nv = len - b * 16 < 16 ? len - b * 16 : 16;
+		for (size_t v = 0; v < nv; v++) {
+			size_t i = b * 16 + v;
+			vector_hits(dot_vnni_any(blocks + i * w, q, d4, g->q), thr, norms ? norms[i] : 0.0f,
+				    &s, g, pos0 + (uint32_t)i);
+		}
 	}
 }
 
 __attribute__((target(OR_AVX512)))
-static void scan_vnni(const uint8_t *blocks, size_t len, size_t d4,
-		      const float *norms, uint32_t pos0, or_ann_group *g)
+static void scan_vnni(const uint8_t *blocks, size_t len, size_t d4, const float *norms,
+		      const float *bmin, uint32_t pos0, or_ann_group *g)
 {
 	__m512i q[64];
 	size_t nr = d4 < 64 ? d4 : 64;
 	for (size_t r = 0; r < nr; r++)
 		q[r] = _mm512_loadu_si512(g->q + r * 64);
-	if (d4 == 8) {
-		scan_vnni_body(blocks, len, 8, q, norms, pos0, g);
-	} else if (d4 <= 64) {
-		scan_vnni_body(blocks, len, d4, q, norms, pos0, g);
-	} else {
-		/* very wide vectors: the products in two passes over the rows */
-		for (size_t i = 0; i < len; i++) {
-			const uint8_t *row = blocks + i * 4 * d4;
-			__m512i acc = dot_vnni(row, q, 64);
-			for (size_t r = 64; r < d4; r++) {
-				int32_t w0;
-				memcpy(&w0, row + 4 * r, 4);
-				acc = _mm512_dpbusd_epi32(acc, _mm512_set1_epi32(w0),
-							  _mm512_loadu_si512(g->q + r * 64));
-			}
-			__m512 va = _mm512_loadu_ps(g->a), vc = _mm512_loadu_ps(g->c), vb = bounds_of(g);
-			keys_of(acc, norms ? norms[i] : 0.0f, va, vc, &vb, g, pos0 + (uint32_t)i);
-		}
-	}
+	if (d4 == 8)
+		scan_vnni_body(blocks, len, 8, q, norms, bmin, pos0, g);
+	else
+		scan_vnni_body(blocks, len, d4, q, norms, bmin, pos0, g);
 }
 
 /* AMX: tiles 0 and 3 the products (16 vectors x 16 queries, int32), 1 and
    4 the block (16 x w bytes), 2 the group (d4 x 64 bytes) */
+#ifndef OR_ANN_AMX_LAG
+#define OR_ANN_AMX_LAG 2
+#endif
 typedef struct tile_config {
 	uint8_t palette, start_row, reserved[14];
 	uint16_t colsb[16];
@@ -195,73 +251,94 @@ typedef struct tile_config {
 } tile_config;
 
 __attribute__((target("amx-tile,amx-int8," OR_AVX512)))
-static void scan_amx(const uint8_t *blocks, size_t len, size_t d4,
-		     const float *norms, uint32_t pos0, or_ann_group *g)
+static void scan_amx(const uint8_t *blocks, size_t len, size_t d4, const float *norms,
+		     const float *bmin, uint32_t pos0, or_ann_group *g)
 {
-	tile_config tc;
-	memset(&tc, 0, sizeof(tc));
-	tc.palette = 1;
-	tc.rows[0] = 16;
-	tc.colsb[0] = 64;
-	tc.rows[1] = 16;
-	tc.colsb[1] = (uint16_t)(4 * d4);
-	tc.rows[2] = (uint8_t)d4;
-	tc.colsb[2] = 64;
-	tc.rows[3] = 16;
-	tc.colsb[3] = 64;
-	tc.rows[4] = 16;
-	tc.colsb[4] = (uint16_t)(4 * d4);
-	_tile_loadconfig(&tc);
 	_tile_loadd(2, g->q, 64);
-	__m512 va = _mm512_loadu_ps(g->a), vc = _mm512_loadu_ps(g->c), vb = bounds_of(g);
-	int32_t dots[2][256] __attribute__((aligned(64)));
+	grp_state s;
+	grp_init(&s, g, d4);
+	int32_t dots[OR_ANN_AMX_LAG + 1][256] __attribute__((aligned(64)));
 	size_t w = 4 * d4, nb = (len + 15) / 16;
-	/* two blocks in flight: the products of the next block are under way
-	   while the keys of this one are computed (tiles 0/3 products, 1/4
-	   blocks) */
+	/* a pipeline: the keys of block b - LAG are computed from memory, then
+	   the products of block b are stored and those of block b + 1 started.
+	   The order matters: loads after a tile store wait for it, and the
+	   store waits for its products, so the keys come first, while the
+	   products of block b are still under way (tiles 0/3 products, 1/4
+	   blocks, by parity of b). */
 	_tile_zero(0);
 	_tile_loadd(1, blocks, (long)w);
 	_tile_dpbusd(0, 1, 2);
-	for (size_t b = 0; b < nb; b++) {
+	for (size_t b = 0; b < nb + OR_ANN_AMX_LAG; b++) {
+		if (b >= OR_ANN_AMX_LAG) {
+			size_t pb = b - OR_ANN_AMX_LAG, nv = len - pb * 16 < 16 ? len - pb * 16 : 16;
+			const int32_t *dt = dots[pb % (OR_ANN_AMX_LAG + 1)];
+			__m512i thr = grp_thresholds(&s, bmin ? bmin[pb] : 0.0f);
+			for (size_t v = 0; v < nv; v++) {
+				size_t i = pb * 16 + v;
+				vector_hits(_mm512_load_si512(dt + 16 * v), thr, norms ? norms[i] : 0.0f, &s, g,
+					    pos0 + (uint32_t)i);
+			}
+		}
+		if (b >= nb)
+			continue;
+		int32_t *out = dots[b % (OR_ANN_AMX_LAG + 1)];
 		if (b % 2 == 0) {
+			_tile_stored(0, out, 64);
 			if (b + 1 < nb) {
 				_tile_zero(3);
 				_tile_loadd(4, blocks + (b + 1) * 16 * w, (long)w);
 				_tile_dpbusd(3, 4, 2);
 			}
-			_tile_stored(0, dots[0], 64);
 		} else {
+			_tile_stored(3, out, 64);
 			if (b + 1 < nb) {
 				_tile_zero(0);
 				_tile_loadd(1, blocks + (b + 1) * 16 * w, (long)w);
 				_tile_dpbusd(0, 1, 2);
 			}
-			_tile_stored(3, dots[1], 64);
-		}
-		const int32_t *dt = dots[b % 2];
-		size_t nv = len - b * 16 < 16 ? len - b * 16 : 16;
-		for (size_t v = 0; v < nv; v++) {
-			size_t i = b * 16 + v;
-			keys_of(_mm512_load_si512(dt + 16 * v), norms ? norms[i] : 0.0f, va, vc, &vb, g,
-				pos0 + (uint32_t)i);
 		}
 	}
+}
+
+/* the tile shapes for vectors of d4 4-byte groups */
+static void tile_shapes(tile_config *tc, size_t d4)
+{
+	memset(tc, 0, sizeof(*tc));
+	tc->palette = 1;
+	tc->rows[0] = 16;
+	tc->colsb[0] = 64;
+	tc->rows[1] = 16;
+	tc->colsb[1] = (uint16_t)(4 * d4);
+	tc->rows[2] = (uint8_t)d4;
+	tc->colsb[2] = 64;
+	tc->rows[3] = 16;
+	tc->colsb[3] = 64;
+	tc->rows[4] = 16;
+	tc->colsb[4] = (uint16_t)(4 * d4);
+}
+
+/* (the configuration is read from a static, aligned copy: from a stack
+   slot, gcc 12 -O2 dropped its stores and ldtilecfg faulted) */
+static _Thread_local tile_config amx_config __attribute__((aligned(64)));
+
+__attribute__((target("amx-tile")))
+static void amx_begin(size_t d4)
+{
+	tile_shapes(&amx_config, d4);
+	_tile_loadconfig(&amx_config);
+}
+
+__attribute__((target("amx-tile")))
+static void amx_end(void)
+{
 	_tile_release();
 }
 
 __attribute__((target("amx-tile,amx-int8")))
 static void dots_amx(const uint8_t *block, size_t d4, const or_ann_group *g, int32_t *out)
 {
-	tile_config tc;
-	memset(&tc, 0, sizeof(tc));
-	tc.palette = 1;
-	tc.rows[0] = 16;
-	tc.colsb[0] = 64;
-	tc.rows[1] = 16;
-	tc.colsb[1] = (uint16_t)(4 * d4);
-	tc.rows[2] = (uint8_t)d4;
-	tc.colsb[2] = 64;
-	_tile_loadconfig(&tc);
+	tile_shapes(&amx_config, d4);
+	_tile_loadconfig(&amx_config);
 	_tile_loadd(2, g->q, 64);
 	_tile_zero(0);
 	_tile_loadd(1, block, (long)(4 * d4));
@@ -324,6 +401,26 @@ static int amx_available(void)
 }
 #endif
 
+void or_ann_scan_begin(int engine, size_t d4)
+{
+#ifdef OR_ANN_X86
+	if (engine == OR_ANN_AMX && d4 <= 16)
+		amx_begin(d4);
+#endif
+	(void)engine;
+	(void)d4;
+}
+
+void or_ann_scan_end(int engine, size_t d4)
+{
+#ifdef OR_ANN_X86
+	if (engine == OR_ANN_AMX && d4 <= 16)
+		amx_end();
+#endif
+	(void)engine;
+	(void)d4;
+}
+
 int or_ann_scan_engine(int simd, size_t d)
 {
 #ifdef OR_ANN_X86
@@ -339,20 +436,21 @@ int or_ann_scan_engine(int simd, size_t d)
 }
 
 void or_ann_scan_group(const uint8_t *blocks, size_t len, size_t d4,
-		       const float *norms, uint32_t pos0, or_ann_group *g,
-		       int engine)
+		       const float *norms, const float *bmin, uint32_t pos0,
+		       or_ann_group *g, int engine)
 {
 #ifdef OR_ANN_X86
 	if (engine == OR_ANN_AMX && d4 <= 16) {
-		scan_amx(blocks, len, d4, norms, pos0, g);
+		scan_amx(blocks, len, d4, norms, bmin, pos0, g);
 		return;
 	}
 	if (engine != OR_ANN_SCALAR) {
-		scan_vnni(blocks, len, d4, norms, pos0, g);
+		scan_vnni(blocks, len, d4, norms, bmin, pos0, g);
 		return;
 	}
 #endif
 	(void)engine;
+	(void)bmin;
 	scan_scalar(blocks, len, d4, norms, pos0, g);
 }
 

@@ -258,6 +258,7 @@ static void scan_round(const or_ann *ix, chunk_ws *w, size_t nsl, size_t nprobe,
 	/* count[l] is now the end of list l's slots */
 	or_ann_group g;
 	g.q = w->gq;
+	g.nmax = l2 ? ix->nmax : 0;
 	size_t at = 0;
 	for (size_t l = 0; l < nlist; l++) {
 		size_t end = w->count[l], o0 = ix->offsets[l], len = ix->offsets[l + 1] - o0;
@@ -282,7 +283,8 @@ static void scan_round(const or_ann *ix, chunk_ws *w, size_t nsl, size_t nprobe,
 			}
 			g.nq = m;
 			or_ann_scan_group(ix->codes + (size_t)ix->bstart[l] * bb, len, d4,
-					  l2 ? ix->norms + o0 : NULL, (uint32_t)o0, &g, engine);
+					  l2 ? ix->norms + o0 : NULL, l2 ? ix->bmin + ix->bstart[l] : NULL,
+					  (uint32_t)o0, &g, engine);
 			at += m;
 		}
 	}
@@ -429,6 +431,7 @@ static int search(const or_ann *ix, const float *queries, const int64_t *items,
 			OMP(omp atomic write)
 			failed = 1;
 		}
+		or_ann_scan_begin(engine, or_ann_sq_groups(d));
 		OMP(omp for schedule(dynamic, 1))
 		for (size_t ch = 0; ch < nchunks; ch++) {
 			if (or_par_stop(&failed, log))
@@ -453,6 +456,7 @@ static int search(const or_ann *ix, const float *queries, const int64_t *items,
 			}
 			or_par_done(&done, nsl, tid, log, "index search", nq, "queries");
 		}
+		or_ann_scan_end(engine, or_ann_sq_groups(d));
 		ws_free(&w);
 	}
 	free(order);

@@ -4,9 +4,10 @@
  * Gaussian and clustered data, exhaustive probing equal to exact search,
  * determinism of the file bytes, save/load, damaged and truncated files,
  * self-exclusion, -1 padding, metrics, cancellation; the 8-bit codes
- * (or_ann_sq.c): VNNI scan equal to the scalar one, the approximate dot
- * product close to the float one, answers independent of the thread count
- * and of the rerank width once it holds the true neighbours.
+ * (or_ann_sq.c) and their scan engines (or_ann_scan.c): AMX and VNNI
+ * integers and candidates equal to the scalar ones, the approximate dot
+ * product close to the float one, answers independent of the thread count,
+ * the engine and of the rerank width once it holds the true neighbours.
  */
 #include "check.h"
 #include "or_ann.h"
@@ -175,54 +176,170 @@ static void test_simd_vs_scalar(void)
 		}
 }
 
-/* the quantised scan: VNNI == scalar (integers, same float key formula),
-   and base + s * (qi . c) within the quantisation error of q . x */
+/* the engines this machine runs (scalar always) */
+static int engines(int *e)
+{
+	int n = 0;
+	e[n++] = OR_ANN_SCALAR;
+	if (or_ann_scan_engine(2, 32) == OR_ANN_VNNI)
+		e[n++] = OR_ANN_VNNI;
+	if (or_ann_scan_engine(1, 32) == OR_ANN_AMX)
+		e[n++] = OR_ANN_AMX;
+	return n;
+}
+
+/* the 8-bit codes: every engine's integers equal the scalar ones, and
+   base + s * (qi . c) is within the quantisation error of q . x */
 static void test_sq_codes(void)
 {
-	if (!or_ann_sq_simd_available())
-		printf("  (no AVX-512 VNNI here: the code scan falls back to scalar)\n");
+	int eng[3], ne = engines(eng);
+	printf("  engines here: scalar%s%s\n", ne > 1 ? ", avx512-vnni" : " (no AVX-512 VNNI)",
+	       ne > 2 ? ", amx" : " (no AMX)");
 	for (size_t d = 1; d <= 70; d += 3) {
-		size_t n = 53, d4 = or_ann_sq_groups(d);
-		float *x = gauss_data(n, d), *q = gauss_data(1, d);
-		float vmin[70], scale[70], norms[53], base, ks[64], kvec[64];
+		size_t n = 16, d4 = or_ann_sq_groups(d), nq = 1 + d % 16;
+		float *x = gauss_data(n, d), *q = gauss_data(nq, d);
+		float vmin[70], scale[70], base[16], s[16];
 		uint64_t off[2] = { 0, n }, bst[2];
 		CHECK_INT(or_ann_sq_blocks(off, 1, bst), 0);
-		CHECK_INT((int)bst[1], 4);
-		uint8_t *codes = malloc(bst[1] * 64 * d4);
+		CHECK_INT((int)bst[1], 1);
+		uint8_t *codes = malloc(64 * d4);
 		int8_t qi[72];
-		int32_t is[64], iv[64];
-		uint16_t ms[4], mv[4];
+		or_ann_group g;
+		g.q = malloc(64 * d4);
 		or_ann_sq_train(x, n, d, vmin, scale);
 		or_ann_sq_encode(x, off, 1, d, vmin, scale, bst, codes);
-		float s = or_ann_sq_query(q, d, vmin, scale, qi, &base);
-		or_ann_sq_scan(codes, 4, d4, qi, is, 0);
-		or_ann_sq_scan(codes, 4, d4, qi, iv, 1);
-		CHECK(memcmp(is, iv, n * sizeof(int32_t)) == 0);
-		for (size_t i = 0; i < n; i++) {
-			double dot = 0, err = 0;
-			norms[i] = 0;
-			for (size_t j = 0; j < d; j++) {
-				dot += (double)q[j] * x[i * d + j];
-				err += fabs(q[j]) * scale[j] + 255.0 * s; /* x and q rounding */
-				norms[i] += x[i * d + j] * x[i * d + j];
-			}
-			CHECK(fabs(base + s * is[i] - dot) <= 0.5 * err + 1e-4);
+		or_ann_group_clear(&g, d4);
+		for (size_t t = 0; t < nq; t++) {
+			s[t] = or_ann_sq_query(q + t * d, d, vmin, scale, qi, &base[t]);
+			or_ann_group_set(&g, t, qi, d4);
 		}
-		float bound = 2 * (float)d;
-		int32_t tmp[64];
-		or_ann_sq_scan_keys(codes, n, d4, qi, norms, 2 * base, 2 * s, bound, ks, ms, tmp, 0);
-		or_ann_sq_scan_keys(codes, n, d4, qi, norms, 2 * base, 2 * s, bound, kvec, mv, tmp, 1);
-		CHECK(memcmp(ks, kvec, n * sizeof(float)) == 0);
-		CHECK(memcmp(ms, mv, sizeof(ms)) == 0);
-		for (size_t i = 0; i < n; i++)
-			CHECK(!!(ms[i / 16] >> (i % 16) & 1) == (ks[i] <= bound));
-		or_ann_sq_scan_keys(codes, n, d4, qi, NULL, base, s, 0, ks, ms, tmp, 1);
-		for (size_t i = 0; i < n; i++)
-			CHECK(ks[i] == -base - s * (float)is[i]);
+		g.nq = nq;
+		int32_t ref[256], got[256];
+		or_ann_block_dots(codes, d4, &g, ref, OR_ANN_SCALAR);
+		for (int e = 1; e < ne; e++) {
+			if (eng[e] == OR_ANN_AMX && d4 > 16)
+				continue;
+			or_ann_block_dots(codes, d4, &g, got, eng[e]);
+			for (size_t v = 0; v < n; v++)
+				CHECK(memcmp(ref + 16 * v, got + 16 * v, nq * sizeof(int32_t)) == 0);
+		}
+		for (size_t v = 0; v < n; v++)
+			for (size_t t = 0; t < nq; t++) {
+				double dot = 0, err = 0;
+				for (size_t j = 0; j < d; j++) {
+					dot += (double)q[t * d + j] * x[v * d + j];
+					err += fabs(q[t * d + j]) * scale[j] + 255.0 * s[t]; /* x and q rounding */
+				}
+				CHECK(fabs(base[t] + s[t] * ref[16 * v + t] - dot) <= 0.5 * err + 1e-4);
+			}
+		free(g.q);
 		free(codes);
 		free(x);
 		free(q);
 	}
+}
+
+static int cand_cmp(const void *a, const void *b)
+{
+	const or_ann_cand *x = a, *y = b;
+	return x->pos < y->pos ? -1 : x->pos > y->pos;
+}
+
+/* one list scanned for a group by each engine: exactly the scalar
+   engine's candidates, with bounds loose, tight and in between (the
+   integer pre-filter must never drop a candidate the float test takes),
+   norms spread over a wide range, a left-out position, a partial block */
+static void test_scan_group_engines(void)
+{
+	int eng[3], ne = engines(eng);
+	size_t d = 32, d4 = 8, len = 1000, nq = 13, R = 16, cap = 2048;
+	float *x = gauss_data(len, d), *q = gauss_data(nq, d);
+	for (size_t i = 0; i < len; i++) /* norms from ~0.01 to ~100 times */
+		for (size_t j = 0; j < d; j++)
+			x[i * d + j] *= (float)(0.1 + 10.0 * (double)i / (double)len);
+	float vmin[32], scale[32], norms[1000], bmin[63];
+	uint64_t off[2] = { 0, len }, bst[2];
+	or_ann_sq_blocks(off, 1, bst);
+	uint8_t *codes = malloc(bst[1] * 64 * d4);
+	or_ann_sq_train(x, len, d, vmin, scale);
+	or_ann_sq_encode(x, off, 1, d, vmin, scale, bst, codes);
+	float nmax = 0;
+	for (size_t i = 0; i < len; i++) {
+		norms[i] = 0;
+		for (size_t j = 0; j < d; j++)
+			norms[i] += x[i * d + j] * x[i * d + j];
+		nmax = norms[i] > nmax ? norms[i] : nmax;
+		if (i % 16 == 0 || norms[i] < bmin[i / 16])
+			bmin[i / 16] = norms[i];
+	}
+	int8_t qi[32];
+	or_ann_cand *mem = malloc(3 * nq * cap * sizeof(or_ann_cand)), *tmp = malloc(cap * sizeof(or_ann_cand));
+	float edge[16];
+	for (int l2 = 0; l2 < 2; l2++)
+		for (int tight = 0; tight < 4; tight++) {
+			size_t firstn[16];
+			for (int e = 0; e < ne; e++) {
+				or_ann_group g;
+				or_ann_cands cb[16];
+				g.q = malloc(64 * d4);
+				g.nmax = l2 ? nmax : 0;
+				or_ann_group_clear(&g, d4);
+				for (size_t t = 0; t < nq; t++) {
+					float b, sc = or_ann_sq_query(q + t * d, d, vmin, scale, qi, &b);
+					or_ann_group_set(&g, t, qi, d4);
+					g.a[t] = l2 ? 2 * b : b;
+					g.c[t] = l2 ? 2 * sc : sc;
+					g.skip[t] = t == 3 ? 500 : UINT32_MAX;
+					cb[t].c = mem + ((size_t)e * nq + t) * cap;
+					cb[t].n = 0;
+					cb[t].r = R;
+					cb[t].cap = cap;
+					cb[t].tmp = tmp;
+					/* bounds: none, the key of a middling vector, or
+					   near the best */
+					float dot = 0;
+					for (size_t j = 0; j < d; j++)
+						dot += q[t * d + j] * x[(t * 37 % len) * d + j];
+					float mid = (l2 ? norms[t * 37 % len] : 0) - 2 * dot;
+					cb[t].bound = tight == 0 ? INFINITY : tight == 1 ? mid : tight == 2 ? -fabsf(mid) * 3 : edge[t];
+					g.cands[t] = &cb[t];
+				}
+				g.nq = nq;
+				or_ann_scan_begin(eng[e], d4);
+				or_ann_scan_group(codes, len, d4, l2 ? norms : NULL, l2 ? bmin : NULL, 7, &g, eng[e]);
+				or_ann_scan_end(eng[e], d4);
+				for (size_t t = 0; t < nq; t++) {
+					qsort(cb[t].c, cb[t].n, sizeof(or_ann_cand), cand_cmp);
+					for (size_t i = 0; i < cb[t].n; i++)
+						CHECK(t != 3 || cb[t].c[i].pos != 500);
+					if (tight == 0) /* no bound: every vector but the left-out one */
+						CHECK_INT((int)cb[t].n, (int)(t == 3 ? len - 1 : len));
+					if (tight == 0 && e == 0) /* a bound equal to a key: that vector is in */
+						for (size_t i = 0; i < cb[t].n; i++)
+							if (cb[t].c[i].pos == 7 + 100 + t)
+								edge[t] = cb[t].c[i].key;
+					if (tight == 3) {
+						int in = 0;
+						for (size_t i = 0; i < cb[t].n; i++)
+							in |= cb[t].c[i].pos == 7 + 100 + t;
+						CHECK(in);
+					}
+					if (e == 0) {
+						firstn[t] = cb[t].n;
+						continue;
+					}
+					CHECK_INT((int)cb[t].n, (int)firstn[t]);
+					if (cb[t].n == firstn[t])
+						CHECK(memcmp(cb[t].c, mem + t * cap, cb[t].n * sizeof(or_ann_cand)) == 0);
+				}
+				free(g.q);
+			}
+		}
+	free(mem);
+	free(tmp);
+	free(codes);
+	free(x);
+	free(q);
 }
 
 /* the answers do not depend on threads, nor on rerank beyond the truth */
@@ -410,6 +527,10 @@ static void test_search_threads_and_rerank(void)
 	sp.simd = 0;
 	CHECK_INT(or_ann_search_items(ix, items, nq, k, &sp, b, NULL, NULL, &err), OR_OK);
 	CHECK(memcmp(a, b, nq * k * sizeof(int64_t)) == 0);
+	sp.simd = 2; /* VNNI where AMX would run */
+	CHECK_INT(or_ann_search_items(ix, items, nq, k, &sp, b, db, NULL, &err), OR_OK);
+	CHECK(memcmp(a, b, nq * k * sizeof(int64_t)) == 0);
+	CHECK(memcmp(da, db, nq * k * sizeof(float)) == 0);
 	/* all lists, every candidate re-ranked: exactly the exact answer */
 	sp.simd = 1;
 	sp.nprobe = or_ann_nlist(ix);
@@ -648,6 +769,7 @@ int main(void)
 	RUN_TEST(test_exact_vs_naive);
 	RUN_TEST(test_simd_vs_scalar);
 	RUN_TEST(test_sq_codes);
+	RUN_TEST(test_scan_group_engines);
 	RUN_TEST(test_search_threads_and_rerank);
 	RUN_TEST(test_recall_gaussian);
 	RUN_TEST(test_recall_clustered);

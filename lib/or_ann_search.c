@@ -220,14 +220,41 @@ static void prepare_query(const or_ann *ix, chunk_ws *w, size_t sl, const float 
 	c->tmp = w->ctmp;
 	c->bound = INFINITY;
 	/* the nprobe nearest centroids by (key, list), the nearest first (the
-	   order of the others does not matter) */
-	or_knn_dot_rows(v, ix->centroids, ix->nlist, d, w->cbuf, simd);
+	   order of the others does not matter): a threshold from every 8th
+	   key that about 1.5 nprobe keys beat, one branch-free pass keeping
+	   those, the nprobe best of them; all keys when the threshold fell
+	   short (rare) */
+	size_t nlist = ix->nlist;
+	float *key = w->cbuf;
+	or_knn_dot_rows(v, ix->centroids, nlist, d, key, simd);
+	for (size_t l = 0; l < nlist; l++)
+		key[l] = l2 ? ix->cnorms[l] - 2 * key[l] : -key[l];
 	or_ann_cand *cl = w->clist;
-	for (size_t l = 0; l < ix->nlist; l++) {
-		cl[l].key = l2 ? ix->cnorms[l] - 2 * w->cbuf[l] : -w->cbuf[l];
-		cl[l].pos = (uint32_t)l;
+	size_t m = nlist, ns = nlist / 8, want = nprobe * 3 / 16 + 4;
+	if (nprobe < nlist && want < ns) {
+		for (size_t i = 0; i < ns; i++) {
+			w->ltmp[i].key = key[8 * i];
+			w->ltmp[i].pos = (uint32_t)(8 * i);
+		}
+		select_best(w->ltmp, ns, want);
+		float theta = w->ltmp[0].key;
+		for (size_t i = 1; i < want; i++)
+			theta = w->ltmp[i].key > theta ? w->ltmp[i].key : theta;
+		m = 0;
+		for (size_t l = 0; l < nlist; l++) {
+			cl[m].key = key[l];
+			cl[m].pos = (uint32_t)l;
+			m += key[l] <= theta;
+		}
 	}
-	select_smallest(cl, ix->nlist, nprobe, w->ltmp);
+	if (m < nprobe || m == nlist) {
+		for (size_t l = 0; l < nlist; l++) {
+			cl[l].key = key[l];
+			cl[l].pos = (uint32_t)l;
+		}
+		m = nlist;
+	}
+	select_smallest(cl, m, nprobe, w->ltmp);
 	size_t best = 0;
 	for (size_t r = 1; r < nprobe; r++)
 		if (cand_less(cl[r], cl[best]))
@@ -405,16 +432,25 @@ static int search(const or_ann *ix, const float *queries, const int64_t *items,
 		R = k;
 	if (R > ix->n)
 		R = ix->n;
-	size_t cap = R + (R > 128 ? R : 128);
+	/* candidate buffers: the first round (the nearest list, no bound yet)
+	   may push a whole list, compacted once; the second compacts every
+	   max(R, 128) pushes, so that its bound keeps falling */
+	size_t ml = 0;
+	for (size_t l = 0; l < ix->nlist; l++)
+		if (ix->offsets[l + 1] - ix->offsets[l] > ml)
+			ml = (size_t)(ix->offsets[l + 1] - ix->offsets[l]);
+	size_t cap1 = R + (R > 128 ? R : 128), cap = R + (ml < 16384 ? ml : 16384);
+	if (cap < cap1)
+		cap = cap1;
 	/* chunks: enough queries per list to fill groups, both threads busy,
-	   scratch bounded (probe tables <= 64 MiB, candidates <= 16 MiB) */
+	   scratch bounded (probe tables <= 64 MiB, candidates <= 32 MiB) */
 	size_t blk = 1024, per_thread = (nq + (size_t)threads - 1) / (size_t)threads;
 	if (blk > per_thread)
 		blk = per_thread;
 	if (blk > (8u << 20) / nprobe)
 		blk = (8u << 20) / nprobe;
-	if (blk > (2u << 20) / cap)
-		blk = (2u << 20) / cap;
+	if (blk > (4u << 20) / cap)
+		blk = (4u << 20) / cap;
 	if (blk < 1)
 		blk = 1;
 	uint64_t *order = query_order(ix, queries, items, nq, threads, simd);
@@ -447,8 +483,10 @@ static int search(const or_ann *ix, const float *queries, const int64_t *items,
 						      exclude ? exclude[q] : -1, nprobe, R, cap, simd);
 			}
 			scan_round(ix, &w, nsl, nprobe, 0, 1, engine);
-			for (size_t sl = 0; sl < nsl; sl++)
+			for (size_t sl = 0; sl < nsl; sl++) {
 				or_ann_cands_compact(&w.cands[sl]);
+				w.cands[sl].cap = cap1;
+			}
 			scan_round(ix, &w, nsl, nprobe, 1, nprobe, engine);
 			for (size_t sl = 0; sl < nsl; sl++) {
 				size_t q = order ? (size_t)(order[q0 + sl] & 0xffffffffu) : q0 + sl;

@@ -14,8 +14,8 @@
  * reported distances are exact.  Why this rather than HNSW or a projection
  * forest: see the header comment of or_ann_build.c (build time, determinism,
  * measured recall/speed).  The build chooses the default nprobe itself: the
- * smallest that reaches `target_recall` recall@20 against exact search on a
- * seeded sample of items.
+ * smallest whose recall@20 against exact search on a seeded sample of items
+ * reaches `target_recall` with a margin of two standard errors.
  *
  * Metrics (or_knn.h): L2 (distances are squared euclidean), IP (inner
  * product, larger is nearer), COS (vectors normalised at build, queries at
@@ -81,8 +81,9 @@ typedef struct or_ann_build_config {
 	int simd;             /* 1 = SIMD kernels when available */
 	unsigned iterations;  /* k-means iterations (default 10) */
 	size_t train_per_list;/* k-means sample rows per centroid (default 64) */
-	double target_recall; /* default 0.95 (recall@20 on tune_queries items) */
-	size_t tune_queries;  /* default 500; 0 = skip tuning, nprobe = nprobe */
+	double target_recall; /* default 0.95 (recall@20 on tune_queries items,
+				 less two standard errors) */
+	size_t tune_queries;  /* default 2000; 0 = skip tuning, nprobe = nprobe */
 	size_t nprobe;        /* default nprobe when tuning is skipped (0 = auto) */
 	size_t rerank;        /* default candidates re-scored exactly (0 = 64) */
 } or_ann_build_config;

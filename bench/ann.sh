@@ -43,16 +43,24 @@ for s in $SETS; do
 	BUILD=$(cut -d' ' -f1 "$DIR/build.txt" | median)
 	RSS=$(cut -d' ' -f2 "$DIR/build.txt" | sort -n | tail -n 1)
 	: > "$DIR/eval.txt"
+	: > "$DIR/vnni.txt"
 	for i in $(seq "$RUNS"); do
-		"$OTTOREC" index eval "$DIR/$s.idx" --queries 1000 --speed-queries "${BENCH_ANN_SPEED:-20000}" --threads "$THREADS" --quiet --json > "$DIR/e.json"
+		"$OTTOREC" index eval "$DIR/$s.idx" --queries 2000 --speed-queries "${BENCH_ANN_SPEED:-20000}" --threads "$THREADS" --quiet --json > "$DIR/e.json"
 		echo "$(field queries_per_s < "$DIR/e.json") $(field recall < "$DIR/e.json")" >> "$DIR/eval.txt"
+		SCAN=$(field scan < "$DIR/e.json" | tr -d '"')
+		if [ "$SCAN" = amx ]; then # the same answers by the AVX-512 VNNI scan, for comparison
+			"$OTTOREC" index eval "$DIR/$s.idx" --queries 10 --speed-queries "${BENCH_ANN_SPEED:-20000}" --threads "$THREADS" --no-amx --quiet --json |
+				field queries_per_s >> "$DIR/vnni.txt"
+		fi
 	done
 	QPS=$(cut -d' ' -f1 "$DIR/eval.txt" | median)
 	RECALL=$(cut -d' ' -f2 "$DIR/eval.txt" | head -n 1)
-	echo "$s: build median $BUILD s (peak RSS $(awk -v b="$RSS" 'BEGIN { printf "%.0f", b / 1048576 }') MiB), nlist $(field nlist < "$DIR/b.json"), nprobe $(field nprobe < "$DIR/b.json"), rerank $(field rerank < "$DIR/e.json"); recall@20 $RECALL (exact: $(field exact_queries_per_s < "$DIR/e.json" | cut -d. -f1) queries/s); median $(printf '%.0f' "$QPS") queries/s"
+	VNNI=""
+	[ -s "$DIR/vnni.txt" ] && VNNI=" (AVX-512 VNNI scan instead of AMX: median $(median < "$DIR/vnni.txt" | cut -d. -f1) queries/s)"
+	echo "$s: build median $BUILD s (peak RSS $(awk -v b="$RSS" 'BEGIN { printf "%.0f", b / 1048576 }') MiB), nlist $(field nlist < "$DIR/b.json"), nprobe $(field nprobe < "$DIR/b.json"), rerank $(field rerank < "$DIR/e.json"); recall@20 $RECALL (exact: $(field exact_queries_per_s < "$DIR/e.json" | cut -d. -f1) queries/s); median $(printf '%.0f' "$QPS") queries/s, $SCAN scan$VNNI"
 	if [ "$first" = 1 ] || [ -n "${BENCH_ANN_PEERS_ALL:-}" ]; then
 		if "$PY" -c 'import numpy' 2>/dev/null; then
-			"$PY" "$HERE/ann_peers.py" "$DIR/$s.npy" --threads "$THREADS" --queries 1000 --speed-queries "${BENCH_ANN_SPEED:-20000}" \
+			"$PY" "$HERE/ann_peers.py" "$DIR/$s.npy" --threads "$THREADS" --queries 2000 --speed-queries "${BENCH_ANN_SPEED:-20000}" \
 				--nlist "$(field nlist < "$DIR/b.json")" --peers "${BENCH_ANN_PEERS:-hnswlib,faiss-ivf,faiss-hnsw}" \
 				--ours-build "$BUILD" --ours-qps "$QPS" --ours-recall "$RECALL" || echo "peers: failed"
 		else

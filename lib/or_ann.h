@@ -7,11 +7,12 @@
  *
  * The index is an inverted file with quantised lists and exact re-ranking
  * (IVF-SQ8): k-means centroids (nlist of them), each vector stored once, in
- * the list of its nearest centroid, both as floats and as 8-bit codes; a
- * query scans the codes of the nprobe lists whose centroids are nearest
- * (integer dot products, AVX-512 VNNI when available), keeps the `rerank`
- * best approximate candidates and re-scores them with the float vectors, so
- * reported distances are exact.  Why this rather than HNSW or a projection
+ * the list of its nearest centroid (L2: in order of norm), both as floats
+ * and as 8-bit codes; a query scans the codes of the nprobe lists whose
+ * centroids are nearest (integer dot products of 16 queries at a time: AMX
+ * tiles where the CPU and kernel allow, else AVX-512 VNNI, else plain C, the
+ * same integers), keeps the `rerank` best approximate candidates and
+ * re-scores them with the float vectors, so reported distances are exact.  Why this rather than HNSW or a projection
  * forest: see the header comment of or_ann_build.c (build time, determinism,
  * measured recall/speed).  The build chooses the default nprobe itself: the
  * smallest whose recall@20 against exact search on a seeded sample of items
@@ -43,6 +44,7 @@
  *                   0 centroids  f32[nlist * d]
  *                   1 offsets    u64[nlist + 1]; list l holds stored
  *                                positions [offsets[l], offsets[l+1])
+ *                                (L2: in order of (squared norm, item))
  *                   2 ids        u32[n]: item of each stored position
  *                   3 vectors    f32[n * d] in stored order (COS: unit length)
  *                   4 norms      f32[n]: squared norm of each stored vector

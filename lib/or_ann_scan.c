@@ -13,10 +13,13 @@
  *  - scalar C, the reference.
  * All three give the same int32 products; the keys are then computed by the
  * same float operations ((norm - a) - c * dot, no fused multiply-add), so an
- * engine never changes an answer, only its speed.  Why by group rather than
- * one query at a time: the list's codes are read once per 16 queries and the
- * products come out as whole registers; measured at 1.86 M x 32 (bench/ann.sh,
- * docs in or_ann_build.c).  Hand-written because no Debian library scans
+ * engine never changes an answer, only its speed.  Before any float work, a
+ * per-block integer threshold (see grp_state) rejects almost every product
+ * with one compare per 16 of them.  Why by group rather than one query at a
+ * time: the list's codes are read once per 16 queries and the products come
+ * out as whole registers; measured at 1.86 M x 32 (bench/ann.sh, docs in
+ * or_ann_build.c).  With AMX the products themselves cost little; reading
+ * them back from the tile store is then most of the scan.  Hand-written because no Debian library scans
  * quantised codes with AMX (oneDNN is a dependency far larger than this
  * loop, and faiss's fast scan is PQ, not 8-bit).
  */
@@ -241,9 +244,7 @@ static void scan_vnni(const uint8_t *blocks, size_t len, size_t d4, const float 
 
 /* AMX: tiles 0 and 3 the products (16 vectors x 16 queries, int32), 1 and
    4 the block (16 x w bytes), 2 the group (d4 x 64 bytes) */
-#ifndef OR_ANN_AMX_LAG
-#define OR_ANN_AMX_LAG 2
-#endif
+#define OR_ANN_AMX_LAG 2 /* blocks between a tile store and the reads of it */
 typedef struct tile_config {
 	uint8_t palette, start_row, reserved[14];
 	uint16_t colsb[16];

@@ -432,16 +432,10 @@ static int search(const or_ann *ix, const float *queries, const int64_t *items,
 		R = k;
 	if (R > ix->n)
 		R = ix->n;
-	/* candidate buffers: the first round (the nearest list, no bound yet)
-	   may push a whole list, compacted once; the second compacts every
-	   max(R, 128) pushes, so that its bound keeps falling */
-	size_t ml = 0;
-	for (size_t l = 0; l < ix->nlist; l++)
-		if (ix->offsets[l + 1] - ix->offsets[l] > ml)
-			ml = (size_t)(ix->offsets[l + 1] - ix->offsets[l]);
-	size_t cap1 = R + (R > 128 ? R : 128), cap = R + (ml < 16384 ? ml : 16384);
-	if (cap < cap1)
-		cap = cap1;
+	/* candidate buffers compacted every max(R, 128) pushes, so that the
+	   bound keeps falling (holding a whole list and compacting once made
+	   more pushes than it saved compactions) */
+	size_t cap = R + (R > 128 ? R : 128);
 	/* chunks: enough queries per list to fill groups, both threads busy,
 	   scratch bounded (probe tables <= 64 MiB, candidates <= 32 MiB) */
 	size_t blk = 1024, per_thread = (nq + (size_t)threads - 1) / (size_t)threads;
@@ -483,10 +477,8 @@ static int search(const or_ann *ix, const float *queries, const int64_t *items,
 						      exclude ? exclude[q] : -1, nprobe, R, cap, simd);
 			}
 			scan_round(ix, &w, nsl, nprobe, 0, 1, engine);
-			for (size_t sl = 0; sl < nsl; sl++) {
+			for (size_t sl = 0; sl < nsl; sl++)
 				or_ann_cands_compact(&w.cands[sl]);
-				w.cands[sl].cap = cap1;
-			}
 			scan_round(ix, &w, nsl, nprobe, 1, nprobe, engine);
 			for (size_t sl = 0; sl < nsl; sl++) {
 				size_t q = order ? (size_t)(order[q0 + sl] & 0xffffffffu) : q0 + sl;

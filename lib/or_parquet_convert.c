@@ -8,9 +8,10 @@
  *      ids per row group, joined across row groups into the session ids and
  *      offsets, with the ids-once rule checked;
  *   2. aid, ts and type of each row group, checked as the builder checks
- *      them (ranges, time order inside each session) and converted
- *      straight into their places in the sized, mapped output file
- *      (or_store_direct), whose sections are checksummed at the end.
+ *      them (ranges, time order inside each session), converted in
+ *      batches that stay in cache and written (pwrite) into their places
+ *      in the sized output file (or_store_direct), whose sections are
+ *      checksummed at the end.
  * No column is held in memory whole (13 bytes per event less than
  * or_store_builder), nothing is copied twice, and the result is byte for
  * byte the store the builder writes.  Whenever the file breaks a rule or
@@ -58,18 +59,21 @@ typedef struct cv {
 	uint64_t *off;
 	size_t ns;
 	or_store_direct *w;
-	void *sec[5];        /* the sections of w, mapped */
 	/* totals, under the critical section */
 	uint64_t n_type[3];
 	int64_t ts_min, ts_max;
 	uint32_t aid_max;
 } cv;
 
-/* thread-local buffers */
+/* thread-local buffers: decoded values, and a batch's rows as the store
+   holds them (written to the file from here) */
 typedef struct cv_buf {
 	or_parquet_col col[OR_PQ_N_EVCOLS];
 	int64_t *v[OR_PQ_N_EVCOLS];
 	uint8_t *def[OR_PQ_N_EVCOLS];
+	uint32_t *aid;
+	int64_t *ts;
+	uint8_t *type;
 } cv_buf;
 
 static double now_s(void)
@@ -86,6 +90,9 @@ static void buf_free(cv_buf *b)
 		free(b->v[k]);
 		free(b->def[k]);
 	}
+	free(b->aid);
+	free(b->ts);
+	free(b->type);
 }
 
 static int buf_init(cv_buf *b)
@@ -97,6 +104,10 @@ static int buf_init(cv_buf *b)
 		b->def[k] = malloc(CV_BATCH);
 		bad |= !b->v[k] || !b->def[k];
 	}
+	b->aid = malloc(CV_BATCH * sizeof(*b->aid));
+	b->ts = malloc(CV_BATCH * sizeof(*b->ts));
+	b->type = malloc(CV_BATCH);
+	bad |= !b->aid || !b->ts || !b->type;
 	if (bad) {
 		buf_free(b);
 		return -1;
@@ -249,9 +260,8 @@ typedef struct cv_sums {
 	int64_t tmin, tmax;
 } cv_sums;
 
-/* The three columns of n rows converted straight into the store's
-   sections (a failed file is removed, so values written before a check
-   fails do no harm), one column per loop so that each is vectorised.
+/* The three columns of n rows converted into the store's types, with the
+   checks' findings, one column per loop so that each is vectorised.
    Built twice where the compiler can (baseline x86-64 has no 64-bit
    vector compares; AVX2 has), the same integers either way. */
 #if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__)
@@ -297,7 +307,7 @@ static void convert_rows(const int64_t *restrict va, const int64_t *restrict vt,
 	m->tmax = tmax;
 }
 
-/* Check and convert n rows (starting at file row `row`) and write them. */
+/* Check and convert n rows (starting at file row `row`) into b's batch. */
 static int put_batch(cv *c, cv_buf *b, size_t n, uint64_t row, size_t *s, int *has_prev,
 		     int64_t *prev, cv_stats *st)
 {
@@ -306,9 +316,9 @@ static int put_batch(cv *c, cv_buf *b, size_t n, uint64_t row, size_t *s, int *h
 			return CV_FALLBACK;
 	const int64_t *va = b->v[A], *vt = b->v[T], *vy = b->v[Y];
 	const int64_t mul = c->mul, div = c->ts_div, hi = c->ts_hi;
-	uint32_t *aid = (uint32_t *)c->sec[2] + row;
-	int64_t *ts = (int64_t *)c->sec[3] + row;
-	uint8_t *type = (uint8_t *)c->sec[4] + row;
+	uint32_t *aid = b->aid;
+	int64_t *ts = b->ts;
+	uint8_t *type = b->type;
 	cv_sums m = { 0, 0, 0, 0, 0, st->aid_max, st->ts_min, st->ts_max };
 	convert_rows(va, vt, vy, n, (uint64_t)mul, (uint64_t)hi, aid, ts, type, &m);
 	uint64_t or_a = m.or_a, n1 = m.n1, n2 = m.n2;
@@ -359,28 +369,13 @@ static int put_batch(cv *c, cv_buf *b, size_t n, uint64_t row, size_t *s, int *h
 	return OR_OK;
 }
 
-/* Map the output pages of rows [from, to) writable in one call each, so
-   that the row group's stores take no page faults one page at a time (a
-   hint: kernels without MADV_POPULATE_WRITE fault them as before). */
-static void prefault(const cv *c, uint64_t from, uint64_t to)
+/* The batch of n rows at file row `row` into the store file. */
+static int write_batch(cv *c, const cv_buf *b, size_t n, uint64_t row)
 {
-#ifdef MADV_POPULATE_WRITE
-	static const size_t elem[5] = { 8, 8, 4, 8, 1 };
-	uintptr_t pg = (uintptr_t)sysconf(_SC_PAGESIZE);
-	if (pg == 0 || (pg & (pg - 1)))
-		return;
-	for (int k = 2; k <= 4; k++) {
-		uintptr_t a = (uintptr_t)c->sec[k] + (uintptr_t)(from * elem[k]);
-		uintptr_t e = (uintptr_t)c->sec[k] + (uintptr_t)(to * elem[k]);
-		a &= ~(pg - 1);
-		if (e > a)
-			madvise((void *)a, (size_t)(e - a), MADV_POPULATE_WRITE);
-	}
-#else
-	(void)c;
-	(void)from;
-	(void)to;
-#endif
+	or_err e;
+	return or_store_direct_put(c->w, 2, row, b->aid, n, &e) ||
+	       or_store_direct_put(c->w, 3, row, b->ts, n, &e) ||
+	       or_store_direct_put(c->w, 4, row, b->type, n, &e) ? CV_FALLBACK : OR_OK;
 }
 
 static int pass_events(cv *c, cv_buf *b, size_t rg, cv_stats *st)
@@ -392,7 +387,6 @@ static int pass_events(cv *c, cv_buf *b, size_t rg, cv_stats *st)
 	}
 	uint64_t row = c->row0[rg];
 	size_t s = c->sess0[rg];
-	prefault(c, row, c->row0[rg + 1]);
 	int has_prev = 0;
 	int64_t prev = 0;
 	for (;;) {
@@ -409,19 +403,17 @@ static int pass_events(cv *c, cv_buf *b, size_t rg, cv_stats *st)
 		if (row + n > c->row0[rg + 1])
 			return CV_FALLBACK;
 		int rc = put_batch(c, b, n, row, &s, &has_prev, &prev, st);
+		if (!rc)
+			rc = write_batch(c, b, n, row);
 		if (rc)
 			return rc;
 		if (row == c->row0[rg])
-			c->first_ts[rg] = ((const int64_t *)c->sec[3])[row];
+			c->first_ts[rg] = b->ts[0];
 		row += n;
 	}
 	if (row != c->row0[rg + 1])
 		return CV_FALLBACK;
 	c->last_ts[rg] = prev;
-	/* the row group's whole pages leave the resident set (they stay in
-	   the page cache, dirty, to be written back and checksummed) */
-	for (int k = 2; k <= 4; k++)
-		or_store_direct_release(c->w, k, c->row0[rg], c->row0[rg + 1]);
 	return OR_OK;
 }
 
@@ -564,8 +556,6 @@ static int convert_fast(cv *c, const char *out_path, const or_ingest_config *cfg
 		return rc == OR_ECANCELLED ? rc : CV_FALLBACK;
 	if (or_store_direct_open(&c->w, out_path, c->ns, c->row0[f->n_rg], &e))
 		return CV_FALLBACK;
-	for (int k = 0; k < 5; k++)
-		c->sec[k] = or_store_direct_section(c->w, k);
 	if (or_store_direct_put(c->w, 0, 0, c->sid, c->ns, &e) ||
 	    or_store_direct_put(c->w, 1, 0, c->off, c->ns + 1, &e))
 		return CV_FALLBACK;

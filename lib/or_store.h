@@ -124,7 +124,9 @@ int or_store_builder_write(or_store_builder *b, const char *path,
  * Writing a store whose session and event counts are known before its
  * columns (the Parquet reader's fast path): the file is sized and mapped
  * when opened, and the sections are written in place, by any thread, in any
- * order, with or_store_direct_put or through or_store_direct_section;
+ * order, with or_store_direct_put (pwrite: a fresh page is filled by the
+ * copy alone, where a store through the mapping has the kernel zero it
+ * first) or through or_store_direct_section;
  * or_store_direct_commit then checksums each section
  * (reading it back from the mapping), writes the header and renames the
  * file into place.  The bytes are those or_store_builder_write writes for

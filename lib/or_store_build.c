@@ -355,7 +355,22 @@ int or_store_direct_put(or_store_direct *w, int sec, uint64_t at, const void *da
 	if (at > s->bytes / e || n > s->bytes / e - at)
 		return or_err_set(err, OR_EINVAL, "elements %llu..%llu outside store section %d",
 				  (unsigned long long)at, (unsigned long long)(at + n), sec);
-	memcpy(w->map + s->offset + at * e, data, n * e);
+	/* written, not stored through the mapping: a fresh page of the file
+	   is then filled by the copy alone, where a store through the mapping
+	   first has the kernel zero it (a fallocated range reads as zeros) */
+	const uint8_t *p = data;
+	size_t left = n * (size_t)e;
+	off_t pos = (off_t)(s->offset + at * e);
+	while (left) {
+		ssize_t k = pwrite(w->f.fd, p, left, pos);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return or_err_errno(err, k < 0 ? errno : EIO, "cannot write %s", w->f.path);
+		p += k;
+		pos += k;
+		left -= (size_t)k;
+	}
 	return OR_OK;
 }
 

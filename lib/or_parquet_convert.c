@@ -5,13 +5,16 @@
  * The store's columns lie where the session count puts them, so it goes in
  * two passes over the row groups, each spread over the threads:
  *   1. the session column alone (about 6 % of an OTTO file): runs of equal
- *      ids per row group, joined across row groups into the session ids and
- *      offsets, with the ids-once rule checked;
+ *      ids per row group; joined across row groups they give the session
+ *      count and where each row group's sessions go, with the ids-once
+ *      rule checked;
  *   2. aid, ts and type of each row group, checked as the builder checks
  *      them (ranges, time order inside each session), converted in
  *      batches that stay in cache and written (pwrite) into their places
- *      in the sized output file (or_store_direct), whose sections are
- *      checksummed at the end.
+ *      in the sized output file (or_store_direct), with the row group's
+ *      session ids and offsets from its runs; the sections are
+ *      checksummed in file order as row groups are done, while their
+ *      bytes are still in cache.
  * No column is held in memory whole (13 bytes per event less than
  * or_store_builder), nothing is copied twice, and the result is byte for
  * byte the store the builder writes.  Whenever the file breaks a rule or
@@ -38,11 +41,13 @@
 
 enum { S = OR_PQ_EV_SESSION, A = OR_PQ_EV_AID, T = OR_PQ_EV_TS, Y = OR_PQ_EV_TYPE };
 
-/* runs of equal session ids in one row group */
+/* runs of equal session ids in one row group: their lengths while pass 1
+   reads them, then the file row each starts at */
 typedef struct cv_runs {
 	int64_t *id;
-	uint64_t *len;
+	uint64_t *start;
 	size_t n, cap;
+	int increasing;      /* each run's id above the one before */
 } cv_runs;
 
 typedef struct cv {
@@ -52,11 +57,13 @@ typedef struct cv {
 	int ts_unit;
 	int64_t ts_div, mul, ts_hi;
 	uint64_t *row0;      /* [n_rg + 1]: first row of each row group */
-	cv_runs *runs;       /* [n_rg], pass 1 */
-	size_t *sess0;       /* [n_rg]: session holding the row group's first row */
+	cv_runs *runs;       /* [n_rg], from pass 1 */
+	uint8_t *cont;       /* [n_rg]: its first run goes on with the session before */
+	size_t *sfirst;      /* [n_rg + 1]: the first session that starts in it */
 	int64_t *first_ts, *last_ts; /* [n_rg], ms */
-	int64_t *sid;
-	uint64_t *off;
+	uint8_t *done;       /* [n_rg]: pass 2 wrote the row group (atomic) */
+	size_t hash_next;    /* the row groups before it are checksummed */
+	uint8_t hashing;     /* a thread is checksumming (atomic flag) */
 	size_t ns;
 	or_store_direct *w;
 	/* totals, under the critical section */
@@ -139,16 +146,31 @@ static int runs_push(cv_runs *r, int64_t id, uint64_t len)
 		if (!a)
 			return -1;
 		r->id = a;
-		uint64_t *l = realloc(r->len, cap * sizeof(*l));
+		uint64_t *l = realloc(r->start, cap * sizeof(*l));
 		if (!l)
 			return -1;
-		r->len = l;
+		r->start = l;
 		r->cap = cap;
 	}
 	r->id[r->n] = id;
-	r->len[r->n] = len;
+	r->start[r->n] = len;
 	r->n++;
 	return 0;
+}
+
+/* The runs' lengths into the rows they start at (the row group's first
+   row is row0); whether their ids go up. */
+static void runs_finish(cv_runs *r, uint64_t row0)
+{
+	uint64_t at = row0;
+	r->increasing = 1;
+	for (size_t i = 0; i < r->n; i++) {
+		uint64_t len = r->start[i];
+		r->start[i] = at;
+		at += len;
+		if (i && r->id[i] <= r->id[i - 1])
+			r->increasing = 0;
+	}
 }
 
 static int pass_sessions(cv *c, cv_buf *b, size_t rg)
@@ -176,7 +198,7 @@ static int pass_sessions(cv *c, cv_buf *b, size_t rg)
 		size_t i = 0;
 		if (r->n && r->id[r->n - 1] == v[0])
 			for (; i < got && v[i] == v[0]; i++)
-				r->len[r->n - 1]++;
+				r->start[r->n - 1]++;
 		while (i < got) {
 			size_t j = i + 1;
 			while (j < got && v[j] == v[i])
@@ -187,62 +209,58 @@ static int pass_sessions(cv *c, cv_buf *b, size_t rg)
 		}
 		rows += got;
 	}
-	return rows == (uint64_t)c->f->rg_rows[rg] ? OR_OK : CV_FALLBACK;
+	if (rows != (uint64_t)c->f->rg_rows[rg])
+		return CV_FALLBACK;
+	runs_finish(r, c->row0[rg]);
+	return OR_OK;
 }
 
-/* Join the runs of all row groups into sessions; check ids once. */
-static int join_sessions(cv *c)
+/* Every session id once (ids that do not go up); CV_FALLBACK when one is
+   repeated. */
+static int ids_once(const cv *c)
 {
-	const or_parquet_file *f = c->f;
-	size_t ub = 0;
-	for (size_t rg = 0; rg < f->n_rg; rg++)
-		ub += c->runs[rg].n;
-	c->sid = malloc((ub ? ub : 1) * sizeof(*c->sid));
-	c->off = malloc((ub + 1) * sizeof(*c->off));
-	if (!c->sid || !c->off)
+	or_idset seen;
+	memset(&seen, 0, sizeof(seen));
+	if (or_idset_init(&seen, c->ns * 2))
 		return OR_ENOMEM;
-	size_t ns = 0;
-	uint64_t end = 0;
-	int increasing = 1;
-	c->off[0] = 0;
-	for (size_t rg = 0; rg < f->n_rg; rg++) {
-		cv_runs *r = &c->runs[rg];
-		c->sess0[rg] = ns;
-		for (size_t i = 0; i < r->n; i++) {
-			if (ns && c->sid[ns - 1] == r->id[i] && c->off[ns] == end) {
-				/* the last session goes on (only across row groups) */
-				if (i == 0)
-					c->sess0[rg] = ns - 1;
-				end += r->len[i];
-				c->off[ns] = end;
-				continue;
-			}
-			if (ns && r->id[i] <= c->sid[ns - 1])
-				increasing = 0;
-			c->sid[ns] = r->id[i];
-			end += r->len[i];
-			c->off[++ns] = end;
-		}
-		free(r->id);
-		free(r->len);
-		memset(r, 0, sizeof(*r));
-	}
-	c->ns = ns;
-	if (!increasing) {
-		or_idset seen;
-		memset(&seen, 0, sizeof(seen));
-		if (or_idset_init(&seen, ns * 2))
-			return OR_ENOMEM;
-		int rc = OR_OK;
-		for (size_t i = 0; i < ns && !rc; i++) {
-			int added = or_idset_add(&seen, c->sid[i]);
+	int rc = OR_OK;
+	for (size_t rg = 0; rg < c->f->n_rg && !rc; rg++) {
+		const cv_runs *r = &c->runs[rg];
+		for (size_t i = c->cont[rg]; i < r->n && !rc; i++) {
+			int added = or_idset_add(&seen, r->id[i]);
 			rc = added < 0 ? OR_ENOMEM : added == 0 ? CV_FALLBACK : OR_OK;
 		}
-		or_idset_release(&seen);
-		if (rc)
-			return rc;
 	}
-	return OR_OK;
+	or_idset_release(&seen);
+	return rc;
+}
+
+/* Lay the sessions out from the runs of all row groups: a row group's
+   first run goes on with the session before when its id is the same; every
+   other run starts a session.  Ids must appear once: while they go up a
+   comparison shows it, else a set of them. */
+static int layout_sessions(cv *c)
+{
+	const or_parquet_file *f = c->f;
+	size_t ns = 0;
+	int have = 0, increasing = 1;
+	int64_t last = 0;
+	for (size_t rg = 0; rg < f->n_rg; rg++) {
+		const cv_runs *r = &c->runs[rg];
+		c->sfirst[rg] = ns;
+		if (r->n == 0)
+			continue;
+		c->cont[rg] = have && r->id[0] == last;
+		if (have && !c->cont[rg] && r->id[0] <= last)
+			increasing = 0;
+		increasing &= r->increasing;
+		ns += r->n - c->cont[rg];
+		have = 1;
+		last = r->id[r->n - 1];
+	}
+	c->sfirst[f->n_rg] = ns;
+	c->ns = ns;
+	return increasing ? OR_OK : ids_once(c);
 }
 
 /* ---- pass 2: aid, ts, type -------------------------------------------------- */
@@ -308,8 +326,8 @@ static void convert_rows(const int64_t *restrict va, const int64_t *restrict vt,
 }
 
 /* Check and convert n rows (starting at file row `row`) into b's batch. */
-static int put_batch(cv *c, cv_buf *b, size_t n, uint64_t row, size_t *s, int *has_prev,
-		     int64_t *prev, cv_stats *st)
+static int put_batch(cv *c, cv_buf *b, size_t n, uint64_t row, size_t *j, int *has_prev,
+		     int64_t *prev, cv_stats *st, const cv_runs *r)
 {
 	for (int k = A; k <= Y; k++)
 		if (has_nulls(b, k))
@@ -338,22 +356,22 @@ static int put_batch(cv *c, cv_buf *b, size_t n, uint64_t row, size_t *s, int *h
 			tmax = ts[i] > tmax ? ts[i] : tmax;
 		}
 	}
-	/* time order inside each session */
-	const uint64_t *off = c->off;
+	/* time order inside each session: run *j holds row `row`; the next
+	   run, when there is one, starts a session */
 	size_t i = 0;
 	while (i < n) {
 		uint64_t g = row + i;
-		if (g == off[*s + 1])
-			++*s; /* a session starts at row g */
+		if (*j + 1 < r->n && g == r->start[*j + 1])
+			++*j; /* a session starts at row g */
 		else if (i)
 			bad |= ts[i] < ts[i - 1];
 		else if (*has_prev)
 			bad |= ts[0] < *prev;
-		uint64_t e = off[*s + 1] - row;
+		uint64_t e = *j + 1 < r->n ? r->start[*j + 1] - row : n;
 		if (e > n)
 			e = n;
-		for (size_t j = i + 1; j < e; j++)
-			bad |= ts[j] < ts[j - 1];
+		for (size_t k = i + 1; k < e; k++)
+			bad |= ts[k] < ts[k - 1];
 		i = (size_t)e;
 	}
 	if (bad)
@@ -367,6 +385,21 @@ static int put_batch(cv *c, cv_buf *b, size_t n, uint64_t row, size_t *s, int *h
 	st->ts_min = tmin;
 	st->ts_max = tmax;
 	return OR_OK;
+}
+
+/* The sessions that start in row group rg into the store file: their ids
+   and first rows (the runs, less one that goes on with the session
+   before); the last offset, the row count, comes with the layout. */
+static int write_sessions(cv *c, size_t rg)
+{
+	const cv_runs *r = &c->runs[rg];
+	size_t skip = c->cont[rg], n = r->n - skip;
+	or_err e;
+	if (n == 0)
+		return OR_OK;
+	return or_store_direct_put(c->w, 0, c->sfirst[rg], r->id + skip, n, &e) ||
+	       or_store_direct_put(c->w, 1, c->sfirst[rg], r->start + skip, n, &e) ? CV_FALLBACK
+											: OR_OK;
 }
 
 /* The batch of n rows at file row `row` into the store file. */
@@ -386,7 +419,8 @@ static int pass_events(cv *c, cv_buf *b, size_t rg, cv_stats *st)
 			return rc;
 	}
 	uint64_t row = c->row0[rg];
-	size_t s = c->sess0[rg];
+	const cv_runs *r = &c->runs[rg];
+	size_t j = 0;
 	int has_prev = 0;
 	int64_t prev = 0;
 	for (;;) {
@@ -402,7 +436,7 @@ static int pass_events(cv *c, cv_buf *b, size_t rg, cv_stats *st)
 			break;
 		if (row + n > c->row0[rg + 1])
 			return CV_FALLBACK;
-		int rc = put_batch(c, b, n, row, &s, &has_prev, &prev, st);
+		int rc = put_batch(c, b, n, row, &j, &has_prev, &prev, st, r);
 		if (!rc)
 			rc = write_batch(c, b, n, row);
 		if (rc)
@@ -414,7 +448,34 @@ static int pass_events(cv *c, cv_buf *b, size_t rg, cv_stats *st)
 	if (row != c->row0[rg + 1])
 		return CV_FALLBACK;
 	c->last_ts[rg] = prev;
-	return OR_OK;
+	return write_sessions(c, rg);
+}
+
+/* Checksum the row groups that are written and follow those checksummed
+   already, while they are still in cache: whichever thread finishes the
+   next row group in file order does it (the section checksums run over
+   the file in order).  A thread that finds another at it leaves; that one
+   looks again before it stops, so no row group is left for commit. */
+static void hash_ready(cv *c)
+{
+	const size_t n_rg = c->f->n_rg;
+	for (;;) {
+		if (__atomic_test_and_set(&c->hashing, __ATOMIC_SEQ_CST))
+			return;
+		size_t n = c->hash_next;
+		while (n < n_rg && __atomic_load_n(&c->done[n], __ATOMIC_SEQ_CST))
+			n++;
+		if (n > c->hash_next) {
+			or_store_direct_hash(c->w, 0, c->sfirst[n]);
+			or_store_direct_hash(c->w, 1, n == n_rg ? c->ns + 1 : c->sfirst[n]);
+			for (int k = 2; k <= 4; k++)
+				or_store_direct_hash(c->w, k, c->row0[n]);
+			c->hash_next = n;
+		}
+		__atomic_clear(&c->hashing, __ATOMIC_SEQ_CST);
+		if (n == n_rg || !__atomic_load_n(&c->done[n], __ATOMIC_SEQ_CST))
+			return;
+	}
 }
 
 /* Sessions that run across row groups: in time order there too. */
@@ -426,7 +487,7 @@ static int check_joins(const cv *c)
 	for (size_t rg = 0; rg < f->n_rg; rg++) {
 		if (c->row0[rg + 1] == c->row0[rg])
 			continue;
-		if (have && c->off[c->sess0[rg]] != c->row0[rg] && c->first_ts[rg] < last)
+		if (have && c->cont[rg] && c->first_ts[rg] < last)
 			return CV_FALLBACK;
 		have = 1;
 		last = c->last_ts[rg];
@@ -470,6 +531,10 @@ static int run_pass(cv *c, int pass, const or_log *log)
 			int rc = pass == 1 ? pass_sessions(c, &b, rg) : pass_events(c, &b, rg, &st);
 			if (pass == 2)
 				or_parquet_drop_pages(f, rg);
+			if (pass == 2 && !rc) {
+				__atomic_store_n(&c->done[rg], 1, __ATOMIC_SEQ_CST);
+				hash_ready(c);
+			}
 			if (rc) {
 				OMP(omp critical(cv_fail))
 				if (!code)
@@ -533,10 +598,12 @@ static int convert_fast(cv *c, const char *out_path, const or_ingest_config *cfg
 		return CV_FALLBACK;
 	c->row0 = calloc(f->n_rg + 1, sizeof(*c->row0));
 	c->runs = calloc(f->n_rg ? f->n_rg : 1, sizeof(*c->runs));
-	c->sess0 = calloc(f->n_rg ? f->n_rg : 1, sizeof(*c->sess0));
+	c->cont = calloc(f->n_rg ? f->n_rg : 1, 1);
+	c->sfirst = calloc(f->n_rg + 1, sizeof(*c->sfirst));
 	c->first_ts = calloc(f->n_rg ? f->n_rg : 1, sizeof(*c->first_ts));
 	c->last_ts = calloc(f->n_rg ? f->n_rg : 1, sizeof(*c->last_ts));
-	if (!c->row0 || !c->runs || !c->sess0 || !c->first_ts || !c->last_ts)
+	c->done = calloc(f->n_rg ? f->n_rg : 1, 1);
+	if (!c->row0 || !c->runs || !c->cont || !c->sfirst || !c->first_ts || !c->last_ts || !c->done)
 		return CV_FALLBACK;
 	for (size_t rg = 0; rg < f->n_rg; rg++) {
 		if (f->rg_rows[rg] < 0)
@@ -552,15 +619,13 @@ static int convert_fast(cv *c, const char *out_path, const or_ingest_config *cfg
 	c->ts_hi = OR_TS_MAX_MS / c->mul > INT64_MAX / c->ts_div ? INT64_MAX
 		   : OR_TS_MAX_MS / c->mul * c->ts_div;
 	double t0 = now_s();
-	if ((rc = run_pass(c, 1, log)) || (rc = join_sessions(c)))
+	if ((rc = run_pass(c, 1, log)) || (rc = layout_sessions(c)))
 		return rc == OR_ECANCELLED ? rc : CV_FALLBACK;
 	if (or_store_direct_open(&c->w, out_path, c->ns, c->row0[f->n_rg], &e))
 		return CV_FALLBACK;
-	if (or_store_direct_put(c->w, 0, 0, c->sid, c->ns, &e) ||
-	    or_store_direct_put(c->w, 1, 0, c->off, c->ns + 1, &e))
+	/* the offsets end with the row count; pass 2 writes the rest */
+	if (or_store_direct_put(c->w, 1, c->ns, &c->row0[f->n_rg], 1, &e))
 		return CV_FALLBACK;
-	free(c->sid);
-	c->sid = NULL;
 	c->ts_min = INT64_MAX;
 	c->ts_max = INT64_MIN;
 	if ((rc = run_pass(c, 2, log)) || (rc = check_joins(c)))
@@ -600,15 +665,15 @@ int or_parquet_convert(const char *path, const char *out_path, const or_ingest_c
 	or_store_direct_abort(c.w);
 	for (size_t rg = 0; c.runs && rg < f->n_rg; rg++) {
 		free(c.runs[rg].id);
-		free(c.runs[rg].len);
+		free(c.runs[rg].start);
 	}
 	free(c.runs);
 	free(c.row0);
-	free(c.sess0);
+	free(c.cont);
+	free(c.sfirst);
 	free(c.first_ts);
 	free(c.last_ts);
-	free(c.sid);
-	free(c.off);
+	free(c.done);
 	or_parquet_close(f);
 	if (rc == OR_OK) {
 		info->n_sessions = c.ns;

@@ -149,6 +149,10 @@ void *or_store_direct_section(or_store_direct *w, int sec);
 /* Let the whole pages of elements [from, to) of section sec leave the
    resident set (their contents stay in the file). */
 void or_store_direct_release(or_store_direct *w, int sec, uint64_t from, uint64_t to);
+/* Carry section sec's checksum on up to element `to`: elements before it
+   are all written and stay as they are.  One thread at a time per section;
+   commit checksums what is left. */
+void or_store_direct_hash(or_store_direct *w, int sec, uint64_t to);
 /* Checksum, write the header, rename into place, free w (also on error). */
 int or_store_direct_commit(or_store_direct *w, const uint64_t n_type[3], int64_t ts_min,
 			   int64_t ts_max, uint32_t aid_bound, const or_log *log, or_err *err);

@@ -72,12 +72,18 @@ typedef struct cv {
 	uint32_t aid_max;
 } cv;
 
-/* thread-local buffers: decoded values, and a batch's rows as the store
-   holds them (written to the file from here) */
+/* thread-local buffers: decoded values or dictionary indices, the
+   dictionaries in the store's types, and a batch's rows as the store holds
+   them (written to the file from here) */
 typedef struct cv_buf {
 	or_parquet_col col[OR_PQ_N_EVCOLS];
 	int64_t *v[OR_PQ_N_EVCOLS];
 	uint8_t *def[OR_PQ_N_EVCOLS];
+	uint32_t *idx;
+	void *tdict[OR_PQ_N_EVCOLS];
+	size_t tcap[OR_PQ_N_EVCOLS];
+	uint64_t tgen[OR_PQ_N_EVCOLS]; /* the col's dict_gen tdict was made from */
+	int tok[OR_PQ_N_EVCOLS];       /* every entry of tdict keeps the rules */
 	uint32_t *aid;
 	int64_t *ts;
 	uint8_t *type;
@@ -96,7 +102,9 @@ static void buf_free(cv_buf *b)
 		or_parquet_col_release(&b->col[k]);
 		free(b->v[k]);
 		free(b->def[k]);
+		free(b->tdict[k]);
 	}
+	free(b->idx);
 	free(b->aid);
 	free(b->ts);
 	free(b->type);
@@ -114,7 +122,8 @@ static int buf_init(cv_buf *b)
 	b->aid = malloc(CV_BATCH * sizeof(*b->aid));
 	b->ts = malloc(CV_BATCH * sizeof(*b->ts));
 	b->type = malloc(CV_BATCH);
-	bad |= !b->aid || !b->ts || !b->type;
+	b->idx = malloc(CV_BATCH * sizeof(*b->idx));
+	bad |= !b->aid || !b->ts || !b->type || !b->idx;
 	if (bad) {
 		buf_free(b);
 		return -1;
@@ -271,53 +280,192 @@ typedef struct cv_stats {
 	uint32_t aid_max;
 } cv_stats;
 
-/* what convert_rows finds besides the values it writes */
+/* Built twice where the compiler can (baseline x86-64 has no 64-bit vector
+   compares; AVX2 has), the same integers either way. */
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__)
+#define CV_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define CV_CLONES
+#endif
+
+/* ---- values into the store's types: 1 when one breaks the builder's rules -- */
+
+CV_CLONES static int conv_aid(const int64_t *restrict v, size_t n, uint32_t *restrict out)
+{
+	uint64_t acc = 0;
+	OMP(omp simd reduction(|:acc))
+	for (size_t i = 0; i < n; i++) {
+		acc |= (uint64_t)v[i];
+		out[i] = (uint32_t)v[i];
+	}
+	return acc > OR_AID_MAX; /* negative ones too */
+}
+
+CV_CLONES static int conv_type(const int64_t *restrict v, size_t n, uint8_t *restrict out)
+{
+	uint64_t bad = 0;
+	OMP(omp simd reduction(|:bad))
+	for (size_t i = 0; i < n; i++) {
+		bad |= (uint64_t)v[i] > 2;
+		out[i] = (uint8_t)v[i];
+	}
+	return bad != 0;
+}
+
+CV_CLONES static int conv_ts_mul(const int64_t *restrict v, size_t n, uint64_t mul, uint64_t hi,
+				 int64_t *restrict out)
+{
+	uint64_t bad = 0;
+	OMP(omp simd reduction(|:bad))
+	for (size_t i = 0; i < n; i++) {
+		bad |= (uint64_t)v[i] > hi; /* negative ones too */
+		out[i] = (int64_t)((uint64_t)v[i] * mul);
+	}
+	return bad != 0;
+}
+
+/* ts: seconds times 1000, micro- and nanoseconds divided down (whole
+   milliseconds only) */
+static int conv_ts(const cv *c, const int64_t *v, size_t n, int64_t *out)
+{
+	if (conv_ts_mul(v, n, (uint64_t)c->mul, (uint64_t)c->ts_hi, out))
+		return 1;
+	if (c->ts_div > 1)
+		for (size_t i = 0; i < n; i++) {
+			if (v[i] % c->ts_div)
+				return 1;
+			out[i] = v[i] / c->ts_div;
+		}
+	return 0;
+}
+
+/* bytes of a value of column k in the store */
+static const size_t cv_elem[OR_PQ_N_EVCOLS] = { 8, 4, 8, 1 };
+
+static int conv(const cv *c, int k, const int64_t *v, size_t n, void *out)
+{
+	return k == A ? conv_aid(v, n, out) : k == Y ? conv_type(v, n, out) : conv_ts(c, v, n, out);
+}
+
+/* ---- column k of a batch, straight into the store's type ------------------ */
+
+/* Column k's current dictionary in the store's type (made once per
+   dictionary); b->tok[k] says whether every entry keeps the rules. */
+static int typed_dict(const cv *c, cv_buf *b, int k)
+{
+	const or_parquet_col *col = &b->col[k];
+	if (b->tgen[k] == col->dict_gen)
+		return OR_OK;
+	size_t need = col->dict_n ? col->dict_n : 1;
+	if (need > b->tcap[k]) {
+		void *t = realloc(b->tdict[k], need * cv_elem[k]);
+		if (!t)
+			return OR_ENOMEM;
+		b->tdict[k] = t;
+		b->tcap[k] = need;
+	}
+	b->tok[k] = !conv(c, k, col->dict, col->dict_n, b->tdict[k]);
+	b->tgen[k] = col->dict_gen;
+	return OR_OK;
+}
+
+/* out[i] = dict[idx[i]] for values of e bytes */
+static void gather(size_t e, const void *dict, const uint32_t *restrict idx, size_t n,
+		   void *out)
+{
+	if (e == 1) {
+		const uint8_t *d = dict;
+		uint8_t *o = out;
+		for (size_t i = 0; i < n; i++)
+			o[i] = d[idx[i]];
+	} else if (e == 4) {
+		const uint32_t *d = dict;
+		uint32_t *o = out;
+		for (size_t i = 0; i < n; i++)
+			o[i] = d[idx[i]];
+	} else {
+		const int64_t *d = dict;
+		int64_t *o = out;
+		for (size_t i = 0; i < n; i++)
+			o[i] = d[idx[i]];
+	}
+}
+
+/* got values of column k by their dictionary indices (b->idx) into out */
+static int from_dict(const cv *c, cv_buf *b, int k, size_t got, void *out)
+{
+	int rc = typed_dict(c, b, k);
+	if (rc)
+		return rc;
+	if (b->tok[k]) {
+		gather(cv_elem[k], b->tdict[k], b->idx, got, out);
+		return OR_OK;
+	}
+	/* an entry breaks a rule: only those in use count */
+	const int64_t *d = b->col[k].dict;
+	for (size_t i = 0; i < got; i++)
+		b->v[k][i] = d[b->idx[i]];
+	return conv(c, k, b->v[k], got, out) ? CV_FALLBACK : OR_OK;
+}
+
+/* The next n rows of column k into out, in the store's type: pages with a
+   dictionary through the typed dictionary, others value by value.
+   CV_FALLBACK when a value breaks a rule or is null, or the column ends
+   early. */
+static int col_fill(const cv *c, cv_buf *b, int k, size_t n, void *out)
+{
+	or_parquet_col *col = &b->col[k];
+	uint8_t *o = out;
+	size_t have = 0;
+	while (have < n) {
+		size_t got = 0;
+		or_err e;
+		if (or_parquet_col_read_idx(col, b->idx, n - have, &got, &e))
+			return CV_FALLBACK;
+		int rc;
+		if (got) {
+			rc = from_dict(c, b, k, got, o + have * cv_elem[k]);
+		} else {
+			if (or_parquet_col_read(col, b->v[k], b->def[k], NULL, n - have, &got, &e))
+				return CV_FALLBACK;
+			rc = got == 0 || has_nulls(b, k) ? CV_FALLBACK
+			     : conv(c, k, b->v[k], got, o + have * cv_elem[k]) ? CV_FALLBACK : OR_OK;
+		}
+		if (rc)
+			return rc;
+		have += got;
+	}
+	return OR_OK;
+}
+
+/* ---- a batch: totals, time order, writing --------------------------------- */
+
+/* what a batch adds to the totals */
 typedef struct cv_sums {
-	uint64_t or_a, bad_y, bad_t, n1, n2;
+	uint64_t n1, n2;
 	uint32_t amax;
 	int64_t tmin, tmax;
 } cv_sums;
 
-/* The three columns of n rows converted into the store's types, with the
-   checks' findings, one column per loop so that each is vectorised.
-   Built twice where the compiler can (baseline x86-64 has no 64-bit
-   vector compares; AVX2 has), the same integers either way. */
-#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__)
-__attribute__((target_clones("avx2", "default")))
-#endif
-static void convert_rows(const int64_t *restrict va, const int64_t *restrict vt,
-			 const int64_t *restrict vy, size_t n, uint64_t mul, uint64_t hi,
-			 uint32_t *restrict aid, int64_t *restrict ts, uint8_t *restrict type,
-			 cv_sums *m)
+CV_CLONES static void batch_sums(const uint32_t *restrict aid, const int64_t *restrict ts,
+				 const uint8_t *restrict type, size_t n, cv_sums *m)
 {
-	uint64_t or_a = 0, bad_y = 0, bad_t = 0, n1 = 0, n2 = 0;
+	uint64_t n1 = 0, n2 = 0;
 	uint32_t amax = m->amax;
 	int64_t tmin = m->tmin, tmax = m->tmax;
-	OMP(omp simd reduction(|:or_a) reduction(max:amax))
+	OMP(omp simd reduction(max:amax))
+	for (size_t i = 0; i < n; i++)
+		amax = aid[i] > amax ? aid[i] : amax;
+	OMP(omp simd reduction(+:n1, n2))
 	for (size_t i = 0; i < n; i++) {
-		or_a |= (uint64_t)va[i];
-		uint32_t x = (uint32_t)va[i];
-		amax = x > amax ? x : amax;
-		aid[i] = x;
+		n1 += type[i] == 1;
+		n2 += type[i] == 2;
 	}
-	OMP(omp simd reduction(|:bad_y) reduction(+:n1, n2))
+	OMP(omp simd reduction(min:tmin) reduction(max:tmax))
 	for (size_t i = 0; i < n; i++) {
-		bad_y |= (uint64_t)vy[i] > 2;
-		n1 += vy[i] == 1;
-		n2 += vy[i] == 2;
-		type[i] = (uint8_t)vy[i];
+		tmin = ts[i] < tmin ? ts[i] : tmin;
+		tmax = ts[i] > tmax ? ts[i] : tmax;
 	}
-	OMP(omp simd reduction(|:bad_t) reduction(min:tmin) reduction(max:tmax))
-	for (size_t i = 0; i < n; i++) {
-		bad_t |= (uint64_t)vt[i] > hi; /* negative ones too */
-		int64_t x = (int64_t)((uint64_t)vt[i] * mul);
-		tmin = x < tmin ? x : tmin;
-		tmax = x > tmax ? x : tmax;
-		ts[i] = x;
-	}
-	m->or_a = or_a;
-	m->bad_y = bad_y;
-	m->bad_t = bad_t;
 	m->n1 = n1;
 	m->n2 = n2;
 	m->amax = amax;
@@ -325,39 +473,14 @@ static void convert_rows(const int64_t *restrict va, const int64_t *restrict vt,
 	m->tmax = tmax;
 }
 
-/* Check and convert n rows (starting at file row `row`) into b's batch. */
-static int put_batch(cv *c, cv_buf *b, size_t n, uint64_t row, size_t *j, int *has_prev,
-		     int64_t *prev, cv_stats *st, const cv_runs *r)
+/* The batch of n rows at file row `row` (in b, converted): time order
+   inside each session, and the totals.  Run *j of r holds row `row`; the
+   next run, when there is one, starts a session. */
+static int check_batch(cv_buf *b, size_t n, uint64_t row, size_t *j, int *has_prev,
+		       int64_t *prev, cv_stats *st, const cv_runs *r)
 {
-	for (int k = A; k <= Y; k++)
-		if (has_nulls(b, k))
-			return CV_FALLBACK;
-	const int64_t *va = b->v[A], *vt = b->v[T], *vy = b->v[Y];
-	const int64_t mul = c->mul, div = c->ts_div, hi = c->ts_hi;
-	uint32_t *aid = b->aid;
-	int64_t *ts = b->ts;
-	uint8_t *type = b->type;
-	cv_sums m = { 0, 0, 0, 0, 0, st->aid_max, st->ts_min, st->ts_max };
-	convert_rows(va, vt, vy, n, (uint64_t)mul, (uint64_t)hi, aid, ts, type, &m);
-	uint64_t or_a = m.or_a, n1 = m.n1, n2 = m.n2;
-	uint32_t amax = m.amax;
-	int64_t tmin = m.tmin, tmax = m.tmax;
-	int bad = m.bad_y || m.bad_t;
-	if (bad || or_a > OR_AID_MAX)
-		return CV_FALLBACK;
-	if (div > 1) {
-		tmin = st->ts_min;
-		tmax = st->ts_max;
-		for (size_t i = 0; i < n; i++) {
-			if (vt[i] % div)
-				return CV_FALLBACK;
-			ts[i] = vt[i] / div;
-			tmin = ts[i] < tmin ? ts[i] : tmin;
-			tmax = ts[i] > tmax ? ts[i] : tmax;
-		}
-	}
-	/* time order inside each session: run *j holds row `row`; the next
-	   run, when there is one, starts a session */
+	const int64_t *ts = b->ts;
+	int bad = 0;
 	size_t i = 0;
 	while (i < n) {
 		uint64_t g = row + i;
@@ -378,12 +501,14 @@ static int put_batch(cv *c, cv_buf *b, size_t n, uint64_t row, size_t *j, int *h
 		return CV_FALLBACK;
 	*has_prev = 1;
 	*prev = ts[n - 1];
-	st->n_type[0] += n - n1 - n2;
-	st->n_type[1] += n1;
-	st->n_type[2] += n2;
-	st->aid_max = amax;
-	st->ts_min = tmin;
-	st->ts_max = tmax;
+	cv_sums m = { 0, 0, st->aid_max, st->ts_min, st->ts_max };
+	batch_sums(b->aid, ts, b->type, n, &m);
+	st->n_type[0] += n - m.n1 - m.n2;
+	st->n_type[1] += m.n1;
+	st->n_type[2] += m.n2;
+	st->aid_max = m.amax;
+	st->ts_min = m.tmin;
+	st->ts_max = m.tmax;
 	return OR_OK;
 }
 
@@ -418,25 +543,20 @@ static int pass_events(cv *c, cv_buf *b, size_t rg, cv_stats *st)
 		if (rc)
 			return rc;
 	}
-	uint64_t row = c->row0[rg];
+	uint64_t row = c->row0[rg], end = c->row0[rg + 1];
 	const cv_runs *r = &c->runs[rg];
 	size_t j = 0;
 	int has_prev = 0;
 	int64_t prev = 0;
-	for (;;) {
-		size_t got[OR_PQ_N_EVCOLS];
-		or_err e;
-		for (int k = A; k <= Y; k++)
-			if (or_parquet_col_read(&b->col[k], b->v[k], b->def[k], NULL, CV_BATCH, &got[k], &e))
-				return CV_FALLBACK;
-		if (got[T] != got[A] || got[Y] != got[A])
-			return CV_FALLBACK;
-		size_t n = got[A];
-		if (n == 0)
-			break;
-		if (row + n > c->row0[rg + 1])
-			return CV_FALLBACK;
-		int rc = put_batch(c, b, n, row, &j, &has_prev, &prev, st, r);
+	while (row < end) {
+		size_t n = end - row < CV_BATCH ? (size_t)(end - row) : CV_BATCH;
+		int rc = col_fill(c, b, A, n, b->aid);
+		if (!rc)
+			rc = col_fill(c, b, T, n, b->ts);
+		if (!rc)
+			rc = col_fill(c, b, Y, n, b->type);
+		if (!rc)
+			rc = check_batch(b, n, row, &j, &has_prev, &prev, st, r);
 		if (!rc)
 			rc = write_batch(c, b, n, row);
 		if (rc)
@@ -445,8 +565,10 @@ static int pass_events(cv *c, cv_buf *b, size_t rg, cv_stats *st)
 			c->first_ts[rg] = b->ts[0];
 		row += n;
 	}
-	if (row != c->row0[rg + 1])
-		return CV_FALLBACK;
+	/* no column holds more values than the row group has rows */
+	for (int k = A; k <= Y; k++)
+		if (b->col[k].values_left || b->col[k].page_left)
+			return CV_FALLBACK;
 	c->last_ts[rg] = prev;
 	return write_sessions(c, rg);
 }

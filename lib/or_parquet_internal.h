@@ -177,6 +177,7 @@ typedef struct or_parquet_col {
 	int64_t *dict;
 	size_t dict_n, dict_cap;
 	int has_dict;
+	uint64_t dict_gen;         /* dictionaries loaded, over every open */
 	/* the current data page */
 	uint8_t *buf;              /* decompression buffer, owned */
 	size_t buf_cap;
@@ -209,6 +210,16 @@ void or_parquet_col_release(or_parquet_col *c);
  */
 int or_parquet_col_read(or_parquet_col *c, int64_t *vals, uint8_t *def,
 			uint8_t *rep, size_t max, size_t *got, or_err *err);
+/*
+ * For readers that map the dictionary themselves (c->dict, c->dict_n; a
+ * new one whenever c->dict_gen changes): when the next slots of a column
+ * without repetition are values of a dictionary-encoded page (no nulls),
+ * up to max of their indices, each below dict_n, into idx, *got of them;
+ * otherwise *got is 0 and or_parquet_col_read reads on.  The two may be
+ * mixed freely.
+ */
+int or_parquet_col_read_idx(or_parquet_col *c, uint32_t *idx, size_t max, size_t *got,
+			    or_err *err);
 
 /* ---- the event columns (or_parquet_ingest.c, or_parquet_convert.c) -------- */
 

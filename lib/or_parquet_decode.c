@@ -8,6 +8,7 @@
  * the buffer and never a made-up value.
  */
 #include "or_parquet_internal.h"
+#include "or_par.h"
 
 #include <snappy-c.h>
 #include <string.h>
@@ -70,6 +71,7 @@ unpack_groups_bw(const uint8_t *in, size_t n, uint32_t *out, const int bw)
 {
 	const uint64_t mask = bw == 32 ? 0xffffffffu : ((uint64_t)1 << bw) - 1;
 	for (size_t g = 0; g < n; g++, in += bw, out += 8)
+#pragma GCC unroll 8
 		for (int j = 0; j < 8; j++) {
 			uint64_t w;
 			memcpy(&w, in + ((j * bw) >> 3), 8);
@@ -77,8 +79,29 @@ unpack_groups_bw(const uint8_t *in, size_t n, uint32_t *out, const int bw)
 		}
 }
 
+/* Whole bytes: values of 8, 16 or 32 bits, little-endian, widened (one
+   vectorised loop) */
+static void unpack_bytes(const uint8_t *restrict in, size_t n, uint32_t *restrict out, int bw)
+{
+	if (bw == 8) {
+		OMP(omp simd)
+		for (size_t i = 0; i < n; i++)
+			out[i] = in[i];
+	} else if (bw == 16) {
+		OMP(omp simd)
+		for (size_t i = 0; i < n; i++)
+			out[i] = (uint32_t)in[2 * i] | (uint32_t)in[2 * i + 1] << 8;
+	} else {
+		memcpy(out, in, n * 4); /* little-endian hosts, as everywhere else here */
+	}
+}
+
 static void unpack_groups(const uint8_t *in, size_t n, uint32_t *out, int bw)
 {
+	if (bw == 8 || bw == 16 || bw == 32) {
+		unpack_bytes(in, n * 8, out, bw);
+		return;
+	}
 	switch (bw) {
 #define C(B) case B: unpack_groups_bw(in, n, out, B); break;
 	C(1) C(2) C(3) C(4) C(5) C(6) C(7) C(8) C(9) C(10) C(11) C(12) C(13) C(14) C(15) C(16)
@@ -163,8 +186,10 @@ int or_parquet_rle_get(or_parquet_rle *r, uint32_t *out, size_t n, const char **
 		size_t k = n - i < r->run_left ? n - i : r->run_left;
 		if (!r->packed) {
 			uint32_t v = r->value; /* a local: out may alias r */
+			uint32_t *o = out + i;
+			OMP(omp simd)
 			for (size_t j = 0; j < k; j++)
-				out[i + j] = v;
+				o[j] = v;
 		} else {
 			int bw = r->bw;
 			uint64_t need = r->bit_pos + (uint64_t)k * (uint64_t)bw;

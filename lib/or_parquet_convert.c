@@ -39,6 +39,14 @@
 #define CV_BATCH ((size_t)1 << 14)
 #define CV_FALLBACK (-1) /* not an or_err code: run the builder's reader */
 
+/* Built twice where the compiler can (baseline x86-64 has no 64-bit vector
+   compares; AVX2 has), the same integers either way. */
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__)
+#define CV_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define CV_CLONES
+#endif
+
 enum { S = OR_PQ_EV_SESSION, A = OR_PQ_EV_AID, T = OR_PQ_EV_TS, Y = OR_PQ_EV_TYPE };
 
 /* runs of equal session ids in one row group: their lengths while pass 1
@@ -80,6 +88,7 @@ typedef struct cv_buf {
 	int64_t *v[OR_PQ_N_EVCOLS];
 	uint8_t *def[OR_PQ_N_EVCOLS];
 	uint32_t *idx;
+	uint8_t *flag;       /* CV_BATCH + 8 bytes of flags, one per row */
 	void *tdict[OR_PQ_N_EVCOLS];
 	size_t tcap[OR_PQ_N_EVCOLS];
 	uint64_t tgen[OR_PQ_N_EVCOLS]; /* the col's dict_gen tdict was made from */
@@ -105,6 +114,7 @@ static void buf_free(cv_buf *b)
 		free(b->tdict[k]);
 	}
 	free(b->idx);
+	free(b->flag);
 	free(b->aid);
 	free(b->ts);
 	free(b->type);
@@ -123,7 +133,8 @@ static int buf_init(cv_buf *b)
 	b->ts = malloc(CV_BATCH * sizeof(*b->ts));
 	b->type = malloc(CV_BATCH);
 	b->idx = malloc(CV_BATCH * sizeof(*b->idx));
-	bad |= !b->aid || !b->ts || !b->type || !b->idx;
+	b->flag = calloc(CV_BATCH + 8, 1);
+	bad |= !b->aid || !b->ts || !b->type || !b->idx || !b->flag;
 	if (bad) {
 		buf_free(b);
 		return -1;
@@ -182,6 +193,53 @@ static void runs_finish(cv_runs *r, uint64_t row0)
 	}
 }
 
+CV_CLONES static int any_negative(const int64_t *restrict v, size_t n)
+{
+	uint64_t acc = 0;
+	OMP(omp simd reduction(|:acc))
+	for (size_t i = 0; i < n; i++)
+		acc |= (uint64_t)v[i];
+	return (int)(acc >> 63);
+}
+
+/* flag[i] = 1 where v[i] differs from v[i - 1] (i >= 1), and 8 zero bytes
+   after flag[n - 1] */
+CV_CLONES static void flag_changes(const int64_t *restrict v, size_t n, uint8_t *restrict flag)
+{
+	OMP(omp simd)
+	for (size_t i = 1; i < n; i++)
+		flag[i] = v[i] != v[i - 1];
+	memset(flag + n, 0, 8);
+}
+
+/* The runs of equal ids in v[0..n) onto r, the first going on with r's
+   last run when its id is the same.  The changes are flagged in one
+   vectorised loop, then found eight flags at a time. */
+static int runs_add(cv_runs *r, const int64_t *v, size_t n, uint8_t *flag)
+{
+	flag_changes(v, n, flag);
+	flag[0] = 0;
+	int fresh = r->n == 0 || r->id[r->n - 1] != v[0];
+	size_t from = 0;
+	for (size_t w = 0; w <= n; w += 8) {
+		uint64_t bits;
+		memcpy(&bits, flag + w, 8);
+		for (; bits; bits &= bits - 1) {
+			size_t at = w + (size_t)(__builtin_ctzll(bits) >> 3);
+			if (fresh && runs_push(r, v[from], at - from))
+				return -1;
+			if (!fresh)
+				r->start[r->n - 1] += at - from;
+			from = at;
+			fresh = 1;
+		}
+	}
+	if (fresh)
+		return runs_push(r, v[from], n - from);
+	r->start[r->n - 1] += n - from;
+	return 0;
+}
+
 static int pass_sessions(cv *c, cv_buf *b, size_t rg)
 {
 	int rc = open_col(c, b, S, rg);
@@ -198,24 +256,10 @@ static int pass_sessions(cv *c, cv_buf *b, size_t rg)
 			break;
 		if (has_nulls(b, S))
 			return CV_FALLBACK;
-		const int64_t *v = b->v[S];
-		uint64_t acc = 0;
-		for (size_t i = 0; i < got; i++)
-			acc |= (uint64_t)v[i];
-		if (acc >> 63)
-			return CV_FALLBACK; /* a negative id */
-		size_t i = 0;
-		if (r->n && r->id[r->n - 1] == v[0])
-			for (; i < got && v[i] == v[0]; i++)
-				r->start[r->n - 1]++;
-		while (i < got) {
-			size_t j = i + 1;
-			while (j < got && v[j] == v[i])
-				j++;
-			if (runs_push(r, v[i], j - i))
-				return OR_ENOMEM;
-			i = j;
-		}
+		if (any_negative(b->v[S], got))
+			return CV_FALLBACK;
+		if (runs_add(r, b->v[S], got, b->flag))
+			return OR_ENOMEM;
 		rows += got;
 	}
 	if (rows != (uint64_t)c->f->rg_rows[rg])
@@ -279,14 +323,6 @@ typedef struct cv_stats {
 	int64_t ts_min, ts_max;
 	uint32_t aid_max;
 } cv_stats;
-
-/* Built twice where the compiler can (baseline x86-64 has no 64-bit vector
-   compares; AVX2 has), the same integers either way. */
-#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__)
-#define CV_CLONES __attribute__((target_clones("avx2", "default")))
-#else
-#define CV_CLONES
-#endif
 
 /* ---- values into the store's types: 1 when one breaks the builder's rules -- */
 
@@ -473,30 +509,32 @@ CV_CLONES static void batch_sums(const uint32_t *restrict aid, const int64_t *re
 	m->tmax = tmax;
 }
 
+/* 1 when ts goes back from one row to the next where no session starts
+   (start[i] flags row i) */
+CV_CLONES static int goes_back(const int64_t *restrict ts, const uint8_t *restrict start, size_t n)
+{
+	int bad = 0;
+	OMP(omp simd reduction(|:bad))
+	for (size_t i = 1; i < n; i++)
+		bad |= (ts[i] < ts[i - 1]) & !start[i];
+	return bad;
+}
+
 /* The batch of n rows at file row `row` (in b, converted): time order
-   inside each session, and the totals.  Run *j of r holds row `row`; the
-   next run, when there is one, starts a session. */
+   inside each session, and the totals.  Run *j of r holds row `row`; each
+   later run starts a session.  b->flag is all zeros between calls. */
 static int check_batch(cv_buf *b, size_t n, uint64_t row, size_t *j, int *has_prev,
 		       int64_t *prev, cv_stats *st, const cv_runs *r)
 {
 	const int64_t *ts = b->ts;
-	int bad = 0;
-	size_t i = 0;
-	while (i < n) {
-		uint64_t g = row + i;
-		if (*j + 1 < r->n && g == r->start[*j + 1])
-			++*j; /* a session starts at row g */
-		else if (i)
-			bad |= ts[i] < ts[i - 1];
-		else if (*has_prev)
-			bad |= ts[0] < *prev;
-		uint64_t e = *j + 1 < r->n ? r->start[*j + 1] - row : n;
-		if (e > n)
-			e = n;
-		for (size_t k = i + 1; k < e; k++)
-			bad |= ts[k] < ts[k - 1];
-		i = (size_t)e;
-	}
+	size_t j0 = *j;
+	for (; *j + 1 < r->n && r->start[*j + 1] < row + n; ++*j)
+		b->flag[r->start[*j + 1] - row] = 1;
+	int bad = goes_back(ts, b->flag, n);
+	if (*has_prev && !b->flag[0])
+		bad |= ts[0] < *prev;
+	for (size_t k = j0 + 1; k <= *j; k++)
+		b->flag[r->start[k] - row] = 0;
 	if (bad)
 		return CV_FALLBACK;
 	*has_prev = 1;

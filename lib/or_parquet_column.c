@@ -250,18 +250,22 @@ static int plain_values(or_parquet_col *c, const uint8_t **pp, const uint8_t *en
 	if (l->phys == OR_PQ_INT32) {
 		if ((size_t)(end - p) / 4 < n)
 			return col_fail(c, OR_EFORMAT, err, "PLAIN values end before the page's %zu values", n);
-		if (l->is_unsigned)
-			for (size_t i = 0; i < n; i++, p += 4) {
+		if (l->is_unsigned) {
+			OMP(omp simd)
+			for (size_t i = 0; i < n; i++) {
 				uint32_t v;
-				memcpy(&v, p, 4);
+				memcpy(&v, p + 4 * i, 4);
 				out[i] = v;
 			}
-		else
-			for (size_t i = 0; i < n; i++, p += 4) {
+		} else {
+			OMP(omp simd)
+			for (size_t i = 0; i < n; i++) {
 				int32_t v;
-				memcpy(&v, p, 4);
+				memcpy(&v, p + 4 * i, 4);
 				out[i] = v;
 			}
+		}
+		p += 4 * n;
 	} else if (l->phys == OR_PQ_INT64) {
 		if ((size_t)(end - p) / 8 < n)
 			return col_fail(c, OR_EFORMAT, err, "PLAIN values end before the page's %zu values", n);

@@ -486,7 +486,7 @@ typedef struct cv_sums {
 CV_CLONES static void batch_sums(const uint32_t *restrict aid, const int64_t *restrict ts,
 				 const uint8_t *restrict type, size_t n, cv_sums *m)
 {
-	uint64_t n1 = 0, n2 = 0;
+	uint32_t n1 = 0, n2 = 0; /* n <= CV_BATCH */
 	uint32_t amax = m->amax;
 	int64_t tmin = m->tmin, tmax = m->tmax;
 	OMP(omp simd reduction(max:amax))

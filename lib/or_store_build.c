@@ -21,6 +21,16 @@
 #include <unistd.h>
 #define XXH_STATIC_LINKING_ONLY /* XXH3_state_t on the stack */
 #include <xxhash.h>
+#if defined(__x86_64__)
+/* libxxhash's run-time choice of SSE2/AVX2/AVX-512 for the streaming
+   checksums of or_store_direct (the plain entry points are built for
+   SSE2); the same hashes either way */
+#define XXH_DISPATCH_DISABLE_REPLACE
+#include <xxh_x86dispatch.h>
+#define direct_hash_update XXH3_64bits_update_dispatch
+#else
+#define direct_hash_update XXH3_64bits_update
+#endif
 
 struct or_store_builder {
 	int64_t *sid;
@@ -424,7 +434,7 @@ static void hash_on(or_store_direct *w, int sec, uint64_t to)
 	const uint64_t off = w->h.section[sec].offset;
 	for (uint64_t at = w->hashed[sec]; at < to; at += piece) {
 		uint64_t k = to - at < piece ? to - at : piece;
-		XXH3_64bits_update(w->hs[sec], w->map + off + at, (size_t)k);
+		direct_hash_update(w->hs[sec], w->map + off + at, (size_t)k);
 		/* pages read so far leave the resident set */
 		release_bytes(w->map, (off + at) & ~(uint64_t)(OR_STORE_ALIGN - 1), off + at + k);
 	}

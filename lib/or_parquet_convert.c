@@ -193,18 +193,10 @@ static void runs_finish(cv_runs *r, uint64_t row0)
 	}
 }
 
-CV_CLONES static int any_negative(const int64_t *restrict v, size_t n)
-{
-	uint64_t acc = 0;
-	OMP(omp simd reduction(|:acc))
-	for (size_t i = 0; i < n; i++)
-		acc |= (uint64_t)v[i];
-	return (int)(acc >> 63);
-}
-
-/* flag[i] = 1 where v[i] differs from v[i - 1] (i >= 1), and 8 zero bytes
-   after flag[n - 1] */
-CV_CLONES static void flag_changes(const int64_t *restrict v, size_t n, uint8_t *restrict flag)
+/* flag[i] = 1 where row i's key differs from row i - 1's (i >= 1), and 8
+   zero bytes after flag[n - 1]; keys are the ids (v) or their dictionary
+   indices (idx) */
+CV_CLONES static void flag_changes64(const int64_t *restrict v, size_t n, uint8_t *restrict flag)
 {
 	OMP(omp simd)
 	for (size_t i = 1; i < n; i++)
@@ -212,32 +204,53 @@ CV_CLONES static void flag_changes(const int64_t *restrict v, size_t n, uint8_t 
 	memset(flag + n, 0, 8);
 }
 
-/* The runs of equal ids in v[0..n) onto r, the first going on with r's
-   last run when its id is the same.  The changes are flagged in one
-   vectorised loop, then found eight flags at a time. */
-static int runs_add(cv_runs *r, const int64_t *v, size_t n, uint8_t *flag)
+CV_CLONES static void flag_changes32(const uint32_t *restrict idx, size_t n,
+				     uint8_t *restrict flag)
 {
-	flag_changes(v, n, flag);
+	OMP(omp simd)
+	for (size_t i = 1; i < n; i++)
+		flag[i] = idx[i] != idx[i - 1];
+	memset(flag + n, 0, 8);
+}
+
+/* len rows of id `id` onto r: a run of their own, or more
+   of r's last run when it has the same id.  CV_FALLBACK for a negative id. */
+static int runs_put(cv_runs *r, int64_t id, size_t len)
+{
+	if (id < 0)
+		return CV_FALLBACK;
+	if (r->n && r->id[r->n - 1] == id) {
+		r->start[r->n - 1] += len;
+		return OR_OK;
+	}
+	return runs_push(r, id, len) ? OR_ENOMEM : OR_OK;
+}
+
+/* The runs of n rows onto r, each row's id being v[i], or dict[idx[i]]
+   when idx is given.  The changes of key are flagged in one vectorised
+   loop, then found eight flags at a time; equal ids under different
+   indices still make one run (runs_put). */
+static int runs_add(cv_runs *r, const int64_t *v, const uint32_t *idx, const int64_t *dict,
+		    size_t n, uint8_t *flag)
+{
+	if (idx)
+		flag_changes32(idx, n, flag);
+	else
+		flag_changes64(v, n, flag);
 	flag[0] = 0;
-	int fresh = r->n == 0 || r->id[r->n - 1] != v[0];
 	size_t from = 0;
+	int rc;
 	for (size_t w = 0; w <= n; w += 8) {
 		uint64_t bits;
 		memcpy(&bits, flag + w, 8);
 		for (; bits; bits &= bits - 1) {
 			size_t at = w + (size_t)(__builtin_ctzll(bits) >> 3);
-			if (fresh && runs_push(r, v[from], at - from))
-				return -1;
-			if (!fresh)
-				r->start[r->n - 1] += at - from;
+			if ((rc = runs_put(r, idx ? dict[idx[from]] : v[from], at - from)))
+				return rc;
 			from = at;
-			fresh = 1;
 		}
 	}
-	if (fresh)
-		return runs_push(r, v[from], n - from);
-	r->start[r->n - 1] += n - from;
-	return 0;
+	return runs_put(r, idx ? dict[idx[from]] : v[from], n - from);
 }
 
 static int pass_sessions(cv *c, cv_buf *b, size_t rg)
@@ -246,20 +259,27 @@ static int pass_sessions(cv *c, cv_buf *b, size_t rg)
 	if (rc)
 		return rc;
 	cv_runs *r = &c->runs[rg];
+	or_parquet_col *col = &b->col[S];
 	uint64_t rows = 0;
 	for (;;) {
 		size_t got;
 		or_err e;
-		if (or_parquet_col_read(&b->col[S], b->v[S], b->def[S], NULL, CV_BATCH, &got, &e))
+		/* dictionary pages by their indices, others by value */
+		if (or_parquet_col_read_idx(col, b->idx, CV_BATCH, &got, &e))
 			return CV_FALLBACK;
-		if (got == 0)
-			break;
-		if (has_nulls(b, S))
-			return CV_FALLBACK;
-		if (any_negative(b->v[S], got))
-			return CV_FALLBACK;
-		if (runs_add(r, b->v[S], got, b->flag))
-			return OR_ENOMEM;
+		if (got) {
+			rc = runs_add(r, NULL, b->idx, col->dict, got, b->flag);
+		} else {
+			if (or_parquet_col_read(col, b->v[S], b->def[S], NULL, CV_BATCH, &got, &e))
+				return CV_FALLBACK;
+			if (got == 0)
+				break;
+			if (has_nulls(b, S))
+				return CV_FALLBACK;
+			rc = runs_add(r, b->v[S], NULL, NULL, got, b->flag);
+		}
+		if (rc)
+			return rc;
 		rows += got;
 	}
 	if (rows != (uint64_t)c->f->rg_rows[rg])

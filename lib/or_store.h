@@ -146,9 +146,6 @@ int or_store_direct_put(or_store_direct *w, int sec, uint64_t at, const void *da
 /* Section sec, mapped writable (valid until commit or abort); threads may
    fill disjoint parts of it. */
 void *or_store_direct_section(or_store_direct *w, int sec);
-/* Let the whole pages of elements [from, to) of section sec leave the
-   resident set (their contents stay in the file). */
-void or_store_direct_release(or_store_direct *w, int sec, uint64_t from, uint64_t to);
 /* Carry section sec's checksum on up to element `to`: elements before it
    are all written and stay as they are.  One thread at a time per section;
    commit checksums what is left. */

@@ -414,18 +414,6 @@ static void release_bytes(uint8_t *map, uint64_t a, uint64_t b)
 		madvise(map + a, (size_t)(b - a), MADV_DONTNEED);
 }
 
-void or_store_direct_release(or_store_direct *w, int sec, uint64_t from, uint64_t to)
-{
-	if (sec < 0 || sec >= OR_STORE_N_SECTIONS || from >= to)
-		return;
-	const or_store_section *s = &w->h.section[sec];
-	uint64_t e = sec_elem[sec];
-	if (to > s->bytes / e)
-		to = s->bytes / e;
-	if (from < to)
-		release_bytes(w->map, s->offset + from * e, s->offset + to * e);
-}
-
 /* Section sec's checksum carried on over its bytes up to `to`, read back
    from the mapping and released as it goes. */
 static void hash_on(or_store_direct *w, int sec, uint64_t to)

@@ -88,7 +88,7 @@ typedef struct cv_buf {
 	int64_t *v[OR_PQ_N_EVCOLS];
 	uint8_t *def[OR_PQ_N_EVCOLS];
 	uint32_t *idx;
-	uint8_t *flag;       /* CV_BATCH + 8 bytes of flags, one per row */
+	uint8_t *flag;       /* CV_BATCH + 64 bytes of flags, one per row */
 	void *tdict[OR_PQ_N_EVCOLS];
 	size_t tcap[OR_PQ_N_EVCOLS];
 	uint64_t tgen[OR_PQ_N_EVCOLS]; /* the col's dict_gen tdict was made from */
@@ -133,7 +133,7 @@ static int buf_init(cv_buf *b)
 	b->ts = malloc(CV_BATCH * sizeof(*b->ts));
 	b->type = malloc(CV_BATCH);
 	b->idx = malloc(CV_BATCH * sizeof(*b->idx));
-	b->flag = calloc(CV_BATCH + 8, 1);
+	b->flag = calloc(CV_BATCH + 64, 1);
 	bad |= !b->aid || !b->ts || !b->type || !b->idx || !b->flag;
 	if (bad) {
 		buf_free(b);
@@ -193,7 +193,7 @@ static void runs_finish(cv_runs *r, uint64_t row0)
 	}
 }
 
-/* flag[i] = 1 where row i's key differs from row i - 1's (i >= 1), and 8
+/* flag[i] = 1 where row i's key differs from row i - 1's (i >= 1), and 64
    zero bytes after flag[n - 1]; keys are the ids (v) or their dictionary
    indices (idx) */
 CV_CLONES static void flag_changes64(const int64_t *restrict v, size_t n, uint8_t *restrict flag)
@@ -201,7 +201,7 @@ CV_CLONES static void flag_changes64(const int64_t *restrict v, size_t n, uint8_
 	OMP(omp simd)
 	for (size_t i = 1; i < n; i++)
 		flag[i] = v[i] != v[i - 1];
-	memset(flag + n, 0, 8);
+	memset(flag + n, 0, 64);
 }
 
 CV_CLONES static void flag_changes32(const uint32_t *restrict idx, size_t n,
@@ -210,12 +210,12 @@ CV_CLONES static void flag_changes32(const uint32_t *restrict idx, size_t n,
 	OMP(omp simd)
 	for (size_t i = 1; i < n; i++)
 		flag[i] = idx[i] != idx[i - 1];
-	memset(flag + n, 0, 8);
+	memset(flag + n, 0, 64);
 }
 
 /* len rows of id `id` onto r: a run of their own, or more
    of r's last run when it has the same id.  CV_FALLBACK for a negative id. */
-static int runs_put(cv_runs *r, int64_t id, size_t len)
+static inline int runs_put(cv_runs *r, int64_t id, size_t len)
 {
 	if (id < 0)
 		return CV_FALLBACK;
@@ -226,10 +226,23 @@ static int runs_put(cv_runs *r, int64_t id, size_t len)
 	return runs_push(r, id, len) ? OR_ENOMEM : OR_OK;
 }
 
+/* 64 flags (bytes 0 or 1) as the bits of a word, flag i as bit i: a
+   multiply gathers each byte's low bit into the top byte */
+static inline uint64_t flag_bits(const uint8_t *f)
+{
+	uint64_t m = 0;
+	for (int q = 0; q < 8; q++) {
+		uint64_t x;
+		memcpy(&x, f + 8 * q, 8);
+		m |= (x * 0x0102040810204080ULL) >> 56 << (8 * q);
+	}
+	return m;
+}
+
 /* The runs of n rows onto r, each row's id being v[i], or dict[idx[i]]
    when idx is given.  The changes of key are flagged in one vectorised
-   loop, then found eight flags at a time; equal ids under different
-   indices still make one run (runs_put). */
+   loop, then found 64 flags at a time; equal ids under different indices
+   still make one run (runs_put). */
 static int runs_add(cv_runs *r, const int64_t *v, const uint32_t *idx, const int64_t *dict,
 		    size_t n, uint8_t *flag)
 {
@@ -240,11 +253,9 @@ static int runs_add(cv_runs *r, const int64_t *v, const uint32_t *idx, const int
 	flag[0] = 0;
 	size_t from = 0;
 	int rc;
-	for (size_t w = 0; w <= n; w += 8) {
-		uint64_t bits;
-		memcpy(&bits, flag + w, 8);
-		for (; bits; bits &= bits - 1) {
-			size_t at = w + (size_t)(__builtin_ctzll(bits) >> 3);
+	for (size_t w = 0; w < n; w += 64) {
+		for (uint64_t bits = flag_bits(flag + w); bits; bits &= bits - 1) {
+			size_t at = w + (size_t)__builtin_ctzll(bits);
 			if ((rc = runs_put(r, idx ? dict[idx[from]] : v[from], at - from)))
 				return rc;
 			from = at;

@@ -507,19 +507,18 @@ static int col_fill(const cv *c, cv_buf *b, int k, size_t n, void *out)
 
 /* ---- a batch: totals, time order, writing --------------------------------- */
 
-/* what a batch adds to the totals */
+/* what a batch adds to the totals (ts's extremes are found from the
+   session bounds, check_batch) */
 typedef struct cv_sums {
 	uint64_t n1, n2;
 	uint32_t amax;
-	int64_t tmin, tmax;
 } cv_sums;
 
-CV_CLONES static void batch_sums(const uint32_t *restrict aid, const int64_t *restrict ts,
-				 const uint8_t *restrict type, size_t n, cv_sums *m)
+CV_CLONES static void batch_sums(const uint32_t *restrict aid, const uint8_t *restrict type,
+				 size_t n, cv_sums *m)
 {
 	uint32_t n1 = 0, n2 = 0; /* n <= CV_BATCH */
 	uint32_t amax = m->amax;
-	int64_t tmin = m->tmin, tmax = m->tmax;
 	OMP(omp simd reduction(max:amax))
 	for (size_t i = 0; i < n; i++)
 		amax = aid[i] > amax ? aid[i] : amax;
@@ -528,16 +527,9 @@ CV_CLONES static void batch_sums(const uint32_t *restrict aid, const int64_t *re
 		n1 += type[i] == 1;
 		n2 += type[i] == 2;
 	}
-	OMP(omp simd reduction(min:tmin) reduction(max:tmax))
-	for (size_t i = 0; i < n; i++) {
-		tmin = ts[i] < tmin ? ts[i] : tmin;
-		tmax = ts[i] > tmax ? ts[i] : tmax;
-	}
 	m->n1 = n1;
 	m->n2 = n2;
 	m->amax = amax;
-	m->tmin = tmin;
-	m->tmax = tmax;
 }
 
 /* 1 when ts goes back from one row to the next where no session starts
@@ -553,7 +545,9 @@ CV_CLONES static int goes_back(const int64_t *restrict ts, const uint8_t *restri
 
 /* The batch of n rows at file row `row` (in b, converted): time order
    inside each session, and the totals.  Run *j of r holds row `row`; each
-   later run starts a session.  b->flag is all zeros between calls. */
+   later run starts a session.  b->flag is all zeros between calls.  With
+   the order checked, each stretch of a session in the batch has its
+   smallest ts first and its largest last, so only those are compared. */
 static int check_batch(cv_buf *b, size_t n, uint64_t row, size_t *j, int *has_prev,
 		       int64_t *prev, cv_stats *st, const cv_runs *r)
 {
@@ -564,20 +558,27 @@ static int check_batch(cv_buf *b, size_t n, uint64_t row, size_t *j, int *has_pr
 	int bad = goes_back(ts, b->flag, n);
 	if (*has_prev && !b->flag[0])
 		bad |= ts[0] < *prev;
-	for (size_t k = j0 + 1; k <= *j; k++)
-		b->flag[r->start[k] - row] = 0;
+	int64_t tmin = ts[0] < st->ts_min ? ts[0] : st->ts_min;
+	int64_t tmax = ts[n - 1] > st->ts_max ? ts[n - 1] : st->ts_max;
+	for (size_t k = j0 + 1; k <= *j; k++) {
+		size_t at = (size_t)(r->start[k] - row);
+		b->flag[at] = 0;
+		tmin = ts[at] < tmin ? ts[at] : tmin;
+		if (at)
+			tmax = ts[at - 1] > tmax ? ts[at - 1] : tmax;
+	}
 	if (bad)
 		return CV_FALLBACK;
 	*has_prev = 1;
 	*prev = ts[n - 1];
-	cv_sums m = { 0, 0, st->aid_max, st->ts_min, st->ts_max };
-	batch_sums(b->aid, ts, b->type, n, &m);
+	cv_sums m = { 0, 0, st->aid_max };
+	batch_sums(b->aid, b->type, n, &m);
 	st->n_type[0] += n - m.n1 - m.n2;
 	st->n_type[1] += m.n1;
 	st->n_type[2] += m.n2;
 	st->aid_max = m.amax;
-	st->ts_min = m.tmin;
-	st->ts_max = m.tmax;
+	st->ts_min = tmin;
+	st->ts_max = tmax;
 	return OR_OK;
 }
 

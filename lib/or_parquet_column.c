@@ -581,11 +581,13 @@ int or_parquet_col_read(or_parquet_col *c, int64_t *vals, uint8_t *def,
 	return OR_OK;
 }
 
-int or_parquet_col_read_idx(or_parquet_col *c, uint32_t *idx, size_t max, size_t *got,
-			    or_err *err)
+/* How many of the next slots (up to max) are values of a dictionary page
+   without nulls, their definition levels taken: 0 when the next slots are
+   not (nothing taken).  narrow: only pages of index width 1, 2 or 4. */
+static int dict_slots(or_parquet_col *c, size_t max, int narrow, size_t *k, or_err *err)
 {
 	const or_parquet_leaf *l = c->leaf;
-	*got = 0;
+	*k = 0;
 	if (l->max_rep)
 		return OR_OK;
 	while (c->page_left == 0) {
@@ -597,7 +599,9 @@ int or_parquet_col_read_idx(or_parquet_col *c, uint32_t *idx, size_t max, size_t
 	}
 	if (c->enc != OR_PQ_PLAIN_DICTIONARY && c->enc != OR_PQ_RLE_DICTIONARY)
 		return OR_OK;
-	size_t k = (uint64_t)max < (uint64_t)c->page_left ? max : (size_t)c->page_left;
+	if (narrow && c->idx.bw != 1 && c->idx.bw != 2 && c->idx.bw != 4)
+		return OR_OK;
+	size_t n = (uint64_t)max < (uint64_t)c->page_left ? max : (size_t)c->page_left;
 	if (l->max_def && !c->def_all) {
 		/* only slots of a run of max_def definition levels */
 		const char *why = NULL;
@@ -605,13 +609,46 @@ int or_parquet_col_read_idx(or_parquet_col *c, uint32_t *idx, size_t max, size_t
 			return col_fail(c, OR_EFORMAT, err, "definition levels: %s", why);
 		if (c->def.packed || c->def.value != (uint32_t)l->max_def)
 			return OR_OK;
-		if (k > c->def.run_left)
-			k = c->def.run_left;
-		c->def.run_left -= (uint32_t)k;
+		if (n > c->def.run_left)
+			n = c->def.run_left;
+		c->def.run_left -= (uint32_t)n;
 	}
-	int rc = dict_indices(c, idx, k, err);
-	if (rc)
+	*k = n;
+	return OR_OK;
+}
+
+int or_parquet_col_read_idx(or_parquet_col *c, uint32_t *idx, size_t max, size_t *got,
+			    or_err *err)
+{
+	size_t k;
+	*got = 0;
+	int rc = dict_slots(c, max, 0, &k, err);
+	if (rc || k == 0)
 		return rc;
+	if ((rc = dict_indices(c, idx, k, err)))
+		return rc;
+	c->page_left -= (int64_t)k;
+	*got = k;
+	return OR_OK;
+}
+
+int or_parquet_col_read_u8(or_parquet_col *c, uint8_t *out, size_t max, size_t *got,
+			   or_err *err)
+{
+	size_t k;
+	*got = 0;
+	int rc = dict_slots(c, max, 1, &k, err);
+	if (rc || k == 0)
+		return rc;
+	if (c->map8_gen != c->dict_gen) {
+		for (size_t i = 0; i < 16; i++)
+			c->map8[i] = i < c->dict_n && c->dict[i] >= 0 && c->dict[i] <= 254
+				     ? (uint8_t)c->dict[i] : 0xff;
+		c->map8_gen = c->dict_gen;
+	}
+	const char *why = NULL;
+	if (or_parquet_rle_get_u8(&c->idx, out, k, c->map8, &why))
+		return col_fail(c, OR_EFORMAT, err, "dictionary indices: %s", why);
 	c->page_left -= (int64_t)k;
 	*got = k;
 	return OR_OK;

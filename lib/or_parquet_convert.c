@@ -475,8 +475,18 @@ static int from_dict(const cv *c, cv_buf *b, int k, size_t got, void *out)
 	return conv(c, k, b->v[k], got, out) ? CV_FALLBACK : OR_OK;
 }
 
-/* The next n rows of column k into out, in the store's type: pages with a
-   dictionary through the typed dictionary, others value by value.
+CV_CLONES static int any_above2(const uint8_t *restrict v, size_t n)
+{
+	unsigned bad = 0;
+	OMP(omp simd reduction(|:bad))
+	for (size_t i = 0; i < n; i++)
+		bad |= v[i] > 2;
+	return bad != 0;
+}
+
+/* The next n rows of column k into out, in the store's type: type pages
+   with a small dictionary as bytes straight away, other pages with a
+   dictionary through the typed dictionary, the rest value by value.
    CV_FALLBACK when a value breaks a rule or is null, or the column ends
    early. */
 static int col_fill(const cv *c, cv_buf *b, int k, size_t n, void *out)
@@ -487,6 +497,15 @@ static int col_fill(const cv *c, cv_buf *b, int k, size_t n, void *out)
 	while (have < n) {
 		size_t got = 0;
 		or_err e;
+		if (k == Y) {
+			if (or_parquet_col_read_u8(col, o + have, n - have, &got, &e))
+				return CV_FALLBACK;
+			if (got && any_above2(o + have, got))
+				return CV_FALLBACK; /* 0xff: a bad index or value */
+			have += got;
+			if (got)
+				continue;
+		}
 		if (or_parquet_col_read_idx(col, b->idx, n - have, &got, &e))
 			return CV_FALLBACK;
 		int rc;

@@ -240,6 +240,72 @@ int or_parquet_rle_get(or_parquet_rle *r, uint32_t *out, size_t n, const char **
 	return 0;
 }
 
+/* The values of one byte of width-BW data through lut into out (8 / BW
+   bytes, lowest bits first). */
+static inline __attribute__((always_inline)) void
+map_bytes_bw(const uint8_t *in, size_t n, const uint64_t lut[256], uint8_t *out, const int bw)
+{
+	for (size_t q = 0; q < n; q++)
+		memcpy(out + q * (size_t)(8 / bw), &lut[in[q]], (size_t)(8 / bw));
+}
+
+int or_parquet_rle_get_u8(or_parquet_rle *r, uint8_t *out, size_t n, const uint8_t map[16],
+			  const char **why)
+{
+	const int bw = r->bw;
+	if (bw != 1 && bw != 2 && bw != 4) {
+		*why = "byte values of a width other than 1, 2 or 4 bits";
+		return -1;
+	}
+	const unsigned mask = (1u << bw) - 1, per = 8u / (unsigned)bw;
+	/* each byte of packed data: its 8 / bw values, mapped */
+	uint64_t lut[256];
+	for (unsigned x = 0; x < 256; x++) {
+		uint64_t v = 0;
+		for (unsigned t = 0; t < per; t++)
+			v |= (uint64_t)map[(x >> (t * (unsigned)bw)) & mask] << (8 * t);
+		lut[x] = v;
+	}
+	size_t i = 0;
+	while (i < n) {
+		if (r->run_left == 0) {
+			if (rle_next_run(r, why))
+				return -1;
+			continue;
+		}
+		size_t k = n - i < r->run_left ? n - i : r->run_left;
+		if (!r->packed) {
+			memset(out + i, r->value < 16 ? map[r->value] : 0xff, k);
+		} else {
+			if (r->bit_pos + (uint64_t)k * (uint64_t)bw > (uint64_t)r->bits_len * 8) {
+				*why = "bit-packed run is cut short by the end of its data";
+				return -1;
+			}
+			/* bw divides 8: no value straddles a byte */
+			const uint8_t *b = r->bits;
+			uint64_t pos = r->bit_pos;
+			size_t j = 0;
+			for (; j < k && (pos & 7); j++, pos += (uint64_t)bw)
+				out[i + j] = map[(b[pos >> 3] >> (pos & 7)) & mask];
+			size_t bytes = (k - j) / per;
+			if (bw == 1)
+				map_bytes_bw(b + (pos >> 3), bytes, lut, out + i + j, 1);
+			else if (bw == 2)
+				map_bytes_bw(b + (pos >> 3), bytes, lut, out + i + j, 2);
+			else
+				map_bytes_bw(b + (pos >> 3), bytes, lut, out + i + j, 4);
+			j += bytes * per;
+			pos += (uint64_t)bytes * 8;
+			for (; j < k; j++, pos += (uint64_t)bw)
+				out[i + j] = map[(b[pos >> 3] >> (pos & 7)) & mask];
+			r->bit_pos = pos;
+		}
+		r->run_left -= (uint32_t)k;
+		i += k;
+	}
+	return 0;
+}
+
 /* ---- DELTA_BINARY_PACKED -------------------------------------------------- */
 
 int or_parquet_delta_init(or_parquet_delta *d, const uint8_t *p, size_t n, const char **why)

@@ -1,7 +1,8 @@
 /*
  * pq_mini.h - a minimal Parquet writer for the tests: four REQUIRED INT32
  * columns session, aid, ts, type, uncompressed data pages v1, PLAIN, or
- * (aid only) a PLAIN dictionary page with RLE_DICTIONARY indices, row
+ * (one chosen column) a PLAIN dictionary page with RLE_DICTIONARY indices
+ * bit-packed in the narrowest of 1, 2, 4 or 8 bits, row
  * groups of given sizes.  Enough to build the shapes the committed
  * fixtures lack (session ids that go down or come back, sessions across
  * several row groups, dictionary entries that break a rule); the reader is
@@ -107,8 +108,8 @@ typedef struct pq_chunk {
 	int64_t data_at, dict_at, bytes, n;
 } pq_chunk;
 
-/* One column chunk of n values; aid_dict (n_dict entries, at most 256)
-   makes it dictionary-encoded, with v[i] the index into it. */
+/* One column chunk of n values; dict (n_dict entries, at most 256) makes
+   it dictionary-encoded, with v[i] the index into it. */
 static pq_chunk pq_column(pq_buf *w, const int32_t *v, size_t n, const int32_t *dict,
 			  size_t n_dict)
 {
@@ -118,13 +119,21 @@ static pq_chunk pq_column(pq_buf *w, const int32_t *v, size_t n, const int32_t *
 		pq_page_header(w, 2, n_dict * 4, n_dict, 0);
 		for (size_t i = 0; i < n_dict; i++)
 			pq_le32(w, dict[i]);
-		/* one bit-packed run of width 8, padded to groups of 8 */
+		/* one bit-packed run, padded to groups of 8, lowest bits first */
+		unsigned bw = n_dict <= 2 ? 1 : n_dict <= 4 ? 2 : n_dict <= 16 ? 4 : 8;
 		size_t groups = (n + 7) / 8;
 		pq_buf run = { 0 };
-		pq_byte(&run, 8);
+		pq_byte(&run, bw);
 		pq_varint(&run, groups << 1 | 1);
-		for (size_t i = 0; i < groups * 8; i++)
-			pq_byte(&run, i < n ? (unsigned)v[i] : 0);
+		unsigned acc = 0, bits = 0;
+		for (size_t i = 0; i < groups * 8; i++) {
+			acc |= (i < n ? (unsigned)v[i] : 0) << bits;
+			bits += bw;
+			if (bits == 8) {
+				pq_byte(&run, acc);
+				acc = bits = 0;
+			}
+		}
 		c.data_at = (int64_t)w->n;
 		pq_page_header(w, 0, run.n, n, 8);
 		pq_put(w, run.b, run.n);
@@ -167,9 +176,9 @@ static void pq_column_meta(pq_buf *w, const char *name, const pq_chunk *c)
 static const char *const pq_names[4] = { "session", "aid", "ts", "type" };
 
 /* Write rows (cols[k][row]) in row groups of rg_rows[0..n_rg) rows to path;
-   aid_dict non-NULL: aid holds indices into it.  0 on success. */
+   dict non-NULL: column dict_col holds indices into it.  0 on success. */
 static int pq_write(const char *path, int32_t *const cols[4], const size_t *rg_rows,
-		    size_t n_rg, const int32_t *aid_dict, size_t n_dict)
+		    size_t n_rg, int dict_col, const int32_t *dict, size_t n_dict)
 {
 	pq_buf w = { 0 };
 	pq_put(&w, "PAR1", 4);
@@ -177,8 +186,8 @@ static int pq_write(const char *path, int32_t *const cols[4], const size_t *rg_r
 	size_t row = 0, total = 0;
 	for (size_t g = 0; g < n_rg; g++) {
 		for (int k = 0; k < 4; k++)
-			ch[g * 4 + k] = pq_column(&w, cols[k] + row, rg_rows[g], k == 1 ? aid_dict : NULL,
-						  n_dict);
+			ch[g * 4 + k] = pq_column(&w, cols[k] + row, rg_rows[g],
+						  k == dict_col ? dict : NULL, n_dict);
 		row += rg_rows[g];
 	}
 	total = row;

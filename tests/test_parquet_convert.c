@@ -149,12 +149,12 @@ static void made_free(made *m)
 
 /* the file made from m in the given row groups, converted both ways on
    one thread and on all */
-static int made_same(made *m, const size_t *rgs, size_t n_rg, const int32_t *dict, size_t n_dict,
-		     int expect_direct)
+static int made_same(made *m, const size_t *rgs, size_t n_rg, int dict_col, const int32_t *dict,
+		     size_t n_dict, int expect_direct)
 {
 	char path[600];
 	snprintf(path, sizeof(path), "%s/made.parquet", check_tmpdir());
-	if (pq_write(path, m->col, rgs, n_rg, dict, n_dict))
+	if (pq_write(path, m->col, rgs, n_rg, dict_col, dict, n_dict))
 		return 0;
 	int ok = same_way_at(path, OR_TS_AUTO, expect_direct);
 #ifdef _OPENMP
@@ -172,18 +172,18 @@ static void test_made_sessions(void)
 	static const int32_t down[][2] = { { 500, 5 }, { 400, 12 }, { 300, 1 }, { 200, 7 }, { 100, 3 } };
 	static const size_t rgs[] = { 4, 3, 3, 8, 10 };
 	made m = make_rows(down, 5, 1000, -1);
-	CHECK(made_same(&m, rgs, 5, NULL, 0, 1));
+	CHECK(made_same(&m, rgs, 5, -1, NULL, 0, 1));
 	made_free(&m);
 	/* a session out of time order where it crosses a row group */
 	m = make_rows(down, 5, 1000, 7);
-	CHECK(made_same(&m, rgs, 5, NULL, 0, 0));
+	CHECK(made_same(&m, rgs, 5, -1, NULL, 0, 0));
 	made_free(&m);
 	/* an id that comes back, within a row group and across row groups */
 	static const int32_t again[][2] = { { 10, 3 }, { 20, 3 }, { 10, 3 }, { 30, 2 } };
 	static const size_t one[] = { 11 }, two[] = { 5, 6 };
 	m = make_rows(again, 4, 1000, -1);
-	CHECK(made_same(&m, one, 1, NULL, 0, 0));
-	CHECK(made_same(&m, two, 2, NULL, 0, 0));
+	CHECK(made_same(&m, one, 1, -1, NULL, 0, 0));
+	CHECK(made_same(&m, two, 2, -1, NULL, 0, 0));
 	made_free(&m);
 }
 
@@ -195,12 +195,27 @@ static void test_made_dictionary(void)
 	static const size_t rgs[] = { 16, 24 };
 	static const int32_t dict[] = { 5, 2147483647, -3, 0, 9 };
 	made m = make_rows(sess, 3, 2, -1); /* indices 0 and 1 */
-	CHECK(made_same(&m, rgs, 2, dict, 5, 1));
+	CHECK(made_same(&m, rgs, 2, 1, dict, 5, 1));
 	m.col[1][17] = 2;
-	CHECK(made_same(&m, rgs, 2, dict, 5, 0));
+	CHECK(made_same(&m, rgs, 2, 1, dict, 5, 0));
 	m.col[1][17] = 4;
-	CHECK(made_same(&m, rgs, 2, dict, 5, 1));
+	CHECK(made_same(&m, rgs, 2, 1, dict, 5, 1));
 	made_free(&m);
+	/* type through dictionaries of 1, 2 and 4 bits (read as bytes), each
+	   with an entry (7) that is not a type: fine while unused */
+	static const int32_t t1[] = { 7, 2 }, t2[] = { 2, 0, 7, 1 },
+			     t4[] = { 2, 0, 7, 1, 0, 0, 0, 0, 0 };
+	static const int32_t *const types[] = { t1, t2, t4 };
+	static const size_t sizes[] = { 2, 4, 9 };
+	for (int d = 0; d < 3; d++) {
+		m = make_rows(sess, 3, 1000, -1);
+		for (size_t i = 0; i < m.n; i++)
+			m.col[3][i] = d == 0 ? 1 : i % 3 == 0 ? 0 : i % 3 == 1 ? 1 : 3;
+		CHECK(made_same(&m, rgs, 2, 3, types[d], sizes[d], 1));
+		m.col[3][30] = d == 0 ? 0 : 2; /* the entry 7: the builder's error */
+		CHECK(made_same(&m, rgs, 2, 3, types[d], sizes[d], 0));
+		made_free(&m);
+	}
 }
 
 static void test_is_file(void)

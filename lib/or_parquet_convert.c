@@ -70,7 +70,7 @@ typedef struct cv {
 	size_t *sfirst;      /* [n_rg + 1]: the first session that starts in it */
 	int64_t *first_ts, *last_ts; /* [n_rg], ms */
 	uint8_t *done;       /* [n_rg]: pass 2 wrote the row group (atomic) */
-	size_t hash_next;    /* the row groups before it are checksummed */
+	size_t hash_next;    /* the row groups before it are checksummed (atomic) */
 	uint8_t hashing;     /* a thread is checksumming (atomic flag) */
 	size_t ns;
 	or_store_direct *w;
@@ -617,12 +617,23 @@ static int write_sessions(cv *c, size_t rg)
 }
 
 /* The batch of n rows at file row `row` into the store file. */
-static int write_batch(cv *c, const cv_buf *b, size_t n, uint64_t row)
+static int write_batch(cv *c, const cv_buf *b, size_t rg, size_t n, uint64_t row)
 {
 	or_err e;
-	return or_store_direct_put(c->w, 2, row, b->aid, n, &e) ||
-	       or_store_direct_put(c->w, 3, row, b->ts, n, &e) ||
-	       or_store_direct_put(c->w, 4, row, b->type, n, &e) ? CV_FALLBACK : OR_OK;
+	if (or_store_direct_put(c->w, 2, row, b->aid, n, &e) ||
+	    or_store_direct_put(c->w, 3, row, b->ts, n, &e) ||
+	    or_store_direct_put(c->w, 4, row, b->type, n, &e))
+		return CV_FALLBACK;
+	/* the next row group in file order: checksummed from the batch while
+	   it is in cache (hash_ready then finds it done) */
+	if (__atomic_load_n(&c->hash_next, __ATOMIC_SEQ_CST) == rg &&
+	    !__atomic_test_and_set(&c->hashing, __ATOMIC_SEQ_CST)) {
+		or_store_direct_hash_data(c->w, 2, row, b->aid, n);
+		or_store_direct_hash_data(c->w, 3, row, b->ts, n);
+		or_store_direct_hash_data(c->w, 4, row, b->type, n);
+		__atomic_clear(&c->hashing, __ATOMIC_SEQ_CST);
+	}
+	return OR_OK;
 }
 
 static int pass_events(cv *c, cv_buf *b, size_t rg, cv_stats *st)
@@ -647,7 +658,7 @@ static int pass_events(cv *c, cv_buf *b, size_t rg, cv_stats *st)
 		if (!rc)
 			rc = check_batch(b, n, row, &j, &has_prev, &prev, st, r);
 		if (!rc)
-			rc = write_batch(c, b, n, row);
+			rc = write_batch(c, b, rg, n, row);
 		if (rc)
 			return rc;
 		if (row == c->row0[rg])
@@ -673,15 +684,15 @@ static void hash_ready(cv *c)
 	for (;;) {
 		if (__atomic_test_and_set(&c->hashing, __ATOMIC_SEQ_CST))
 			return;
-		size_t n = c->hash_next;
+		size_t from = __atomic_load_n(&c->hash_next, __ATOMIC_SEQ_CST), n = from;
 		while (n < n_rg && __atomic_load_n(&c->done[n], __ATOMIC_SEQ_CST))
 			n++;
-		if (n > c->hash_next) {
+		if (n > from) {
 			or_store_direct_hash(c->w, 0, c->sfirst[n]);
 			or_store_direct_hash(c->w, 1, n == n_rg ? c->ns + 1 : c->sfirst[n]);
 			for (int k = 2; k <= 4; k++)
 				or_store_direct_hash(c->w, k, c->row0[n]);
-			c->hash_next = n;
+			__atomic_store_n(&c->hash_next, n, __ATOMIC_SEQ_CST);
 		}
 		__atomic_clear(&c->hashing, __ATOMIC_SEQ_CST);
 		if (n == n_rg || !__atomic_load_n(&c->done[n], __ATOMIC_SEQ_CST))

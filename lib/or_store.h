@@ -150,6 +150,11 @@ void *or_store_direct_section(or_store_direct *w, int sec);
    are all written and stay as they are.  One thread at a time per section;
    commit checksums what is left. */
 void or_store_direct_hash(or_store_direct *w, int sec, uint64_t to);
+/* The same over n elements at element `at` that were just written from
+   data, when the checksum has got exactly to `at`: 1, or 0 (nothing done;
+   they are read back later). */
+int or_store_direct_hash_data(or_store_direct *w, int sec, uint64_t at, const void *data,
+			      size_t n);
 /* Checksum, write the header, rename into place, free w (also on error). */
 int or_store_direct_commit(or_store_direct *w, const uint64_t n_type[3], int64_t ts_min,
 			   int64_t ts_max, uint32_t aid_bound, const or_log *log, or_err *err);

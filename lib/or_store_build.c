@@ -430,6 +430,19 @@ static void hash_on(or_store_direct *w, int sec, uint64_t to)
 		w->hashed[sec] = to;
 }
 
+int or_store_direct_hash_data(or_store_direct *w, int sec, uint64_t at, const void *data,
+			      size_t n)
+{
+	if (sec < 0 || sec >= OR_STORE_N_SECTIONS)
+		return 0;
+	uint64_t e = sec_elem[sec], bytes = w->h.section[sec].bytes;
+	if (at * e != w->hashed[sec] || n > bytes / e - at)
+		return 0;
+	direct_hash_update(w->hs[sec], data, n * e);
+	w->hashed[sec] += n * e;
+	return 1;
+}
+
 void or_store_direct_hash(or_store_direct *w, int sec, uint64_t to)
 {
 	if (sec < 0 || sec >= OR_STORE_N_SECTIONS)

@@ -41,7 +41,9 @@ static int col_fail(or_parquet_col *c, int code, or_err *err, const char *fmt, .
 int or_parquet_col_open(or_parquet_col *c, const or_parquet_file *f, size_t rg,
 			size_t li, or_parquet_str_fn str_fn, or_err *err)
 {
-	/* buffers of an earlier chunk are kept for this one */
+	/* buffers of an earlier chunk are kept for this one, and the count of
+	   dictionaries goes on */
+	uint64_t dict_gen = c->dict_gen;
 	uint8_t *buf = c->buf;
 	uint32_t *tmp = c->tmp;
 	int64_t *dict = c->dict;
@@ -55,6 +57,7 @@ int or_parquet_col_open(or_parquet_col *c, const or_parquet_file *f, size_t rg,
 	c->buf_cap = buf_cap;
 	c->tmp_cap = tmp_cap;
 	c->dict_cap = dict_cap;
+	c->dict_gen = dict_gen;
 	c->f = f;
 	c->rg = rg;
 	c->li = li;
@@ -247,18 +250,22 @@ static int plain_values(or_parquet_col *c, const uint8_t **pp, const uint8_t *en
 	if (l->phys == OR_PQ_INT32) {
 		if ((size_t)(end - p) / 4 < n)
 			return col_fail(c, OR_EFORMAT, err, "PLAIN values end before the page's %zu values", n);
-		if (l->is_unsigned)
-			for (size_t i = 0; i < n; i++, p += 4) {
+		if (l->is_unsigned) {
+			OMP(omp simd)
+			for (size_t i = 0; i < n; i++) {
 				uint32_t v;
-				memcpy(&v, p, 4);
+				memcpy(&v, p + 4 * i, 4);
 				out[i] = v;
 			}
-		else
-			for (size_t i = 0; i < n; i++, p += 4) {
+		} else {
+			OMP(omp simd)
+			for (size_t i = 0; i < n; i++) {
 				int32_t v;
-				memcpy(&v, p, 4);
+				memcpy(&v, p + 4 * i, 4);
 				out[i] = v;
 			}
+		}
+		p += 4 * n;
 	} else if (l->phys == OR_PQ_INT64) {
 		if ((size_t)(end - p) / 8 < n)
 			return col_fail(c, OR_EFORMAT, err, "PLAIN values end before the page's %zu values", n);
@@ -309,6 +316,7 @@ static int load_dict(or_parquet_col *c, const page_header *h, const uint8_t *src
 		return rc;
 	c->dict_n = n;
 	c->has_dict = 1;
+	c->dict_gen++;
 	return OR_OK;
 }
 
@@ -432,6 +440,30 @@ static int next_page(or_parquet_col *c, or_err *err)
 	}
 }
 
+/* q dictionary indices of the current page into idx, each checked
+   against the dictionary's size. */
+static int dict_indices(or_parquet_col *c, uint32_t *idx, size_t q, or_err *err)
+{
+	const char *why = NULL;
+	uint32_t dn = c->dict_n > UINT32_MAX ? UINT32_MAX : (uint32_t)c->dict_n;
+	if (or_parquet_rle_get(&c->idx, idx, q, &why))
+		return col_fail(c, OR_EFORMAT, err, "dictionary indices: %s", why);
+	/* a vectorised test first; the largest index (for the message) only
+	   when one is out of range */
+	uint32_t bad = 0;
+	OMP(omp simd reduction(|:bad))
+	for (size_t i = 0; i < q; i++)
+		bad |= idx[i] >= dn;
+	if (bad) {
+		uint32_t hi = 0;
+		for (size_t i = 0; i < q; i++)
+			hi = idx[i] > hi ? idx[i] : hi;
+		return col_fail(c, OR_EFORMAT, err, "dictionary index %u outside the %zu entries",
+				hi, c->dict_n);
+	}
+	return OR_OK;
+}
+
 /* Decode m non-null values of the current page into out. */
 static int page_values(or_parquet_col *c, int64_t *out, size_t m, or_err *err)
 {
@@ -447,25 +479,12 @@ static int page_values(or_parquet_col *c, int64_t *out, size_t m, or_err *err)
 		if (grow((void **)&c->tmp, &c->tmp_cap, PIECE, sizeof(*c->tmp)))
 			return col_fail(c, OR_ENOMEM, err, "out of memory");
 		const int64_t *d = c->dict;
-		uint32_t dn = c->dict_n > UINT32_MAX ? UINT32_MAX : (uint32_t)c->dict_n;
 		uint32_t *idx = c->tmp;
 		for (size_t at = 0; at < m; at += PIECE) {
 			size_t q = m - at < PIECE ? m - at : PIECE;
-			if (or_parquet_rle_get(&c->idx, idx, q, &why))
-				return col_fail(c, OR_EFORMAT, err, "dictionary indices: %s", why);
-			/* a vectorised test first; the largest index (for the
-			   message) only when one is out of range */
-			uint32_t bad = 0;
-			OMP(omp simd reduction(|:bad))
-			for (size_t i = 0; i < q; i++)
-				bad |= idx[i] >= dn;
-			if (bad) {
-				uint32_t hi = 0;
-				for (size_t i = 0; i < q; i++)
-					hi = idx[i] > hi ? idx[i] : hi;
-				return col_fail(c, OR_EFORMAT, err, "dictionary index %u outside the %zu entries",
-						hi, c->dict_n);
-			}
+			int rc = dict_indices(c, idx, q, err);
+			if (rc)
+				return rc;
 			for (size_t i = 0; i < q; i++)
 				out[at + i] = d[idx[i]];
 		}
@@ -559,5 +578,78 @@ int or_parquet_col_read(or_parquet_col *c, int64_t *vals, uint8_t *def,
 		n += k;
 	}
 	*got = n;
+	return OR_OK;
+}
+
+/* How many of the next slots (up to max) are values of a dictionary page
+   without nulls, their definition levels taken: 0 when the next slots are
+   not (nothing taken).  narrow: only pages of index width 1, 2 or 4. */
+static int dict_slots(or_parquet_col *c, size_t max, int narrow, size_t *k, or_err *err)
+{
+	const or_parquet_leaf *l = c->leaf;
+	*k = 0;
+	if (l->max_rep)
+		return OR_OK;
+	while (c->page_left == 0) {
+		if (c->values_left == 0)
+			return OR_OK;
+		int rc = next_page(c, err);
+		if (rc)
+			return rc;
+	}
+	if (c->enc != OR_PQ_PLAIN_DICTIONARY && c->enc != OR_PQ_RLE_DICTIONARY)
+		return OR_OK;
+	if (narrow && c->idx.bw != 1 && c->idx.bw != 2 && c->idx.bw != 4)
+		return OR_OK;
+	size_t n = (uint64_t)max < (uint64_t)c->page_left ? max : (size_t)c->page_left;
+	if (l->max_def && !c->def_all) {
+		/* only slots of a run of max_def definition levels */
+		const char *why = NULL;
+		if (or_parquet_rle_fill(&c->def, &why))
+			return col_fail(c, OR_EFORMAT, err, "definition levels: %s", why);
+		if (c->def.packed || c->def.value != (uint32_t)l->max_def)
+			return OR_OK;
+		if (n > c->def.run_left)
+			n = c->def.run_left;
+		c->def.run_left -= (uint32_t)n;
+	}
+	*k = n;
+	return OR_OK;
+}
+
+int or_parquet_col_read_idx(or_parquet_col *c, uint32_t *idx, size_t max, size_t *got,
+			    or_err *err)
+{
+	size_t k;
+	*got = 0;
+	int rc = dict_slots(c, max, 0, &k, err);
+	if (rc || k == 0)
+		return rc;
+	if ((rc = dict_indices(c, idx, k, err)))
+		return rc;
+	c->page_left -= (int64_t)k;
+	*got = k;
+	return OR_OK;
+}
+
+int or_parquet_col_read_u8(or_parquet_col *c, uint8_t *out, size_t max, size_t *got,
+			   or_err *err)
+{
+	size_t k;
+	*got = 0;
+	int rc = dict_slots(c, max, 1, &k, err);
+	if (rc || k == 0)
+		return rc;
+	if (c->map8_gen != c->dict_gen) {
+		for (size_t i = 0; i < 16; i++)
+			c->map8[i] = i < c->dict_n && c->dict[i] >= 0 && c->dict[i] <= 254
+				     ? (uint8_t)c->dict[i] : 0xff;
+		c->map8_gen = c->dict_gen;
+	}
+	const char *why = NULL;
+	if (or_parquet_rle_get_u8(&c->idx, out, k, c->map8, &why))
+		return col_fail(c, OR_EFORMAT, err, "dictionary indices: %s", why);
+	c->page_left -= (int64_t)k;
+	*got = k;
 	return OR_OK;
 }

@@ -8,6 +8,7 @@
  * the buffer and never a made-up value.
  */
 #include "or_parquet_internal.h"
+#include "or_par.h"
 
 #include <snappy-c.h>
 #include <string.h>
@@ -70,6 +71,7 @@ unpack_groups_bw(const uint8_t *in, size_t n, uint32_t *out, const int bw)
 {
 	const uint64_t mask = bw == 32 ? 0xffffffffu : ((uint64_t)1 << bw) - 1;
 	for (size_t g = 0; g < n; g++, in += bw, out += 8)
+#pragma GCC unroll 8
 		for (int j = 0; j < 8; j++) {
 			uint64_t w;
 			memcpy(&w, in + ((j * bw) >> 3), 8);
@@ -77,8 +79,29 @@ unpack_groups_bw(const uint8_t *in, size_t n, uint32_t *out, const int bw)
 		}
 }
 
+/* Whole bytes: values of 8, 16 or 32 bits, little-endian, widened (one
+   vectorised loop) */
+static void unpack_bytes(const uint8_t *restrict in, size_t n, uint32_t *restrict out, int bw)
+{
+	if (bw == 8) {
+		OMP(omp simd)
+		for (size_t i = 0; i < n; i++)
+			out[i] = in[i];
+	} else if (bw == 16) {
+		OMP(omp simd)
+		for (size_t i = 0; i < n; i++)
+			out[i] = (uint32_t)in[2 * i] | (uint32_t)in[2 * i + 1] << 8;
+	} else {
+		memcpy(out, in, n * 4); /* little-endian hosts, as everywhere else here */
+	}
+}
+
 static void unpack_groups(const uint8_t *in, size_t n, uint32_t *out, int bw)
 {
+	if (bw == 8 || bw == 16 || bw == 32) {
+		unpack_bytes(in, n * 8, out, bw);
+		return;
+	}
 	switch (bw) {
 #define C(B) case B: unpack_groups_bw(in, n, out, B); break;
 	C(1) C(2) C(3) C(4) C(5) C(6) C(7) C(8) C(9) C(10) C(11) C(12) C(13) C(14) C(15) C(16)
@@ -163,8 +186,10 @@ int or_parquet_rle_get(or_parquet_rle *r, uint32_t *out, size_t n, const char **
 		size_t k = n - i < r->run_left ? n - i : r->run_left;
 		if (!r->packed) {
 			uint32_t v = r->value; /* a local: out may alias r */
+			uint32_t *o = out + i;
+			OMP(omp simd)
 			for (size_t j = 0; j < k; j++)
-				out[i + j] = v;
+				o[j] = v;
 		} else {
 			int bw = r->bw;
 			uint64_t need = r->bit_pos + (uint64_t)k * (uint64_t)bw;
@@ -207,6 +232,72 @@ int or_parquet_rle_get(or_parquet_rle *r, uint32_t *out, size_t n, const char **
 			}
 			for (; j < k; j++, pos += (uint64_t)bw)
 				out[i + j] = (uint32_t)load_bits(b, len, pos, bw);
+			r->bit_pos = pos;
+		}
+		r->run_left -= (uint32_t)k;
+		i += k;
+	}
+	return 0;
+}
+
+/* The values of one byte of width-BW data through lut into out (8 / BW
+   bytes, lowest bits first). */
+static inline __attribute__((always_inline)) void
+map_bytes_bw(const uint8_t *in, size_t n, const uint64_t lut[256], uint8_t *out, const int bw)
+{
+	for (size_t q = 0; q < n; q++)
+		memcpy(out + q * (size_t)(8 / bw), &lut[in[q]], (size_t)(8 / bw));
+}
+
+int or_parquet_rle_get_u8(or_parquet_rle *r, uint8_t *out, size_t n, const uint8_t map[16],
+			  const char **why)
+{
+	const int bw = r->bw;
+	if (bw != 1 && bw != 2 && bw != 4) {
+		*why = "byte values of a width other than 1, 2 or 4 bits";
+		return -1;
+	}
+	const unsigned mask = (1u << bw) - 1, per = 8u / (unsigned)bw;
+	/* each byte of packed data: its 8 / bw values, mapped */
+	uint64_t lut[256];
+	for (unsigned x = 0; x < 256; x++) {
+		uint64_t v = 0;
+		for (unsigned t = 0; t < per; t++)
+			v |= (uint64_t)map[(x >> (t * (unsigned)bw)) & mask] << (8 * t);
+		lut[x] = v;
+	}
+	size_t i = 0;
+	while (i < n) {
+		if (r->run_left == 0) {
+			if (rle_next_run(r, why))
+				return -1;
+			continue;
+		}
+		size_t k = n - i < r->run_left ? n - i : r->run_left;
+		if (!r->packed) {
+			memset(out + i, r->value < 16 ? map[r->value] : 0xff, k);
+		} else {
+			if (r->bit_pos + (uint64_t)k * (uint64_t)bw > (uint64_t)r->bits_len * 8) {
+				*why = "bit-packed run is cut short by the end of its data";
+				return -1;
+			}
+			/* bw divides 8: no value straddles a byte */
+			const uint8_t *b = r->bits;
+			uint64_t pos = r->bit_pos;
+			size_t j = 0;
+			for (; j < k && (pos & 7); j++, pos += (uint64_t)bw)
+				out[i + j] = map[(b[pos >> 3] >> (pos & 7)) & mask];
+			size_t bytes = (k - j) / per;
+			if (bw == 1)
+				map_bytes_bw(b + (pos >> 3), bytes, lut, out + i + j, 1);
+			else if (bw == 2)
+				map_bytes_bw(b + (pos >> 3), bytes, lut, out + i + j, 2);
+			else
+				map_bytes_bw(b + (pos >> 3), bytes, lut, out + i + j, 4);
+			j += bytes * per;
+			pos += (uint64_t)bytes * 8;
+			for (; j < k; j++, pos += (uint64_t)bw)
+				out[i + j] = map[(b[pos >> 3] >> (pos & 7)) & mask];
 			r->bit_pos = pos;
 		}
 		r->run_left -= (uint32_t)k;

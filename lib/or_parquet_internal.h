@@ -132,6 +132,10 @@ void or_parquet_rle_init(or_parquet_rle *r, const uint8_t *p, size_t n, int bw);
 int or_parquet_rle_fill(or_parquet_rle *r, const char **why);
 /* Decode n values; 0, or -1 with *why set when the data runs out or is bad. */
 int or_parquet_rle_get(or_parquet_rle *r, uint32_t *out, size_t n, const char **why);
+/* Decode n values of width 1, 2 or 4 as the bytes map[value] (0xff for a
+   value above 15), a byte of packed data at a time. */
+int or_parquet_rle_get_u8(or_parquet_rle *r, uint8_t *out, size_t n, const uint8_t map[16],
+			  const char **why);
 
 /* DELTA_BINARY_PACKED */
 typedef struct or_parquet_delta {
@@ -177,6 +181,9 @@ typedef struct or_parquet_col {
 	int64_t *dict;
 	size_t dict_n, dict_cap;
 	int has_dict;
+	uint64_t dict_gen;         /* dictionaries loaded, over every open */
+	uint8_t map8[16];          /* index -> byte value (or_parquet_col_read_u8) */
+	uint64_t map8_gen;         /* the dict_gen map8 was made for */
 	/* the current data page */
 	uint8_t *buf;              /* decompression buffer, owned */
 	size_t buf_cap;
@@ -209,6 +216,24 @@ void or_parquet_col_release(or_parquet_col *c);
  */
 int or_parquet_col_read(or_parquet_col *c, int64_t *vals, uint8_t *def,
 			uint8_t *rep, size_t max, size_t *got, or_err *err);
+/*
+ * For readers that map the dictionary themselves (c->dict, c->dict_n; a
+ * new one whenever c->dict_gen changes): when the next slots of a column
+ * without repetition are values of a dictionary-encoded page (no nulls),
+ * up to max of their indices, each below dict_n, into idx, *got of them;
+ * otherwise *got is 0 and or_parquet_col_read reads on.  The two may be
+ * mixed freely.
+ */
+int or_parquet_col_read_idx(or_parquet_col *c, uint32_t *idx, size_t max, size_t *got,
+			    or_err *err);
+/*
+ * The same for dictionary pages of index width 1, 2 or 4 (small
+ * dictionaries, such as OTTO's type column): up to max values as bytes,
+ * 0xff for an index outside the dictionary or a value outside 0..254,
+ * into out.  *got 0 when the next slots are not such a page's.
+ */
+int or_parquet_col_read_u8(or_parquet_col *c, uint8_t *out, size_t max, size_t *got,
+			   or_err *err);
 
 /* ---- the event columns (or_parquet_ingest.c, or_parquet_convert.c) -------- */
 

@@ -124,7 +124,9 @@ int or_store_builder_write(or_store_builder *b, const char *path,
  * Writing a store whose session and event counts are known before its
  * columns (the Parquet reader's fast path): the file is sized and mapped
  * when opened, and the sections are written in place, by any thread, in any
- * order, with or_store_direct_put or through or_store_direct_section;
+ * order, with or_store_direct_put (pwrite: a fresh page is filled by the
+ * copy alone, where a store through the mapping has the kernel zero it
+ * first) or through or_store_direct_section;
  * or_store_direct_commit then checksums each section
  * (reading it back from the mapping), writes the header and renames the
  * file into place.  The bytes are those or_store_builder_write writes for
@@ -144,9 +146,15 @@ int or_store_direct_put(or_store_direct *w, int sec, uint64_t at, const void *da
 /* Section sec, mapped writable (valid until commit or abort); threads may
    fill disjoint parts of it. */
 void *or_store_direct_section(or_store_direct *w, int sec);
-/* Let the whole pages of elements [from, to) of section sec leave the
-   resident set (their contents stay in the file). */
-void or_store_direct_release(or_store_direct *w, int sec, uint64_t from, uint64_t to);
+/* Carry section sec's checksum on up to element `to`: elements before it
+   are all written and stay as they are.  One thread at a time per section;
+   commit checksums what is left. */
+void or_store_direct_hash(or_store_direct *w, int sec, uint64_t to);
+/* The same over n elements at element `at` that were just written from
+   data, when the checksum has got exactly to `at`: 1, or 0 (nothing done;
+   they are read back later). */
+int or_store_direct_hash_data(or_store_direct *w, int sec, uint64_t at, const void *data,
+			      size_t n);
 /* Checksum, write the header, rename into place, free w (also on error). */
 int or_store_direct_commit(or_store_direct *w, const uint64_t n_type[3], int64_t ts_min,
 			   int64_t ts_max, uint32_t aid_bound, const or_log *log, or_err *err);

@@ -21,6 +21,16 @@
 #include <unistd.h>
 #define XXH_STATIC_LINKING_ONLY /* XXH3_state_t on the stack */
 #include <xxhash.h>
+#if defined(__x86_64__)
+/* libxxhash's run-time choice of SSE2/AVX2/AVX-512 for the streaming
+   checksums of or_store_direct (the plain entry points are built for
+   SSE2); the same hashes either way */
+#define XXH_DISPATCH_DISABLE_REPLACE
+#include <xxh_x86dispatch.h>
+#define direct_hash_update XXH3_64bits_update_dispatch
+#else
+#define direct_hash_update XXH3_64bits_update
+#endif
 
 struct or_store_builder {
 	int64_t *sid;
@@ -303,7 +313,17 @@ struct or_store_direct {
 	or_store_header h;   /* layout; counts and checksums at commit */
 	uint64_t size;
 	uint8_t *map;        /* the whole file, shared and writable */
+	/* each section's checksum so far, over its first hashed[s] bytes */
+	XXH3_state_t *hs[OR_STORE_N_SECTIONS];
+	uint64_t hashed[OR_STORE_N_SECTIONS];
 };
+
+static void direct_free(or_store_direct *w)
+{
+	for (int s = 0; s < OR_STORE_N_SECTIONS; s++)
+		XXH3_freeState(w->hs[s]);
+	free(w);
+}
 
 static const size_t sec_elem[OR_STORE_N_SECTIONS] = { 8, 8, 4, 8, 1 };
 
@@ -321,9 +341,16 @@ int or_store_direct_open(or_store_direct **out, const char *path, uint64_t n_ses
 	const uint64_t zero[3] = { 0, 0, 0 };
 	layout_header(&w->h, n_sessions, n_events, zero, 0, 0, 0);
 	w->size = file_size(&w->h);
+	for (int s = 0; s < OR_STORE_N_SECTIONS; s++) {
+		w->hs[s] = XXH3_createState();
+		if (!w->hs[s] || XXH3_64bits_reset(w->hs[s]) != XXH_OK) {
+			direct_free(w);
+			return or_err_set(err, OR_ENOMEM, "out of memory");
+		}
+	}
 	int rc = or_file_open(&w->f, path, err);
 	if (rc) {
-		free(w);
+		direct_free(w);
 		return rc;
 	}
 	/* blocks reserved now: a full disk is an error here, not a SIGBUS
@@ -355,7 +382,22 @@ int or_store_direct_put(or_store_direct *w, int sec, uint64_t at, const void *da
 	if (at > s->bytes / e || n > s->bytes / e - at)
 		return or_err_set(err, OR_EINVAL, "elements %llu..%llu outside store section %d",
 				  (unsigned long long)at, (unsigned long long)(at + n), sec);
-	memcpy(w->map + s->offset + at * e, data, n * e);
+	/* written, not stored through the mapping: a fresh page of the file
+	   is then filled by the copy alone, where a store through the mapping
+	   first has the kernel zero it (a fallocated range reads as zeros) */
+	const uint8_t *p = data;
+	size_t left = n * (size_t)e;
+	off_t pos = (off_t)(s->offset + at * e);
+	while (left) {
+		ssize_t k = pwrite(w->f.fd, p, left, pos);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return or_err_errno(err, k < 0 ? errno : EIO, "cannot write %s", w->f.path);
+		p += k;
+		pos += k;
+		left -= (size_t)k;
+	}
 	return OR_OK;
 }
 
@@ -372,31 +414,41 @@ static void release_bytes(uint8_t *map, uint64_t a, uint64_t b)
 		madvise(map + a, (size_t)(b - a), MADV_DONTNEED);
 }
 
-void or_store_direct_release(or_store_direct *w, int sec, uint64_t from, uint64_t to)
-{
-	if (sec < 0 || sec >= OR_STORE_N_SECTIONS || from >= to)
-		return;
-	const or_store_section *s = &w->h.section[sec];
-	uint64_t e = sec_elem[sec];
-	if (to > s->bytes / e)
-		to = s->bytes / e;
-	if (from < to)
-		release_bytes(w->map, s->offset + from * e, s->offset + to * e);
-}
-
-/* XXH3 of bytes [off, off + n) of the mapped file, released as it goes. */
-static uint64_t hash_range(uint8_t *map, uint64_t off, uint64_t n)
+/* Section sec's checksum carried on over its bytes up to `to`, read back
+   from the mapping and released as it goes. */
+static void hash_on(or_store_direct *w, int sec, uint64_t to)
 {
 	const uint64_t piece = 32u << 20;
-	XXH3_state_t st;
-	XXH3_64bits_reset(&st);
-	for (uint64_t at = 0; at < n; at += piece) {
-		uint64_t k = n - at < piece ? n - at : piece;
-		XXH3_64bits_update(&st, map + off + at, (size_t)k);
+	const uint64_t off = w->h.section[sec].offset;
+	for (uint64_t at = w->hashed[sec]; at < to; at += piece) {
+		uint64_t k = to - at < piece ? to - at : piece;
+		direct_hash_update(w->hs[sec], w->map + off + at, (size_t)k);
 		/* pages read so far leave the resident set */
-		release_bytes(map, (off + at) & ~(uint64_t)(OR_STORE_ALIGN - 1), off + at + k);
+		release_bytes(w->map, (off + at) & ~(uint64_t)(OR_STORE_ALIGN - 1), off + at + k);
 	}
-	return XXH3_64bits_digest(&st);
+	if (to > w->hashed[sec])
+		w->hashed[sec] = to;
+}
+
+int or_store_direct_hash_data(or_store_direct *w, int sec, uint64_t at, const void *data,
+			      size_t n)
+{
+	if (sec < 0 || sec >= OR_STORE_N_SECTIONS)
+		return 0;
+	uint64_t e = sec_elem[sec], bytes = w->h.section[sec].bytes;
+	if (at * e != w->hashed[sec] || n > bytes / e - at)
+		return 0;
+	direct_hash_update(w->hs[sec], data, n * e);
+	w->hashed[sec] += n * e;
+	return 1;
+}
+
+void or_store_direct_hash(or_store_direct *w, int sec, uint64_t to)
+{
+	if (sec < 0 || sec >= OR_STORE_N_SECTIONS)
+		return;
+	uint64_t e = sec_elem[sec], bytes = w->h.section[sec].bytes;
+	hash_on(w, sec, to > bytes / e ? bytes : to * e);
 }
 
 int or_store_direct_commit(or_store_direct *w, const uint64_t n_type[3], int64_t ts_min,
@@ -406,18 +458,19 @@ int or_store_direct_commit(or_store_direct *w, const uint64_t n_type[3], int64_t
 	layout_header(&h, w->h.n_sessions, w->h.n_events, n_type, ts_min, ts_max, aid_bound);
 	uint8_t *map = w->map;
 	or_log_progress(log, "checksum store", 0, 1, "");
-	/* ts (more than half the bytes) on one thread, the rest on another */
+	/* what is left: ts (more than half the bytes) on one thread, the
+	   rest on another */
 	OMP(omp parallel sections num_threads(2))
 	{
 		OMP(omp section)
-		h.section[SEC_TS].checksum = hash_range(map, h.section[SEC_TS].offset,
-							h.section[SEC_TS].bytes);
+		hash_on(w, SEC_TS, h.section[SEC_TS].bytes);
 		OMP(omp section)
 		for (int s = 0; s < OR_STORE_N_SECTIONS; s++)
 			if (s != SEC_TS)
-				h.section[s].checksum = hash_range(map, h.section[s].offset,
-								   h.section[s].bytes);
+				hash_on(w, s, h.section[s].bytes);
 	}
+	for (int s = 0; s < OR_STORE_N_SECTIONS; s++)
+		h.section[s].checksum = XXH3_64bits_digest(w->hs[s]);
 	char header[OR_STORE_HEADER_SIZE];
 	seal_header(&h, header);
 	memcpy(map, header, sizeof(header));
@@ -433,7 +486,7 @@ int or_store_direct_commit(or_store_direct *w, const uint64_t n_type[3], int64_t
 		rc = or_file_commit(&w->f, err);
 	else
 		or_file_abort(&w->f);
-	free(w);
+	direct_free(w);
 	return rc;
 }
 
@@ -444,5 +497,5 @@ void or_store_direct_abort(or_store_direct *w)
 	if (w->map)
 		munmap(w->map, (size_t)w->size);
 	or_file_abort(&w->f);
-	free(w);
+	direct_free(w);
 }

@@ -189,6 +189,9 @@ static void test_direct_same_bytes(void)
 	/* written out of order, through put and through the mapping */
 	CHECK_INT(or_store_direct_put(w, 2, 3, aid_b, 1, &err), OR_OK);
 	CHECK_INT(or_store_direct_put(w, 2, 0, aid_a, 3, &err), OR_OK);
+	/* checksummed as written: only where the checksum has got to */
+	CHECK_INT(or_store_direct_hash_data(w, 2, 1, aid_a + 1, 2), 0);
+	CHECK_INT(or_store_direct_hash_data(w, 2, 0, aid_a, 3), 1);
 	CHECK_INT(or_store_direct_put(w, 0, 0, sid, 2, &err), OR_OK);
 	CHECK_INT(or_store_direct_put(w, 1, 0, off, 3, &err), OR_OK);
 	int64_t *ts = or_store_direct_section(w, 3);

@@ -1,48 +1,58 @@
 /*
  * or_ann_build.c - building the IVF-SQ8 index (or_ann.h): k-means on a
  * seeded sample, assignment of every row to its nearest centroid, the rows
- * regrouped by list, 8-bit codes of the rows in blocks (or_ann_sq.c), the
- * default nprobe chosen against exact search, and the file written
- * atomically.
+ * regrouped by list (L2: in order of norm), 8-bit codes of the rows in
+ * blocks (or_ann_sq.c), the default nprobe chosen against exact search,
+ * and the file written atomically.
  *
  * Why IVF with 8-bit codes and exact re-ranking, and where it falls short
  * (measured on this shared 2-core machine, 1.86 M x 32 float32, 2 threads;
  * bench/ann.sh reproduces them; timings there vary by ~20 % run to run):
  *  - build: k-means on 64 sampled rows per list plus one assignment pass,
- *    all dense passes of the SIMD dot kernel, then the codes: 13-15 s with
- *    sqrt(n) = 1362 lists (65 s with 2 sqrt(n)); hnswlib (M 16,
+ *    all dense passes of the SIMD dot kernel, then the codes, then nprobe
+ *    tuned against exact search on 2000 items: 19-25 s with sqrt(n) = 1362
+ *    lists (26-28 s with 2 sqrt(n), 49 s with 4096); hnswlib (M 16,
  *    ef_construction 100) took 458 s on the trained embeddings;
  *  - determinism: a row's list is a pure function of the centroids, sums are
  *    per cluster in row order, the quantiser is min/max per dimension, so the
  *    bytes do not depend on the thread count at all (a multithreaded HNSW
  *    build depends on insertion races); a query's answer depends only on the
- *    query (candidates compared by (key, position)), not on threads or SIMD;
+ *    query (candidates compared by (key, position)), not on threads or the
+ *    engine (AMX, VNNI and scalar give the same integers);
  *  - file: flat arrays that mmap and verify trivially;
- *  - search: the scan reads 32 bytes per row instead of 128 and computes
- *    u8 x s8 dot products 64 at a time (AVX-512 VNNI), the keys and the
- *    "beats the bound" mask 16 rows at a time; candidates are kept in a
- *    buffer compacted by quickselect (a heap of 256 cost a third of the
- *    time); the best `rerank` (64) are re-scored with the float vectors.
- *    Re-ranking 64 loses nothing measurable against the float scan (recall
- *    0.9474 at nprobe 188 with rerank 64, 128 or 256, same as IVF-flat);
- *  - clustered embeddings (index synth --clusters 2000): nprobe 1 reaches
- *    recall@20 0.96 at 60-70 k queries/s; IVF-flat gave 110-128 k in the
- *    same paired run (with one list scanned, the candidate selection and
- *    re-ranking cost more than the scan saves);
- *  - trained MF embeddings (`ottorec train`, exact mode, 20 M pairs, 1
- *    epoch): nprobe 189 of 1362 for recall@20 0.95 (0.948 on the eval
- *    sample); 5.8-6.3 k queries/s (IVF-flat: 1.8-2.2 k in the same paired
- *    runs; faiss IVF-flat with the same
- *    nlist 86/s at nprobe 192, hnswlib 0.66 at ef 512, 1 k/s); isotropic
- *    Gaussian: nprobe ~190, recall 0.954 at 4.8 k queries/s.  The 20 k
- *    queries/s target is not met on those: 74 % of the trained rows (aids
- *    seen <= 10 times in the 20 M pairs) are within cosine 0.94 of their
- *    N(0,1) initialisation, so the data is essentially a 32-d Gaussian, where
- *    the 20 true neighbours lie in ~14 % of the lists whatever the
- *    partition; the scan of 256 k codes per query is the floor of any IVF
- *    here (~0.5 cycle per code at best, ~2 measured).  A graph index (HNSW)
- *    would need far fewer distance computations but did not build within
- *    60 s (hnswlib 458 s) nor deterministically with threads.
+ *  - search (or_ann_search.c, or_ann_scan.c): 32 bytes per row instead of
+ *    128, scanned list by list for 16 queries at a time (a 16 x 16 block of
+ *    u8 x s8 products per AMX tdpbusd, or 16 per d/4 VNNI vpdpbusd), a
+ *    per-block integer threshold (lists sorted by norm) rejecting almost
+ *    every product before any float work, each query's nearest list first
+ *    so that its bound is tight for the rest; the best `rerank` (64) are
+ *    re-scored with the float vectors.  Re-ranking 64 loses nothing
+ *    measurable against the float scan (recall 0.9474 at nprobe 188 with
+ *    rerank 64, 128 or 256, same as IVF-flat);
+ *  - measured (bench/ann.sh, medians of 3, 20000 by-item queries, 2
+ *    threads, this shared box; format 2, one query at a time, in brackets):
+ *    trained MF embeddings (`ottorec train` exact, full synth 1.0 pairs, 1
+ *    epoch): nprobe 148, recall@20 0.9506, 10.3 k queries/s with AMX, 7.0 k
+ *    with VNNI (5.8-6.3 k at 0.948); isotropic Gaussian: nprobe 217, recall
+ *    0.9527, 15.0 k with AMX, 9.3 k with VNNI (4.8-5.4 k at 0.954);
+ *    clustered (index synth --clusters 2000): nprobe 1, recall 0.962, 45-75
+ *    k (60-70 k).  Best of 7 batches of 16 k queries in-process: Gaussian
+ *    15-19.6 k, trained 14.6-18.9 k.  faiss IVF-flat with the same nlist:
+ *    86/s at nprobe 192 on the trained vectors; hnswlib 1 k/s at 0.66.
+ *  - where the 20 k queries/s target is still missed (trained, Gaussian):
+ *    74 % of the trained rows (aids seen <= 10 times) are within cosine
+ *    0.94 of their N(0,1) initialisation, so the data is essentially a 32-d
+ *    Gaussian, where the 20 true neighbours lie in ~11-16 % of the lists
+ *    whatever the partition: ~300 k (Gaussian) to ~370 k (trained: the
+ *    lists are uneven, up to 19 k rows) products per query.  With AMX the
+ *    products cost ~13 ns per 256; reading them back from the tile store
+ *    costs ~3x that (measured: 42 us per query without the reads, 52 with
+ *    them from a buffer the tiles did not write, ~100 with them), and no
+ *    ordering, lag or prefetch of the reads changed it measurably.  Finer
+ *    partitions (2724, 4096 lists) cut the products by 22-33 % but not the
+ *    time.  A graph index (HNSW) needs far fewer distance computations but
+ *    did not build within 60 s (hnswlib 458 s) nor deterministically with
+ *    threads.
  *
  * Metrics: L2 k-means for L2; for IP the assignment is by largest inner
  * product (what the search probes by); for COS the rows are normalised and

@@ -3,7 +3,8 @@
  * compact protocol, pages, encodings, decompression, column and labels
  * readers): any bytes must give OR_OK or an error message, never a crash,
  * hang or sanitizer report.  Each input is read as events (or_ingest_file,
- * which detects the magic) and as labels.  Built and run by `make fuzz`;
+ * which detects the magic), converted by the direct Parquet -> store path
+ * (or_parquet_convert, into /dev/shm, removed after) and read as labels.  Built and run by `make fuzz`;
  * the kept corpus is tests/fuzz/corpus/parquet/ (seeded with the small
  * fixtures of tests/data/parquet/).
  */
@@ -40,6 +41,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			__builtin_trap(); /* every error must say what was wrong */
 		or_store_builder_free(b);
 	}
+	char out[64];
+	snprintf(out, sizeof(out), "/dev/shm/ottorec-fuzz-%d.store", (int)getpid());
+	or_parquet_convert_info info;
+	int crc = or_parquet_convert(path, out, &cfg, NULL, &info, &err);
+	if (crc != OR_OK && err.msg[0] == '\0')
+		__builtin_trap();
+	unlink(out);
 	or_labels l;
 	or_labels_init(&l);
 	int rc = or_parquet_labels_read(&l, path, NULL, &err);

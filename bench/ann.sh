@@ -9,7 +9,7 @@
 # e.g. from `ottorec pairs` + `ottorec train` on the synth 1.0 data).
 # Then the peers on the first data set (all with BENCH_ANN_PEERS_ALL=1):
 # python3-hnswlib and python3-faiss (HNSW, IVF), skipped when absent
-# (BENCH_ANN_PEERS=hnswlib,faiss-ivf,faiss-hnsw picks them).
+# (BENCH_ANN_PEERS=hnswlib,faiss-ivf,faiss-hnsw picks them; none: no peers).
 # Called from bench/run.sh; runs alone with OTTOREC=build/rel/ottorec.
 set -eu
 : "${OTTOREC:?}"
@@ -58,7 +58,9 @@ for s in $SETS; do
 	VNNI=""
 	[ -s "$DIR/vnni.txt" ] && VNNI=" (AVX-512 VNNI scan instead of AMX: median $(median < "$DIR/vnni.txt" | cut -d. -f1) queries/s)"
 	echo "$s: build median $BUILD s (peak RSS $(awk -v b="$RSS" 'BEGIN { printf "%.0f", b / 1048576 }') MiB), nlist $(field nlist < "$DIR/b.json"), nprobe $(field nprobe < "$DIR/b.json"), rerank $(field rerank < "$DIR/e.json"); recall@20 $RECALL (exact: $(field exact_queries_per_s < "$DIR/e.json" | cut -d. -f1) queries/s); median $(printf '%.0f' "$QPS") queries/s, $SCAN scan$VNNI"
-	if [ "$first" = 1 ] || [ -n "${BENCH_ANN_PEERS_ALL:-}" ]; then
+	if [ "${BENCH_ANN_PEERS:-}" = none ]; then
+		: # peers not wanted
+	elif [ "$first" = 1 ] || [ -n "${BENCH_ANN_PEERS_ALL:-}" ]; then
 		if "$PY" -c 'import numpy' 2>/dev/null; then
 			"$PY" "$HERE/ann_peers.py" "$DIR/$s.npy" --threads "$THREADS" --queries 2000 --speed-queries "${BENCH_ANN_SPEED:-20000}" \
 				--nlist "$(field nlist < "$DIR/b.json")" --peers "${BENCH_ANN_PEERS:-hnswlib,faiss-ivf,faiss-hnsw}" \

@@ -32,13 +32,14 @@
  *  - measured (bench/ann.sh, medians of 3, 20000 by-item queries, 2
  *    threads, this shared box; format 2, one query at a time, in brackets):
  *    trained MF embeddings (`ottorec train` exact, full synth 1.0 pairs, 1
- *    epoch): nprobe 148, recall@20 0.9506, 10.3 k queries/s with AMX, 7.0 k
+ *    epoch): nprobe 148, recall@20 0.9506, 14.2 k queries/s with AMX, 8.4 k
  *    with VNNI (5.8-6.3 k at 0.948); isotropic Gaussian: nprobe 217, recall
- *    0.9527, 15.0 k with AMX, 9.3 k with VNNI (4.8-5.4 k at 0.954);
- *    clustered (index synth --clusters 2000): nprobe 1, recall 0.962, 45-75
- *    k (60-70 k).  Best of 7 batches of 16 k queries in-process: Gaussian
- *    15-19.6 k, trained 14.6-18.9 k.  faiss IVF-flat with the same nlist:
- *    86/s at nprobe 192 on the trained vectors; hnswlib 1 k/s at 0.66.
+ *    0.9527, 16.0 k with AMX, 10.5 k with VNNI (4.8-5.4 k at 0.954);
+ *    clustered (index synth --clusters 2000): nprobe 1, recall 0.962, 72.9 k
+ *    (60-70 k).  Builds 17-21 s, peak RSS 545 MiB.  Best of 7 batches of
+ *    16 k queries in-process: Gaussian up to 19.6 k, trained up to 18.9 k.
+ *    faiss IVF-flat with the same nlist: 86/s at nprobe 192 on the trained
+ *    vectors; hnswlib 1 k/s at 0.66.
  *  - where the 20 k queries/s target is still missed (trained, Gaussian):
  *    74 % of the trained rows (aids seen <= 10 times) are within cosine
  *    0.94 of their N(0,1) initialisation, so the data is essentially a 32-d

@@ -33,7 +33,7 @@ static const char usage_text[] =
 	"      --iterations N     k-means iterations (default 10)\n"
 	"      --target-recall R  recall@20 the default nprobe must reach (default 0.95)\n"
 	"      --nprobe N         fix the default nprobe instead of tuning it\n"
-	"      --rerank N         candidates re-scored exactly per query (default 64)\n"
+	"      --rerank N         candidates re-scored exactly per query (default 32)\n"
 	"\n"
 	"eval: recall@k of by-item queries (the item itself left out) against exact\n"
 	"search over the same vectors, and queries/s of the approximate search.\n"

@@ -87,7 +87,7 @@ typedef struct or_ann_build_config {
 				 less two standard errors) */
 	size_t tune_queries;  /* default 2000; 0 = skip tuning, nprobe = nprobe */
 	size_t nprobe;        /* default nprobe when tuning is skipped (0 = auto) */
-	size_t rerank;        /* default candidates re-scored exactly (0 = 64) */
+	size_t rerank;        /* default candidates re-scored exactly (0 = 32) */
 } or_ann_build_config;
 
 void or_ann_build_config_default(or_ann_build_config *cfg);

@@ -25,21 +25,24 @@
  *    u8 x s8 products per AMX tdpbusd, or 16 per d/4 VNNI vpdpbusd), a
  *    per-block integer threshold (lists sorted by norm) rejecting almost
  *    every product before any float work, each query's nearest list first
- *    so that its bound is tight for the rest; the best `rerank` (64) are
- *    re-scored with the float vectors.  Re-ranking 64 loses nothing
+ *    so that its bound is tight for the rest; the best `rerank` (32) are
+ *    re-scored with the float vectors.  Re-ranking 64 lost nothing
  *    measurable against the float scan (recall 0.9474 at nprobe 188 with
- *    rerank 64, 128 or 256, same as IVF-flat);
+ *    rerank 64, 128 or 256, same as IVF-flat); 32 lost 0.0003 (trained
+ *    0.9506 -> 0.95035, Gaussian 0.9527 -> 0.952675 at the same nprobe) and
+ *    is 10-50 % faster (a tighter bound during the scan, half the random
+ *    reads of float vectors); 24 lost 0.006 on the trained vectors;
  *  - measured (bench/ann.sh, medians of 3, 20000 by-item queries, 2
  *    threads, this shared box; format 2, one query at a time, in brackets):
  *    trained MF embeddings (`ottorec train` exact, full synth 1.0 pairs, 1
- *    epoch): nprobe 148, recall@20 0.9506, 14.2 k queries/s with AMX, 8.4 k
+ *    epoch): nprobe 149, recall@20 0.9510, 18.1 k queries/s with AMX, 9.7 k
  *    with VNNI (5.8-6.3 k at 0.948); isotropic Gaussian: nprobe 217, recall
- *    0.9527, 16.0 k with AMX, 10.5 k with VNNI (4.8-5.4 k at 0.954);
- *    clustered (index synth --clusters 2000): nprobe 1, recall 0.962, 72.9 k
- *    (60-70 k).  Builds 17-21 s, peak RSS 545 MiB.  Best of 7 batches of
- *    16 k queries in-process: Gaussian up to 19.6 k, trained up to 18.9 k.
- *    faiss IVF-flat with the same nlist: 86/s at nprobe 192 on the trained
- *    vectors; hnswlib 1 k/s at 0.66.
+ *    0.9527, 17.5 k with AMX, 10.8 k with VNNI (4.8-5.4 k at 0.954);
+ *    clustered (index synth --clusters 2000): nprobe 2, recall 0.965, 64 k
+ *    (60-70 k).  Builds 18-20 s, peak RSS 545 MiB.  Single eval runs on a
+ *    quiet moment reached 19.8 k (trained) and 24-26 k (Gaussian); the box's
+ *    noise is up to 2x.  faiss IVF-flat with the same nlist: 86/s at nprobe
+ *    192 on the trained vectors; hnswlib 1 k/s at 0.66.
  *  - where the 20 k queries/s target is still missed (trained, Gaussian):
  *    74 % of the trained rows (aids seen <= 10 times) are within cosine
  *    0.94 of their N(0,1) initialisation, so the data is essentially a 32-d
@@ -557,7 +560,7 @@ int or_ann_build(const float *data, size_t n, size_t d,
 	ix.norms = norms;
 	ix.pos = pos;
 	ix.nprobe = 1;
-	ix.rerank = cfg->rerank ? cfg->rerank : 64;
+	ix.rerank = cfg->rerank ? cfg->rerank : 32;
 	if (ix.rerank > UINT32_MAX)
 		ix.rerank = UINT32_MAX;
 	rc = or_ann_prepare(&ix, err);

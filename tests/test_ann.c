@@ -509,7 +509,7 @@ static void test_search_threads_and_rerank(void)
 		free(x);
 		return;
 	}
-	CHECK_INT(or_ann_rerank(ix), 64);
+	CHECK_INT(or_ann_rerank(ix), 32);
 	int64_t *items = malloc(nq * sizeof(int64_t));
 	int64_t *a = malloc(nq * k * sizeof(int64_t)), *b = malloc(nq * k * sizeof(int64_t));
 	int64_t *e = malloc(nq * k * sizeof(int64_t));

@@ -34,7 +34,7 @@ expect_ok "eval exhaustive" "$OTTOREC" index eval "$T/a.idx" --queries 200 --npr
 recall=$(sed -n 's/.*"recall":\([0-9.e-]*\).*/\1/p' "$T/stdout")
 expect_true "all lists: recall 1 ($recall)" awk -v r="$recall" 'BEGIN { exit !(r >= 0.999) }'
 # rerank: the json reports it; re-ranking every row of every list is exact
-expect_true "default rerank 64 in eval json" sh -c "'$OTTOREC' index eval '$T/a.idx' --queries 50 --speed-queries 50 --json | grep -q '\"rerank\":64,'"
+expect_true "default rerank 32 in eval json" sh -c "'$OTTOREC' index eval '$T/a.idx' --queries 50 --speed-queries 50 --json | grep -q '\"rerank\":32,'"
 expect_ok "build --rerank 32" "$OTTOREC" index build "$T/c.npy" -o "$T/r32.idx" --rerank 32 --quiet
 expect_true "built rerank 32 reported" sh -c "'$OTTOREC' index eval '$T/r32.idx' --queries 50 --speed-queries 50 --json | grep -q '\"rerank\":32,'"
 expect_ok "eval --rerank 3000 all lists" "$OTTOREC" index eval "$T/a.idx" --queries 200 --nprobe 65536 --rerank 3000 --json

@@ -228,14 +228,21 @@ static inline void scan_vnni_body(const uint8_t *blocks, size_t len, size_t d4, 
 	}
 }
 
+/* the group's first 64 rows into registers (dot_vnni_any reads the rest) */
+__attribute__((target(OR_AVX512), always_inline))
+static inline void group_registers(__m512i *q, const or_ann_group *g, size_t d4)
+{
+	size_t nr = d4 < 64 ? d4 : 64;
+	for (size_t r = 0; r < nr; r++)
+		q[r] = _mm512_loadu_si512(g->q + r * 64);
+}
+
 __attribute__((target(OR_AVX512)))
 static void scan_vnni(const uint8_t *blocks, size_t len, size_t d4, const float *norms,
 		      const float *bmin, uint32_t pos0, or_ann_group *g)
 {
 	__m512i q[64];
-	size_t nr = d4 < 64 ? d4 : 64;
-	for (size_t r = 0; r < nr; r++)
-		q[r] = _mm512_loadu_si512(g->q + r * 64);
+	group_registers(q, g, d4);
 	if (d4 == 8)
 		scan_vnni_body(blocks, len, 8, q, norms, bmin, pos0, g);
 	else
@@ -338,33 +345,22 @@ static void amx_end(void)
 __attribute__((target("amx-tile,amx-int8")))
 static void dots_amx(const uint8_t *block, size_t d4, const or_ann_group *g, int32_t *out)
 {
-	tile_shapes(&amx_config, d4);
-	_tile_loadconfig(&amx_config);
+	amx_begin(d4);
 	_tile_loadd(2, g->q, 64);
 	_tile_zero(0);
 	_tile_loadd(1, block, (long)(4 * d4));
 	_tile_dpbusd(0, 1, 2);
 	_tile_stored(0, out, 64);
-	_tile_release();
+	amx_end();
 }
 
 __attribute__((target(OR_AVX512)))
 static void dots_vnni(const uint8_t *block, size_t d4, const or_ann_group *g, int32_t *out)
 {
 	__m512i q[64];
-	size_t nr = d4 < 64 ? d4 : 64;
-	for (size_t r = 0; r < nr; r++)
-		q[r] = _mm512_loadu_si512(g->q + r * 64);
-	for (size_t v = 0; v < 16; v++) {
-		const uint8_t *row = block + v * 4 * d4;
-		__m512i acc = dot_vnni(row, q, nr);
-		for (size_t r = 64; r < d4; r++) {
-			int32_t w0;
-			memcpy(&w0, row + 4 * r, 4);
-			acc = _mm512_dpbusd_epi32(acc, _mm512_set1_epi32(w0), _mm512_loadu_si512(g->q + r * 64));
-		}
-		_mm512_storeu_si512(out + 16 * v, acc);
-	}
+	group_registers(q, g, d4);
+	for (size_t v = 0; v < 16; v++)
+		_mm512_storeu_si512(out + 16 * v, dot_vnni_any(block + v * 4 * d4, q, d4, g->q));
 }
 
 static int vnni_available(void)

@@ -166,6 +166,22 @@ static int rle_next_run(or_parquet_rle *r, const char **why)
 	return 0;
 }
 
+/* The next k <= want values are in the current run (a new one read when
+   it is used up); a bit-packed run's k values checked to lie in its data.
+   Shared by the value readers below. */
+static int rle_take(or_parquet_rle *r, size_t want, size_t *k, const char **why)
+{
+	while (r->run_left == 0)
+		if (rle_next_run(r, why))
+			return -1;
+	*k = want < r->run_left ? want : r->run_left;
+	if (r->packed && r->bit_pos + (uint64_t)*k * (uint64_t)r->bw > (uint64_t)r->bits_len * 8) {
+		*why = "bit-packed run is cut short by the end of its data";
+		return -1;
+	}
+	return 0;
+}
+
 int or_parquet_rle_fill(or_parquet_rle *r, const char **why)
 {
 	while (r->run_left == 0)
@@ -178,12 +194,9 @@ int or_parquet_rle_get(or_parquet_rle *r, uint32_t *out, size_t n, const char **
 {
 	size_t i = 0;
 	while (i < n) {
-		if (r->run_left == 0) {
-			if (rle_next_run(r, why))
-				return -1;
-			continue;
-		}
-		size_t k = n - i < r->run_left ? n - i : r->run_left;
+		size_t k;
+		if (rle_take(r, n - i, &k, why))
+			return -1;
 		if (!r->packed) {
 			uint32_t v = r->value; /* a local: out may alias r */
 			uint32_t *o = out + i;
@@ -192,11 +205,6 @@ int or_parquet_rle_get(or_parquet_rle *r, uint32_t *out, size_t n, const char **
 				o[j] = v;
 		} else {
 			int bw = r->bw;
-			uint64_t need = r->bit_pos + (uint64_t)k * (uint64_t)bw;
-			if (need > (uint64_t)r->bits_len * 8) {
-				*why = "bit-packed run is cut short by the end of its data";
-				return -1;
-			}
 			const uint8_t *b = r->bits;
 			/* the run's values lie within bits_len (checked above);
 			   loads may read on to the end of the data */
@@ -268,19 +276,12 @@ int or_parquet_rle_get_u8(or_parquet_rle *r, uint8_t *out, size_t n, const uint8
 	}
 	size_t i = 0;
 	while (i < n) {
-		if (r->run_left == 0) {
-			if (rle_next_run(r, why))
-				return -1;
-			continue;
-		}
-		size_t k = n - i < r->run_left ? n - i : r->run_left;
+		size_t k;
+		if (rle_take(r, n - i, &k, why))
+			return -1;
 		if (!r->packed) {
 			memset(out + i, r->value < 16 ? map[r->value] : 0xff, k);
 		} else {
-			if (r->bit_pos + (uint64_t)k * (uint64_t)bw > (uint64_t)r->bits_len * 8) {
-				*why = "bit-packed run is cut short by the end of its data";
-				return -1;
-			}
 			/* bw divides 8: no value straddles a byte */
 			const uint8_t *b = r->bits;
 			uint64_t pos = r->bit_pos;

@@ -51,14 +51,20 @@ void or_ann_group_set(or_ann_group *g, size_t t, const int8_t *qi, size_t d4)
 }
 
 /* the pushes of one vector: bit t of m set when query t's key beat its
-   bound (re-checked by the push, which may have tightened since) */
-static inline void push_hits(or_ann_group *g, unsigned m, const float *keys, uint32_t pos)
+   bound (re-checked by the push, which may have tightened since); nonzero
+   when a buffer was compacted, so that some bound fell (bounds move only
+   then) */
+static inline int push_hits(or_ann_group *g, unsigned m, const float *keys, uint32_t pos)
 {
+	int moved = 0;
 	for (; m; m &= m - 1) {
 		unsigned t = (unsigned)__builtin_ctz(m);
-		if (pos != g->skip[t])
+		if (pos != g->skip[t]) {
+			moved |= g->cands[t]->n == g->cands[t]->cap;
 			or_ann_cands_push(g->cands[t], keys[t], pos);
+		}
 	}
+	return moved;
 }
 
 static void dots_scalar(const uint8_t *block, size_t d4, const or_ann_group *g, int32_t *out)
@@ -170,8 +176,8 @@ static inline void vector_hits(__m512i dot, __m512i thr, float nm, grp_state *s,
 	if (m) {
 		float keys[OR_ANN_GROUP];
 		_mm512_storeu_ps(keys, key);
-		push_hits(g, m, keys, pos);
-		grp_bounds(s, g);
+		if (push_hits(g, m, keys, pos))
+			grp_bounds(s, g);
 	}
 }
 
@@ -249,14 +255,81 @@ static void scan_vnni(const uint8_t *blocks, size_t len, size_t d4, const float 
 		scan_vnni_body(blocks, len, d4, q, norms, bmin, pos0, g);
 }
 
-/* AMX: tiles 0 and 3 the products (16 vectors x 16 queries, int32), 1 and
-   4 the block (16 x w bytes), 2 the group (d4 x 64 bytes) */
-#define OR_ANN_AMX_LAG 2 /* blocks between a tile store and the reads of it */
+/* AMX: the group in tile 2; three blocks in flight, each a pair of tiles
+   (products 0 / 3 / 5, codes 1 / 4 / 6: 16 vectors x 16 queries int32, 16
+   x w bytes), so that no tile store waits for the products just started
+   and no load for the products still reading its tile (tiles are not
+   renamed; measured 10 ns a block with three pairs, 15-18 with two) */
+#define OR_ANN_AMX_LAG 3 /* blocks between a tile store and the reads of it */
+#define OR_ANN_AMX_RING 4 /* stored blocks kept, > LAG */
 typedef struct tile_config {
 	uint8_t palette, start_row, reserved[14];
 	uint16_t colsb[16];
 	uint8_t rows[16];
 } tile_config;
+
+/* per query, the largest of a block's 16 stored products (rows past the
+   list's end included: they can only let a block through to the per-vector
+   test, which stops at the end) */
+__attribute__((target(OR_AVX512), always_inline))
+static inline __m512i block_max(const int32_t *dt)
+{
+#define OR_MAX2(i) _mm512_max_epi32(_mm512_load_si512(dt + 16 * (i)), _mm512_load_si512(dt + 16 * (i) + 128))
+	__m512i m0 = OR_MAX2(0), m1 = OR_MAX2(1), m2 = OR_MAX2(2), m3 = OR_MAX2(3);
+	__m512i m4 = OR_MAX2(4), m5 = OR_MAX2(5), m6 = OR_MAX2(6), m7 = OR_MAX2(7);
+#undef OR_MAX2
+	m0 = _mm512_max_epi32(m0, m4);
+	m1 = _mm512_max_epi32(m1, m5);
+	m2 = _mm512_max_epi32(m2, m6);
+	m3 = _mm512_max_epi32(m3, m7);
+	return _mm512_max_epi32(_mm512_max_epi32(m0, m2), _mm512_max_epi32(m1, m3));
+}
+
+/* the pushes of stored block pb (products dt): a whole-block test first,
+   then the vectors with a product at or above its threshold, found without
+   a branch per vector */
+__attribute__((target(OR_AVX512), always_inline))
+static inline void block_hits(const int32_t *dt, size_t pb, size_t len, const float *norms,
+			      const float *bmin, uint32_t pos0, grp_state *s, or_ann_group *g)
+{
+	__m512i thr = grp_thresholds(s, bmin ? bmin[pb] : 0.0f);
+	if (!_mm512_mask_cmpge_epi32_mask(s->live, block_max(dt), thr))
+		return;
+	size_t nv = len - pb * 16 < 16 ? len - pb * 16 : 16;
+	unsigned rows = 0;
+	for (unsigned v = 0; v < 16; v++)
+		rows |= (unsigned)(_mm512_mask_cmpge_epi32_mask(s->live, _mm512_load_si512(dt + 16 * v),
+								 thr) != 0) << v;
+	rows &= (1u << nv) - 1;
+	for (; rows; rows &= rows - 1) {
+		size_t v = (size_t)__builtin_ctz(rows), i = pb * 16 + v;
+		vector_hits(_mm512_load_si512(dt + 16 * v), thr, norms ? norms[i] : 0.0f, s, g,
+			    pos0 + (uint32_t)i);
+	}
+}
+
+/* block bb's products started in tile C from its codes in tile A */
+#define AMX_ISSUE(A, C, bb)                                              \
+	do {                                                             \
+		if ((bb) < nb) {                                         \
+			_tile_zero(C);                                   \
+			_tile_loadd(A, blocks + (bb) * 16 * w, (long)w); \
+			_tile_dpbusd(C, A, 2);                           \
+		}                                                        \
+	} while (0)
+
+/* step t: block t's products stored from tile C and block t + 3 started in
+   the pair; then block t - LAG read */
+#define AMX_STEP(A, C, t)                                                                \
+	do {                                                                             \
+		if ((t) < nb) {                                                          \
+			_tile_stored(C, dots[(t) % OR_ANN_AMX_RING], 64);                \
+			AMX_ISSUE(A, C, (t) + 3);                                        \
+		}                                                                        \
+		if ((t) >= OR_ANN_AMX_LAG && (t) - OR_ANN_AMX_LAG < nb)                  \
+			block_hits(dots[((t) - OR_ANN_AMX_LAG) % OR_ANN_AMX_RING],       \
+				   (t) - OR_ANN_AMX_LAG, len, norms, bmin, pos0, &s, g); \
+	} while (0)
 
 __attribute__((target("amx-tile,amx-int8," OR_AVX512)))
 static void scan_amx(const uint8_t *blocks, size_t len, size_t d4, const float *norms,
@@ -265,64 +338,30 @@ static void scan_amx(const uint8_t *blocks, size_t len, size_t d4, const float *
 	_tile_loadd(2, g->q, 64);
 	grp_state s;
 	grp_init(&s, g, d4);
-	int32_t dots[OR_ANN_AMX_LAG + 1][256] __attribute__((aligned(64)));
+	int32_t dots[OR_ANN_AMX_RING][256] __attribute__((aligned(64)));
 	size_t w = 4 * d4, nb = (len + 15) / 16;
-	/* a pipeline: the keys of block b - LAG are computed from memory, then
-	   the products of block b are stored and those of block b + 1 started.
-	   The order matters: loads after a tile store wait for it, and the
-	   store waits for its products, so the keys come first, while the
-	   products of block b are still under way (tiles 0/3 products, 1/4
-	   blocks, by parity of b). */
-	_tile_zero(0);
-	_tile_loadd(1, blocks, (long)w);
-	_tile_dpbusd(0, 1, 2);
-	for (size_t b = 0; b < nb + OR_ANN_AMX_LAG; b++) {
-		if (b >= OR_ANN_AMX_LAG) {
-			size_t pb = b - OR_ANN_AMX_LAG, nv = len - pb * 16 < 16 ? len - pb * 16 : 16;
-			const int32_t *dt = dots[pb % (OR_ANN_AMX_LAG + 1)];
-			__m512i thr = grp_thresholds(&s, bmin ? bmin[pb] : 0.0f);
-			for (size_t v = 0; v < nv; v++) {
-				size_t i = pb * 16 + v;
-				vector_hits(_mm512_load_si512(dt + 16 * v), thr, norms ? norms[i] : 0.0f, &s, g,
-					    pos0 + (uint32_t)i);
-			}
-		}
-		if (b >= nb)
-			continue;
-		int32_t *out = dots[b % (OR_ANN_AMX_LAG + 1)];
-		if (b % 2 == 0) {
-			_tile_stored(0, out, 64);
-			if (b + 1 < nb) {
-				_tile_zero(3);
-				_tile_loadd(4, blocks + (b + 1) * 16 * w, (long)w);
-				_tile_dpbusd(3, 4, 2);
-			}
-		} else {
-			_tile_stored(3, out, 64);
-			if (b + 1 < nb) {
-				_tile_zero(0);
-				_tile_loadd(1, blocks + (b + 1) * 16 * w, (long)w);
-				_tile_dpbusd(0, 1, 2);
-			}
-		}
+	AMX_ISSUE(1, 0, 0);
+	AMX_ISSUE(4, 3, 1);
+	AMX_ISSUE(6, 5, 2);
+	for (size_t t = 0; t < nb + OR_ANN_AMX_LAG; t += 3) {
+		AMX_STEP(1, 0, t);
+		AMX_STEP(4, 3, t + 1);
+		AMX_STEP(6, 5, t + 2);
 	}
 }
 
-/* the tile shapes for vectors of d4 4-byte groups */
+/* the tile shapes for vectors of d4 4-byte groups: products 16 x 64 bytes,
+   codes 16 x 4 d4, the group d4 x 64 */
 static void tile_shapes(tile_config *tc, size_t d4)
 {
 	memset(tc, 0, sizeof(*tc));
 	tc->palette = 1;
-	tc->rows[0] = 16;
-	tc->colsb[0] = 64;
-	tc->rows[1] = 16;
-	tc->colsb[1] = (uint16_t)(4 * d4);
+	for (size_t t = 0; t < 7; t++) {
+		tc->rows[t] = 16;
+		tc->colsb[t] = 64;
+	}
+	tc->colsb[1] = tc->colsb[4] = tc->colsb[6] = (uint16_t)(4 * d4);
 	tc->rows[2] = (uint8_t)d4;
-	tc->colsb[2] = 64;
-	tc->rows[3] = 16;
-	tc->colsb[3] = 64;
-	tc->rows[4] = 16;
-	tc->colsb[4] = (uint16_t)(4 * d4);
 }
 
 /* (the configuration is read from a static, aligned copy: from a stack

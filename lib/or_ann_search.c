@@ -79,47 +79,71 @@ static void select_best(or_ann_cand *c, size_t n, size_t r)
 }
 
 /*
- * The same set as select_best, faster for n in the thousands (quickselect's
- * compares are unpredictable branches): a histogram of the keys in 256
- * equal-width buckets between their minimum and maximum finds the bucket
- * holding the r-th key; the buckets below it are taken whole, the r-th
- * bucket goes through select_best.  The bucket is a monotone function of
- * the key, so the result is exactly the r best by (key, position).  tmp: n
- * entries of scratch.  Keys must not be NaN.
+ * The same set as select_best, faster for n in the hundreds and more
+ * (quickselect's compares are unpredictable branches): a histogram of the
+ * keys in 256 equal-width buckets between their minimum and maximum finds
+ * the bucket holding the r-th key; the buckets below it are taken whole,
+ * the r-th bucket goes through select_best.  The bucket is a monotone
+ * function of the key, so the result is exactly the r best by (key,
+ * position).  Every pass is branch-free: each entry is written to both
+ * sides and the side's count advances by the test.  tmp: n entries of
+ * scratch.  Keys must not be NaN.
  */
+static inline int key_bucket(float key, float lo, float scale)
+{
+	int b = (int)((key - lo) * scale);
+	return b > 255 ? 255 : b;
+}
+
 static void select_smallest(or_ann_cand *c, size_t n, size_t r, or_ann_cand *tmp)
 {
 	if (r >= n)
 		return;
-	float lo = c[0].key, hi = c[0].key;
-	for (size_t i = 1; i < n; i++) {
-		lo = c[i].key < lo ? c[i].key : lo;
-		hi = c[i].key > hi ? c[i].key : hi;
+	float lo0 = c[0].key, hi0 = c[0].key, lo1 = lo0, hi1 = hi0;
+	size_t i = 1;
+	for (; i + 1 < n; i += 2) {
+		lo0 = c[i].key < lo0 ? c[i].key : lo0;
+		hi0 = c[i].key > hi0 ? c[i].key : hi0;
+		lo1 = c[i + 1].key < lo1 ? c[i + 1].key : lo1;
+		hi1 = c[i + 1].key > hi1 ? c[i + 1].key : hi1;
 	}
+	if (i < n) {
+		lo0 = c[i].key < lo0 ? c[i].key : lo0;
+		hi0 = c[i].key > hi0 ? c[i].key : hi0;
+	}
+	float lo = lo0 < lo1 ? lo0 : lo1, hi = hi0 > hi1 ? hi0 : hi1;
 	float scale = 255.0f / (hi - lo);
 	if (n < 64 || !(hi > lo) || !isfinite(scale) || !isfinite(hi - lo)) {
 		select_best(c, n, r);
 		return;
 	}
-	uint32_t hist[256] = { 0 };
-	for (size_t i = 0; i < n; i++) {
-		unsigned b = (unsigned)((c[i].key - lo) * scale);
-		hist[b > 255 ? 255 : b]++;
+	uint32_t hist[2][256] = { { 0 } };
+	for (i = 0; i + 1 < n; i += 2) {
+		hist[0][key_bucket(c[i].key, lo, scale)]++;
+		hist[1][key_bucket(c[i + 1].key, lo, scale)]++;
 	}
-	size_t below = 0, cut = 0;
-	while (below + hist[cut] < r)
-		below += hist[cut++];
-	size_t nl = 0, ne = below;
-	for (size_t i = 0; i < n; i++) {
-		unsigned b = (unsigned)((c[i].key - lo) * scale);
-		b = b > 255 ? 255 : b;
-		if (b < cut)
-			tmp[nl++] = c[i];
-		else if (b == cut)
-			tmp[ne++] = c[i];
+	if (i < n)
+		hist[0][key_bucket(c[i].key, lo, scale)]++;
+	size_t below = 0;
+	int cut = 0;
+	while (below + hist[0][cut] + hist[1][cut] < r) {
+		below += hist[0][cut] + hist[1][cut];
+		cut++;
 	}
-	memcpy(c, tmp, ne * sizeof(or_ann_cand));
-	select_best(c + below, ne - below, r - below);
+	/* the buckets below cut to tmp, cut's own to the front of c (never
+	   past the entry being read) */
+	size_t nl = 0, ne = 0;
+	for (i = 0; i < n; i++) {
+		or_ann_cand e = c[i];
+		int b = key_bucket(e.key, lo, scale);
+		tmp[nl] = e;
+		nl += b < cut;
+		c[ne] = e;
+		ne += b == cut;
+	}
+	memmove(c + below, c, ne * sizeof(or_ann_cand));
+	memcpy(c, tmp, below * sizeof(or_ann_cand));
+	select_best(c + below, ne, r - below);
 }
 
 void or_ann_cands_compact(or_ann_cands *b)

@@ -591,6 +591,7 @@ nomem:
 	rc = or_err_set(err, OR_ENOMEM, "index build: out of memory (%zu x %zu)", n, d);
 out:
 	free(ix.cnorms);
+	free(ix.cpanel);
 	free(ix.bstart);
 	free(ix.bmin);
 	free(sq);

@@ -57,7 +57,7 @@ int or_ann_prepare(or_ann *ix, or_err *err)
 			s += v[j] * v[j];
 		ix->cnorms[c] = s;
 	}
-	return OR_OK;
+	return or_ann_probe_panels(ix, err);
 }
 
 void or_ann_free(or_ann *ix)
@@ -67,6 +67,7 @@ void or_ann_free(or_ann *ix)
 	if (ix->map)
 		munmap(ix->map, ix->map_bytes);
 	free(ix->cnorms);
+	free(ix->cpanel);
 	free(ix->bstart);
 	free(ix->bmin);
 	free(ix);

@@ -32,6 +32,8 @@ struct or_ann {
 	size_t rerank;            /* default candidates re-scored exactly */
 	uint64_t *bstart;         /* nlist + 1 first block of each list (owned) */
 	float *cnorms;            /* nlist squared centroid norms (owned) */
+	float *cpanel;            /* the centroids in panels of 16 (owned;
+				     or_ann_probe.c) */
 	float *bmin;              /* per code block: the least squared norm of
 				     its vectors (owned; the scan's filter) */
 	float nmax;               /* the largest squared norm */
@@ -42,6 +44,14 @@ struct or_ann {
 /* Fill ix->cnorms, ix->bstart, ix->bmin (malloc) and ix->nmax; OR_ENOMEM
    on failure. */
 int or_ann_prepare(or_ann *ix, or_err *err);
+
+/* ---- or_ann_probe.c: a query's key against every centroid ---- */
+
+/* Fill ix->cpanel from ix->centroids (aligned_alloc); OR_ENOMEM on failure. */
+int or_ann_probe_panels(or_ann *ix, or_err *err);
+/* key[l] = |c_l|^2 - 2 q.c_l (L2) or -q.c_l, l < nlist: the same bits
+   for every simd level. */
+void or_ann_probe_keys(const or_ann *ix, const float *q, float *key, int simd);
 
 /* Exact top-k of by-item queries over the index's own vectors (item left
    out); ids are items. */

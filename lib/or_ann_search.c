@@ -250,9 +250,7 @@ static void prepare_query(const or_ann *ix, chunk_ws *w, size_t sl, const float 
 	   short (rare) */
 	size_t nlist = ix->nlist;
 	float *key = w->cbuf;
-	or_knn_dot_rows(v, ix->centroids, nlist, d, key, simd);
-	for (size_t l = 0; l < nlist; l++)
-		key[l] = l2 ? ix->cnorms[l] - 2 * key[l] : -key[l];
+	or_ann_probe_keys(ix, v, key, simd);
 	or_ann_cand *cl = w->clist;
 	size_t m = nlist, ns = nlist / 8, want = nprobe * 3 / 16 + 4;
 	if (nprobe < nlist && want < ns) {
@@ -394,12 +392,11 @@ static uint64_t *query_order(const or_ann *ix, const float *queries, const int64
 					memcpy(qq, queries + q * d, d * sizeof(float));
 					if (metric == OR_METRIC_COS)
 						or_knn_normalize(qq, 1, d);
-					or_knn_dot_rows(qq, ix->centroids, ix->nlist, d, cb, simd);
+					or_ann_probe_keys(ix, qq, cb, simd);
 					float bk = INFINITY;
 					for (size_t c = 0; c < ix->nlist; c++) {
-						float key = metric == OR_METRIC_L2 ? ix->cnorms[c] - 2 * cb[c] : -cb[c];
-						if (key < bk) {
-							bk = key;
+						if (cb[c] < bk) {
+							bk = cb[c];
 							best = c;
 						}
 					}

@@ -342,6 +342,115 @@ static void test_scan_group_engines(void)
 	free(q);
 }
 
+/* short lists (fewer blocks than the AMX pipeline holds, partial blocks)
+   and buffers that compact during the scan: every engine ends with the
+   scalar engine's candidates */
+static void test_scan_short_lists_and_compaction(void)
+{
+	int eng[3], ne = engines(eng);
+	size_t d = 32, d4 = 8, nq = 16, R = 8, cap = 2 * R;
+	float *x = gauss_data(64, d), *q = gauss_data(nq, d);
+	float vmin[32], scale[32], norms[64], bmin[4], nmax = 0;
+	int8_t qi[32];
+	or_ann_cand *mem = malloc(nq * cap * sizeof(or_ann_cand)), *tmp = malloc(cap * sizeof(or_ann_cand));
+	or_ann_cand ref[16][8];
+	size_t lens[] = { 1, 15, 16, 17, 33, 47, 48, 49, 64 };
+	for (size_t li = 0; li < sizeof(lens) / sizeof(lens[0]); li++) {
+		size_t len = lens[li];
+		uint64_t off[2] = { 0, len }, bst[2];
+		or_ann_sq_blocks(off, 1, bst);
+		uint8_t *codes = malloc(bst[1] * 64 * d4);
+		or_ann_sq_train(x, len, d, vmin, scale);
+		or_ann_sq_encode(x, off, 1, d, vmin, scale, bst, codes);
+		for (size_t i = 0; i < len; i++) {
+			norms[i] = 0;
+			for (size_t j = 0; j < d; j++)
+				norms[i] += x[i * d + j] * x[i * d + j];
+			nmax = norms[i] > nmax ? norms[i] : nmax;
+			if (i % 16 == 0 || norms[i] < bmin[i / 16])
+				bmin[i / 16] = norms[i];
+		}
+		for (int e = 0; e < ne; e++) {
+			or_ann_group g;
+			or_ann_cands cb[16];
+			g.q = malloc(64 * d4);
+			g.nmax = nmax;
+			or_ann_group_clear(&g, d4);
+			for (size_t t = 0; t < nq; t++) {
+				float b, sc = or_ann_sq_query(q + t * d, d, vmin, scale, qi, &b);
+				or_ann_group_set(&g, t, qi, d4);
+				g.a[t] = 2 * b;
+				g.c[t] = 2 * sc;
+				g.skip[t] = UINT32_MAX;
+				cb[t] = (or_ann_cands){ mem + t * cap, 0, R, cap, INFINITY, tmp };
+				g.cands[t] = &cb[t];
+			}
+			g.nq = nq;
+			or_ann_scan_begin(eng[e], d4);
+			or_ann_scan_group(codes, len, d4, norms, bmin, 0, &g, eng[e]);
+			or_ann_scan_end(eng[e], d4);
+			for (size_t t = 0; t < nq; t++) {
+				or_ann_cands_compact(&cb[t]);
+				CHECK_INT((int)cb[t].n, (int)(len < R ? len : R));
+				qsort(cb[t].c, cb[t].n, sizeof(or_ann_cand), cand_cmp);
+				if (e == 0)
+					memcpy(ref[t], cb[t].c, cb[t].n * sizeof(or_ann_cand));
+				else
+					CHECK(memcmp(ref[t], cb[t].c, cb[t].n * sizeof(or_ann_cand)) == 0);
+			}
+			free(g.q);
+		}
+		free(codes);
+	}
+	free(mem);
+	free(tmp);
+	free(x);
+	free(q);
+}
+
+/* a query's keys against the centroids: the same bits from the panels
+   (AVX-512) as from the scalar loop, for any nlist and d, both metrics,
+   and close to the keys in double precision */
+static void test_probe_keys(void)
+{
+	size_t nls[] = { 1, 15, 16, 17, 70, 100 }, ds[] = { 1, 5, 16, 32, 33 };
+	for (size_t a = 0; a < sizeof(nls) / sizeof(nls[0]); a++)
+		for (size_t b = 0; b < sizeof(ds) / sizeof(ds[0]); b++)
+			for (int l2 = 0; l2 < 2; l2++) {
+				or_ann ix;
+				memset(&ix, 0, sizeof(ix));
+				ix.metric = l2 ? OR_METRIC_L2 : OR_METRIC_IP;
+				ix.nlist = nls[a];
+				ix.d = ds[b];
+				float *cent = gauss_data(ix.nlist, ix.d), *q = gauss_data(1, ix.d);
+				ix.centroids = cent;
+				ix.cnorms = malloc(ix.nlist * sizeof(float));
+				for (size_t l = 0; l < ix.nlist; l++) {
+					ix.cnorms[l] = 0;
+					for (size_t j = 0; j < ix.d; j++)
+						ix.cnorms[l] += cent[l * ix.d + j] * cent[l * ix.d + j];
+				}
+				CHECK_INT(or_ann_probe_panels(&ix, NULL), 0);
+				float *k0 = malloc(ix.nlist * sizeof(float)), *k1 = malloc(ix.nlist * sizeof(float));
+				or_ann_probe_keys(&ix, q, k0, 0);
+				or_ann_probe_keys(&ix, q, k1, 1);
+				CHECK(memcmp(k0, k1, ix.nlist * sizeof(float)) == 0);
+				for (size_t l = 0; l < ix.nlist; l++) {
+					double dot = 0;
+					for (size_t j = 0; j < ix.d; j++)
+						dot += (double)q[j] * cent[l * ix.d + j];
+					double want = l2 ? ix.cnorms[l] - 2 * dot : -dot;
+					CHECK(fabs(k0[l] - want) <= 1e-4 * (1 + fabs(want)) * (double)ix.d);
+				}
+				free(k0);
+				free(k1);
+				free(ix.cnorms);
+				free(ix.cpanel);
+				free(cent);
+				free(q);
+			}
+}
+
 /* the answers do not depend on threads, nor on rerank beyond the truth */
 static void test_search_threads_and_rerank(void);
 
@@ -770,6 +879,8 @@ int main(void)
 	RUN_TEST(test_simd_vs_scalar);
 	RUN_TEST(test_sq_codes);
 	RUN_TEST(test_scan_group_engines);
+	RUN_TEST(test_scan_short_lists_and_compaction);
+	RUN_TEST(test_probe_keys);
 	RUN_TEST(test_search_threads_and_rerank);
 	RUN_TEST(test_recall_gaussian);
 	RUN_TEST(test_recall_clustered);

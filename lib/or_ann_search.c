@@ -89,10 +89,10 @@ static void select_best(or_ann_cand *c, size_t n, size_t r)
  * sides and the side's count advances by the test.  tmp: n entries of
  * scratch.  Keys must not be NaN.
  */
-static inline int key_bucket(float key, float lo, float scale)
+static inline int key_bucket(float key, float lo, float scale, int top)
 {
 	int b = (int)((key - lo) * scale);
-	return b > 255 ? 255 : b;
+	return b > top ? top : b;
 }
 
 static void select_smallest(or_ann_cand *c, size_t n, size_t r, or_ann_cand *tmp)
@@ -111,19 +111,22 @@ static void select_smallest(or_ann_cand *c, size_t n, size_t r, or_ann_cand *tmp
 		lo0 = c[i].key < lo0 ? c[i].key : lo0;
 		hi0 = c[i].key > hi0 ? c[i].key : hi0;
 	}
+	/* 64 buckets for a few hundred keys (a compaction), 256 beyond */
+	int top = n <= 512 ? 63 : 255;
 	float lo = lo0 < lo1 ? lo0 : lo1, hi = hi0 > hi1 ? hi0 : hi1;
-	float scale = 255.0f / (hi - lo);
+	float scale = (float)top / (hi - lo);
 	if (n < 64 || !(hi > lo) || !isfinite(scale) || !isfinite(hi - lo)) {
 		select_best(c, n, r);
 		return;
 	}
-	uint32_t hist[2][256] = { { 0 } };
+	uint32_t hist[2][256];
+	memset(hist, 0, sizeof(hist[0][0]) * 2 * 256);
 	for (i = 0; i + 1 < n; i += 2) {
-		hist[0][key_bucket(c[i].key, lo, scale)]++;
-		hist[1][key_bucket(c[i + 1].key, lo, scale)]++;
+		hist[0][key_bucket(c[i].key, lo, scale, top)]++;
+		hist[1][key_bucket(c[i + 1].key, lo, scale, top)]++;
 	}
 	if (i < n)
-		hist[0][key_bucket(c[i].key, lo, scale)]++;
+		hist[0][key_bucket(c[i].key, lo, scale, top)]++;
 	size_t below = 0;
 	int cut = 0;
 	while (below + hist[0][cut] + hist[1][cut] < r) {
@@ -135,7 +138,7 @@ static void select_smallest(or_ann_cand *c, size_t n, size_t r, or_ann_cand *tmp
 	size_t nl = 0, ne = 0;
 	for (i = 0; i < n; i++) {
 		or_ann_cand e = c[i];
-		int b = key_bucket(e.key, lo, scale);
+		int b = key_bucket(e.key, lo, scale, top);
 		tmp[nl] = e;
 		nl += b < cut;
 		c[ne] = e;
@@ -258,7 +261,7 @@ static void prepare_query(const or_ann *ix, chunk_ws *w, size_t sl, const float 
 			w->ltmp[i].key = key[8 * i];
 			w->ltmp[i].pos = (uint32_t)(8 * i);
 		}
-		select_best(w->ltmp, ns, want);
+		select_smallest(w->ltmp, ns, want, cl);
 		float theta = w->ltmp[0].key;
 		for (size_t i = 1; i < want; i++)
 			theta = w->ltmp[i].key > theta ? w->ltmp[i].key : theta;
@@ -348,6 +351,15 @@ static void rerank(const or_ann *ix, chunk_ws *w, size_t sl, size_t k, int simd,
 	int metric = ix->metric;
 	or_ann_cands *h = &w->cands[sl];
 	or_ann_cands_compact(h);
+	/* the candidates' rows are scattered over the index: ask for all of
+	   them first, so that the misses overlap */
+	for (size_t c = 0; c < h->n; c++) {
+		const char *row = (const char *)(ix->vecs + (size_t)h->c[c].pos * d);
+		for (size_t b = 0; b < d * sizeof(float); b += 64)
+			__builtin_prefetch(row + b);
+		__builtin_prefetch(ix->norms + h->c[c].pos);
+		__builtin_prefetch(ix->ids + h->c[c].pos);
+	}
 	or_topk res = { w->rk, w->rid, 0, k };
 	for (size_t c = 0; c < h->n; c++) {
 		size_t ps = h->c[c].pos;

@@ -104,7 +104,7 @@ typedef struct or_ann_cand {
 
 typedef struct or_ann_cands {
 	or_ann_cand *c;
-	size_t n, r, cap; /* cap >= 2 r */
+	size_t n, r, cap; /* cap: compaction point, >= 2 r (memory may hold more) */
 	float bound;
 	or_ann_cand *tmp; /* cap entries of scratch for compacting */
 } or_ann_cands;

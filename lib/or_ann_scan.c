@@ -15,13 +15,19 @@
  * same float operations ((norm - a) - c * dot, no fused multiply-add), so an
  * engine never changes an answer, only its speed.  Before any float work, a
  * per-block integer threshold (see grp_state) rejects almost every product
- * with one compare per 16 of them.  Why by group rather than one query at a
- * time: the list's codes are read once per 16 queries and the products come
- * out as whole registers; measured at 1.86 M x 32 (bench/ann.sh, docs in
- * or_ann_build.c).  With AMX the products themselves cost little; reading
- * them back from the tile store is then most of the scan.  Hand-written because no Debian library scans
- * quantised codes with AMX (oneDNN is a dependency far larger than this
- * loop, and faiss's fast scan is PQ, not 8-bit).
+ * with one compare per 16 of them (with AMX, one compare of the block's
+ * per-query maxima per 256).  Why by group rather than one query at a time:
+ * the list's codes are read once per 16 queries and the products come out
+ * as whole registers; measured at 1.86 M x 32 (bench/ann.sh, docs in
+ * or_ann_build.c).  With AMX, what cost the time (1.86 M x 32 Gaussian, one
+ * thread, 1277 blocks x groups per query): tile stores waiting on products
+ * when two tile pairs alternated (three pairs: 10 ns a block, from 15-18),
+ * a branch per vector on the stored products (now the block maximum, then a
+ * branch-free row mask), and the norms of the vectors that pass read from
+ * memory at random (now fetched when the block's products start).
+ * Hand-written because no Debian library scans quantised codes with AMX
+ * (oneDNN is a dependency far larger than this loop, and faiss's fast scan
+ * is PQ, not 8-bit).
  */
 #include "or_ann_internal.h"
 #include "or_knn.h"

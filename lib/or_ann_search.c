@@ -24,6 +24,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#if (defined(__x86_64__)) && !defined(OR_NO_SIMD) && defined(__GNUC__) && __GNUC__ >= 11
+#define OR_SEARCH_X86 1
+#include <immintrin.h>
+#endif
+
 void or_ann_search_params_default(or_ann_search_params *p)
 {
 	p->nprobe = 0;
@@ -81,8 +86,9 @@ static void select_best(or_ann_cand *c, size_t n, size_t r)
 /*
  * The same set as select_best, faster for n in the hundreds and more
  * (quickselect's compares are unpredictable branches): a histogram of the
- * keys in 256 equal-width buckets between their minimum and maximum finds
- * the bucket holding the r-th key; the buckets below it are taken whole,
+ * keys in equal-width buckets between their minimum and maximum (64 for up
+ * to 512 keys, as in a compaction; 256 beyond) finds the bucket holding the
+ * r-th key; the buckets below it are taken whole,
  * the r-th bucket goes through select_best.  The bucket is a monotone
  * function of the key, so the result is exactly the r best by (key,
  * position).  Every pass is branch-free: each entry is written to both
@@ -95,10 +101,108 @@ static inline int key_bucket(float key, float lo, float scale, int top)
 	return b > top ? top : b;
 }
 
+#ifdef OR_SEARCH_X86
+/* select_smallest for n <= 512 (a compaction's buffer) with AVX-512: the
+   same passes 16 keys at a time (the keys gathered from the entries by a
+   permutation), the buckets kept as bytes for the histogram and the
+   partition, which moves 8 entries at a time with compressing stores.
+   The same set as select_best; 2.5x faster at n = 160 than the scalar
+   passes. */
+__attribute__((target("avx512f,avx512bw,avx512vl")))
+static void select_small_avx512(or_ann_cand *c, size_t n, size_t r, or_ann_cand *tmp)
+{
+	const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+	__m512 vlo = _mm512_set1_ps(INFINITY), vhi = _mm512_set1_ps(-INFINITY);
+	size_t i = 0, n16 = n & ~(size_t)15;
+	for (; i < n16; i += 16) {
+		__m512 k = _mm512_permutex2var_ps(_mm512_loadu_ps(&c[i].key), even, _mm512_loadu_ps(&c[i + 8].key));
+		vlo = _mm512_min_ps(vlo, k);
+		vhi = _mm512_max_ps(vhi, k);
+	}
+	float lo = _mm512_reduce_min_ps(vlo), hi = _mm512_reduce_max_ps(vhi);
+	for (; i < n; i++) {
+		lo = c[i].key < lo ? c[i].key : lo;
+		hi = c[i].key > hi ? c[i].key : hi;
+	}
+	int top = 63;
+	float scale = (float)top / (hi - lo);
+	if (n < 64 || !(hi > lo) || !isfinite(scale) || !isfinite(hi - lo)) {
+		select_best(c, n, r);
+		return;
+	}
+	uint8_t bk[512];
+	__m512 vl = _mm512_set1_ps(lo), vs = _mm512_set1_ps(scale);
+	for (i = 0; i < n16; i += 16) {
+		__m512 k = _mm512_permutex2var_ps(_mm512_loadu_ps(&c[i].key), even, _mm512_loadu_ps(&c[i + 8].key));
+		__m512i b = _mm512_cvttps_epi32(_mm512_mul_ps(_mm512_sub_ps(k, vl), vs));
+		b = _mm512_min_epi32(b, _mm512_set1_epi32(top));
+		_mm_storeu_si128((__m128i *)(bk + i), _mm512_cvtepi32_epi8(b));
+	}
+	for (; i < n; i++)
+		bk[i] = (uint8_t)key_bucket(c[i].key, lo, scale, top);
+	uint32_t hist[2][64];
+	memset(hist, 0, sizeof(hist));
+	for (i = 0; i + 1 < n; i += 2) {
+		hist[0][bk[i]]++;
+		hist[1][bk[i + 1]]++;
+	}
+	if (i < n)
+		hist[0][bk[i]]++;
+	size_t below = 0;
+	int cut = 0;
+	while (below + hist[0][cut] + hist[1][cut] < r) {
+		below += hist[0][cut] + hist[1][cut];
+		cut++;
+	}
+	/* as in select_smallest: below cut to tmp, cut's own to the front of c
+	   (a store covers at most the 8 entries just loaded) */
+	size_t nl = 0, ne = 0, n8 = n & ~(size_t)7;
+	__m512i vcut = _mm512_set1_epi64(cut);
+	for (i = 0; i < n8; i += 8) {
+		__m512i e = _mm512_loadu_si512(c + i);
+		__m512i b = _mm512_cvtepu8_epi64(_mm_loadl_epi64((const __m128i *)(bk + i)));
+		__mmask8 mlt = _mm512_cmplt_epu64_mask(b, vcut), meq = _mm512_cmpeq_epu64_mask(b, vcut);
+		_mm512_mask_compressstoreu_epi64(tmp + nl, mlt, e);
+		_mm512_mask_compressstoreu_epi64(c + ne, meq, e);
+		nl += (size_t)__builtin_popcount(mlt);
+		ne += (size_t)__builtin_popcount(meq);
+	}
+	for (; i < n; i++) {
+		or_ann_cand e = c[i];
+		tmp[nl] = e;
+		nl += bk[i] < cut;
+		c[ne] = e;
+		ne += bk[i] == cut;
+	}
+	memmove(c + below, c, ne * sizeof(or_ann_cand));
+	memcpy(c, tmp, below * sizeof(or_ann_cand));
+	select_best(c + below, ne, r - below);
+}
+
+static int avx512_available(void)
+{
+	static int cached = -1;
+	int v = __atomic_load_n(&cached, __ATOMIC_RELAXED);
+	if (v < 0) {
+		__builtin_cpu_init();
+		v = or_knn_simd_available() && __builtin_cpu_supports("avx512f") &&
+		    __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl");
+		__atomic_store_n(&cached, v, __ATOMIC_RELAXED);
+	}
+	return v;
+}
+#endif
+
 static void select_smallest(or_ann_cand *c, size_t n, size_t r, or_ann_cand *tmp)
 {
 	if (r >= n)
 		return;
+#ifdef OR_SEARCH_X86
+	if (n <= 512 && avx512_available()) {
+		select_small_avx512(c, n, r, tmp);
+		return;
+	}
+#endif
 	float lo0 = c[0].key, hi0 = c[0].key, lo1 = lo0, hi1 = hi0;
 	size_t i = 1;
 	for (; i + 1 < n; i += 2) {
@@ -111,7 +215,6 @@ static void select_smallest(or_ann_cand *c, size_t n, size_t r, or_ann_cand *tmp
 		lo0 = c[i].key < lo0 ? c[i].key : lo0;
 		hi0 = c[i].key > hi0 ? c[i].key : hi0;
 	}
-	/* 64 buckets for a few hundred keys (a compaction), 256 beyond */
 	int top = n <= 512 ? 63 : 255;
 	float lo = lo0 < lo1 ? lo0 : lo1, hi = hi0 > hi1 ? hi0 : hi1;
 	float scale = (float)top / (hi - lo);
@@ -243,7 +346,7 @@ static void prepare_query(const or_ann *ix, chunk_ws *w, size_t sl, const float 
 	c->c = w->cmem + sl * cap;
 	c->n = 0;
 	c->r = R;
-	c->cap = cap;
+	c->cap = 2 * R; /* the first round's compaction point (see search) */
 	c->tmp = w->ctmp;
 	c->bound = INFINITY;
 	/* the nprobe nearest centroids by (key, list), the nearest first (the
@@ -423,6 +526,40 @@ static uint64_t *query_order(const or_ann *ix, const float *queries, const int64
 	return order;
 }
 
+/* Chunks of queries: blk each; in batches of more than 2 threads x blk,
+   the last threads x blk or so in quarter chunks, so that the threads
+   finish close together (a whole chunk left to one thread at the end costs
+   up to 8 % of a 20000-query batch on 2 threads; smaller chunks share
+   lists less, so only the tail is cut). */
+typedef struct chunk_plan {
+	size_t nq, blk, nbig, small, nsmall;
+} chunk_plan;
+
+static chunk_plan plan_chunks(size_t nq, size_t blk, size_t threads)
+{
+	chunk_plan p = { nq, blk, 0, blk, 0 };
+	if (threads > 1 && nq > 2 * threads * blk) {
+		p.nbig = (nq - threads * blk) / blk;
+		p.small = blk / 4 ? blk / 4 : 1;
+	} else {
+		p.nbig = nq / blk;
+	}
+	size_t tail = nq - p.nbig * blk;
+	p.nsmall = (tail + p.small - 1) / p.small;
+	return p;
+}
+
+static void chunk_range(const chunk_plan *p, size_t ch, size_t *q0, size_t *q1)
+{
+	if (ch < p->nbig) {
+		*q0 = ch * p->blk;
+		*q1 = *q0 + p->blk;
+		return;
+	}
+	*q0 = p->nbig * p->blk + (ch - p->nbig) * p->small;
+	*q1 = *q0 + p->small < p->nq ? *q0 + p->small : p->nq;
+}
+
 /* The search; items != NULL means by-item queries (queries ignored). */
 static int search(const or_ann *ix, const float *queries, const int64_t *items,
 		  size_t nq, size_t k, const int64_t *exclude,
@@ -465,10 +602,13 @@ static int search(const or_ann *ix, const float *queries, const int64_t *items,
 		R = k;
 	if (R > ix->n)
 		R = ix->n;
-	/* candidate buffers compacted every max(R, 128) pushes, so that the
-	   bound keeps falling (holding a whole list and compacting once made
-	   more pushes than it saved compactions) */
-	size_t cap = R + (R > 128 ? R : 128);
+	/* candidate buffers compacted every R pushes in the first round (the
+	   bound starts infinite: the sooner it falls, the fewer pushes), then
+	   every max(R, 64), so that the bound keeps falling (R = 32, Gaussian:
+	   pushes 456 -> 319 a query against every 128 in both rounds, 5-8 %
+	   faster; holding a whole list and compacting once made more pushes
+	   than it saved compactions) */
+	size_t cap = R + (R > 64 ? R : 64);
 	/* chunks: enough queries per list to fill groups, both threads busy,
 	   scratch bounded (probe tables <= 64 MiB, candidates <= 32 MiB) */
 	size_t blk = 1024, per_thread = (nq + (size_t)threads - 1) / (size_t)threads;
@@ -481,7 +621,8 @@ static int search(const or_ann *ix, const float *queries, const int64_t *items,
 	if (blk < 1)
 		blk = 1;
 	uint64_t *order = query_order(ix, queries, items, nq, threads, simd);
-	size_t nchunks = (nq + blk - 1) / blk, done = 0;
+	chunk_plan plan = plan_chunks(nq, blk, (size_t)threads);
+	size_t nchunks = plan.nbig + plan.nsmall, done = 0;
 	int failed = 0;
 	OMP(omp parallel num_threads(threads) if (threads > 1 && nchunks > 1))
 	{
@@ -499,7 +640,9 @@ static int search(const or_ann *ix, const float *queries, const int64_t *items,
 		for (size_t ch = 0; ch < nchunks; ch++) {
 			if (or_par_stop(&failed, log))
 				continue;
-			size_t q0 = ch * blk, q1 = q0 + blk < nq ? q0 + blk : nq, nsl = q1 - q0;
+			size_t q0, q1;
+			chunk_range(&plan, ch, &q0, &q1);
+			size_t nsl = q1 - q0;
 			for (size_t sl = 0; sl < nsl; sl++) {
 				size_t q = order ? (size_t)(order[q0 + sl] & 0xffffffffu) : q0 + sl;
 				if (items)
@@ -510,8 +653,10 @@ static int search(const or_ann *ix, const float *queries, const int64_t *items,
 						      exclude ? exclude[q] : -1, nprobe, R, cap, simd);
 			}
 			scan_round(ix, &w, nsl, nprobe, 0, 1, engine);
-			for (size_t sl = 0; sl < nsl; sl++)
+			for (size_t sl = 0; sl < nsl; sl++) {
 				or_ann_cands_compact(&w.cands[sl]);
+				w.cands[sl].cap = cap;
+			}
 			scan_round(ix, &w, nsl, nprobe, 1, nprobe, engine);
 			for (size_t sl = 0; sl < nsl; sl++) {
 				size_t q = order ? (size_t)(order[q0 + sl] & 0xffffffffu) : q0 + sl;

@@ -451,6 +451,49 @@ static void test_probe_keys(void)
 			}
 }
 
+static int cand_key_cmp(const void *a, const void *b)
+{
+	const or_ann_cand *x = a, *y = b;
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	return x->pos < y->pos ? -1 : x->pos > y->pos;
+}
+
+/* a compaction keeps exactly the r best by (key, position) and sets the
+   bound to the worst of them: buffers of 1..600 entries (both sides of
+   the 64 and 512 entry paths), keys spread, clustered, tied or all equal */
+static void test_cands_compact(void)
+{
+	size_t cap = 600;
+	or_ann_cand *c = malloc(cap * sizeof(or_ann_cand)), *tmp = malloc(cap * sizeof(or_ann_cand));
+	or_ann_cand *ref = malloc(cap * sizeof(or_ann_cand));
+	size_t sizes[] = { 1, 2, 31, 63, 64, 65, 100, 159, 160, 161, 333, 511, 512, 513, 600 };
+	for (size_t si = 0; si < sizeof(sizes) / sizeof(sizes[0]); si++)
+		for (int kind = 0; kind < 4; kind++)
+			for (size_t r = 1; r <= 40; r += 13) {
+				size_t n = sizes[si];
+				for (size_t i = 0; i < n; i++) {
+					float k = kind == 0 ? gauss() * 100 : kind == 1 ? (float)(rnd() % 7) :
+						  kind == 2 ? 5.0f : 1e3f + gauss() * 1e-3f;
+					c[i].key = k;
+					c[i].pos = (uint32_t)(rnd() % 100000);
+				}
+				memcpy(ref, c, n * sizeof(or_ann_cand));
+				qsort(ref, n, sizeof(or_ann_cand), cand_key_cmp);
+				or_ann_cands b = { c, n, r, cap, INFINITY, tmp };
+				or_ann_cands_compact(&b);
+				size_t keep = n < r ? n : r;
+				CHECK_INT((int)b.n, (int)keep);
+				qsort(c, b.n, sizeof(or_ann_cand), cand_key_cmp);
+				CHECK(memcmp(c, ref, keep * sizeof(or_ann_cand)) == 0);
+				if (n > r)
+					CHECK(b.bound == ref[r - 1].key);
+			}
+	free(c);
+	free(tmp);
+	free(ref);
+}
+
 /* the answers do not depend on threads, nor on rerank beyond the truth */
 static void test_search_threads_and_rerank(void);
 
@@ -881,6 +924,7 @@ int main(void)
 	RUN_TEST(test_scan_group_engines);
 	RUN_TEST(test_scan_short_lists_and_compaction);
 	RUN_TEST(test_probe_keys);
+	RUN_TEST(test_cands_compact);
 	RUN_TEST(test_search_threads_and_rerank);
 	RUN_TEST(test_recall_gaussian);
 	RUN_TEST(test_recall_clustered);

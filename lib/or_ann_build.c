@@ -33,30 +33,35 @@
  *    is 10-50 % faster (a tighter bound during the scan, half the random
  *    reads of float vectors); 24 lost 0.006 on the trained vectors;
  *  - measured (bench/ann.sh, medians of 3, 20000 by-item queries, 2
- *    threads, this shared box; format 2, one query at a time, in brackets):
- *    trained MF embeddings (`ottorec train` exact, full synth 1.0 pairs, 1
- *    epoch): nprobe 149, recall@20 0.9510, 18.1 k queries/s with AMX, 9.7 k
- *    with VNNI (5.8-6.3 k at 0.948); isotropic Gaussian: nprobe 217, recall
- *    0.9527, 17.5 k with AMX, 10.8 k with VNNI (4.8-5.4 k at 0.954);
- *    clustered (index synth --clusters 2000): nprobe 2, recall 0.965, 64 k
- *    (60-70 k).  Builds 18-20 s, peak RSS 545 MiB.  Single eval runs on a
- *    quiet moment reached 19.8 k (trained) and 24-26 k (Gaussian); the box's
- *    noise is up to 2x.  faiss IVF-flat with the same nlist: 86/s at nprobe
- *    192 on the trained vectors; hnswlib 1 k/s at 0.66.
- *  - where the 20 k queries/s target is still missed (trained, Gaussian):
- *    74 % of the trained rows (aids seen <= 10 times) are within cosine
- *    0.94 of their N(0,1) initialisation, so the data is essentially a 32-d
- *    Gaussian, where the 20 true neighbours lie in ~11-16 % of the lists
- *    whatever the partition: ~300 k (Gaussian) to ~370 k (trained: the
- *    lists are uneven, up to 19 k rows) products per query.  With AMX the
- *    products cost ~13 ns per 256; reading them back from the tile store
- *    costs ~3x that (measured: 42 us per query without the reads, 52 with
- *    them from a buffer the tiles did not write, ~100 with them), and no
- *    ordering, lag or prefetch of the reads changed it measurably.  Finer
- *    partitions (2724, 4096 lists) cut the products by 22-33 % but not the
- *    time.  A graph index (HNSW) needs far fewer distance computations but
- *    did not build within 60 s (hnswlib 458 s) nor deterministically with
- *    threads.
+ *    threads, this shared box, two runs of the same binary; format 2, one
+ *    query at a time, in brackets): trained MF embeddings (`ottorec train`
+ *    exact, full synth 1.0 pairs, 1 epoch): nprobe 149, recall@20 0.9510,
+ *    22.5 k and 21.4 k queries/s with AMX, 8.5-10.3 k with VNNI (5.8-6.3 k
+ *    at 0.948); isotropic Gaussian: nprobe 217, recall 0.9527, 32.1 k and
+ *    35.9 k with AMX, 12.7-16.5 k with VNNI (4.8-5.4 k at 0.954);
+ *    clustered (index synth --clusters 2000): nprobe 2, recall 0.965,
+ *    88.6-106.8 k (60-70 k).  Builds 17-21 s, peak RSS 545 MiB.  Single
+ *    eval runs ranged 21-34 k (trained) and 23-36 k (Gaussian) within
+ *    minutes: the box's noise, not the code.  Peers in the same run as the
+ *    22.5 k, on the trained vectors: hnswlib (M 16, ef_construction 100)
+ *    built in 195 s, 2.1 k queries/s at recall 0.63 (ef 512); faiss
+ *    IVF-flat (same nlist) 75 s, 120/s at 0.971 (nprobe 192); faiss HNSW
+ *    438 s, 693/s at 0.64.
+ *  - where the time goes (one thread, Gaussian, ~55 us a query): the
+ *    trained and Gaussian vectors are alike for an index (74 % of the
+ *    trained rows are within cosine 0.94 of their N(0,1) initialisation),
+ *    the 20 true neighbours lie in ~11-16 % of the lists whatever the
+ *    partition: ~300 k (Gaussian) to ~370 k (trained: uneven lists, up to
+ *    19 k rows) products, 1277-1515 AMX blocks x groups a query at ~10 ns
+ *    each; then the pushes of the vectors that beat their bound (~320 a
+ *    query), the compactions, the probe choice and the re-ranking.  Tried
+ *    and dropped: finer partitions (2724, 4096 lists: 22-33 % fewer
+ *    products, no faster), splitting the trained vectors' big lists by a
+ *    k-means of their own (imbalance 1.84 -> 1.17, but nprobe 149 -> 241:
+ *    no faster), scanning each query's 16 or 48 nearest lists in a round of
+ *    their own (pushes -4 %, no faster).  A graph index (HNSW) needs far
+ *    fewer distance computations but did not build within 60 s (hnswlib
+ *    195-458 s) nor deterministically with threads.
  *
  * Metrics: L2 k-means for L2; for IP the assignment is by largest inner
  * product (what the search probes by); for COS the rows are normalised and

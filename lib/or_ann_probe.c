@@ -17,7 +17,6 @@
  * for one to pay.
  */
 #include "or_ann_internal.h"
-#include "or_knn.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -99,24 +98,12 @@ static void keys_avx512(const or_ann *ix, const float *q, float *key)
 		store_keys(ix, a0, p * 16, key);
 	}
 }
-
-static int avx512_available(void)
-{
-	static int cached = -1;
-	int c = __atomic_load_n(&cached, __ATOMIC_RELAXED);
-	if (c < 0) {
-		__builtin_cpu_init();
-		c = or_knn_simd_available() && __builtin_cpu_supports("avx512f");
-		__atomic_store_n(&cached, c, __ATOMIC_RELAXED);
-	}
-	return c;
-}
 #endif
 
 void or_ann_probe_keys(const or_ann *ix, const float *q, float *key, int simd)
 {
 #ifdef OR_PROBE_X86
-	if (simd && avx512_available()) {
+	if (simd && or_ann_avx512_available()) {
 		keys_avx512(ix, q, key);
 		return;
 	}

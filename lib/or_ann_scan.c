@@ -419,9 +419,7 @@ static int vnni_available(void)
 	static int cached = -1;
 	int c = __atomic_load_n(&cached, __ATOMIC_RELAXED);
 	if (c < 0) {
-		__builtin_cpu_init();
-		c = or_knn_simd_available() && __builtin_cpu_supports("avx512f") &&
-		    __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vnni");
+		c = or_ann_avx512_available() && __builtin_cpu_supports("avx512vnni");
 		__atomic_store_n(&cached, c, __ATOMIC_RELAXED);
 	}
 	return c;
@@ -448,6 +446,23 @@ static int amx_available(void)
 	return c;
 }
 #endif
+
+int or_ann_avx512_available(void)
+{
+#ifdef OR_ANN_X86
+	static int cached = -1;
+	int c = __atomic_load_n(&cached, __ATOMIC_RELAXED);
+	if (c < 0) {
+		__builtin_cpu_init();
+		c = or_knn_simd_available() && __builtin_cpu_supports("avx512f") &&
+		    __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl");
+		__atomic_store_n(&cached, c, __ATOMIC_RELAXED);
+	}
+	return c;
+#else
+	return 0;
+#endif
+}
 
 void or_ann_scan_begin(int engine, size_t d4)
 {

@@ -178,19 +178,6 @@ static void select_small_avx512(or_ann_cand *c, size_t n, size_t r, or_ann_cand 
 	memcpy(c, tmp, below * sizeof(or_ann_cand));
 	select_best(c + below, ne, r - below);
 }
-
-static int avx512_available(void)
-{
-	static int cached = -1;
-	int v = __atomic_load_n(&cached, __ATOMIC_RELAXED);
-	if (v < 0) {
-		__builtin_cpu_init();
-		v = or_knn_simd_available() && __builtin_cpu_supports("avx512f") &&
-		    __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl");
-		__atomic_store_n(&cached, v, __ATOMIC_RELAXED);
-	}
-	return v;
-}
 #endif
 
 static void select_smallest(or_ann_cand *c, size_t n, size_t r, or_ann_cand *tmp)
@@ -198,7 +185,7 @@ static void select_smallest(or_ann_cand *c, size_t n, size_t r, or_ann_cand *tmp
 	if (r >= n)
 		return;
 #ifdef OR_SEARCH_X86
-	if (n <= 512 && avx512_available()) {
+	if (n <= 512 && or_ann_avx512_available()) {
 		select_small_avx512(c, n, r, tmp);
 		return;
 	}

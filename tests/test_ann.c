@@ -245,6 +245,27 @@ static int cand_cmp(const void *a, const void *b)
 	return x->pos < y->pos ? -1 : x->pos > y->pos;
 }
 
+/* the first len rows of x as one list: its quantiser, codes (malloc),
+   squared norms, least norm per block, and the largest norm so far */
+static uint8_t *one_list(const float *x, size_t len, size_t d, float *vmin, float *scale,
+			 float *norms, float *bmin, float *nmax)
+{
+	uint64_t off[2] = { 0, len }, bst[2];
+	or_ann_sq_blocks(off, 1, bst);
+	uint8_t *codes = malloc(bst[1] * 64 * or_ann_sq_groups(d));
+	or_ann_sq_train(x, len, d, vmin, scale);
+	or_ann_sq_encode(x, off, 1, d, vmin, scale, bst, codes);
+	for (size_t i = 0; i < len; i++) {
+		norms[i] = 0;
+		for (size_t j = 0; j < d; j++)
+			norms[i] += x[i * d + j] * x[i * d + j];
+		*nmax = norms[i] > *nmax ? norms[i] : *nmax;
+		if (i % 16 == 0 || norms[i] < bmin[i / 16])
+			bmin[i / 16] = norms[i];
+	}
+	return codes;
+}
+
 /* one list scanned for a group by each engine: exactly the scalar
    engine's candidates, with bounds loose, tight and in between (the
    integer pre-filter must never drop a candidate the float test takes),
@@ -257,21 +278,8 @@ static void test_scan_group_engines(void)
 	for (size_t i = 0; i < len; i++) /* norms from ~0.01 to ~100 times */
 		for (size_t j = 0; j < d; j++)
 			x[i * d + j] *= (float)(0.1 + 10.0 * (double)i / (double)len);
-	float vmin[32], scale[32], norms[1000], bmin[63];
-	uint64_t off[2] = { 0, len }, bst[2];
-	or_ann_sq_blocks(off, 1, bst);
-	uint8_t *codes = malloc(bst[1] * 64 * d4);
-	or_ann_sq_train(x, len, d, vmin, scale);
-	or_ann_sq_encode(x, off, 1, d, vmin, scale, bst, codes);
-	float nmax = 0;
-	for (size_t i = 0; i < len; i++) {
-		norms[i] = 0;
-		for (size_t j = 0; j < d; j++)
-			norms[i] += x[i * d + j] * x[i * d + j];
-		nmax = norms[i] > nmax ? norms[i] : nmax;
-		if (i % 16 == 0 || norms[i] < bmin[i / 16])
-			bmin[i / 16] = norms[i];
-	}
+	float vmin[32], scale[32], norms[1000], bmin[63], nmax = 0;
+	uint8_t *codes = one_list(x, len, d, vmin, scale, norms, bmin, &nmax);
 	int8_t qi[32];
 	or_ann_cand *mem = malloc(3 * nq * cap * sizeof(or_ann_cand)), *tmp = malloc(cap * sizeof(or_ann_cand));
 	float edge[16];
@@ -357,19 +365,7 @@ static void test_scan_short_lists_and_compaction(void)
 	size_t lens[] = { 1, 15, 16, 17, 33, 47, 48, 49, 64 };
 	for (size_t li = 0; li < sizeof(lens) / sizeof(lens[0]); li++) {
 		size_t len = lens[li];
-		uint64_t off[2] = { 0, len }, bst[2];
-		or_ann_sq_blocks(off, 1, bst);
-		uint8_t *codes = malloc(bst[1] * 64 * d4);
-		or_ann_sq_train(x, len, d, vmin, scale);
-		or_ann_sq_encode(x, off, 1, d, vmin, scale, bst, codes);
-		for (size_t i = 0; i < len; i++) {
-			norms[i] = 0;
-			for (size_t j = 0; j < d; j++)
-				norms[i] += x[i * d + j] * x[i * d + j];
-			nmax = norms[i] > nmax ? norms[i] : nmax;
-			if (i % 16 == 0 || norms[i] < bmin[i / 16])
-				bmin[i / 16] = norms[i];
-		}
+		uint8_t *codes = one_list(x, len, d, vmin, scale, norms, bmin, &nmax);
 		for (int e = 0; e < ne; e++) {
 			or_ann_group g;
 			or_ann_cands cb[16];

@@ -11,8 +11,8 @@
  * fused multiply-add), exactly as the scalar loop does (the build uses ISO
  * C, so the compiler contracts nothing): the keys, and so the probes, are
  * the same bits whatever the engine.  Measured at 1362 lists x 32 (Gaussian,
- * one thread): 4.2 us a query with the row-wise dot products of or_knn,
- * under 1 us with the panels.  Hand-written: a BLAS would sum in its own
+ * one thread, perf shares): 4.2 us a query with the row-wise dot products of
+ * or_knn, ~1.5 us with the panels.  Hand-written: a BLAS would sum in its own
  * order, and the matrix (one query by a thousand centroids) is too small
  * for one to pay.
  */

@@ -2,7 +2,7 @@
 # bench/ann.sh - issue #5, the nearest-neighbour index at OTTO scale
 # (1.86 M x 32 float32 by default): `ottorec index build` wall time and peak
 # RSS (median of BENCH_ANN_RUNS), `ottorec index eval` recall@20 against
-# exact search on 1000 by-item queries and queries/s on BENCH_ANN_SPEED
+# exact search on 2000 by-item queries and queries/s on BENCH_ANN_SPEED
 # (default 20000) random items answered as one batch, on
 # clustered synthetic embeddings, an isotropic Gaussian (the worst case for
 # any index) and, when BENCH_EMB names one, real trained embeddings (.npy,

@@ -33,21 +33,20 @@
  *    is 10-50 % faster (a tighter bound during the scan, half the random
  *    reads of float vectors); 24 lost 0.006 on the trained vectors;
  *  - measured (bench/ann.sh, medians of 3, 20000 by-item queries, 2
- *    threads, this shared box, two runs of the same binary; format 2, one
+ *    threads, this shared box, three runs of the same binary; format 2, one
  *    query at a time, in brackets): trained MF embeddings (`ottorec train`
  *    exact, full synth 1.0 pairs, 1 epoch): nprobe 149, recall@20 0.9510,
- *    21.4 k and 25.2 k queries/s with AMX, 8.5-9.4 k with VNNI (5.8-6.3 k
- *    at 0.948); isotropic Gaussian: nprobe 217, recall 0.9527, 35.9 k and
- *    28.0 k with AMX, 10.5-12.7 k with VNNI (4.8-5.4 k at 0.954);
- *    clustered (index synth --clusters 2000): nprobe 2, recall 0.965, 88.6
- *    k and 97.2 k (60-70 k).  Builds 18-22 s, peak RSS 542 MiB.  Single
- *    eval runs ranged 21-34 k (trained) and 23-36 k (Gaussian) within
- *    minutes: the box's noise, not the code.  Peers, in a run of the
- *    binary just before the last two changes (5-8 % slower; ours there
- *    22.5 k), on the trained vectors: hnswlib (M 16, ef_construction 100)
- *    built in 195 s, 2.1 k queries/s at recall 0.63 (ef 512); faiss
- *    IVF-flat (same nlist) 75 s, 120/s at 0.971 (nprobe 192); faiss HNSW
- *    438 s, 693/s at 0.64.
+ *    21.4 k, 25.2 k and 30.1 k queries/s with AMX, 8.5-10.8 k with VNNI
+ *    (5.8-6.3 k at 0.948); isotropic Gaussian: nprobe 217, recall 0.9527,
+ *    35.9 k, 28.0 k and 28.3 k with AMX, 10.5-12.7 k with VNNI (4.8-5.4 k
+ *    at 0.954); clustered (index synth --clusters 2000): nprobe 2, recall
+ *    0.965, 88.6-111.9 k (60-70 k).  Builds 17-22 s, peak RSS 542 MiB.
+ *    Single eval runs ranged 21-34 k (trained) and 23-36 k (Gaussian)
+ *    within minutes: the box's noise, not the code.  Peers in the third
+ *    run, on the trained vectors: hnswlib (M 16, ef_construction 100)
+ *    built in 143 s, 2.6 k queries/s at recall 0.63 (ef 512); faiss
+ *    IVF-flat (same nlist) 65 s, 140/s at 0.971 (nprobe 192); faiss HNSW
+ *    372 s, 706/s at 0.63.
  *  - where the time goes (one thread, Gaussian, ~55 us a query): the
  *    trained and Gaussian vectors are alike for an index (74 % of the
  *    trained rows are within cosine 0.94 of their N(0,1) initialisation),

@@ -162,11 +162,7 @@ static int assign_rows(const float *X, size_t m, size_t d, const float *cent,
 		}
 		free(buf);
 	}
-	if (failed == 1)
-		return or_err_set(err, OR_ENOMEM, "index build: out of memory");
-	if (failed == 2)
-		return or_err_set(err, OR_ECANCELLED, "index build: cancelled");
-	return OR_OK;
+	return or_par_result(failed, err, "index build");
 }
 
 /* Counting sort of rows by list: start (nlist + 1) and order (m). */

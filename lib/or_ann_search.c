@@ -656,11 +656,7 @@ static int search(const or_ann *ix, const float *queries, const int64_t *items,
 		ws_free(&w);
 	}
 	free(order);
-	if (failed == 1)
-		return or_err_set(err, OR_ENOMEM, "index search: out of memory");
-	if (failed == 2)
-		return or_err_set(err, OR_ECANCELLED, "index search: cancelled");
-	return OR_OK;
+	return or_par_result(failed, err, "index search");
 }
 
 int or_ann_search(const or_ann *ix, const float *queries, size_t nq, size_t k,

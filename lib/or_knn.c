@@ -358,9 +358,5 @@ int or_knn_search(const float *base, size_t n, size_t d, const float *queries,
 	}
 	free(qcopy);
 	free(inv_norm);
-	if (failed == 1)
-		return or_err_set(err, OR_ENOMEM, "knn: out of memory");
-	if (failed == 2)
-		return or_err_set(err, OR_ECANCELLED, "knn: cancelled");
-	return OR_OK;
+	return or_par_result(failed, err, "knn");
 }

@@ -2,13 +2,15 @@
  * or_par.h - what the OpenMP loops of the library share: the OMP(...)
  * pragma macro that vanishes without OpenMP (NO_OMP=1), and the check at the
  * top of a parallel loop body that skips the remaining iterations once one
- * has failed or the caller has cancelled.
+ * has failed or the caller has cancelled, and the error that ends such a
+ * loop.
  */
 #ifndef OR_PAR_H
 #define OR_PAR_H
 
 #include <stddef.h>
 
+#include "or_err.h"
 #include "or_log.h"
 
 #ifdef _OPENMP
@@ -49,6 +51,17 @@ static inline void or_par_done(size_t *done, size_t add, int tid, const or_log *
 	dn = *done += add;
 	if (tid == 0 && stage)
 		or_log_progress(log, stage, (double)dn, (double)total, unit);
+}
+
+/* After the team: what *failed says, as the error of `what` ("index
+   search: out of memory", "...: cancelled"), or OR_OK. */
+static inline int or_par_result(int failed, or_err *err, const char *what)
+{
+	if (failed == 1)
+		return or_err_set(err, OR_ENOMEM, "%s: out of memory", what);
+	if (failed == 2)
+		return or_err_set(err, OR_ECANCELLED, "%s: cancelled", what);
+	return OR_OK;
 }
 
 #endif

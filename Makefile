@@ -13,7 +13,9 @@ CC ?= cc
 SANITIZER ?= address,undefined
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parameter
-BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -Ilib -g $(WARN) -MMD -MP
+LIB_AREAS := base io store embed covisit rec
+LIB_INC := $(LIB_AREAS:%=-Ilib/%)
+BASE_CFLAGS := -std=c11 -D_GNU_SOURCE $(LIB_INC) -g $(WARN) -MMD -MP
 ifeq ($(NO_OMP),)
 OMP := -fopenmp
 endif
@@ -25,7 +27,7 @@ TEST_CFLAGS := $(BASE_CFLAGS) -O1 -fno-omit-frame-pointer -fsanitize=$(SANITIZER
 	-fno-sanitize-recover=undefined $(OMP) $(CFLAGS)
 LIBS := -lxxhash -lz -lzstd -lsnappy -lm -lpthread
 
-LIB_SRC := $(sort $(wildcard lib/*.c))
+LIB_SRC := $(sort $(wildcard $(LIB_AREAS:%=lib/%/*.c)))
 CLI_SRC := $(sort $(wildcard cli/*.c))
 TEST_SRC := $(sort $(wildcard tests/test_*.c))
 
@@ -107,7 +109,7 @@ demo: $(REL)/ottorec
 # libFuzzer (clang) over the readers, FUZZ_SECONDS each (default 120);
 # new interesting inputs are added to the kept corpus in tests/fuzz/corpus/.
 FUZZ_SECONDS ?= 120
-FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -Ilib -g -O1 -fsanitize=fuzzer,address,undefined
+FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE $(LIB_INC) -g -O1 -fsanitize=fuzzer,address,undefined
 fuzz: $(DEPS_STAMP)
 	@mkdir -p build/fuzz
 	clang $(FUZZ_CFLAGS) -o build/fuzz/fuzz_ingest tests/fuzz/fuzz_ingest.c $(LIB_SRC) $(LIBS)

@@ -10,7 +10,7 @@ session for the rerank).
 
 CSV files as `ottorec export --format csv --type-digits` writes them
 (session,aid,ts,type; ts in ms).  Prints one line per stage with its wall
-time.  Same rules as ottorec (lib/or_covisit.h, lib/or_recommend.h); the
+time.  Same rules as ottorec (lib/covisit/or_covisit.h, lib/rec/or_recommend.h); the
 only expected differences are float summation order (pandas sums float64
 per chunk, then adds chunks), which can swap neighbours of equal weight.
 Needs python3-pandas (Debian); not used by the tests.

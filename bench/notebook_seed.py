@@ -7,7 +7,7 @@ on a local split, stage by stage, timed.
 
 Stages, as the notebook does them:
   load     the two ottorec stores, read with numpy.memmap (layout in
-           lib/or_store.h); the notebook reads Parquet with polars/pandas
+           lib/store/or_store.h); the notebook reads Parquet with polars/pandas
   pairs    aid -> next aid for consecutive events of every session of train
            and test together; shuffled (the notebook's Merlin loader shuffles),
            the last 5 % held out (the notebook: the last 10 M of 216 M pairs;

@@ -83,7 +83,7 @@ char *cli_path_join(const char *dir, const char *name)
 
 int cli_is_store(const char *path)
 {
-	/* the magic of lib/or_store.h's layout, bytes 0..7 */
+	/* the magic of lib/store/or_store.h's layout, bytes 0..7 */
 	char head[8];
 	int fd = open(path, O_RDONLY);
 	if (fd < 0)

@@ -2,7 +2,7 @@
  * cmd_covisit.c - `ottorec covisit`: the three co-visitation matrices of
  * the OTTO "candidate rerank" notebook over one or more stores, written as
  * table files in a directory.  Owns the command's options and usage text;
- * the rule and the format are lib/or_covisit.c.
+ * the rule and the format are lib/covisit/or_covisit.c.
  */
 #include "cli.h"
 #include "or_covisit.h"
@@ -29,7 +29,7 @@ static const char usage_text[] =
 	"  buy2buy       carts and orders only, window 14 days, weight 1, top 15.\n"
 	"Each row keeps its best b by weight, ties broken by the smaller aid.\n"
 	"Writes DIR/clicks.covisit, DIR/carts_orders.covisit, DIR/buy2buy.covisit\n"
-	"(versioned, checksummed, mmap-able; layout in lib/or_covisit.h), each\n"
+	"(versioned, checksummed, mmap-able; layout in lib/covisit/or_covisit.h), each\n"
 	"atomically.  The same inputs give the same bytes for any thread count.\n"
 	"\n"
 	"options:\n"

@@ -2,7 +2,7 @@
  * cmd_evaluate.c - `ottorec evaluate`: Recall@20 per type and the weighted
  * score of a submission CSV against labels JSONL, exactly as the OTTO
  * organiser's evaluate.py.  Owns the command's options, usage text and
- * report; the metric is lib/or_metrics.c, the reader lib/or_submission.c.
+ * report; the metric is lib/rec/or_metrics.c, the reader lib/io/or_submission.c.
  */
 #include "cli.h"
 #include "or_labels.h"

@@ -1,7 +1,7 @@
 /*
  * cmd_export.c - `ottorec export`: write an event store back as OTTO JSONL
  * (the publisher's exact format) or CSV.  Owns the command's options and
- * usage text; the writing itself is lib/or_export.c.
+ * usage text; the writing itself is lib/io/or_export.c.
  */
 #include "cli.h"
 #include "or_export.h"

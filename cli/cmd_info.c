@@ -3,7 +3,7 @@
  * dataset's README tabulates them (counts, events by type, time range,
  * events per session and per item described as pandas does), as an aligned
  * text table or one JSON line.  Owns the command's options, usage text and
- * layout; the numbers come from lib/or_stats.c.
+ * layout; the numbers come from lib/store/or_stats.c.
  */
 #include "cli.h"
 #include "or_stats.h"

@@ -2,8 +2,8 @@
  * cmd_recommend.c - `ottorec recommend`: 20 aids per test session for
  * clicks, carts and orders, written as the organiser's submission CSV, by
  * one of three strategies (covisit, seed, blend).  Owns the command's
- * options and usage text; the strategies are lib/or_recommend.c,
- * lib/or_recommend_seed.c and lib/or_recommend_blend.c.
+ * options and usage text; the strategies are lib/rec/or_recommend.c,
+ * lib/rec/or_recommend_seed.c and lib/rec/or_recommend_blend.c.
  */
 #include "cli.h"
 #include "cli_models.h"

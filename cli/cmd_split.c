@@ -2,7 +2,7 @@
  * cmd_split.c - `ottorec split`: the OTTO organiser's local validation split
  * (testset.py) of a store or of any input `convert` reads, into
  * DIR/train.store, DIR/test.store and DIR/test_labels.jsonl.  Owns the
- * command's options and usage text; the rule is lib/or_split.c.
+ * command's options and usage text; the rule is lib/store/or_split.c.
  */
 #include "cli.h"
 #include "or_file.h"

@@ -2,7 +2,7 @@
  * cmd_synth.c - `ottorec synth`: generate an OTTO-like synthetic data set
  * (train.store, test.store, test_labels.jsonl, optionally the JSONL files)
  * into a directory.  Owns the command's options and usage text; the model
- * lives in lib/or_synth*.c.
+ * lives in lib/store/or_synth*.c.
  */
 #include "cli.h"
 #include "or_synth.h"

@@ -2,7 +2,7 @@
  * cmd_tune.c - `ottorec tune`: the blend strategy's weights per target type
  * that maximise Recall@20 on a local split, written as a weights file for
  * `ottorec recommend --strategy blend --weights FILE`.  Owns the command's
- * options, usage text and report; the search is lib/or_tune.c.
+ * options, usage text and report; the search is lib/rec/or_tune.c.
  */
 #include "cli.h"
 #include "cli_models.h"

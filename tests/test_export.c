@@ -1,5 +1,5 @@
 /*
- * test_export.c - unit tests of lib/or_export.c: builder -> store -> JSONL
+ * test_export.c - unit tests of lib/io/or_export.c: builder -> store -> JSONL
  * and CSV text compared with expected bytes, a random store (sessions that
  * span many output chunks) against a slow snprintf reference, the integer
  * formatting edge cases, --ts-seconds refusal, bad paths, cancellation and

@@ -112,7 +112,7 @@ static void test_csv_units(void)
 	or_store_builder_free(b);
 }
 
-/* Parquet is read by lib/or_parquet*.c (tests/test_parquet.c); here only
+/* Parquet is read by lib/io/or_parquet*.c (tests/test_parquet.c); here only
    that a damaged one is an error naming the file and the byte. */
 static void test_parquet_damaged_is_an_error(void)
 {

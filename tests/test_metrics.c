@@ -1,7 +1,7 @@
 /*
- * test_metrics.c - unit tests of lib/or_metrics.c (Recall@20 and the
+ * test_metrics.c - unit tests of lib/rec/or_metrics.c (Recall@20 and the
  * weighted score, evaluate.py's edge cases worked out by hand) and
- * lib/or_submission.c (the submission CSV reader: header, CRLF, blank
+ * lib/io/or_submission.c (the submission CSV reader: header, CRLF, blank
  * lines, malformed lines with their line and column, lenient mode).
  */
 #include "check.h"

@@ -1,6 +1,6 @@
 /*
- * test_split.c - unit tests of lib/or_split.c (CPython's MT19937 `random`,
- * the organiser's split rule) and lib/or_labels.c (ground truth with the
+ * test_split.c - unit tests of lib/store/or_split.c (CPython's MT19937 `random`,
+ * the organiser's split rule) and lib/io/or_labels.c (ground truth with the
  * aid-0 click quirk, labels JSONL written and read back, reader errors).
  * Expected values come from CPython 3.11 and from tests/ref/otto_testset.py
  * run on the same sessions; they are hard-coded here.

@@ -1,5 +1,5 @@
 /*
- * test_stats.c - unit tests of lib/or_stats.c: describe numbers against
+ * test_stats.c - unit tests of lib/store/or_stats.c: describe numbers against
  * hand-computed values (sample std, numpy's linear percentiles), against a
  * naive reference (qsort + textbook formulas) on random data, dense and
  * sort paths against each other, store statistics on small built stores,

@@ -1,5 +1,5 @@
 /*
- * test_synth.c - tests of the synthetic generator (lib/or_synth*.c):
+ * test_synth.c - tests of the synthetic generator (lib/store/or_synth*.c):
  * determinism across thread counts and seeds, the invariants of the stores
  * and labels it writes, its statistics at a small scale against OTTO's
  * shape, the learnable structure (history and co-visitation beat

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """covisit_ref.py - a stdlib-only reference of the co-visitation recipe of
 Chris Deotte's OTTO "candidate rerank" notebook, as ottorec implements it
-(rules in lib/or_covisit.h and lib/or_recommend.h), written with plain dicts
+(rules in lib/covisit/or_covisit.h and lib/rec/or_recommend.h), written with plain dicts
 and lists so that tests/cli/test_covisit.sh can compare ottorec's tables and
 submission with it exactly.
 
@@ -11,7 +11,7 @@ submission with it exactly.
   covisit_ref.py recommend TABLE_DIR TEST.jsonl SUB.csv
       reads OUT_DIR/<kind>.txt, writes the submission CSV
   covisit_ref.py compare TABLE.covisit REF.txt
-      reads ottorec's binary table (layout in lib/or_covisit.h) and checks
+      reads ottorec's binary table (layout in lib/covisit/or_covisit.h) and checks
       every row, neighbour and weight (exact) against the reference
 
 JSONL input is the OTTO format that `ottorec export` writes.

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """seed_ref.py - a stdlib-only reference of the "seed" strategy (the rule of
 Radek Osmulski's OTTO matrix-factorisation notebook, as ottorec implements it:
-lib/or_recommend.h), with exact nearest neighbours computed here from the
+lib/rec/or_recommend.h), with exact nearest neighbours computed here from the
 embeddings, so that tests/test_recommend_seed.c (and a CLI test) can compare
 ottorec's submission with it byte for byte when ottorec's index searches
 exhaustively (nprobe = nlist).

@@ -94,8 +94,8 @@ int or_recommend_write_csv(const char *path, const int64_t *session_ids, size_t 
 			   size_t k, const int64_t *clicks, const int64_t *carts,
 			   const int64_t *orders, or_err *err);
 
-/* ==== seed strategy and session history (issue #7; lib/or_recommend_seed.c,
- * lib/or_recommend_history.c) ============================================ */
+/* ==== seed strategy and session history (issue #7; lib/rec/or_recommend_seed.c,
+ * lib/rec/or_recommend_history.c) ============================================ */
 
 #include "or_ann.h"
 

@@ -1,7 +1,7 @@
 /*
  * or_ingest_internal.h - what the format readers share: the per-session
  * event scratch buffer, error positions, ts-unit handling.  Private to
- * lib/or_ingest*.c.
+ * lib/io/or_ingest*.c.
  */
 #ifndef OR_INGEST_INTERNAL_H
 #define OR_INGEST_INTERNAL_H
@@ -42,7 +42,7 @@ int or_ingest_jsonl(or_store_builder *b, or_input *in,
 		    const or_ingest_config *cfg, const or_log *log, or_err *err);
 int or_ingest_csv(or_store_builder *b, or_input *in,
 		  const or_ingest_config *cfg, const or_log *log, or_err *err);
-/* Parquet (lib/or_parquet_ingest.c): reads path itself with mmap; in is
+/* Parquet (lib/io/or_parquet_ingest.c): reads path itself with mmap; in is
    only used to refuse stdin and gzip-wrapped files. */
 int or_ingest_parquet(or_store_builder *b, const char *path, or_input *in,
 		      const or_ingest_config *cfg, const or_log *log, or_err *err);

@@ -1,6 +1,6 @@
 /*
  * or_ingest.h - reading event files into an event store builder: OTTO JSONL
- * (plain or .gz), CSV (session,aid,ts,type) and Parquet (lib/or_parquet.h),
+ * (plain or .gz), CSV (session,aid,ts,type) and Parquet (lib/io/or_parquet.h),
  * format detected from content.
  *
  * Rules every reader enforces (documented for users in README.md):

@@ -1,6 +1,6 @@
 /*
  * or_parquet_internal.h - what the Parquet reader's files share (private to
- * lib/or_parquet*.c and the tests): the Thrift compact protocol reader
+ * lib/io/or_parquet*.c and the tests): the Thrift compact protocol reader
  * (or_parquet_thrift.c), the parsed footer (or_parquet_meta.c), the value
  * and level decoders and decompression (or_parquet_decode.c), and the
  * column reader that walks the pages of one column chunk

@@ -692,7 +692,7 @@ int or_labels_read_jsonl(or_labels *l, const char *path, size_t max_line,
 		return rc;
 	char head[4];
 	if (or_parquet_magic(head, or_input_peek(in, head, sizeof(head), err))) {
-		/* labels Parquet (lib/or_parquet_labels.c) reads the file itself */
+		/* labels Parquet (lib/io/or_parquet_labels.c) reads the file itself */
 		if (!strcmp(path, "-") || or_input_is_gzip(in))
 			rc = or_err_set(err, OR_EUNSUPPORTED,
 					"%s: unsupported: Parquet labels from standard input or inside gzip (give the plain file)",

@@ -2,11 +2,14 @@
 #
 #   make            release build: build/rel/ottorec (and build/rel/libottorec.a)
 #   make test       ASan+UBSan build of library, CLI and tests, then the suite
+#   make test-bins  the same build without running the suite
 #   make bench      full-scale benchmarks (minutes; needs ~20 GB of disk)
 #   make demo       the main job on built-in synthetic data
 #
-# Knobs: CC=clang, NO_OMP=1 (no OpenMP), NATIVE=1 (-march=native),
-#        SANITIZER=address,undefined (for the test build), V=1.
+# Knobs: CC=clang, NO_OMP=1 (no OpenMP), NO_SIMD=1 (scalar kernels only),
+#        NATIVE=1 (-march=native), SANITIZER=address,undefined (for the test
+#        build), BUILD=DIR (build folder, default build: one per
+#        configuration; a folder rebuilds when its flags change), V=1.
 # Missing Debian packages are installed on first use (needs root or sudo).
 
 CC ?= cc
@@ -18,6 +21,16 @@ LIB_INC := $(LIB_AREAS:%=-Ilib/%)
 BASE_CFLAGS := -std=c11 -D_GNU_SOURCE $(LIB_INC) -g $(WARN) -MMD -MP
 ifeq ($(NO_OMP),)
 OMP := -fopenmp
+endif
+ifneq ($(NO_SIMD),)
+BASE_CFLAGS += -DOR_NO_SIMD
+endif
+# clang: its packages (scripts/deb-packages-clang.txt) are installed too;
+# it reports an `omp simd` loop it does not vectorise (as at the test
+# build's -O1) as a warning, but the pragma is a hint, so that is no error
+IS_CLANG := $(or $(findstring clang,$(notdir $(CC))),$(findstring clang,$(shell $(CC) --version 2>/dev/null | head -1)))
+ifneq ($(IS_CLANG),)
+BASE_CFLAGS += -Wno-pass-failed
 endif
 ifneq ($(NATIVE),)
 ARCH := -march=native
@@ -31,9 +44,15 @@ LIB_SRC := $(sort $(wildcard $(LIB_AREAS:%=lib/%/*.c)))
 CLI_SRC := $(sort $(wildcard cli/*.c))
 TEST_SRC := $(sort $(wildcard tests/test_*.c))
 
-REL := build/rel
-TST := build/test
+BUILD ?= build
+REL := $(BUILD)/rel
+TST := $(BUILD)/test
 DEPS_STAMP := build/.deps-installed
+ifneq ($(IS_CLANG),)
+DEPS := $(DEPS_STAMP) build/.clang-deps-installed
+else
+DEPS := $(DEPS_STAMP)
+endif
 
 REL_LIB_OBJ := $(LIB_SRC:%.c=$(REL)/%.o)
 REL_CLI_OBJ := $(CLI_SRC:%.c=$(REL)/%.o)
@@ -45,10 +64,10 @@ ifeq ($(V),)
 Q := @
 endif
 
-.PHONY: all test bench demo clean deps fmt fuzz
+.PHONY: all test test-bins bench demo clean deps fmt fuzz FORCE
 all: $(REL)/ottorec
 
-deps: $(DEPS_STAMP)
+deps: $(DEPS)
 # install-missing LISTFILE STAMP: apt-get the packages of LISTFILE not yet
 # installed (apt-get update once, only when something is missing)
 define install-missing
@@ -66,13 +85,26 @@ $(DEPS_STAMP): scripts/deb-packages.txt
 	$(call install-missing,scripts/deb-packages.txt,$@)
 build/.bench-deps-installed: scripts/deb-packages-bench.txt | $(DEPS_STAMP)
 	$(call install-missing,scripts/deb-packages-bench.txt,$@)
+build/.clang-deps-installed: scripts/deb-packages-clang.txt | $(DEPS_STAMP)
+	$(call install-missing,scripts/deb-packages-clang.txt,$@)
 
-$(REL)/%.o: %.c | $(DEPS_STAMP)
+# flags-stamp FLAGS: the file $@ holds FLAGS, rewritten only when they
+# change, so that every object of a folder is built with the same flags
+define flags-stamp
+	@mkdir -p $(dir $@)
+	@echo '$(1)' | cmp -s - $@ || echo '$(1)' > $@
+endef
+$(REL)/.flags: FORCE
+	$(call flags-stamp,$(CC) $(REL_CFLAGS))
+$(TST)/.flags: FORCE
+	$(call flags-stamp,$(CC) $(TEST_CFLAGS))
+
+$(REL)/%.o: %.c $(REL)/.flags | $(DEPS)
 	@mkdir -p $(dir $@)
 	@[ -n "$(Q)" ] && echo "CC $<" || true
 	$(Q)$(CC) $(REL_CFLAGS) -c $< -o $@
 
-$(TST)/%.o: %.c | $(DEPS_STAMP)
+$(TST)/%.o: %.c $(TST)/.flags | $(DEPS)
 	@mkdir -p $(dir $@)
 	@[ -n "$(Q)" ] && echo "CC [test] $<" || true
 	$(Q)$(CC) $(TEST_CFLAGS) -c $< -o $@
@@ -91,7 +123,9 @@ $(TST)/ottorec: $(TST_CLI_OBJ) $(TST)/libottorec.a
 $(TST)/tests/%: $(TST)/tests/%.o $(TST)/libottorec.a
 	$(Q)$(CC) $(TEST_CFLAGS) -o $@ $^ $(LIBS)
 
-test: $(TEST_BINS) $(TST)/ottorec $(REL)/ottorec
+test-bins: $(TEST_BINS) $(TST)/ottorec $(REL)/ottorec
+
+test: test-bins
 	@OTTOREC=$(TST)/ottorec TEST_BIN_DIR=$(TST)/tests sh tests/run.sh
 
 $(REL)/bench_open: $(REL)/bench/bench_open.o $(REL)/libottorec.a
@@ -110,7 +144,7 @@ demo: $(REL)/ottorec
 # new interesting inputs are added to the kept corpus in tests/fuzz/corpus/.
 FUZZ_SECONDS ?= 120
 FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE $(LIB_INC) -g -O1 -fsanitize=fuzzer,address,undefined
-fuzz: $(DEPS_STAMP)
+fuzz: $(DEPS_STAMP) build/.clang-deps-installed
 	@mkdir -p build/fuzz
 	clang $(FUZZ_CFLAGS) -o build/fuzz/fuzz_ingest tests/fuzz/fuzz_ingest.c $(LIB_SRC) $(LIBS)
 	build/fuzz/fuzz_ingest -max_total_time=$(FUZZ_SECONDS) -max_len=8192 -timeout=10 \
@@ -120,6 +154,8 @@ fuzz: $(DEPS_STAMP)
 		-artifact_prefix=build/fuzz/ tests/fuzz/corpus/parquet
 
 clean:
-	rm -rf build
+	rm -rf build $(filter-out build,$(BUILD))
 
--include $(shell find build -name '*.d' 2>/dev/null)
+FORCE:
+
+-include $(shell find $(REL) $(TST) -name '*.d' 2>/dev/null)

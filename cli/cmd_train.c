@@ -50,7 +50,7 @@ static const char usage_text[] =
 	"      --threads N          worker threads (default: all cores)\n"
 	"      --checkpoint FILE    save the whole state there after every epoch\n"
 	"      --resume             continue from --checkpoint FILE when it exists\n"
-	"      --no-simd            scalar kernels only (also OR_MF_NO_SIMD=1)\n"
+	"      --no-simd            scalar kernels only (also OTTOREC_NO_SIMD=1)\n"
 	"      --max-pairs N        train on the first N training pairs only\n"
 	"      --quiet              no progress line and no epoch lines\n"
 	"      --json               print a one-line JSON summary on stdout\n"

@@ -5,6 +5,7 @@
  */
 #include "or_covisit.h"
 #include "or_file.h"
+#include "or_par.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -14,9 +15,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <xxhash.h>
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
 #define HDR_SIZE 4096u
 #define HDR_SUM_AT 192u
@@ -324,7 +322,7 @@ typedef struct build_ctx {
 	uint64_t total_sessions;
 	top_rows top[2];
 	windows win;
-	volatile int stop;
+	int failed; /* the team's failure flag (or_par.h) */
 	const or_log *log;
 } build_ctx;
 
@@ -361,7 +359,7 @@ static int flush(pair_table *t, pending *pb, size_t n)
 }
 
 /* Scan every window and add the pairs whose a is in [lo, hi) to t.
-   Returns 0, or -1 on allocation failure / cancellation (bc->stop set). */
+   Returns 0, or -1 on allocation failure / cancellation (bc->failed set). */
 static int scan_range(build_ctx *bc, scratch *sc, pending *pb, pair_table *t, uint32_t lo,
 		      uint32_t hi, int report, uint64_t *n_pairs)
 {
@@ -370,10 +368,8 @@ static int scan_range(build_ctx *bc, scratch *sc, pending *pb, pair_table *t, ui
 	const windows *W = &bc->win;
 	for (size_t i = 0; i < W->n; i++) {
 		if ((i & 4095) == 0) {
-			if (bc->stop || or_log_cancelled(bc->log)) {
-				bc->stop = bc->stop ? bc->stop : 1;
+			if (or_par_stop(&bc->failed, bc->log))
 				return -1;
-			}
 			if (report)
 				or_log_progress(bc->log, "covisit", (double)i, (double)W->n, "windows");
 		}
@@ -410,7 +406,7 @@ static int scan_range(build_ctx *bc, scratch *sc, pending *pb, pair_table *t, ui
 					continue;
 				if (np == BATCH) {
 					if (flush(t, pb, np)) {
-						bc->stop = 2;
+						or_par_fail(&bc->failed, OR_PAR_FAILED);
 						return -1;
 					}
 					np = 0;
@@ -424,7 +420,7 @@ static int scan_range(build_ctx *bc, scratch *sc, pending *pb, pair_table *t, ui
 		}
 	}
 	if (flush(t, pb, np)) {
-		bc->stop = 2;
+		or_par_fail(&bc->failed, OR_PAR_FAILED);
 		return -1;
 	}
 	*n_pairs += pairs;
@@ -553,18 +549,10 @@ static int bound_pairs(build_ctx *bc, uint64_t *bound, int T, or_err *err)
 	uint64_t *tb = calloc(nb * (size_t)T, sizeof(*tb));
 	if (!tb)
 		return nomem(err, "pair bounds");
-#ifdef _OPENMP
-#pragma omp parallel num_threads(T)
-#endif
+	OMP(omp parallel num_threads(T))
 	{
-		int tid = 0;
-#ifdef _OPENMP
-		tid = omp_get_thread_num();
-#endif
-		uint64_t *my = tb + (size_t)tid * nb;
-#ifdef _OPENMP
-#pragma omp for schedule(dynamic, 4096)
-#endif
+		uint64_t *my = tb + (size_t)or_par_thread_num() * nb;
+		OMP(omp for schedule(dynamic, 4096))
 		for (size_t i = 0; i < W->n; i++) {
 			const uint32_t *wa = W->aid + W->off[i];
 			const int32_t *wt = W->ts + W->off[i];
@@ -584,16 +572,6 @@ static int bound_pairs(build_ctx *bc, uint64_t *bound, int T, or_err *err)
 			bound[a] += tb[(size_t)t * nb + a];
 	free(tb);
 	return or_log_cancelled(bc->log) ? or_err_set(err, OR_ECANCELLED, "cancelled") : OR_OK;
-}
-
-static int nthreads_of(const or_covisit_config *cfg)
-{
-#ifdef _OPENMP
-	return cfg->threads > 0 ? cfg->threads : omp_get_max_threads();
-#else
-	(void)cfg;
-	return 1;
-#endif
 }
 
 static int check_config(const or_covisit_config *cfg, or_err *err)
@@ -667,7 +645,7 @@ static int build_pass(or_store *const *stores, size_t n_stores, const or_covisit
 		if (!r->n || !r->b || !r->w)
 			rc = nomem(err, "co-visitation rows");
 	}
-	int T = nthreads_of(cfgs[0]);
+	int T = or_par_threads(cfgs[0]->threads);
 	if (!rc && tmax - tmin > INT32_MAX)
 		rc = or_err_set(err, OR_EUNSUPPORTED, "the data span more than 68 years");
 	if (!rc)
@@ -713,21 +691,15 @@ static int build_pass(or_store *const *stores, size_t n_stores, const or_covisit
 			for (uint32_t a = cut[s]; a < cut[s + 1]; a++)
 				sub_bound[s] += bound[a];
 		uint64_t part_pairs = 0, part_distinct = 0, part_bytes = 0;
-#ifdef _OPENMP
-#pragma omp parallel num_threads(T) reduction(+ : part_pairs, part_distinct, part_bytes)
-#endif
+		OMP(omp parallel num_threads(T) reduction(+ : part_pairs, part_distinct, part_bytes))
 		{
-			int tid = 0, nth = 1;
-#ifdef _OPENMP
-			tid = omp_get_thread_num();
-			nth = omp_get_num_threads();
-#endif
+			int tid = or_par_thread_num(), nth = or_par_num_threads();
 			scratch sc;
 			pending *pb = malloc(BATCH * sizeof(*pb));
 			if (!pb || scratch_init(&sc, bc.last_n)) {
-				bc.stop = 2;
+				or_par_fail(&bc.failed, OR_PAR_FAILED);
 			} else {
-				for (int s = tid; s < T && !bc.stop; s += nth) {
+				for (int s = tid; s < T && !or_par_failed(&bc.failed); s += nth) {
 					if (cut[s] == cut[s + 1])
 						continue;
 					pair_table tab;
@@ -735,7 +707,7 @@ static int build_pass(or_store *const *stores, size_t n_stores, const or_covisit
 					/* sized to need no growth when the distinct pairs
 					   are <= 3/4 of the bound (usual: repeats) */
 					if (table_init(&tab, (size_t)(sub_bound[s] / 4 * 3))) {
-						bc.stop = 2;
+						or_par_fail(&bc.failed, OR_PAR_FAILED);
 						break;
 					}
 					uint64_t p = 0;
@@ -753,9 +725,9 @@ static int build_pass(or_store *const *stores, size_t n_stores, const or_covisit
 		}
 		free(cut);
 		free(sub_bound);
-		if (bc.stop) {
-			rc = bc.stop == 1 ? or_err_set(err, OR_ECANCELLED, "cancelled")
-					  : nomem(err, "pair tables");
+		if (bc.failed) {
+			rc = bc.failed == OR_PAR_CANCELLED ? or_err_set(err, OR_ECANCELLED, "cancelled")
+							   : nomem(err, "pair tables");
 			break;
 		}
 		n_pairs += part_pairs;

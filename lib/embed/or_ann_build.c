@@ -110,16 +110,6 @@ size_t or_ann_auto_nlist(size_t n)
 	return nlist < 1 ? 1 : nlist;
 }
 
-static int n_threads(int t)
-{
-#ifdef _OPENMP
-	return t > 0 ? t : omp_get_max_threads();
-#else
-	(void)t;
-	return 1;
-#endif
-}
-
 /* Nearest centroid of each of m rows; returns OR_OK or OR_ECANCELLED/ENOMEM. */
 static int assign_rows(const float *X, size_t m, size_t d, const float *cent,
 		       const float *cnorm, size_t nlist, int metric, int simd,
@@ -128,18 +118,13 @@ static int assign_rows(const float *X, size_t m, size_t d, const float *cent,
 {
 	const size_t chunk = 1024;
 	size_t nchunks = (m + chunk - 1) / chunk, done = 0;
-	int failed = 0;
+	int failed = OR_PAR_OK;
 	OMP(omp parallel num_threads(threads) if (threads > 1))
 	{
 		float *buf = malloc(nlist * sizeof(float));
-		int tid = 0;
-#ifdef _OPENMP
-		tid = omp_get_thread_num();
-#endif
-		if (!buf) {
-			OMP(omp atomic write)
-			failed = 1;
-		}
+		int tid = or_par_thread_num();
+		if (!buf)
+			or_par_fail(&failed, OR_PAR_FAILED);
 		OMP(omp for schedule(dynamic, 1))
 		for (size_t ch = 0; ch < nchunks; ch++) {
 			if (or_par_stop(&failed, log))
@@ -451,7 +436,7 @@ int or_ann_build(const float *data, size_t n, size_t d,
 		nlist = n;
 	if (nlist > UINT32_MAX)
 		return or_err_set(err, OR_EINVAL, "index build: nlist %zu too large", nlist);
-	int threads = n_threads(cfg->threads), simd = cfg->simd;
+	int threads = or_par_threads(cfg->threads), simd = cfg->simd;
 
 	/* every value finite */
 	size_t bad_row = SIZE_MAX;

@@ -127,10 +127,6 @@ static inline void or_ann_cands_push(or_ann_cands *b, float key, uint32_t pos)
 
 #define OR_ANN_GROUP 16
 
-/* AVX-512 F, BW and VL usable (and SIMD not turned off: or_knn.h's
-   OTTOREC_NO_SIMD); cached. */
-int or_ann_avx512_available(void);
-
 /* Engines, each giving the same integers and so the same keys */
 enum { OR_ANN_SCALAR = 0, OR_ANN_VNNI = 1, OR_ANN_AMX = 2 };
 

@@ -17,13 +17,13 @@
  * for one to pay.
  */
 #include "or_ann_internal.h"
+#include "or_cpu.h"
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#if (defined(__x86_64__)) && !defined(OR_NO_SIMD) && defined(__GNUC__) && __GNUC__ >= 11
-#define OR_PROBE_X86 1
+#ifdef OR_SIMD_X86
 #include <immintrin.h>
 #endif
 
@@ -53,9 +53,9 @@ static void keys_scalar(const or_ann *ix, const float *q, float *key)
 	}
 }
 
-#ifdef OR_PROBE_X86
+#ifdef OR_SIMD_X86
 /* 16 keys from the accumulated dot products of lists l0.. (nl of them) */
-__attribute__((target("avx512f"), always_inline))
+OR_TARGET("avx512f") __attribute__((always_inline))
 static inline void store_keys(const or_ann *ix, __m512 acc, size_t l0, float *key)
 {
 	size_t nl = ix->nlist - l0 < 16 ? ix->nlist - l0 : 16;
@@ -71,7 +71,7 @@ static inline void store_keys(const or_ann *ix, __m512 acc, size_t l0, float *ke
 }
 
 /* four panels at a time (the additions' latency hidden), then the rest */
-__attribute__((target("avx512f")))
+OR_TARGET("avx512f")
 static void keys_avx512(const or_ann *ix, const float *q, float *key)
 {
 	size_t d = ix->d, np = (ix->nlist + 15) / 16, p = 0;
@@ -102,8 +102,8 @@ static void keys_avx512(const or_ann *ix, const float *q, float *key)
 
 void or_ann_probe_keys(const or_ann *ix, const float *q, float *key, int simd)
 {
-#ifdef OR_PROBE_X86
-	if (simd && or_ann_avx512_available()) {
+#ifdef OR_SIMD_X86
+	if (simd && or_cpu_has(OR_CPU_AVX512)) {
 		keys_avx512(ix, q, key);
 		return;
 	}

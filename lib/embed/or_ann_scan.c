@@ -27,21 +27,17 @@
  * memory at random (now fetched when the block's products start).
  * Hand-written because no Debian library scans quantised codes with AMX
  * (oneDNN is a dependency far larger than this loop, and faiss's fast scan
- * is PQ, not 8-bit).
+ * is PQ, not 8-bit).  Built and chosen as or_cpu.h says (gcc and clang
+ * alike).
  */
 #include "or_ann_internal.h"
-#include "or_knn.h"
+#include "or_cpu.h"
 
 #include <math.h>
 #include <string.h>
 
-#if (defined(__x86_64__)) && !defined(OR_NO_SIMD) && defined(__GNUC__) && !defined(__clang__) && \
-	__GNUC__ >= 11
-#define OR_ANN_X86 1
-#include <cpuid.h>
+#ifdef OR_SIMD_X86
 #include <immintrin.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 #endif
 
 void or_ann_group_clear(or_ann_group *g, size_t d4)
@@ -111,7 +107,7 @@ static void scan_scalar(const uint8_t *blocks, size_t len, size_t d4,
 	}
 }
 
-#ifdef OR_ANN_X86
+#ifdef OR_SIMD_X86
 #define OR_AVX512 "avx512f,avx512bw,avx512vnni"
 
 /*
@@ -133,7 +129,7 @@ typedef struct grp_state {
 	float nmax, dmax;
 } grp_state;
 
-__attribute__((target(OR_AVX512)))
+OR_TARGET(OR_AVX512)
 static inline void grp_bounds(grp_state *s, const or_ann_group *g)
 {
 	float b[OR_ANN_GROUP];
@@ -146,7 +142,7 @@ static inline void grp_bounds(grp_state *s, const or_ann_group *g)
 	s->vbase = _mm512_sub_ps(_mm512_sub_ps(_mm512_sub_ps(_mm512_setzero_ps(), s->va), s->vb), e);
 }
 
-__attribute__((target(OR_AVX512)))
+OR_TARGET(OR_AVX512)
 static inline void grp_init(grp_state *s, const or_ann_group *g, size_t d4)
 {
 	s->va = _mm512_loadu_ps(g->a);
@@ -159,7 +155,7 @@ static inline void grp_init(grp_state *s, const or_ann_group *g, size_t d4)
 }
 
 /* the integer thresholds of a block whose least norm is bmin */
-__attribute__((target(OR_AVX512), always_inline))
+OR_TARGET(OR_AVX512) __attribute__((always_inline))
 static inline __m512i grp_thresholds(const grp_state *s, float bmin)
 {
 	__m512 t = _mm512_mul_ps(_mm512_add_ps(_mm512_set1_ps(bmin), s->vbase), s->vic);
@@ -170,7 +166,7 @@ static inline __m512i grp_thresholds(const grp_state *s, float bmin)
 
 /* one vector's 16 products: the filter, then for those that pass the float
    keys, the exact test and the pushes */
-__attribute__((target(OR_AVX512), always_inline))
+OR_TARGET(OR_AVX512) __attribute__((always_inline))
 static inline void vector_hits(__m512i dot, __m512i thr, float nm, grp_state *s,
 			       or_ann_group *g, uint32_t pos)
 {
@@ -187,7 +183,7 @@ static inline void vector_hits(__m512i dot, __m512i thr, float nm, grp_state *s,
 	}
 }
 
-__attribute__((target(OR_AVX512), always_inline))
+OR_TARGET(OR_AVX512) __attribute__((always_inline))
 static inline __m512i dot_vnni(const uint8_t *row, const __m512i *q, size_t d4)
 {
 	__m512i acc0 = _mm512_setzero_si512(), acc1 = acc0;
@@ -208,7 +204,7 @@ static inline __m512i dot_vnni(const uint8_t *row, const __m512i *q, size_t d4)
 }
 
 /* the products of the vector in row, d4 > 64 included */
-__attribute__((target(OR_AVX512), always_inline))
+OR_TARGET(OR_AVX512) __attribute__((always_inline))
 static inline __m512i dot_vnni_any(const uint8_t *row, const __m512i *q, size_t d4, const int8_t *gq)
 {
 	if (d4 <= 64)
@@ -222,7 +218,7 @@ static inline __m512i dot_vnni_any(const uint8_t *row, const __m512i *q, size_t 
 	return acc;
 }
 
-__attribute__((target(OR_AVX512), always_inline))
+OR_TARGET(OR_AVX512) __attribute__((always_inline))
 static inline void scan_vnni_body(const uint8_t *blocks, size_t len, size_t d4, const __m512i *q,
 				  const float *norms, const float *bmin, uint32_t pos0, or_ann_group *g)
 {
@@ -241,7 +237,7 @@ static inline void scan_vnni_body(const uint8_t *blocks, size_t len, size_t d4, 
 }
 
 /* the group's first 64 rows into registers (dot_vnni_any reads the rest) */
-__attribute__((target(OR_AVX512), always_inline))
+OR_TARGET(OR_AVX512) __attribute__((always_inline))
 static inline void group_registers(__m512i *q, const or_ann_group *g, size_t d4)
 {
 	size_t nr = d4 < 64 ? d4 : 64;
@@ -249,7 +245,7 @@ static inline void group_registers(__m512i *q, const or_ann_group *g, size_t d4)
 		q[r] = _mm512_loadu_si512(g->q + r * 64);
 }
 
-__attribute__((target(OR_AVX512)))
+OR_TARGET(OR_AVX512)
 static void scan_vnni(const uint8_t *blocks, size_t len, size_t d4, const float *norms,
 		      const float *bmin, uint32_t pos0, or_ann_group *g)
 {
@@ -277,7 +273,7 @@ typedef struct tile_config {
 /* per query, the largest of a block's 16 stored products (rows past the
    list's end included: they can only let a block through to the per-vector
    test, which stops at the end) */
-__attribute__((target(OR_AVX512), always_inline))
+OR_TARGET(OR_AVX512) __attribute__((always_inline))
 static inline __m512i block_max(const int32_t *dt)
 {
 #define OR_MAX2(i) _mm512_max_epi32(_mm512_load_si512(dt + 16 * (i)), _mm512_load_si512(dt + 16 * (i) + 128))
@@ -294,7 +290,7 @@ static inline __m512i block_max(const int32_t *dt)
 /* the pushes of stored block pb (products dt): a whole-block test first,
    then the vectors with a product at or above its threshold, found without
    a branch per vector */
-__attribute__((target(OR_AVX512), always_inline))
+OR_TARGET(OR_AVX512) __attribute__((always_inline))
 static inline void block_hits(const int32_t *dt, size_t pb, size_t len, const float *norms,
 			      const float *bmin, uint32_t pos0, grp_state *s, or_ann_group *g)
 {
@@ -343,7 +339,7 @@ static inline void block_hits(const int32_t *dt, size_t pb, size_t len, const fl
 				   (t) - OR_ANN_AMX_LAG, len, norms, bmin, pos0, &s, g); \
 	} while (0)
 
-__attribute__((target("amx-tile,amx-int8," OR_AVX512)))
+OR_TARGET("amx-tile,amx-int8," OR_AVX512)
 static void scan_amx(const uint8_t *blocks, size_t len, size_t d4, const float *norms,
 		     const float *bmin, uint32_t pos0, or_ann_group *g)
 {
@@ -380,20 +376,20 @@ static void tile_shapes(tile_config *tc, size_t d4)
    slot, gcc 12 -O2 dropped its stores and ldtilecfg faulted) */
 static _Thread_local tile_config amx_config __attribute__((aligned(64)));
 
-__attribute__((target("amx-tile")))
+OR_TARGET("amx-tile")
 static void amx_begin(size_t d4)
 {
 	tile_shapes(&amx_config, d4);
 	_tile_loadconfig(&amx_config);
 }
 
-__attribute__((target("amx-tile")))
+OR_TARGET("amx-tile")
 static void amx_end(void)
 {
 	_tile_release();
 }
 
-__attribute__((target("amx-tile,amx-int8")))
+OR_TARGET("amx-tile,amx-int8")
 static void dots_amx(const uint8_t *block, size_t d4, const or_ann_group *g, int32_t *out)
 {
 	amx_begin(d4);
@@ -405,7 +401,7 @@ static void dots_amx(const uint8_t *block, size_t d4, const or_ann_group *g, int
 	amx_end();
 }
 
-__attribute__((target(OR_AVX512)))
+OR_TARGET(OR_AVX512)
 static void dots_vnni(const uint8_t *block, size_t d4, const or_ann_group *g, int32_t *out)
 {
 	__m512i q[64];
@@ -414,59 +410,11 @@ static void dots_vnni(const uint8_t *block, size_t d4, const or_ann_group *g, in
 		_mm512_storeu_si512(out + 16 * v, dot_vnni_any(block + v * 4 * d4, q, d4, g->q));
 }
 
-static int vnni_available(void)
-{
-	static int cached = -1;
-	int c = __atomic_load_n(&cached, __ATOMIC_RELAXED);
-	if (c < 0) {
-		c = or_ann_avx512_available() && __builtin_cpu_supports("avx512vnni");
-		__atomic_store_n(&cached, c, __ATOMIC_RELAXED);
-	}
-	return c;
-}
-
-/* AMX needs the CPU flags (cpuid leaf 7: edx bits 24 tile, 25 int8) and the
-   kernel's permission for the tile data (Linux >= 5.16, arch_prctl
-   ARCH_REQ_XCOMP_PERM for XFEATURE_XTILEDATA); without either, VNNI runs */
-static int amx_available(void)
-{
-	static int cached = -1;
-	int c = __atomic_load_n(&cached, __ATOMIC_RELAXED);
-	if (c < 0) {
-		unsigned a, b, cx, d;
-		c = 0;
-		if (vnni_available() && __get_cpuid_max(0, NULL) >= 7) {
-			__cpuid_count(7, 0, a, b, cx, d);
-			if ((d >> 24 & 1) && (d >> 25 & 1))
-				c = syscall(SYS_arch_prctl, 0x1023 /* ARCH_REQ_XCOMP_PERM */,
-					    18 /* XFEATURE_XTILEDATA */) == 0;
-		}
-		__atomic_store_n(&cached, c, __ATOMIC_RELAXED);
-	}
-	return c;
-}
 #endif
-
-int or_ann_avx512_available(void)
-{
-#ifdef OR_ANN_X86
-	static int cached = -1;
-	int c = __atomic_load_n(&cached, __ATOMIC_RELAXED);
-	if (c < 0) {
-		__builtin_cpu_init();
-		c = or_knn_simd_available() && __builtin_cpu_supports("avx512f") &&
-		    __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl");
-		__atomic_store_n(&cached, c, __ATOMIC_RELAXED);
-	}
-	return c;
-#else
-	return 0;
-#endif
-}
 
 void or_ann_scan_begin(int engine, size_t d4)
 {
-#ifdef OR_ANN_X86
+#ifdef OR_SIMD_X86
 	if (engine == OR_ANN_AMX && d4 <= 16)
 		amx_begin(d4);
 #endif
@@ -476,7 +424,7 @@ void or_ann_scan_begin(int engine, size_t d4)
 
 void or_ann_scan_end(int engine, size_t d4)
 {
-#ifdef OR_ANN_X86
+#ifdef OR_SIMD_X86
 	if (engine == OR_ANN_AMX && d4 <= 16)
 		amx_end();
 #endif
@@ -484,11 +432,13 @@ void or_ann_scan_end(int engine, size_t d4)
 	(void)d4;
 }
 
+/* AMX needs the CPU's tiles and the kernel's permission for the tile data
+   (or_cpu_amx_usable); without either, VNNI runs */
 int or_ann_scan_engine(int simd, size_t d)
 {
-#ifdef OR_ANN_X86
-	if (simd && vnni_available()) {
-		if (simd == 1 && or_ann_sq_groups(d) <= 16 && amx_available())
+#ifdef OR_SIMD_X86
+	if (simd && or_cpu_has(OR_CPU_AVX512 | OR_CPU_AVX512VNNI)) {
+		if (simd == 1 && or_ann_sq_groups(d) <= 16 && or_cpu_amx_usable())
 			return OR_ANN_AMX;
 		return OR_ANN_VNNI;
 	}
@@ -502,7 +452,7 @@ void or_ann_scan_group(const uint8_t *blocks, size_t len, size_t d4,
 		       const float *norms, const float *bmin, uint32_t pos0,
 		       or_ann_group *g, int engine)
 {
-#ifdef OR_ANN_X86
+#ifdef OR_SIMD_X86
 	if (engine == OR_ANN_AMX && d4 <= 16) {
 		scan_amx(blocks, len, d4, norms, bmin, pos0, g);
 		return;
@@ -520,7 +470,7 @@ void or_ann_scan_group(const uint8_t *blocks, size_t len, size_t d4,
 void or_ann_block_dots(const uint8_t *block, size_t d4, const or_ann_group *g,
 		       int32_t *out, int engine)
 {
-#ifdef OR_ANN_X86
+#ifdef OR_SIMD_X86
 	if (engine == OR_ANN_AMX && d4 <= 16) {
 		dots_amx(block, d4, g, out);
 		return;

@@ -16,6 +16,7 @@
  * answer.
  */
 #include "or_ann.h"
+#include "or_cpu.h"
 #include "or_par.h"
 #include "or_ann_internal.h"
 #include "or_knn_internal.h"
@@ -24,8 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#if (defined(__x86_64__)) && !defined(OR_NO_SIMD) && defined(__GNUC__) && __GNUC__ >= 11
-#define OR_SEARCH_X86 1
+#ifdef OR_SIMD_X86
 #include <immintrin.h>
 #endif
 
@@ -101,7 +101,7 @@ static inline int key_bucket(float key, float lo, float scale, int top)
 	return b > top ? top : b;
 }
 
-#ifdef OR_SEARCH_X86
+#ifdef OR_SIMD_X86
 /* select_smallest for n <= 512 (a compaction's buffer) with AVX-512: the
    same passes 16 keys at a time (the keys gathered from the entries by a
    permutation), the buckets kept as bytes for the histogram and the
@@ -109,7 +109,7 @@ static inline int key_bucket(float key, float lo, float scale, int top)
    The same set as select_best; its share of a search (perf, trained
    vectors) fell from 8.4 % to 3.9 % though compactions became more
    frequent. */
-__attribute__((target("avx512f,avx512bw,avx512vl")))
+OR_TARGET("avx512f,avx512bw,avx512vl")
 static void select_small_avx512(or_ann_cand *c, size_t n, size_t r, or_ann_cand *tmp)
 {
 	const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
@@ -185,8 +185,8 @@ static void select_smallest(or_ann_cand *c, size_t n, size_t r, or_ann_cand *tmp
 {
 	if (r >= n)
 		return;
-#ifdef OR_SEARCH_X86
-	if (n <= 512 && or_ann_avx512_available()) {
+#ifdef OR_SIMD_X86
+	if (n <= 512 && or_cpu_has(OR_CPU_AVX512)) {
 		select_small_avx512(c, n, r, tmp);
 		return;
 	}
@@ -577,13 +577,7 @@ static int search(const or_ann *ix, const float *queries, const int64_t *items,
 		nprobe = ix->nlist;
 	size_t d = ix->d;
 	int simd = p->simd, engine = or_ann_scan_engine(simd, d);
-	int threads = p->threads;
-#ifdef _OPENMP
-	if (threads <= 0)
-		threads = omp_get_max_threads();
-#else
-	threads = 1;
-#endif
+	int threads = or_par_threads(p->threads);
 	/* probing every list re-ranks every row: exhaustive = exact search */
 	size_t R = p->rerank ? p->rerank : nprobe >= ix->nlist ? ix->n : ix->rerank;
 	if (R < k)
@@ -611,18 +605,13 @@ static int search(const or_ann *ix, const float *queries, const int64_t *items,
 	uint64_t *order = query_order(ix, queries, items, nq, threads, simd);
 	chunk_plan plan = plan_chunks(nq, blk, (size_t)threads);
 	size_t nchunks = plan.nbig + plan.nsmall, done = 0;
-	int failed = 0;
+	int failed = OR_PAR_OK;
 	OMP(omp parallel num_threads(threads) if (threads > 1 && nchunks > 1))
 	{
 		chunk_ws w;
-		int tid = 0;
-#ifdef _OPENMP
-		tid = omp_get_thread_num();
-#endif
-		if (!ws_alloc(&w, ix, blk, nprobe, cap, k)) {
-			OMP(omp atomic write)
-			failed = 1;
-		}
+		int tid = or_par_thread_num();
+		if (!ws_alloc(&w, ix, blk, nprobe, cap, k))
+			or_par_fail(&failed, OR_PAR_FAILED);
 		or_ann_scan_begin(engine, or_ann_sq_groups(d));
 		OMP(omp for schedule(dynamic, 1))
 		for (size_t ch = 0; ch < nchunks; ch++) {

@@ -4,10 +4,10 @@
  * Kernels: one query against n consecutive rows.  The AVX2/FMA versions take
  * eight rows at a time with one accumulator per row and reduce the eight
  * accumulators together with a horizontal-add tree; a dimension that is not a
- * multiple of 8 ends with a masked load.  They are compiled with
- * __attribute__((target)) so the build needs no -mavx2, and chosen at run
- * time with __builtin_cpu_supports; -DOR_NO_SIMD or OTTOREC_NO_SIMD=1 turns
- * them off.  The scalar versions are the reference the tests compare with.
+ * multiple of 8 ends with a masked load.  Built and chosen as or_cpu.h says
+ * (a target attribute, the CPU's features; NO_SIMD=1 and OTTOREC_NO_SIMD=1
+ * turn them off).  The scalar versions are the reference the tests compare
+ * with.
  *
  * Exact search: queries in blocks of QB, base rows in blocks of about 256 KiB
  * (so a base block stays in L2 while the queries of a block pass over it),
@@ -15,6 +15,7 @@
  * depends only on the data, never on the thread count.
  */
 #include "or_knn.h"
+#include "or_cpu.h"
 #include "or_par.h"
 #include "or_knn_internal.h"
 
@@ -22,10 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-
-#if (defined(__x86_64__) || defined(__i386__)) && !defined(OR_NO_SIMD) && \
-	(defined(__GNUC__) || defined(__clang__))
-#define OR_KNN_X86 1
+#ifdef OR_SIMD_X86
 #include <immintrin.h>
 #endif
 
@@ -56,20 +54,7 @@ int or_metric_parse(const char *s, int *metric)
 
 int or_knn_simd_available(void)
 {
-#ifdef OR_KNN_X86
-	static int cached = -1;
-	int c = __atomic_load_n(&cached, __ATOMIC_RELAXED);
-	if (c < 0) {
-		const char *env = getenv("OTTOREC_NO_SIMD");
-		int off = env && env[0] && strcmp(env, "0") != 0;
-		__builtin_cpu_init();
-		c = !off && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-		__atomic_store_n(&cached, c, __ATOMIC_RELAXED);
-	}
-	return c;
-#else
-	return 0;
-#endif
+	return or_cpu_has(OR_CPU_AVX2 | OR_CPU_FMA);
 }
 
 void or_knn_config_default(or_knn_config *cfg)
@@ -107,8 +92,8 @@ static void dot_rows_scalar(const float *q, const float *X, size_t n, size_t d, 
 
 /* ---- AVX2/FMA kernels ---- */
 
-#ifdef OR_KNN_X86
-#define TGT __attribute__((target("avx2,fma")))
+#ifdef OR_SIMD_X86
+#define TGT OR_TARGET("avx2,fma")
 
 static const int32_t tail_mask_src[16] = { -1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0 };
 
@@ -198,7 +183,7 @@ TGT static void l2_rows_avx2(const float *q, const float *X, size_t n, size_t d,
 
 void or_knn_l2_rows(const float *q, const float *X, size_t n, size_t d, float *out, int simd)
 {
-#ifdef OR_KNN_X86
+#ifdef OR_SIMD_X86
 	if (simd && or_knn_simd_available()) {
 		l2_rows_avx2(q, X, n, d, out);
 		return;
@@ -210,7 +195,7 @@ void or_knn_l2_rows(const float *q, const float *X, size_t n, size_t d, float *o
 
 void or_knn_dot_rows(const float *q, const float *X, size_t n, size_t d, float *out, int simd)
 {
-#ifdef OR_KNN_X86
+#ifdef OR_SIMD_X86
 	if (simd && or_knn_simd_available()) {
 		dot_rows_avx2(q, X, n, d, out);
 		return;
@@ -286,15 +271,9 @@ int or_knn_search(const float *base, size_t n, size_t d, const float *queries,
 	if (bb < 64)
 		bb = 64;
 	size_t n_qblocks = (nq + QB - 1) / QB;
-	int threads = cfg->threads;
-#ifdef _OPENMP
-	if (threads <= 0)
-		threads = omp_get_max_threads();
-#else
-	threads = 1;
-#endif
+	int threads = or_par_threads(cfg->threads);
 	(void)threads;
-	int failed = 0; /* 1 = out of memory, 2 = cancelled */
+	int failed = OR_PAR_OK;
 	size_t done = 0;
 
 	OMP(omp parallel num_threads(threads) if (threads > 1))
@@ -302,14 +281,9 @@ int or_knn_search(const float *base, size_t n, size_t d, const float *queries,
 		float *buf = malloc(bb * sizeof(float));
 		float *keys = malloc(QB * k * sizeof(float));
 		int64_t *hid = malloc(QB * k * sizeof(int64_t));
-		int tid = 0;
-#ifdef _OPENMP
-		tid = omp_get_thread_num();
-#endif
-		if (!buf || !keys || !hid) {
-			OMP(omp atomic write)
-			failed = 1;
-		}
+		int tid = or_par_thread_num();
+		if (!buf || !keys || !hid)
+			or_par_fail(&failed, OR_PAR_FAILED);
 		OMP(omp for schedule(dynamic, 1))
 		for (size_t qb = 0; qb < n_qblocks; qb++) {
 			if (or_par_stop(&failed, log))

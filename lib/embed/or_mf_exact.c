@@ -27,10 +27,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#ifdef _OPENMP
-#include <omp.h>
-#endif
-
 /* One lookup of a coalesce partition: its row (then its slot), the other
    factor's row and the coefficient of the gradient. */
 typedef struct coal_ent {
@@ -108,7 +104,7 @@ int or_mf_exact_ws_new(or_mf_exact_ws **out, const or_mf_model *m,
 	ws->max_batch = max_batch;
 	ws->dim = m->dim;
 	ws->n_rows = m->n_rows;
-	ws->threads = or_mf_threads(cfg->threads);
+	ws->threads = or_par_threads(cfg->threads);
 	if (ws->threads > 256)
 		ws->threads = 256;
 	ws->parts = ws->threads;
@@ -215,7 +211,7 @@ int or_mf_exact_step(or_mf_model *m, or_mf_exact_ws *ws,
 	const long long nb = (long long)batch;
 
 	/* 1. logits and their gradients */
-OR_OMP(omp parallel for schedule(static) num_threads(ws->threads))
+OMP(omp parallel for schedule(static) num_threads(ws->threads))
 	for (long long i = 0; i < nb; i++) {
 		if (i + AHEAD < nb) {
 			size_t f = (size_t)i + AHEAD;
@@ -244,13 +240,9 @@ OR_OMP(omp parallel for schedule(static) num_threads(ws->threads))
 	uint32_t *other = ws->ent_other;
 	float *coef = ws->ent_coef;
 	uint32_t nu = 0;
-OR_OMP(omp parallel num_threads(ws->parts))
+OMP(omp parallel num_threads(ws->parts))
 	{
-		int p = 0, P = 1;
-#ifdef _OPENMP
-		p = omp_get_thread_num();
-		P = omp_get_num_threads();
-#endif
+		int p = or_par_thread_num(), P = or_par_num_threads();
 		uint32_t *uq = ws->part_uniq + (size_t)p * 4 * batch;
 		uint32_t *cnt = ws->part_cnt + (size_t)p * 4 * batch;
 		coal_ent *pe = ws->part_ent + (size_t)p * (4 * batch + 1);
@@ -287,7 +279,7 @@ OR_OMP(omp parallel num_threads(ws->parts))
 		uint32_t lne = (uint32_t)ne;
 		ws->part_nu[p] = lnu;
 		ws->part_ne[p] = lne;
-OR_OMP(omp barrier)
+OMP(omp barrier)
 		uint32_t sbase = 0, ebase = 0;
 		for (int x = 0; x < p; x++) {
 			sbase += ws->part_nu[x];
@@ -315,7 +307,7 @@ OR_OMP(omp barrier)
 	/* 3. coalesced gradient rows, all from the pre-step table */
 	float *grad = ws->grad;
 	const long long nul = (long long)nu;
-OR_OMP(omp parallel for schedule(static) num_threads(ws->threads))
+OMP(omp parallel for schedule(static) num_threads(ws->threads))
 	for (long long s = 0; s < nul; s++) {
 		float *g = grad + (size_t)s * d;
 		memset(g, 0, d * sizeof(float));
@@ -333,7 +325,7 @@ OR_OMP(omp parallel for schedule(static) num_threads(ws->threads))
 	or_mf_sparse_adam_begin(&ws->opt, m->step);
 	const or_mf_sparse_adam *opt = &ws->opt;
 	float *M = m->m, *V = m->v;
-OR_OMP(omp parallel for schedule(static) num_threads(ws->threads))
+OMP(omp parallel for schedule(static) num_threads(ws->threads))
 	for (long long s = 0; s < nul; s++) {
 		if (s + AHEAD < nul) {
 			size_t f = uniq[s + AHEAD];

@@ -25,10 +25,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#ifdef _OPENMP
-#include <omp.h>
-#endif
-
 #define PREFETCH_AHEAD 8
 #define NEG_WINDOW 1024
 
@@ -98,10 +94,10 @@ int or_mf_train_fast_epoch(or_mf_model *m, const or_mf_config *cfg,
 	if (n == 0)
 		return OR_OK;
 	const size_t d = m->dim, nr = m->n_rows;
-	const int T = or_mf_threads(cfg->threads);
+	const int T = or_par_threads(cfg->threads);
 	size_t first_bad = SIZE_MAX;
 	const long long nl = (long long)n;
-OR_OMP(omp parallel for schedule(static) num_threads(T) reduction(min : first_bad))
+OMP(omp parallel for schedule(static) num_threads(T) reduction(min : first_bad))
 	for (long long i = 0; i < nl; i++)
 		if ((train[2 * i] >= nr || train[2 * i + 1] >= nr) && (size_t)i < first_bad)
 			first_bad = (size_t)i;
@@ -122,15 +118,11 @@ OR_OMP(omp parallel for schedule(static) num_threads(T) reduction(min : first_ba
 	const uint64_t tmask = tsize - 1;
 	float *E = m->emb, *acc = m->acc;
 	double lsum = 0;
-	volatile int stop = 0;
-	size_t done_total = 0;
+	int failed = OR_PAR_OK; /* only cancellation: thread 0 looks */
 	const uint64_t epoch = m->epoch;
-OR_OMP(omp parallel num_threads(T) reduction(+ : lsum))
+OMP(omp parallel num_threads(T) reduction(+ : lsum))
 	{
-		int t = 0;
-#ifdef _OPENMP
-		t = omp_get_thread_num();
-#endif
+		int t = or_par_thread_num();
 		size_t lo = n / (size_t)T * (size_t)t + (n % (size_t)T < (size_t)t ? n % (size_t)T : (size_t)t);
 		size_t hi = lo + n / (size_t)T + ((size_t)t < n % (size_t)T);
 		or_prng r;
@@ -196,19 +188,17 @@ OR_OMP(omp parallel num_threads(T) reduction(+ : lsum))
 			if (((i - lo) & 0xffff) == 0xffff) {
 				if (t == 0) {
 					if (or_log_cancelled(log))
-						stop = 1;
+						or_par_fail(&failed, OR_PAR_CANCELLED);
 					or_log_progress(log, "train (fast)", (double)(i - lo) * T, (double)n, "pairs");
 				}
-				if (stop)
+				if (or_par_failed(&failed))
 					break;
 			}
 		}
 		lsum += l;
-OR_OMP(omp atomic)
-		done_total += hi - lo;
 	}
 	free(table);
-	if (stop)
+	if (failed)
 		return or_err_set(err, OR_ECANCELLED, "mf: training interrupted");
 	or_log_progress(log, "train (fast)", (double)n, (double)n, "pairs");
 	/* mean over the outputs of the sampled pairs (every 8th) */

@@ -8,15 +8,9 @@
 #define OR_MF_INTERNAL_H
 
 #include "or_mf.h"
+#include "or_par.h"
 
 #include <math.h>
-
-/* OpenMP pragmas that vanish in NO_OMP=1 builds */
-#ifdef _OPENMP
-#define OR_OMP(x) _Pragma(#x)
-#else
-#define OR_OMP(x)
-#endif
 
 /* ---- kernels ----------------------------------------------------------- */
 
@@ -82,8 +76,6 @@ int or_mf_train_exact_epoch(or_mf_model *m, const or_mf_config *cfg,
 int or_mf_train_fast_epoch(or_mf_model *m, const or_mf_config *cfg,
 			   const uint32_t *train, size_t n,
 			   const or_log *log, double *loss, or_err *err);
-
-int or_mf_threads(int requested);
 
 /* Allocate the slab for a model (table uninitialised, optimiser state
    zero); used by init and by checkpoint loading. */

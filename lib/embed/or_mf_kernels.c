@@ -1,18 +1,15 @@
 /*
  * or_mf_kernels.c - the vector kernels of the mf module: a scalar reference
- * and an AVX2/FMA version (compiled with a target attribute, so no build
- * flag is needed, and chosen at run time with __builtin_cpu_supports).
- * tests/test_mf.c checks that the two agree.  OR_MF_NO_SIMD in the
- * environment, or cfg.simd = 0, forces the scalar ones.
+ * and an AVX2/FMA version, built and chosen as or_cpu.h says (a target
+ * attribute, the CPU's features).  tests/test_mf.c checks that the two
+ * agree.  cfg.simd = 0 (--no-simd), OTTOREC_NO_SIMD=1 in the environment or
+ * a NO_SIMD=1 build gives the scalar ones.
  */
 #include "or_mf_internal.h"
+#include "or_cpu.h"
 
 #include <math.h>
 #include <stdlib.h>
-
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
 static float dot_scalar(const float *a, const float *b, size_t d)
 {
@@ -32,11 +29,10 @@ static const or_mf_kernels scalar_kernels = { dot_scalar, axpy_scalar, or_mf_spa
 
 const or_mf_kernels *or_mf_kernels_scalar(void) { return &scalar_kernels; }
 
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#ifdef OR_SIMD_X86
 #include <immintrin.h>
-#define OR_HAVE_AVX2_KERNELS 1
 
-__attribute__((target("avx2,fma")))
+OR_TARGET("avx2,fma")
 static float dot_avx2(const float *a, const float *b, size_t d)
 {
 	__m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
@@ -57,7 +53,7 @@ static float dot_avx2(const float *a, const float *b, size_t d)
 	return s;
 }
 
-__attribute__((target("avx2,fma")))
+OR_TARGET("avx2,fma")
 static void axpy_avx2(float alpha, const float *x, float *y, size_t d)
 {
 	__m256 al = _mm256_set1_ps(alpha);
@@ -68,7 +64,7 @@ static void axpy_avx2(float alpha, const float *x, float *y, size_t d)
 		y[j] += alpha * x[j];
 }
 
-__attribute__((target("avx2")))
+OR_TARGET("avx2")
 static void adam_row_avx2(const or_mf_sparse_adam *o, float *p, float *m,
 			  float *v, const float *g, size_t d)
 {
@@ -95,9 +91,8 @@ static const or_mf_kernels avx2_kernels = { dot_avx2, axpy_avx2, adam_row_avx2, 
 
 const or_mf_kernels *or_mf_kernels_avx2(void)
 {
-#ifdef OR_HAVE_AVX2_KERNELS
-	__builtin_cpu_init();
-	if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+#ifdef OR_SIMD_X86
+	if (or_cpu_has(OR_CPU_AVX2 | OR_CPU_FMA))
 		return &avx2_kernels;
 #endif
 	return NULL;
@@ -105,27 +100,12 @@ const or_mf_kernels *or_mf_kernels_avx2(void)
 
 const or_mf_kernels *or_mf_kernels_pick(int simd)
 {
-	const char *off = getenv("OR_MF_NO_SIMD");
-	if (simd && !(off && *off && *off != '0')) {
-		const or_mf_kernels *k = or_mf_kernels_avx2();
-		if (k)
-			return k;
-	}
-	return &scalar_kernels;
+	const or_mf_kernels *k = simd ? or_mf_kernels_avx2() : NULL;
+	return k ? k : &scalar_kernels;
 }
 
 double or_mf_bce(float x, float y)
 {
 	double xd = x;
 	return (xd > 0 ? xd : 0) - xd * y + log1p(exp(-fabs(xd)));
-}
-
-int or_mf_threads(int requested)
-{
-#ifdef _OPENMP
-	return requested > 0 ? requested : omp_get_max_threads();
-#else
-	(void)requested;
-	return 1;
-#endif
 }

@@ -115,7 +115,7 @@ int or_mf_model_init(or_mf_model *m, size_t n_rows, const or_mf_config *cfg,
 	const uint64_t seed = cfg->seed;
 	const int small = cfg->init == OR_MF_INIT_SMALL;
 	const long long nr = (long long)n_rows;
-OR_OMP(omp parallel for schedule(static) num_threads(or_mf_threads(cfg->threads)))
+OMP(omp parallel for schedule(static) num_threads(or_par_threads(cfg->threads)))
 	for (long long i = 0; i < nr; i++) {
 		or_prng r;
 		or_prng_seed(&r, seed, (uint64_t)i);

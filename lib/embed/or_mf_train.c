@@ -37,7 +37,7 @@ int or_mf_evaluate(const or_mf_model *m, const uint32_t *pairs, size_t n,
 	or_prng_seed(&r, seed, 0x200000000ull);
 	long long correct = 0, bad = 0;
 	double lsum = 0;
-	int nt = or_mf_threads(threads);
+	int nt = or_par_threads(threads);
 	(void)nt;
 	for (size_t off = 0; off < n; off += batch) {
 		size_t b = n - off < batch ? n - off : batch;
@@ -45,7 +45,7 @@ int or_mf_evaluate(const or_mf_model *m, const uint32_t *pairs, size_t n,
 		or_prng_permutation(&r, perm, b);
 		long long c = 0, badb = 0;
 		double l = 0;
-OR_OMP(omp parallel for schedule(static) reduction(+ : c, l, badb) num_threads(nt))
+OMP(omp parallel for schedule(static) reduction(+ : c, l, badb) num_threads(nt))
 		for (long long i = 0; i < (long long)b; i++) {
 			uint32_t a = p[2 * i], bb = p[2 * i + 1], bn = p[2 * (size_t)perm[i] + 1];
 			if (a >= nr || bb >= nr || bn >= nr) {

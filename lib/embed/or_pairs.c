@@ -20,8 +20,10 @@
  * is then uniform, so the result is a uniform permutation, and it depends
  * on the seed only, not on the thread count.
  */
+#include "or_cpu.h"
 #include "or_file.h"
 #include "or_pairs.h"
+#include "or_par.h"
 #include "or_prng.h"
 
 #include <errno.h>
@@ -33,16 +35,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <xxhash.h>
-
-#ifdef _OPENMP
-#include <omp.h>
-#endif
-
-#ifdef _OPENMP
-#define OR_OMP(x) _Pragma(#x)
-#else
-#define OR_OMP(x)
-#endif
 
 #define MAGIC "OTTOPAIR"
 #define CHUNK_SESSIONS 16384
@@ -59,16 +51,6 @@ void or_pairs_config_default(or_pairs_config *cfg)
 	cfg->valid_fraction = 0.05;
 	cfg->valid_last = 0;
 	cfg->threads = 0;
-}
-
-static int n_threads(int req)
-{
-#ifdef _OPENMP
-	return req > 0 ? req : omp_get_max_threads();
-#else
-	(void)req;
-	return 1;
-#endif
 }
 
 /* Pairs of one session; writes them to out (2 uint32 each) unless NULL. */
@@ -175,10 +157,11 @@ static void *alloc_huge(size_t bytes)
 	return p;
 }
 
-#if defined(__x86_64__) && defined(__SSE2__)
+#ifdef OR_SIMD_X86
 #include <emmintrin.h>
 /* 64 bytes to a 64-byte aligned destination with non-temporal stores (no
-   read for ownership of a line that is wholly overwritten) */
+   read for ownership of a line that is wholly overwritten; SSE2, which
+   every x86-64 has) */
 static inline void stream_line(uint64_t *dst, const uint64_t *src)
 {
 	for (int k = 0; k < 4; k++)
@@ -258,7 +241,7 @@ static int fill_shuffled(or_store *const *stores, const or_pairs_config *cfg,
 	}
 	const uint64_t seed = cfg->seed;
 	const long long nc = (long long)nch;
-OR_OMP(omp parallel for schedule(dynamic, 4) num_threads(threads))
+OMP(omp parallel for schedule(dynamic, 4) num_threads(threads))
 	for (long long i = 0; i < nc; i++) {
 		uint64_t *cc = cnt + (size_t)i * SHUF_BUCKETS;
 		uint64_t hi = ch[i].off_train + ch[i].n_train;
@@ -279,22 +262,18 @@ OR_OMP(omp parallel for schedule(dynamic, 4) num_threads(threads))
 	}
 	bstart[SHUF_BUCKETS] = pos;
 	or_log_progress(log, "pairs: shuffle", 1, 3, "steps");
-	volatile int cancelled = 0, nomem = 0;
-OR_OMP(omp parallel num_threads(threads))
+	int failed = OR_PAR_OK;
+OMP(omp parallel num_threads(threads))
 	{
 		uint64_t *buf = malloc(maxc * 8);
 		uint64_t *wc = aligned_alloc(64, SHUF_BUCKETS * 64);
 		uint8_t *wn = malloc(SHUF_BUCKETS);
 		if (!buf || !wc || !wn)
-			nomem = 1;
-OR_OMP(omp for schedule(dynamic, 2))
+			or_par_fail(&failed, OR_PAR_FAILED);
+OMP(omp for schedule(dynamic, 2))
 		for (long long i = 0; i < nc; i++) {
-			if (cancelled || nomem)
+			if (or_par_stop(&failed, log))
 				continue;
-			if (or_log_cancelled(log)) {
-				cancelled = 1;
-				continue;
-			}
 			chunk_scatter(stores, cfg, &ch[i], nt, buf, scratch, valid,
 				      cnt + (size_t)i * SHUF_BUCKETS, wc, wn);
 		}
@@ -303,9 +282,9 @@ OR_OMP(omp for schedule(dynamic, 2))
 		free(wn);
 	}
 	int rc = OR_OK;
-	if (nomem)
+	if (failed == OR_PAR_FAILED)
 		rc = or_err_set(err, OR_ENOMEM, "pairs: out of memory for the fill buffers (%zu pairs a chunk)", maxc);
-	else if (cancelled)
+	else if (failed == OR_PAR_CANCELLED)
 		rc = or_err_set(err, OR_ECANCELLED, "pairs: interrupted");
 	if (!rc) {
 		or_log_progress(log, "pairs: shuffle", 2, 3, "steps");
@@ -313,15 +292,15 @@ OR_OMP(omp for schedule(dynamic, 2))
 		for (size_t b = 0; b < SHUF_BUCKETS; b++)
 			if (bstart[b + 1] - bstart[b] > maxb)
 				maxb = (size_t)(bstart[b + 1] - bstart[b]);
-		volatile int werr = 0;
-OR_OMP(omp parallel num_threads(threads))
+		int werr = 0; /* the errno of a failed write, 0 when out of memory */
+OMP(omp parallel num_threads(threads))
 		{
 			uint64_t *p = malloc(maxb * 8);
 			if (!p)
-				nomem = 1;
-OR_OMP(omp for schedule(dynamic, 1))
+				or_par_fail(&failed, OR_PAR_FAILED);
+OMP(omp for schedule(dynamic, 1))
 			for (long long b = 0; b < SHUF_BUCKETS; b++) {
-				if (!p || werr)
+				if (!p || or_par_failed(&failed))
 					continue;
 				or_prng r;
 				or_prng_seed(&r, seed, 0x20000000000ull + (uint64_t)b);
@@ -342,7 +321,8 @@ OR_OMP(omp for schedule(dynamic, 1))
 					if (w < 0 && errno == EINTR)
 						continue;
 					if (w <= 0) {
-						werr = w < 0 ? errno : EIO;
+						if (or_par_fail(&failed, OR_PAR_FAILED))
+							werr = w < 0 ? errno : EIO;
 						break;
 					}
 					q += w;
@@ -354,7 +334,7 @@ OR_OMP(omp for schedule(dynamic, 1))
 		}
 		if (werr)
 			rc = or_err_errno(err, werr, "pairs: cannot write the shuffled pairs");
-		else if (nomem)
+		else if (failed)
 			rc = or_err_set(err, OR_ENOMEM, "pairs: out of memory for the shuffle buffers");
 		or_log_progress(log, "pairs: shuffle", 3, 3, "steps");
 	}
@@ -379,7 +359,7 @@ int or_pairs_build(or_store *const *stores, size_t n_stores,
 		return or_err_set(err, OR_EINVAL, "pairs: type mask must select at least one of clicks, carts, orders");
 	if (!(cfg->valid_fraction >= 0 && cfg->valid_fraction <= 1) || cfg->max_gap_ms < 0)
 		return or_err_set(err, OR_EINVAL, "pairs: valid fraction must be in 0..1 and the gap >= 0");
-	const int T = n_threads(cfg->threads);
+	const int T = or_par_threads(cfg->threads);
 	size_t nch = 0;
 	uint32_t aid_bound = 0;
 	uint64_t n_sessions = 0;
@@ -403,7 +383,7 @@ int or_pairs_build(or_store *const *stores, size_t n_stores,
 		}
 	}
 	const long long nchl = (long long)nch;
-OR_OMP(omp parallel for schedule(dynamic, 4) num_threads(T))
+OMP(omp parallel for schedule(dynamic, 4) num_threads(T))
 	for (long long i = 0; i < nchl; i++)
 		chunk_run(stores, cfg, &ch[i], NULL, NULL);
 	uint64_t nt = 0, nv = 0, nvs = 0;
@@ -454,19 +434,15 @@ OR_OMP(omp parallel for schedule(dynamic, 4) num_threads(T))
 	} else {
 		/* store order: with valid_last, train and valid are contiguous
 		   and the fill simply runs on past nt */
-		volatile int cancelled = 0;
-OR_OMP(omp parallel for schedule(dynamic, 4) num_threads(T))
+		int failed = OR_PAR_OK; /* only cancellation */
+OMP(omp parallel for schedule(dynamic, 4) num_threads(T))
 		for (long long i = 0; i < nchl; i++) {
-			if (cancelled)
+			if (or_par_stop(&failed, log))
 				continue;
-			if (or_log_cancelled(log)) {
-				cancelled = 1;
-				continue;
-			}
 			chunk_run(stores, cfg, &ch[i], train_sec + 2 * ch[i].off_train,
 				  cfg->valid_last ? NULL : valid_sec + 2 * ch[i].off_valid);
 		}
-		if (cancelled) {
+		if (failed) {
 			rc = or_err_set(err, OR_ECANCELLED, "pairs: interrupted");
 			goto fail;
 		}
@@ -496,7 +472,7 @@ OR_OMP(omp parallel for schedule(dynamic, 4) num_threads(T))
 	uint64_t sums[2];
 	const void *secs[2] = { train_sec, valid_sec };
 	size_t sbytes[2] = { (size_t)nt * 8, (size_t)nv * 8 };
-OR_OMP(omp parallel for num_threads(T > 1 ? 2 : 1))
+OMP(omp parallel for num_threads(T > 1 ? 2 : 1))
 	for (int s = 0; s < 2; s++)
 		sums[s] = XXH3_64bits(secs[s], sbytes[s]);
 	for (int s = 0; s < 2; s++) {

@@ -24,6 +24,7 @@
  */
 #include "or_parquet.h"
 #include "or_parquet_internal.h"
+#include "or_cpu.h"
 #include "or_idset.h"
 #include "or_par.h"
 
@@ -39,12 +40,21 @@
 #define CV_BATCH ((size_t)1 << 14)
 #define CV_FALLBACK (-1) /* not an or_err code: run the builder's reader */
 
-/* Built twice where the compiler can (baseline x86-64 has no 64-bit vector
-   compares; AVX2 has), the same integers either way. */
-#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__)
-#define CV_CLONES __attribute__((target_clones("avx2", "default")))
+/* The loops declared CV_LOOP are built twice where or_cpu.h builds SIMD
+   code (baseline x86-64 has no 64-bit vector compares; AVX2 has): as they
+   are, and inlined into name_avx2, built for AVX2 by CV_AVX2; CV(name,
+   args) calls the one this CPU runs.  The same integers either way. */
+#define CV_LOOP static inline __attribute__((always_inline))
+#ifdef OR_SIMD_X86
+#define CV_AVX2(type, name, params, args) \
+	OR_TARGET("avx2") static type name##_avx2 params { return name args; }
+#define CV_AVX2_VOID(name, params, args) \
+	OR_TARGET("avx2") static void name##_avx2 params { name args; }
+#define CV(name, args) (or_cpu_has(OR_CPU_AVX2) ? name##_avx2 args : name args)
 #else
-#define CV_CLONES
+#define CV_AVX2(type, name, params, args)
+#define CV_AVX2_VOID(name, params, args)
+#define CV(name, args) (name args)
 #endif
 
 enum { S = OR_PQ_EV_SESSION, A = OR_PQ_EV_AID, T = OR_PQ_EV_TS, Y = OR_PQ_EV_TYPE };
@@ -196,22 +206,25 @@ static void runs_finish(cv_runs *r, uint64_t row0)
 /* flag[i] = 1 where row i's key differs from row i - 1's (i >= 1), and 64
    zero bytes after flag[n - 1]; keys are the ids (v) or their dictionary
    indices (idx) */
-CV_CLONES static void flag_changes64(const int64_t *restrict v, size_t n, uint8_t *restrict flag)
+CV_LOOP void flag_changes64(const int64_t *restrict v, size_t n, uint8_t *restrict flag)
 {
 	OMP(omp simd)
 	for (size_t i = 1; i < n; i++)
 		flag[i] = v[i] != v[i - 1];
 	memset(flag + n, 0, 64);
 }
+CV_AVX2_VOID(flag_changes64, (const int64_t *restrict v, size_t n, uint8_t *restrict flag),
+	     (v, n, flag))
 
-CV_CLONES static void flag_changes32(const uint32_t *restrict idx, size_t n,
-				     uint8_t *restrict flag)
+CV_LOOP void flag_changes32(const uint32_t *restrict idx, size_t n, uint8_t *restrict flag)
 {
 	OMP(omp simd)
 	for (size_t i = 1; i < n; i++)
 		flag[i] = idx[i] != idx[i - 1];
 	memset(flag + n, 0, 64);
 }
+CV_AVX2_VOID(flag_changes32, (const uint32_t *restrict idx, size_t n, uint8_t *restrict flag),
+	     (idx, n, flag))
 
 /* len rows of id `id` onto r: a run of their own, or more
    of r's last run when it has the same id.  CV_FALLBACK for a negative id. */
@@ -247,9 +260,9 @@ static int runs_add(cv_runs *r, const int64_t *v, const uint32_t *idx, const int
 		    size_t n, uint8_t *flag)
 {
 	if (idx)
-		flag_changes32(idx, n, flag);
+		CV(flag_changes32, (idx, n, flag));
 	else
-		flag_changes64(v, n, flag);
+		CV(flag_changes64, (v, n, flag));
 	flag[0] = 0;
 	size_t from = 0;
 	int rc;
@@ -357,7 +370,7 @@ typedef struct cv_stats {
 
 /* ---- values into the store's types: 1 when one breaks the builder's rules -- */
 
-CV_CLONES static int conv_aid(const int64_t *restrict v, size_t n, uint32_t *restrict out)
+CV_LOOP int conv_aid(const int64_t *restrict v, size_t n, uint32_t *restrict out)
 {
 	uint64_t acc = 0;
 	OMP(omp simd reduction(|:acc))
@@ -367,8 +380,9 @@ CV_CLONES static int conv_aid(const int64_t *restrict v, size_t n, uint32_t *res
 	}
 	return acc > OR_AID_MAX; /* negative ones too */
 }
+CV_AVX2(int, conv_aid, (const int64_t *restrict v, size_t n, uint32_t *restrict out), (v, n, out))
 
-CV_CLONES static int conv_type(const int64_t *restrict v, size_t n, uint8_t *restrict out)
+CV_LOOP int conv_type(const int64_t *restrict v, size_t n, uint8_t *restrict out)
 {
 	uint64_t bad = 0;
 	OMP(omp simd reduction(|:bad))
@@ -378,9 +392,10 @@ CV_CLONES static int conv_type(const int64_t *restrict v, size_t n, uint8_t *res
 	}
 	return bad != 0;
 }
+CV_AVX2(int, conv_type, (const int64_t *restrict v, size_t n, uint8_t *restrict out), (v, n, out))
 
-CV_CLONES static int conv_ts_mul(const int64_t *restrict v, size_t n, uint64_t mul, uint64_t hi,
-				 int64_t *restrict out)
+CV_LOOP int conv_ts_mul(const int64_t *restrict v, size_t n, uint64_t mul, uint64_t hi,
+			int64_t *restrict out)
 {
 	uint64_t bad = 0;
 	OMP(omp simd reduction(|:bad))
@@ -390,12 +405,14 @@ CV_CLONES static int conv_ts_mul(const int64_t *restrict v, size_t n, uint64_t m
 	}
 	return bad != 0;
 }
+CV_AVX2(int, conv_ts_mul, (const int64_t *restrict v, size_t n, uint64_t mul, uint64_t hi,
+			   int64_t *restrict out), (v, n, mul, hi, out))
 
 /* ts: seconds times 1000, micro- and nanoseconds divided down (whole
    milliseconds only) */
 static int conv_ts(const cv *c, const int64_t *v, size_t n, int64_t *out)
 {
-	if (conv_ts_mul(v, n, (uint64_t)c->mul, (uint64_t)c->ts_hi, out))
+	if (CV(conv_ts_mul, (v, n, (uint64_t)c->mul, (uint64_t)c->ts_hi, out)))
 		return 1;
 	if (c->ts_div > 1)
 		for (size_t i = 0; i < n; i++) {
@@ -411,7 +428,7 @@ static const size_t cv_elem[OR_PQ_N_EVCOLS] = { 8, 4, 8, 1 };
 
 static int conv(const cv *c, int k, const int64_t *v, size_t n, void *out)
 {
-	return k == A ? conv_aid(v, n, out) : k == Y ? conv_type(v, n, out) : conv_ts(c, v, n, out);
+	return k == A ? CV(conv_aid, (v, n, out)) : k == Y ? CV(conv_type, (v, n, out)) : conv_ts(c, v, n, out);
 }
 
 /* ---- column k of a batch, straight into the store's type ------------------ */
@@ -475,7 +492,7 @@ static int from_dict(const cv *c, cv_buf *b, int k, size_t got, void *out)
 	return conv(c, k, b->v[k], got, out) ? CV_FALLBACK : OR_OK;
 }
 
-CV_CLONES static int any_above2(const uint8_t *restrict v, size_t n)
+CV_LOOP int any_above2(const uint8_t *restrict v, size_t n)
 {
 	unsigned bad = 0;
 	OMP(omp simd reduction(|:bad))
@@ -483,6 +500,7 @@ CV_CLONES static int any_above2(const uint8_t *restrict v, size_t n)
 		bad |= v[i] > 2;
 	return bad != 0;
 }
+CV_AVX2(int, any_above2, (const uint8_t *restrict v, size_t n), (v, n))
 
 /* The next n rows of column k into out, in the store's type: type pages
    with a small dictionary as bytes straight away, other pages with a
@@ -500,7 +518,7 @@ static int col_fill(const cv *c, cv_buf *b, int k, size_t n, void *out)
 		if (k == Y) {
 			if (or_parquet_col_read_u8(col, o + have, n - have, &got, &e))
 				return CV_FALLBACK;
-			if (got && any_above2(o + have, got))
+			if (got && CV(any_above2, (o + have, got)))
 				return CV_FALLBACK; /* 0xff: a bad index or value */
 			have += got;
 			if (got)
@@ -533,8 +551,8 @@ typedef struct cv_sums {
 	uint32_t amax;
 } cv_sums;
 
-CV_CLONES static void batch_sums(const uint32_t *restrict aid, const uint8_t *restrict type,
-				 size_t n, cv_sums *m)
+CV_LOOP void batch_sums(const uint32_t *restrict aid, const uint8_t *restrict type, size_t n,
+			cv_sums *m)
 {
 	uint32_t n1 = 0, n2 = 0; /* n <= CV_BATCH */
 	uint32_t amax = m->amax;
@@ -550,10 +568,12 @@ CV_CLONES static void batch_sums(const uint32_t *restrict aid, const uint8_t *re
 	m->n2 = n2;
 	m->amax = amax;
 }
+CV_AVX2_VOID(batch_sums, (const uint32_t *restrict aid, const uint8_t *restrict type, size_t n,
+			  cv_sums *m), (aid, type, n, m))
 
 /* 1 when ts goes back from one row to the next where no session starts
    (start[i] flags row i) */
-CV_CLONES static int goes_back(const int64_t *restrict ts, const uint8_t *restrict start, size_t n)
+CV_LOOP int goes_back(const int64_t *restrict ts, const uint8_t *restrict start, size_t n)
 {
 	int bad = 0;
 	OMP(omp simd reduction(|:bad))
@@ -561,6 +581,8 @@ CV_CLONES static int goes_back(const int64_t *restrict ts, const uint8_t *restri
 		bad |= (ts[i] < ts[i - 1]) & !start[i];
 	return bad;
 }
+CV_AVX2(int, goes_back, (const int64_t *restrict ts, const uint8_t *restrict start, size_t n),
+	(ts, start, n))
 
 /* The batch of n rows at file row `row` (in b, converted): time order
    inside each session, and the totals.  Run *j of r holds row `row`; each
@@ -574,7 +596,7 @@ static int check_batch(cv_buf *b, size_t n, uint64_t row, size_t *j, int *has_pr
 	size_t j0 = *j;
 	for (; *j + 1 < r->n && r->start[*j + 1] < row + n; ++*j)
 		b->flag[r->start[*j + 1] - row] = 1;
-	int bad = goes_back(ts, b->flag, n);
+	int bad = CV(goes_back, (ts, b->flag, n));
 	if (*has_prev && !b->flag[0])
 		bad |= ts[0] < *prev;
 	int64_t tmin = ts[0] < st->ts_min ? ts[0] : st->ts_min;
@@ -591,7 +613,7 @@ static int check_batch(cv_buf *b, size_t n, uint64_t row, size_t *j, int *has_pr
 	*has_prev = 1;
 	*prev = ts[n - 1];
 	cv_sums m = { 0, 0, st->aid_max };
-	batch_sums(b->aid, b->type, n, &m);
+	CV(batch_sums, (b->aid, b->type, n, &m));
 	st->n_type[0] += n - m.n1 - m.n2;
 	st->n_type[1] += m.n1;
 	st->n_type[2] += m.n2;
@@ -723,28 +745,17 @@ static int check_joins(const cv *c)
 static int run_pass(cv *c, int pass, const or_log *log)
 {
 	const or_parquet_file *f = c->f;
-	int failed = 0, code = OR_OK;
+	int failed = OR_PAR_OK, code = OR_OK; /* code: of the failure recorded */
 	size_t done = 0;
-	int threads = 1;
-#ifdef _OPENMP
-	threads = omp_get_max_threads();
-#endif
+	int threads = or_par_threads(0);
 	(void)threads; /* unused without OpenMP */
 	OMP(omp parallel num_threads(threads) if (threads > 1))
 	{
-		int tid = 0;
-#ifdef _OPENMP
-		tid = omp_get_thread_num();
-#endif
+		int tid = or_par_thread_num();
 		cv_buf b;
 		int ok = buf_init(&b) == 0;
-		if (!ok) {
-			OMP(omp critical(cv_fail))
-			if (!code)
-				code = OR_ENOMEM;
-			OMP(omp atomic write)
-			failed = 1;
-		}
+		if (!ok && or_par_fail(&failed, OR_PAR_FAILED))
+			code = OR_ENOMEM;
 		cv_stats st = { { 0, 0, 0 }, INT64_MAX, INT64_MIN, 0 };
 		OMP(omp for schedule(dynamic, 1))
 		for (size_t rg = 0; rg < f->n_rg; rg++) {
@@ -758,11 +769,8 @@ static int run_pass(cv *c, int pass, const or_log *log)
 				hash_ready(c);
 			}
 			if (rc) {
-				OMP(omp critical(cv_fail))
-				if (!code)
+				if (or_par_fail(&failed, OR_PAR_FAILED))
 					code = rc;
-				OMP(omp atomic write)
-				failed = 1;
 				continue;
 			}
 			or_par_done(&done, (size_t)(c->row0[rg + 1] - c->row0[rg]), tid, log,
@@ -779,7 +787,7 @@ static int run_pass(cv *c, int pass, const or_log *log)
 			c->aid_max = st.aid_max > c->aid_max ? st.aid_max : c->aid_max;
 		}
 	}
-	if (failed == 2)
+	if (failed == OR_PAR_CANCELLED)
 		return OR_ECANCELLED;
 	return failed ? (code ? code : CV_FALLBACK) : OR_OK;
 }

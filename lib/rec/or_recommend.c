@@ -6,13 +6,11 @@
 
 #include "or_counter.h"
 #include "or_file.h"
+#include "or_par.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
 void or_recommend_config_default(or_recommend_config *cfg)
 {
@@ -164,43 +162,34 @@ int or_recommend_covisit(const or_store *test, const or_recommend_covisit_model 
 		if (off[i] >= off[i + 1] || off[i + 1] > ne)
 			return or_err_set(err, OR_EFORMAT, "%s: session %zu has bad offsets (damaged store)",
 					  or_store_path(test), i);
-	volatile int stop = 0;
-	int T = 1;
-#ifdef _OPENMP
-	T = cfg->threads > 0 ? cfg->threads : omp_get_max_threads();
-#endif
-	size_t done = 0;
-#ifdef _OPENMP
-#pragma omp parallel num_threads(T)
-#endif
+	int failed = OR_PAR_OK;
+	int T = or_par_threads(cfg->threads);
+	(void)T;
+	OMP(omp parallel num_threads(T))
 	{
 		worker wk;
 		memset(&wk, 0, sizeof(wk));
-		int tid = 0;
-#ifdef _OPENMP
-		tid = omp_get_thread_num();
-#pragma omp for schedule(dynamic, 4096)
-#endif
+		int tid = or_par_thread_num();
+		OMP(omp for schedule(dynamic, 4096))
 		for (size_t i = 0; i < ns; i++) {
-			if (stop)
+			if (or_par_failed(&failed))
 				continue;
 			if ((i & 4095) == 0) {
-				if (or_log_cancelled(log))
-					stop = 1;
+				if (or_par_stop(&failed, log))
+					continue;
 				if (tid == 0)
 					or_log_progress(log, "recommend", (double)i, (double)ns, "sessions");
 			}
 			or_session s;
 			or_store_session(test, i, &s);
 			if (recommend_one(&wk, &s, m, cfg, clicks + i * cfg->k, buys + i * cfg->k))
-				stop = 2;
+				or_par_fail(&failed, OR_PAR_FAILED);
 		}
 		worker_free(&wk);
 	}
-	(void)done;
-	if (stop == 1)
+	if (failed == OR_PAR_CANCELLED)
 		return or_err_set(err, OR_ECANCELLED, "cancelled");
-	if (stop == 2)
+	if (failed)
 		return or_err_set(err, OR_ENOMEM, "out of memory (recommendation scratch)");
 	or_log_progress(log, "recommend", (double)ns, (double)ns, "sessions");
 	return OR_OK;

@@ -581,10 +581,8 @@ static int run(const or_store *test, const or_blend_model *m, const or_blend_con
 		else
 			tab->off[0] = 0;
 	}
-	int T = 1;
-#ifdef _OPENMP
-	T = cfg->threads > 0 ? cfg->threads : omp_get_max_threads();
-#endif
+	int T = or_par_threads(cfg->threads);
+	(void)T;
 	for (size_t lo = 0; !rc && lo < ns; lo += CHUNK) {
 		size_t hi = lo + CHUNK < ns ? lo + CHUNK : ns;
 		if (or_log_cancelled(log)) {
@@ -592,7 +590,7 @@ static int run(const or_store *test, const or_blend_model *m, const or_blend_con
 			break;
 		}
 		or_log_progress(log, tab ? "candidates" : "recommend", (double)lo, (double)ns, "sessions");
-		int failed = 0;
+		int failed = OR_PAR_OK;
 		OMP(omp parallel num_threads(T))
 		{
 			worker w;
@@ -607,8 +605,7 @@ static int run(const or_store *test, const or_blend_model *m, const or_blend_con
 				or_session s;
 				or_store_session(test, i, &s);
 				if (session_candidates(&w, &c, i, &s)) {
-					OMP(omp atomic write)
-					failed = 1;
+					or_par_fail(&failed, OR_PAR_FAILED);
 					continue;
 				}
 				if (out) {
@@ -618,8 +615,7 @@ static int run(const or_store *test, const or_blend_model *m, const or_blend_con
 					pa[i - lo] = malloc((w.n ? w.n : 1) * sizeof(uint32_t));
 					px[i - lo] = malloc((w.n ? w.n : 1) * F * sizeof(float));
 					if (!pa[i - lo] || !px[i - lo]) {
-						OMP(omp atomic write)
-						failed = 1;
+						or_par_fail(&failed, OR_PAR_FAILED);
 						continue;
 					}
 					memcpy(pa[i - lo], w.aid, w.n * sizeof(uint32_t));
@@ -629,7 +625,7 @@ static int run(const or_store *test, const or_blend_model *m, const or_blend_con
 			}
 			worker_free(&w);
 		}
-		if (failed == 2)
+		if (failed == OR_PAR_CANCELLED)
 			rc = or_err_set(err, OR_ECANCELLED, "cancelled");
 		else if (failed)
 			rc = or_err_set(err, OR_ENOMEM, "out of memory (blend candidates)");

@@ -86,13 +86,10 @@ static int seed_histories(const or_store *test, const or_recommend_seed_config *
 			  int64_t *query, const or_log *log, or_err *err)
 {
 	size_t ns = or_store_n_sessions(test), k = cfg->k, done = 0;
-	int failed = 0;
+	int failed = OR_PAR_OK;
 	OMP(omp parallel num_threads(T))
 	{
-		int tid = 0;
-#ifdef _OPENMP
-		tid = omp_get_thread_num();
-#endif
+		int tid = or_par_thread_num();
 		OMP(omp for schedule(dynamic, 1))
 		for (size_t b = 0; b < ns; b += SEED_BLOCK) {
 			if (or_par_stop(&failed, log))
@@ -102,15 +99,14 @@ static int seed_histories(const or_store *test, const or_recommend_seed_config *
 				or_session s;
 				or_store_session(test, i, &s);
 				if (seed_history(hs[tid], &s, cfg, n_index, out + i * k, &query[i])) {
-					OMP(omp atomic write)
-					failed = 1;
+					or_par_fail(&failed, OR_PAR_FAILED);
 					break;
 				}
 			}
 			or_par_done(&done, e - b, tid, log, "recommend", ns, "sessions");
 		}
 	}
-	if (failed == 2)
+	if (failed == OR_PAR_CANCELLED)
 		return or_err_set(err, OR_ECANCELLED, "cancelled");
 	if (failed)
 		return or_err_set(err, OR_ENOMEM, "out of memory (recommendation scratch)");
@@ -146,10 +142,7 @@ int or_recommend_seed(const or_store *test, const or_ann *index,
 	size_t n_index = index ? or_ann_n(index) : 0;
 	if (n_index > (size_t)OR_AID_MAX + 1)
 		n_index = (size_t)OR_AID_MAX + 1; /* no aid beyond; ids fit int32 */
-	int T = 1;
-#ifdef _OPENMP
-	T = cfg->threads > 0 ? cfg->threads : omp_get_max_threads();
-#endif
+	int T = or_par_threads(cfg->threads);
 	int rc = OR_OK;
 	int64_t *query = malloc((ns ? ns : 1) * sizeof(*query));
 	or_history **hs = calloc((size_t)T, sizeof(*hs));

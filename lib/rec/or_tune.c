@@ -188,12 +188,8 @@ static unsigned row_hits(const or_blend_table *t, size_t r, unsigned type, const
 uint64_t or_tune_hits(const or_blend_table *t, unsigned type, const double *w, int threads)
 {
 	uint64_t hits = 0;
-	int T = 1;
-#ifdef _OPENMP
-	T = threads > 0 ? threads : omp_get_max_threads();
-#else
-	(void)threads;
-#endif
+	int T = or_par_threads(threads);
+	(void)T;
 	OMP(omp parallel num_threads(T) reduction(+:hits))
 	{
 		enum { CAP = 8192 };

@@ -9,21 +9,12 @@
  * LSD radix sort (11-bit digits, passes only for the bits the range needs).
  */
 #include "or_stats.h"
+#include "or_par.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#ifdef _OPENMP
-#include <omp.h>
-#endif
-
-#ifdef _OPENMP
-#define OMP(x) _Pragma(#x)
-#else
-#define OMP(x)
-#endif
 
 #define RADIX_BITS 11u
 #define RADIX_SIZE (1u << RADIX_BITS)
@@ -307,15 +298,6 @@ static int bad_aid(or_err *err, size_t j, uint32_t a, uint32_t bound)
 			  j, a, bound);
 }
 
-static inline int thread_num(void)
-{
-#ifdef _OPENMP
-	return omp_get_thread_num();
-#else
-	return 0;
-#endif
-}
-
 /* Gather the non-zero counts in aid order. */
 static int compact_counts(const uint32_t *c32, const uint64_t *c64, size_t nb,
 			  uint64_t **counts, size_t *n_items, or_err *err)
@@ -342,16 +324,13 @@ static int count_dense(const uint32_t *aid, size_t n, uint32_t bound,
 		       or_err *err)
 {
 	const size_t nb = bound;
-	int T = 1;
-#ifdef _OPENMP
-	T = omp_get_max_threads();
 	/* private count arrays for threads 1..T-1, within 256 MiB, and only
 	   when there is enough work to pay for them */
+	int T = or_par_threads(0);
 	while (T > 1 && (size_t)(T - 1) * nb * sizeof(uint32_t) > ((size_t)256 << 20))
 		T--;
 	if (n < ((size_t)1 << 20) || n < 4 * nb)
 		T = 1;
-#endif
 	uint32_t *c = calloc(nb ? nb : 1, sizeof(*c));
 	uint32_t *priv = T > 1 ? calloc((size_t)(T - 1) * nb, sizeof(*priv)) : NULL;
 	/* more events than a uint32 holds: count in epochs of at most
@@ -377,7 +356,7 @@ static int count_dense(const uint32_t *aid, size_t n, uint32_t bound,
 		size_t bad = SIZE_MAX;
 		OMP(omp parallel num_threads(T) if (T > 1) reduction(min : bad))
 		{
-			int t = thread_num();
+			int t = or_par_thread_num();
 			uint32_t *cc = t ? priv + (size_t)(t - 1) * nb : c;
 			OMP(omp for schedule(static))
 			for (size_t j = at; j < end; j++) {

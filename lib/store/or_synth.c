@@ -9,6 +9,7 @@
 #include "or_synth_internal.h"
 #include "or_export.h"
 #include "or_file.h"
+#include "or_par.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -16,12 +17,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#ifdef _OPENMP
-#include <omp.h>
-#define SYNTH_PRAGMA(x) _Pragma(#x)
-#else
-#define SYNTH_PRAGMA(x)
-#endif
 
 /* Sessions per chunk: the unit of work and of RNG state.  Fixed, so the
    output does not depend on the thread count. */
@@ -303,17 +298,15 @@ static int run_phase(const phase *ph, uint64_t seed, int threads,
 {
 	const char *stage = ph->is_test ? "synth test" : "synth train";
 	size_t n_chunks = (ph->n_sessions + SYNTH_CHUNK - 1) / SYNTH_CHUNK;
-	int failed = 0, rc = OR_OK;
+	int failed = OR_PAR_OK, rc = OR_OK;
 	(void)threads;
-	SYNTH_PRAGMA(omp parallel num_threads(threads))
+	OMP(omp parallel num_threads(threads))
 	{
 		chunk_buf *b = calloc(1, sizeof(*b));
-		SYNTH_PRAGMA(omp for ordered schedule(dynamic, 1))
+		OMP(omp for ordered schedule(dynamic, 1))
 		for (size_t ci = 0; ci < n_chunks; ci++) {
-			int stop, my = OR_OK;
-			SYNTH_PRAGMA(omp atomic read)
-			stop = failed;
-			if (!stop) {
+			int my = OR_OK;
+			if (!or_par_failed(&failed)) {
 				if (!b)
 					my = OR_ENOMEM;
 				else if (or_log_cancelled(log))
@@ -321,21 +314,18 @@ static int run_phase(const phase *ph, uint64_t seed, int threads,
 				else
 					my = chunk_gen(ph, seed, ci, b);
 			}
-			SYNTH_PRAGMA(omp ordered)
+			/* in chunk order: the first failure sets the error */
+			OMP(omp ordered)
 			{
-				if (!failed && my) {
+				if (my && or_par_fail(&failed, my == OR_ECANCELLED ? OR_PAR_CANCELLED
+										   : OR_PAR_FAILED))
 					rc = my == OR_ECANCELLED
 						     ? or_err_set(err, my, "interrupted")
 						     : or_err_set(err, my, "out of memory generating sessions");
-					SYNTH_PRAGMA(omp atomic write)
-					failed = 1;
-				}
-				if (!failed) {
+				if (!or_par_failed(&failed)) {
 					rc = chunk_merge(ph, ci, b, out, full, labels, res, err);
-					if (rc) {
-						SYNTH_PRAGMA(omp atomic write)
-						failed = 1;
-					}
+					if (rc)
+						or_par_fail(&failed, OR_PAR_FAILED);
 					double done = (double)(ci + 1 == n_chunks ? ph->n_sessions
 										  : (ci + 1) * SYNTH_CHUNK);
 					or_log_progress(log, stage, done, (double)ph->n_sessions,
@@ -358,16 +348,6 @@ static uint64_t gcd_u64(uint64_t a, uint64_t b)
 	return a;
 }
 
-static int resolve_threads(int threads)
-{
-#ifdef _OPENMP
-	return threads > 0 ? threads : omp_get_max_threads();
-#else
-	(void)threads;
-	return 1;
-#endif
-}
-
 int or_synth_generate(const or_synth_config *cfg, or_store_builder *train,
 		      or_store_builder *test, or_labels *labels,
 		      const or_log *log, or_synth_result *res, or_err *err)
@@ -387,7 +367,7 @@ int or_synth_generate_full(const or_synth_config *cfg, or_store_builder *train,
 	if (!res)
 		res = &local;
 	memset(res, 0, sizeof(*res));
-	int threads = resolve_threads(cfg->threads);
+	int threads = or_par_threads(cfg->threads);
 
 	or_synth_catalogue cat;
 	rc = or_synth_catalogue_build(&cat, cfg, or_synth_n_items(cfg->scale), threads, err);

@@ -10,17 +10,12 @@
  * the catalogue is the same whatever the thread count.
  */
 #include "or_synth_internal.h"
+#include "or_par.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#ifdef _OPENMP
-#include <omp.h>
-#define SYNTH_PRAGMA(x) _Pragma(#x)
-#else
-#define SYNTH_PRAGMA(x)
-#endif
 
 /* A group's weekly drift step is this fraction of an item's. */
 #define SYNTH_GROUP_DRIFT 0.6
@@ -292,16 +287,14 @@ int or_synth_catalogue_build(or_synth_catalogue *c, const or_synth_config *cfg,
 			max_m = c->gstart[g + 1] - c->gstart[g];
 
 	/* item level, in parallel over groups (each group has its own RNG) */
-	int failed = 0;
-	SYNTH_PRAGMA(omp parallel num_threads(threads > 0 ? threads : 1))
+	int failed = OR_PAR_OK;
+	OMP(omp parallel num_threads(threads > 0 ? threads : 1))
 	{
 		cat_scratch s;
 		int ok = scratch_init(&s, max_m) == 0;
-		if (!ok) {
-			SYNTH_PRAGMA(omp atomic write)
-			failed = 1;
-		}
-		SYNTH_PRAGMA(omp for schedule(dynamic, 16))
+		if (!ok)
+			or_par_fail(&failed, OR_PAR_FAILED);
+		OMP(omp for schedule(dynamic, 16))
 		for (uint32_t g = 0; g < G; g++)
 			if (ok)
 				build_group(c, cfg, g, zg[g], gdrift, gw, &s);

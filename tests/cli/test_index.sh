@@ -62,6 +62,11 @@ expect_true "ranks 1..20" sh -c "tail -n +2 '$T/stdout' | cut -d, -f2 | tr '\n' 
 cp "$T/stdout" "$T/one.csv"
 expect_ok "neighbors no-simd 1 thread" "$OTTOREC" neighbors "$T/a.idx" --aid 42 --no-simd --threads 1
 expect_true "same neighbours without SIMD" sh -c "cut -d, -f1-3 '$T/one.csv' > '$T/x1'; cut -d, -f1-3 '$T/stdout' > '$T/x2'; cmp -s '$T/x1' '$T/x2'"
+# OTTOREC_NO_SIMD=1: every kernel scalar, the same answers
+expect_ok "eval under OTTOREC_NO_SIMD=1" env OTTOREC_NO_SIMD=1 "$OTTOREC" index eval "$T/a.idx" --queries 100 --speed-queries 100 --json
+expect_true "OTTOREC_NO_SIMD=1: scalar scan" grep -q '"scan":"scalar"' "$T/stdout"
+expect_ok "neighbors under OTTOREC_NO_SIMD=1" env OTTOREC_NO_SIMD=1 "$OTTOREC" neighbors "$T/a.idx" --aid 42
+expect_true "same neighbours under OTTOREC_NO_SIMD=1" sh -c "cut -d, -f1-3 '$T/stdout' | cmp -s - '$T/x1'"
 
 expect_ok "neighbors --rerank 3000 --nprobe 65536" "$OTTOREC" neighbors "$T/a.idx" --aid 42 --rerank 3000 --nprobe 65536
 expect_true "exhaustive neighbours = default exhaustive (exact)" sh -c "'$OTTOREC' neighbors '$T/a.idx' --aid 42 --nprobe 65536 | cmp -s - '$T/stdout'"

@@ -24,6 +24,10 @@ expect_same train_exact_same_bytes_any_threads "$T/e.npy" "$T/e1.npy"
 expect_ok train_fast "$OTTOREC" train --quiet --json --mode fast --dim 16 --epochs 2 --negatives 2 -o "$T/f.npy" "$T/p.bin"
 expect_true train_fast_json grep -q '"epochs":2' "$T/stdout"
 expect_true train_fast_learns grep -q '"valid_accuracy":0\.[6-9]' "$T/stdout"
+# OTTOREC_NO_SIMD=1 is --no-simd for the mf kernels too
+expect_ok train_exact_nosimd "$OTTOREC" train --quiet --batch 4096 --no-simd -o "$T/ens.npy" "$T/p.bin"
+expect_ok train_exact_env_nosimd env OTTOREC_NO_SIMD=1 "$OTTOREC" train --quiet --batch 4096 -o "$T/ene.npy" "$T/p.bin"
+expect_same train_env_nosimd_is_no_simd "$T/ens.npy" "$T/ene.npy"
 # --init normal changes the start table of the same seed
 expect_ok train_exact_init_small "$OTTOREC" train --quiet --batch 4096 --init small -o "$T/es.npy" "$T/p.bin"
 expect_true train_init_differs sh -c "! cmp -s '$T/e.npy' '$T/es.npy'"

@@ -26,11 +26,13 @@ ifneq ($(NO_SIMD),)
 BASE_CFLAGS += -DOR_NO_SIMD
 endif
 # clang: its packages (scripts/deb-packages-clang.txt) are installed too;
-# it reports an `omp simd` loop it does not vectorise (as at the test
-# build's -O1) as a warning, but the pragma is a hint, so that is no error
+# it fuses a * b + c into one rounding unless told not to (gcc does not in
+# ISO C mode): off, so that both compute the same bits; and it reports an
+# `omp simd` loop it does not vectorise (as at the test build's -O1) as a
+# warning, but the pragma is a hint, so that is no error
 IS_CLANG := $(or $(findstring clang,$(notdir $(CC))),$(findstring clang,$(shell $(CC) --version 2>/dev/null | head -1)))
 ifneq ($(IS_CLANG),)
-BASE_CFLAGS += -Wno-pass-failed
+BASE_CFLAGS += -ffp-contract=off -Wno-pass-failed
 endif
 ifneq ($(NATIVE),)
 ARCH := -march=native

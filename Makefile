@@ -126,7 +126,7 @@ $(TST)/tests/%: $(TST)/tests/%.o $(TST)/libottorec.a
 	$(Q)$(CC) $(TEST_CFLAGS) -o $@ $^ $(LIBS)
 # kept, so that a later make neither rebuilds them nor prints their removal
 # after the suite's last line
-.PRECIOUS: $(TST)/tests/%.o
+.SECONDARY: $(TEST_BINS:%=%.o)
 
 test-bins: $(TEST_BINS) $(TST)/ottorec $(REL)/ottorec
 

@@ -21,13 +21,7 @@
 #include <string.h>
 
 static uint64_t rng_state = 12345;
-static uint64_t rnd(void)
-{
-	uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
+static uint64_t rnd(void) { return or_prng_splitmix(&rng_state); }
 static double unif(void) { return ((double)(rnd() >> 11) + 0.5) / 9007199254740992.0; }
 static float gauss(void) { return (float)(sqrt(-2 * log(unif())) * cos(6.283185307179586 * unif())); }
 

@@ -1,9 +1,12 @@
 /*
  * test_base.c - the small shared pieces of lib/base that have no other
- * home in the tests: the int64 set / map (or_idset) against a sorted
- * reference, the sentinel id included.
+ * home in the tests: the int64 set / map (or_idset) against a reference,
+ * the sentinel id included; the aid map (or_aidmap) and the counter on it
+ * (or_counter): insertion order, lookups, emptying, growth.
  */
 #include "check.h"
+#include "or_aidmap.h"
+#include "or_counter.h"
 #include "or_idset.h"
 
 #include <stdint.h>
@@ -86,10 +89,83 @@ static void test_idset_map(void)
 	or_idset_release(&m);
 }
 
+/* Entries in insertion order, found again by their aid; a reset empties
+   the map (also across the generation counter's wrap) and may grow it. */
+static void test_aidmap(void)
+{
+	or_aidmap m;
+	memset(&m, 0, sizeof(m));
+	static uint32_t aids[3000];
+	for (int round = 0; round < 3; round++) {
+		size_t cap = round == 0 ? 10 : 3000;
+		CHECK_INT(or_aidmap_reset(&m, cap), 0);
+		CHECK((m.mask + 1) >= 2 * cap);
+		if (round == 2)
+			m.gen = UINT32_MAX; /* the next reset wraps */
+		size_t n = 0;
+		int bad = 0;
+		for (size_t k = 0; k < 4 * cap; k++) {
+			uint32_t a = (uint32_t)(rnd() % cap) * 65537u; /* repeats */
+			size_t i = or_aidmap_slot(&m, aids, a);
+			if (or_aidmap_used(&m, i)) {
+				bad += aids[or_aidmap_entry(&m, i)] != a;
+				continue;
+			}
+			or_aidmap_claim(&m, i, n);
+			aids[n++] = a;
+		}
+		CHECK_INT(bad, 0);
+		for (size_t e = 0; e < n; e++) {
+			size_t i = or_aidmap_slot(&m, aids, aids[e]);
+			bad += !or_aidmap_used(&m, i) || or_aidmap_entry(&m, i) != e;
+		}
+		CHECK_INT(bad, 0);
+		CHECK(n > cap / 2 && n <= cap);
+		if (round == 2) {
+			CHECK_INT(or_aidmap_reset(&m, cap), 0);
+			CHECK_INT(m.gen, 1);
+		} else {
+			CHECK_INT(or_aidmap_reset(&m, 1), 0);
+		}
+		bad = 0;
+		for (size_t e = 0; e < n; e++)
+			bad += or_aidmap_used(&m, or_aidmap_slot(&m, aids, aids[e]));
+		CHECK_INT(bad, 0); /* empty again */
+	}
+	or_aidmap_free(&m);
+	CHECK_INT(m.mask, 0);
+}
+
+/* Python's Counter: values summed per aid, first-insertion order kept,
+   most_common ties broken by that order. */
+static void test_counter(void)
+{
+	or_counter c;
+	memset(&c, 0, sizeof(c));
+	CHECK_INT(or_counter_reset(&c, 4), 0);
+	static const uint32_t a[] = { 5, 3, 5, 9, 3, 5, 7 };
+	static const double v[] = { 1, 2, 1, 0.5, 0, 1, 2 };
+	for (size_t i = 0; i < 7; i++)
+		or_counter_add(&c, a[i], v[i]);
+	CHECK_INT(c.n, 4);
+	CHECK(c.aid[0] == 5 && c.aid[1] == 3 && c.aid[2] == 9 && c.aid[3] == 7);
+	CHECK(c.val[0] == 3 && c.val[1] == 2 && c.val[2] == 0.5 && c.val[3] == 2);
+	CHECK(or_counter_has(&c, 9) && !or_counter_has(&c, 4));
+	uint32_t idx[3];
+	CHECK_INT(or_counter_most_common(&c, 3, idx), 3);
+	CHECK(idx[0] == 0 && idx[1] == 1 && idx[2] == 3); /* 3 and 7 tie at 2: 3 first */
+	CHECK_INT(or_counter_reset(&c, 5000), 0);
+	CHECK_INT(c.n, 0);
+	CHECK(!or_counter_has(&c, 5));
+	or_counter_free(&c);
+}
+
 int main(void)
 {
 	CHECK_MAIN_BEGIN
 	RUN_TEST(test_idset_set);
 	RUN_TEST(test_idset_map);
+	RUN_TEST(test_aidmap);
+	RUN_TEST(test_counter);
 	CHECK_MAIN_END
 }

@@ -2,11 +2,13 @@
  * test_base.c - the small shared pieces of lib/base that have no other
  * home in the tests: the int64 set / map (or_idset) against a reference,
  * the sentinel id included; the aid map (or_aidmap) and the counter on it
- * (or_counter): insertion order, lookups, emptying, growth.
+ * (or_counter): insertion order, lookups, emptying, growth; the decimal
+ * integer writers (or_fmt.h) against snprintf.
  */
 #include "check.h"
 #include "or_aidmap.h"
 #include "or_counter.h"
+#include "or_fmt.h"
 #include "or_idset.h"
 
 #include <stdint.h>
@@ -160,6 +162,33 @@ static void test_counter(void)
 	or_counter_free(&c);
 }
 
+/* The decimal writers against snprintf at every power of ten and the ends. */
+static void test_fmt_integers(void)
+{
+	char buf[32], want[32];
+	uint64_t v = 1;
+	for (int k = 0; k < 20; k++, v *= 10) {
+		const uint64_t cases[3] = { v - 1, v, v + 1 };
+		for (int c = 0; c < 3; c++) {
+			size_t n = or_fmt_u64(buf, cases[c]);
+			snprintf(want, sizeof(want), "%llu", (unsigned long long)cases[c]);
+			CHECK(n == strlen(want) && memcmp(buf, want, n) == 0);
+		}
+	}
+	const uint64_t u[] = { 0, 9, 10, 99, 100, 4294967295ull, UINT64_MAX, UINT64_MAX - 1 };
+	for (size_t i = 0; i < sizeof(u) / sizeof(u[0]); i++) {
+		size_t n = or_fmt_u64(buf, u[i]);
+		snprintf(want, sizeof(want), "%llu", (unsigned long long)u[i]);
+		CHECK(n == strlen(want) && memcmp(buf, want, n) == 0);
+	}
+	const int64_t s[] = { 0, -1, 1, -9, -10, INT64_MAX, INT64_MIN, INT64_MIN + 1, -1659304800025LL };
+	for (size_t i = 0; i < sizeof(s) / sizeof(s[0]); i++) {
+		size_t n = or_fmt_i64(buf, s[i]);
+		snprintf(want, sizeof(want), "%lld", (long long)s[i]);
+		CHECK(n == strlen(want) && memcmp(buf, want, n) == 0);
+	}
+}
+
 int main(void)
 {
 	CHECK_MAIN_BEGIN
@@ -167,5 +196,6 @@ int main(void)
 	RUN_TEST(test_idset_map);
 	RUN_TEST(test_aidmap);
 	RUN_TEST(test_counter);
+	RUN_TEST(test_fmt_integers);
 	CHECK_MAIN_END
 }

@@ -5,6 +5,7 @@
  */
 #include "or_labels.h"
 #include "or_file.h"
+#include "or_fmt.h"
 #include "or_idset.h"
 #include "or_input.h"
 #include "or_parquet.h"
@@ -105,27 +106,6 @@ int or_labels_add_cut(or_labels *l, const or_session *s, size_t cut, or_err *err
 
 /* ---- writing ------------------------------------------------------------ */
 
-static size_t put_u64(char *p, uint64_t v)
-{
-	char tmp[20];
-	size_t n = 0;
-	do {
-		tmp[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	for (size_t i = 0; i < n; i++)
-		p[i] = tmp[n - 1 - i];
-	return n;
-}
-
-static size_t put_i64(char *p, int64_t v)
-{
-	if (v >= 0)
-		return put_u64(p, (uint64_t)v);
-	p[0] = '-';
-	return 1 + put_u64(p + 1, (uint64_t)0 - (uint64_t)v);
-}
-
 static size_t put_str(char *p, const char *s)
 {
 	size_t n = strlen(s);
@@ -142,7 +122,7 @@ static size_t put_list(char *p, const char *key, const uint32_t *a, uint32_t n, 
 	for (uint32_t i = 0; i < n; i++) {
 		if (i)
 			p[len++] = ',';
-		len += put_u64(p + len, a[i]);
+		len += or_fmt_u64(p + len, a[i]);
 	}
 	p[len++] = ']';
 	return len;
@@ -163,12 +143,12 @@ int or_labels_write_jsonl(const or_labels *l, const char *path, or_err *err)
 			break;
 		}
 		size_t len = put_str(p, "{\"session\":");
-		len += put_i64(p + len, r->session);
+		len += or_fmt_i64(p + len, r->session);
 		len += put_str(p + len, ",\"labels\":{");
 		int first = 1;
 		if (r->click >= 0) {
 			len += put_str(p + len, "\"clicks\":");
-			len += put_i64(p + len, r->click);
+			len += or_fmt_i64(p + len, r->click);
 			first = 0;
 		}
 		if (r->n_carts) {

@@ -22,6 +22,20 @@ struct or_eval {
 	uint64_t rows, rows_unknown, rows_replaced;
 };
 
+double or_metrics_score(const double recall[3])
+{
+	/* evaluate.py: result = 0.0; result += recall * weight in the order
+	   clicks, carts, orders.  The products go through volatile so that no
+	   compiler fuses them into the sums. */
+	volatile double prod[3];
+	for (int t = 0; t < 3; t++)
+		prod[t] = recall[t] * or_metrics_weights[t];
+	double score = 0.0;
+	for (int t = 0; t < 3; t++)
+		score = score + prod[t];
+	return score;
+}
+
 int or_metrics_click_hit(int64_t click, const int64_t *preds, size_t n)
 {
 	if (n > OR_RECALL_K)
@@ -142,18 +156,10 @@ void or_eval_result(const or_eval *ev, or_recall *out)
 		}
 	}
 	/* evaluate.py: hits / total per type (a correctly rounded division of
-	   integers below 2^53), then result = 0.0; result += recall * weight
-	   in the order clicks, carts, orders.  The products go through
-	   volatile so that no compiler fuses them into the sums. */
-	volatile double prod[3];
-	for (int t = 0; t < 3; t++) {
-		out->recall[t] = out->truth[t] ? (double)out->hits[t] / (double)out->truth[t] : 0.0;
-		prod[t] = out->recall[t] * or_metrics_weights[t];
-	}
-	double score = 0.0;
+	   integers below 2^53) */
 	for (int t = 0; t < 3; t++)
-		score = score + prod[t];
-	out->score = score;
+		out->recall[t] = out->truth[t] ? (double)out->hits[t] / (double)out->truth[t] : 0.0;
+	out->score = or_metrics_score(out->recall);
 	out->rows = ev->rows;
 	out->rows_unknown = ev->rows_unknown;
 	out->rows_replaced = ev->rows_replaced;

@@ -3,13 +3,16 @@
  * home in the tests: the int64 set / map (or_idset) against a reference,
  * the sentinel id included; the aid map (or_aidmap) and the counter on it
  * (or_counter): insertion order, lookups, emptying, growth; the decimal
- * integer writers (or_fmt.h) against snprintf.
+ * integer writers (or_fmt.h) against snprintf; the JSON scanner
+ * (or_json.h): strings and escapes, integer codes, skipping valid values,
+ * refusing invalid ones at the right byte.
  */
 #include "check.h"
 #include "or_aidmap.h"
 #include "or_counter.h"
 #include "or_fmt.h"
 #include "or_idset.h"
+#include "or_json.h"
 
 #include <stdint.h>
 
@@ -189,6 +192,132 @@ static void test_fmt_integers(void)
 	}
 }
 
+static or_json scan(const char *text)
+{
+	or_json j;
+	or_json_init(&j, text, text + strlen(text));
+	return j;
+}
+
+static void test_json_strings(void)
+{
+	char buf[16];
+	int fits = -1;
+	or_json j = scan("  \"plain\" ");
+	CHECK_INT(or_json_string(&j, buf, sizeof(buf), &fits), 0);
+	CHECK(fits == 1 && !strcmp(buf, "plain") && *j.p == ' ');
+	j = scan("\"se\\u0073sion\\n\\\"\\/\"");
+	CHECK_INT(or_json_string(&j, buf, sizeof(buf), &fits), 0);
+	CHECK(fits == 1 && !strcmp(buf, "session\n\"/"));
+	CHECK(j.p == j.end);
+	j = scan("\"caf\\u00e9\"x"); /* beyond ASCII: read, but not kept */
+	CHECK_INT(or_json_string(&j, buf, sizeof(buf), &fits), 0);
+	CHECK_INT(fits, 0);
+	CHECK(*j.p == 'x');
+	j = scan("\"a string longer than sixteen\"");
+	CHECK_INT(or_json_string(&j, buf, sizeof(buf), &fits), 0);
+	CHECK(fits == 0 && buf[0] == '\0' && j.p == j.end);
+	static const struct { const char *text, *what; int col; } bad[] = {
+		{ "x", "expected a string", 1 },
+		{ "\"abc", "unterminated string", 5 },
+		{ "\"ab\\", "unterminated string", 4 },
+		{ "\"a\tb\"", "control character in string", 3 },
+		{ "\"a\\qb\"", "bad escape in string", 3 },
+		{ "\"a\\u12\"", "truncated \\u escape", 3 },
+		{ "\"a\\u12g4\"", "bad \\u escape", 3 },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		j = scan(bad[i].text);
+		CHECK_INT(or_json_string(&j, buf, sizeof(buf), &fits), -1);
+		CHECK(j.err_what && !strcmp(j.err_what, bad[i].what));
+		CHECK_INT(j.err_at - j.begin + 1, bad[i].col);
+	}
+}
+
+static void test_json_ints(void)
+{
+	static const struct { const char *text; int rc, neg; uint64_t mag; size_t used; } c[] = {
+		{ "0", OR_JSON_INT_OK, 0, 0, 1 },
+		{ "-0,", OR_JSON_INT_OK, 1, 0, 2 },
+		{ "1659304800000}", OR_JSON_INT_OK, 0, 1659304800000ull, 13 },
+		{ "-42 ", OR_JSON_INT_OK, 1, 42, 3 },
+		{ "18446744073709551615", OR_JSON_INT_OK, 0, UINT64_MAX, 20 },
+		{ "18446744073709551616", OR_JSON_INT_OVERFLOW, 0, 0, 0 },
+		{ "99999999999999999999999", OR_JSON_INT_OVERFLOW, 0, 0, 0 },
+		{ "01", OR_JSON_INT_LEADING_ZERO, 0, 0, 0 },
+		{ "-01", OR_JSON_INT_LEADING_ZERO, 1, 0, 0 },
+		{ "1.5", OR_JSON_INT_FRACTION, 0, 0, 0 },
+		{ "1e3", OR_JSON_INT_FRACTION, 0, 0, 0 },
+		{ "\"1\"", OR_JSON_INT_NONE, 0, 0, 0 },
+		{ "-", OR_JSON_INT_NONE, 1, 0, 0 },
+		{ "", OR_JSON_INT_NONE, 0, 0, 0 },
+	};
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		or_json j = scan(c[i].text);
+		int neg = -1;
+		uint64_t mag = 7;
+		int rc = or_json_int(&j, &neg, &mag);
+		CHECK_INT(rc, c[i].rc);
+		CHECK_INT((size_t)(j.p - j.begin), c[i].used); /* not moved on failure */
+		if (rc == OR_JSON_INT_OK) {
+			CHECK_INT(neg, c[i].neg);
+			CHECK(mag == c[i].mag);
+		}
+		CHECK(j.err_what == NULL);
+	}
+}
+
+static void test_json_skip(void)
+{
+	static const char *const good[] = {
+		"1", "-0.5e+10", "true", "null", "\"s\\u0041\"", "[]", "{}", " [ 1 , [ ] , { \"a\" : [ null ] } ] ",
+		"{\"k\":{\"k\":{\"k\":[false,1E-2,\"\"]}}}",
+	};
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		or_json j = scan(good[i]);
+		CHECK_INT(or_json_skip(&j), 0);
+		or_json_ws(&j);
+		CHECK(j.p == j.end);
+	}
+	static const struct { const char *text, *what; int col; } bad[] = {
+		{ "", "expected a JSON value", 1 },
+		{ "tru", "expected a JSON value", 1 },
+		{ "nul,", "expected a JSON value", 1 },
+		{ "abc", "expected a JSON value", 1 },
+		{ "01", "leading zero in a number", 1 },
+		{ "1.", "bad number", 3 },
+		{ "1e+", "bad number", 4 },
+		{ "-x", "bad number", 2 },
+		{ "[1 2]", "expected ',' or ']'", 4 },
+		{ "{\"a\" 1}", "expected ':' after a key", 6 },
+		{ "{\"a\":1,}", "expected a string", 8 },
+		{ "{\"a\":1", "expected ',' or '}'", 7 },
+		{ "[\"a\tb\"]", "control character in string", 4 },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		or_json j = scan(bad[i].text);
+		CHECK_INT(or_json_skip(&j), -1);
+		CHECK(j.err_what && !strcmp(j.err_what, bad[i].what));
+		if (!j.err_what || strcmp(j.err_what, bad[i].what))
+			fprintf(stderr, "  skip %s: %s\n", bad[i].text, j.err_what ? j.err_what : "(none)");
+		CHECK_INT(j.err_at - j.begin + 1, bad[i].col);
+	}
+	/* nesting: OR_JSON_MAX_DEPTH levels pass, one more does not */
+	char deep[2 * OR_JSON_MAX_DEPTH + 8];
+	for (int extra = 0; extra < 2; extra++) {
+		size_t n = 0, levels = OR_JSON_MAX_DEPTH + (size_t)extra;
+		for (size_t i = 0; i < levels; i++)
+			deep[n++] = '[';
+		for (size_t i = 0; i < levels; i++)
+			deep[n++] = ']';
+		deep[n] = '\0';
+		or_json j = scan(deep);
+		CHECK_INT(or_json_skip(&j), extra ? -1 : 0);
+		if (extra)
+			CHECK(j.err_what && !strcmp(j.err_what, "JSON nested too deeply"));
+	}
+}
+
 int main(void)
 {
 	CHECK_MAIN_BEGIN
@@ -197,5 +326,8 @@ int main(void)
 	RUN_TEST(test_aidmap);
 	RUN_TEST(test_counter);
 	RUN_TEST(test_fmt_integers);
+	RUN_TEST(test_json_strings);
+	RUN_TEST(test_json_ints);
+	RUN_TEST(test_json_skip);
 	CHECK_MAIN_END
 }

@@ -466,8 +466,8 @@ static int start_idset(or_idset *ids, const or_labels *l, or_err *err)
 	return OR_OK;
 }
 
-int or_labels_read_jsonl(or_labels *l, const char *path, size_t max_line,
-			 const or_log *log, or_err *err)
+int or_labels_read(or_labels *l, const char *path, size_t max_line,
+		   const or_log *log, or_err *err)
 {
 	if (!max_line)
 		max_line = (size_t)64 << 20;

@@ -13,17 +13,12 @@
 #include "or_fmt.h"
 #include "or_idset.h"
 #include "or_json.h"
+#include "or_prng.h"
 
 #include <stdint.h>
 
 static uint64_t rng = 0x2545f4914f6cdd1dull;
-static uint64_t rnd(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
-}
+static uint64_t rnd(void) { return or_prng_splitmix(&rng); }
 
 /* A set grown from 16 slots: every id added once, repeats refused, the
    sentinel key (INT64_MIN) and its neighbours like any other. */

@@ -2,6 +2,7 @@
 #
 #   make            release build: build/rel/ottorec (and build/rel/libottorec.a)
 #   make test       ASan+UBSan build of library, CLI and tests, then the suite
+#   make golden     rewrite tests/cli/golden/*.out after an intended change
 #   make bench      full-scale benchmarks (minutes; needs ~20 GB of disk)
 #   make demo       the main job on built-in synthetic data
 #
@@ -45,7 +46,7 @@ ifeq ($(V),)
 Q := @
 endif
 
-.PHONY: all test bench demo clean deps fmt fuzz
+.PHONY: all test golden bench demo clean deps fmt fuzz
 all: $(REL)/ottorec
 
 deps: $(DEPS_STAMP)
@@ -93,6 +94,11 @@ $(TST)/tests/%: $(TST)/tests/%.o $(TST)/libottorec.a
 
 test: $(TEST_BINS) $(TST)/ottorec $(REL)/ottorec
 	@OTTOREC=$(TST)/ottorec TEST_BIN_DIR=$(TST)/tests sh tests/run.sh
+
+# Rewrite the golden CLI outputs (tests/cli/golden/*.out) from the test
+# build after an intended change of output; read `git diff` after.
+golden: $(TST)/ottorec
+	@UPDATE_GOLDEN=1 OTTOREC=$(TST)/ottorec TESTS_DIR=tests sh tests/cli/test_golden.sh | grep -c '^PASS' | sed 's/$$/ golden cases written or unchanged/'
 
 $(REL)/bench_open: $(REL)/bench/bench_open.o $(REL)/libottorec.a
 	$(Q)$(CC) $(REL_CFLAGS) -o $@ $^ $(LIBS)

@@ -1,6 +1,7 @@
 /*
  * check.h - the unit-test harness: CHECK macros and a runner that prints
- * "PASS name" / "FAIL name" per test, which tests/run.sh counts.  A test
+ * "PASS name" / "FAIL name" per test, and check_skip's "SKIP name: why"
+ * for a part that cannot run here, which tests/run.sh counts.  A test
  * binary exits non-zero when any check failed.  Header-only, written by hand
  * because the suite needs nothing more than this.
  */
@@ -42,6 +43,16 @@ static int check_failures_in_test;
 			check_failures_in_test++;                            \
 		}                                                            \
 	} while (0)
+
+/* A part of a test that cannot run on this machine (an engine the CPU
+   lacks, so that the comparison would be of the reference with itself):
+   say so instead of passing quietly.  part names it, e.g.
+   "test_sq_codes[amx]". */
+static inline void check_skip(const char *part, const char *why)
+{
+	printf("SKIP %s: %s\n", part, why);
+	fflush(stdout);
+}
 
 typedef void (*check_test_fn)(void);
 

@@ -149,7 +149,7 @@ static void test_kernels_agree(void)
 {
 	const or_mf_kernels *sc = or_mf_kernels_scalar(), *vx = or_mf_kernels_avx2();
 	if (!vx) {
-		printf("  (no AVX2/FMA on this CPU: scalar kernels only)\n");
+		check_skip("test_kernels_agree[avx2]", "no AVX2/FMA on this CPU: scalar kernels only");
 		return;
 	}
 	or_prng r;

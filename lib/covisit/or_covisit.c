@@ -525,7 +525,7 @@ static int build_windows(build_ctx *bc, or_err *err)
 				break;
 			W->off[++nw] = at;
 		}
-		or_store_release(st, 0, or_store_n_events(st));
+		or_store_evict(st, 0, or_store_n_events(st));
 	}
 	W->n = nw;
 	free(wa);

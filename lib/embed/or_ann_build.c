@@ -502,7 +502,7 @@ int or_ann_build(const float *data, size_t n, size_t d,
 		perm[i] = (uint32_t)i;
 	uint64_t s = cfg->seed;
 	for (size_t i = 0; i < ntrain; i++) {
-		size_t j = i + (size_t)(or_ann_splitmix64(&s) % (n - i));
+		size_t j = i + (size_t)(or_prng_splitmix(&s) % (n - i));
 		uint32_t t = perm[i];
 		perm[i] = perm[j];
 		perm[j] = t;

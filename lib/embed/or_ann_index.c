@@ -324,7 +324,7 @@ void or_ann_sample_items(size_t n, size_t nq, uint64_t seed, int64_t *items)
 	}
 	uint64_t s = seed ^ 0x5851f42d4c957f2dull;
 	for (size_t i = 0; i < nq; i++)
-		items[i] = (int64_t)(or_ann_splitmix64(&s) % n);
+		items[i] = (int64_t)(or_prng_splitmix(&s) % n);
 }
 
 static double now_s(void)

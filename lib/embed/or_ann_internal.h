@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "or_ann.h"
+#include "or_prng.h" /* or_prng_splitmix for the samples */
 
 #define OR_ANN_MAGIC "ORANNIVF"
 #define OR_ANN_N_SECTIONS 8
@@ -64,14 +65,6 @@ double or_ann_recall(const int64_t *ann, const int64_t *truth, size_t nq, size_t
 
 /* nq distinct-ish items drawn from 0..n-1 with seed (splitmix64). */
 void or_ann_sample_items(size_t n, size_t nq, uint64_t seed, int64_t *items);
-
-static inline uint64_t or_ann_splitmix64(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
 
 /* ---- or_ann_sq.c: 8-bit codes in blocks of 16 (layout there) ---- */
 

@@ -155,7 +155,7 @@ static void chunk_run(or_store *const *stores, const or_pairs_config *cfg,
 	c->n_valid = nv;
 	c->n_vsess = vs;
 	if (tout)
-		or_store_release(st, (size_t)off[c->s0], (size_t)off[c->s1]);
+		or_store_evict(st, (size_t)off[c->s0], (size_t)off[c->s1]);
 }
 
 /* malloc'ed memory (free() it) of at least `bytes`, 2 MiB aligned and

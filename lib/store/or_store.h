@@ -94,12 +94,13 @@ void or_store_session(const or_store *st, size_t i, or_session *s);
 
 /*
  * Hint that events [from, to) will not be read again soon: their pages of
- * the aid, ts and type columns leave this process's resident set (they are
- * read back from the page cache if touched later).  For scans over a whole
- * store that build large outputs beside it.  Only whole pages inside the
- * range are released; the data stays valid and unchanged.
+ * the aid, ts and type columns are evicted from this process's resident set
+ * (madvise; they are read back from the page cache if touched later).  For
+ * scans over a whole store that build large outputs beside it.  Only whole
+ * pages inside the range are evicted; nothing is freed, the data stays
+ * valid and unchanged.
  */
-void or_store_release(const or_store *st, size_t from, size_t to);
+void or_store_evict(const or_store *st, size_t from, size_t to);
 
 /* Full integrity check (reads every byte). */
 int or_store_verify(const or_store *st, const or_log *log, or_err *err);

@@ -167,7 +167,7 @@ void or_store_session(const or_store *st, size_t i, or_session *s)
 	s->type = st->type + a;
 }
 
-static void release_range(const void *base, size_t elem, size_t from, size_t to)
+static void evict_range(const void *base, size_t elem, size_t from, size_t to)
 {
 	static size_t page;
 	if (!page) {
@@ -181,15 +181,15 @@ static void release_range(const void *base, size_t elem, size_t from, size_t to)
 		madvise((void *)lo, hi - lo, MADV_DONTNEED);
 }
 
-void or_store_release(const or_store *st, size_t from, size_t to)
+void or_store_evict(const or_store *st, size_t from, size_t to)
 {
 	if (to > st->h.n_events)
 		to = (size_t)st->h.n_events;
 	if (from >= to)
 		return;
-	release_range(st->aid, sizeof(*st->aid), from, to);
-	release_range(st->ts, sizeof(*st->ts), from, to);
-	release_range(st->type, 1, from, to);
+	evict_range(st->aid, sizeof(*st->aid), from, to);
+	evict_range(st->ts, sizeof(*st->ts), from, to);
+	evict_range(st->type, 1, from, to);
 }
 
 static int verify_checksums(const or_store *st, const or_log *log, or_err *err)

@@ -5,6 +5,9 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <xxhash.h>
+
+typedef struct { unsigned char b[280]; } or_store_header_bytes; /* or_store.h's layout */
 
 static const uint32_t aid_a[] = { 5, 7, 5 };
 static const int64_t ts_a[] = { 1000, 1000, 2500 };
@@ -52,6 +55,13 @@ static void test_round_trip(void)
 	CHECK_INT(s.id, 7);
 	CHECK_INT(s.aid[0], 2147483647u);
 	CHECK_INT(or_store_offsets(st)[2], 4);
+	/* the item dictionary: the distinct aids, increasing */
+	CHECK_INT(or_store_n_items(st), 3);
+	if (or_store_n_items(st) == 3) {
+		CHECK_INT(or_store_items(st)[0], 5);
+		CHECK_INT(or_store_items(st)[1], 7);
+		CHECK_INT(or_store_items(st)[2], 2147483647u);
+	}
 	CHECK_INT(or_store_verify(st, NULL, &err), OR_OK);
 	/* columns are page-aligned views into the mapping */
 	CHECK(((uintptr_t)or_store_aids(st) & 4095) == 0);
@@ -125,17 +135,65 @@ static void test_damage(void)
 	CHECK_STR_CONTAINS(err.msg, "cannot open store /nonexistent/x.store");
 }
 
+/* A dictionary that disagrees with the events, with its checksum and the
+   header's made consistent again: only the full check can see it. */
+static void test_damaged_dictionary(void)
+{
+	const char *path = build_small("dict.store");
+	int fd = open(path, O_RDWR);
+	or_store_header_bytes h;
+	CHECK(pread(fd, h.b, sizeof(h.b), 0) == (ssize_t)sizeof(h.b));
+	uint64_t off, bytes;
+	memcpy(&off, h.b + 80 + 32 * 5, 8);
+	memcpy(&bytes, h.b + 80 + 32 * 5 + 8, 8);
+	CHECK_INT(bytes, 12);
+	uint32_t items[3];
+	CHECK(pread(fd, items, sizeof(items), (off_t)off) == (ssize_t)sizeof(items));
+	items[1] = 6; /* 7 -> 6: still increasing, aid_bound unchanged */
+	CHECK(pwrite(fd, items, sizeof(items), (off_t)off) == (ssize_t)sizeof(items));
+	uint64_t sum = XXH3_64bits(items, sizeof(items));
+	memcpy(h.b + 80 + 32 * 5 + 16, &sum, 8);
+	sum = XXH3_64bits(h.b, 272);
+	memcpy(h.b + 272, &sum, 8);
+	CHECK(pwrite(fd, h.b, sizeof(h.b), 0) == (ssize_t)sizeof(h.b));
+	close(fd);
+	or_store *st;
+	or_err err;
+	CHECK_INT(or_store_open(path, &st, &err), OR_OK);
+	if (st) {
+		CHECK_INT(or_store_verify(st, NULL, &err), OR_EFORMAT);
+		CHECK_STR_CONTAINS(err.msg, "the item dictionary does not hold exactly the aids of the events");
+		or_store_free(st);
+	}
+	/* and the O(1) check at open: the last aid must be aid_bound - 1 */
+	path = build_small("dict2.store");
+	patch_byte(path, 72, 1); /* aid_bound 2^31 -> 2^31 + 1, header re-sealed */
+	fd = open(path, O_RDWR);
+	CHECK(pread(fd, h.b, sizeof(h.b), 0) == (ssize_t)sizeof(h.b));
+	sum = XXH3_64bits(h.b, 272);
+	memcpy(h.b + 272, &sum, 8);
+	CHECK(pwrite(fd, h.b, sizeof(h.b), 0) == (ssize_t)sizeof(h.b));
+	close(fd);
+	CHECK_INT(or_store_open(path, &st, &err), OR_EFORMAT);
+	CHECK_STR_CONTAINS(err.msg, "item dictionary disagrees with the header");
+}
+
 static void test_version_mismatch(void)
 {
 	/* a future version: magic right, version 99, checksum recomputed by
 	   rebuilding is not possible here, so the version test relies on the
 	   version being checked before the checksum */
 	const char *path = build_small("v99.store");
-	patch_byte(path, 8, 98);
+	patch_byte(path, 8, 97);
 	or_store *st;
 	or_err err;
 	CHECK_INT(or_store_open(path, &st, &err), OR_EFORMAT);
-	CHECK_STR_CONTAINS(err.msg, "store format version 99, this ottorec reads version 1");
+	CHECK_STR_CONTAINS(err.msg, "store format version 99, this ottorec reads version 2");
+	/* a store of format 1 (before the item dictionary): rebuild it */
+	path = build_small("v1.store");
+	patch_byte(path, 8, -1);
+	CHECK_INT(or_store_open(path, &st, &err), OR_EFORMAT);
+	CHECK_STR_CONTAINS(err.msg, "store format version 1, this ottorec reads version 2; rebuild it with `ottorec convert`");
 }
 
 static void test_empty_store(void)
@@ -236,6 +294,7 @@ int main(void)
 	RUN_TEST(test_round_trip);
 	RUN_TEST(test_builder_rejects);
 	RUN_TEST(test_damage);
+	RUN_TEST(test_damaged_dictionary);
 	RUN_TEST(test_version_mismatch);
 	RUN_TEST(test_empty_store);
 	RUN_TEST(test_write_failure_leaves_nothing);

@@ -16,8 +16,8 @@
  *   56      8     ts_min, milliseconds since the epoch (0 when no events)
  *   64      8     ts_max
  *   72      4     aid_bound: largest aid + 1 (0 when no events)
- *   76      4     reserved, 0
- *   80      160   section table, 5 entries of {u64 offset, u64 bytes,
+ *   76      4     n_items: distinct aids (0 when no events)
+ *   80      192   section table, 6 entries of {u64 offset, u64 bytes,
  *                 u64 XXH3-64 of the section's bytes, u64 reserved}, in order:
  *                   0 session ids  int64[n_sessions]
  *                   1 offsets      uint64[n_sessions + 1]; session i owns
@@ -25,13 +25,19 @@
  *                   2 aid          uint32[n_events], each <= INT32_MAX
  *                   3 ts           int64[n_events], milliseconds
  *                   4 type         uint8[n_events], 0 clicks 1 carts 2 orders
- *   240     8     XXH3-64 of bytes [0, 240)
- *   248..4095     zero
+ *                   5 items        uint32[n_items], the distinct aids in
+ *                                  increasing order: the item dictionary
+ *                                  (or_items.h)
+ *   272     8     XXH3-64 of bytes [0, 272)
+ *   280..4095     zero
  *
  * Opening checks the header checksum, the magic, the version and that every
- * section lies inside the file with the size its counts imply: O(1), so a
- * 220 M-event store opens in well under a millisecond.  or_store_verify reads
- * everything: section checksums, offsets, time order, type values.
+ * section lies inside the file with the size its counts imply, and that the
+ * dictionary's last aid is aid_bound - 1: O(1), so a 220 M-event store opens
+ * in well under a millisecond.  or_store_verify reads everything: section
+ * checksums, offsets, time order, type values, and that the dictionary holds
+ * exactly the aids of the events.  Version 1 (no dictionary) is refused with
+ * a hint to rebuild it.
  */
 #ifndef OR_STORE_H
 #define OR_STORE_H
@@ -42,7 +48,7 @@
 #include "or_err.h"
 #include "or_log.h"
 
-#define OR_STORE_VERSION 1u
+#define OR_STORE_VERSION 2u
 #define OR_STORE_HEADER_SIZE 4096u
 #define OR_AID_MAX 2147483647u
 
@@ -71,6 +77,9 @@ uint64_t or_store_n_type(const or_store *st, unsigned type);
 int64_t or_store_ts_min(const or_store *st);
 int64_t or_store_ts_max(const or_store *st);
 uint32_t or_store_aid_bound(const or_store *st);
+/* The item dictionary: the store's distinct aids, increasing (or_items.h). */
+size_t or_store_n_items(const or_store *st);
+const uint32_t *or_store_items(const or_store *st);
 const char *or_store_path(const or_store *st);
 
 /* Column views, valid until or_store_free. */

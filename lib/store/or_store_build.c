@@ -9,6 +9,7 @@
 #include "or_store.h"
 #include "or_store_internal.h"
 #include "or_file.h"
+#include "or_items.h"
 #include "or_idset.h"
 
 #include "or_par.h"
@@ -239,7 +240,7 @@ static int write_section(or_file *f, const void *data, uint64_t bytes,
 /* The header for the given counts; sections' offsets and sizes filled,
    checksums left to the caller (then seal_header). */
 static void layout_header(or_store_header *h, uint64_t ns, uint64_t ne, const uint64_t n_type[3],
-			  int64_t ts_min, int64_t ts_max, uint32_t aid_bound)
+			  int64_t ts_min, int64_t ts_max, uint32_t aid_bound, uint32_t n_items)
 {
 	memset(h, 0, sizeof(*h));
 	memcpy(h->magic, OR_STORE_MAGIC, 8);
@@ -251,9 +252,10 @@ static void layout_header(or_store_header *h, uint64_t ns, uint64_t ne, const ui
 	h->ts_min = ne ? ts_min : 0;
 	h->ts_max = ne ? ts_max : 0;
 	h->aid_bound = aid_bound;
+	h->n_items = n_items;
 	uint64_t bytes[OR_STORE_N_SECTIONS] = {
 		ns * sizeof(int64_t), (ns + 1) * sizeof(uint64_t),
-		ne * sizeof(uint32_t), ne * sizeof(int64_t), ne
+		ne * sizeof(uint32_t), ne * sizeof(int64_t), ne, (uint64_t)n_items * sizeof(uint32_t)
 	};
 	uint64_t at = OR_STORE_HEADER_SIZE;
 	for (int s = 0; s < OR_STORE_N_SECTIONS; s++) {
@@ -277,12 +279,32 @@ static void seal_header(or_store_header *h, char header[OR_STORE_HEADER_SIZE])
 	memcpy(header, h, sizeof(*h));
 }
 
+/* The sorted distinct aids of aid[0..n). */
+static int dictionary_of(const uint32_t *aid, size_t n, uint32_t **items, size_t *n_items,
+			 or_err *err)
+{
+	or_aid_marks m;
+	int rc = or_aid_marks_init(&m, err);
+	if (rc)
+		return rc;
+	or_aid_marks_add(&m, aid, n);
+	rc = or_aid_marks_sorted(&m, items, n_items, err);
+	or_aid_marks_release(&m);
+	return rc;
+}
+
 int or_store_builder_write(or_store_builder *b, const char *path,
 			   const or_log *log, or_err *err)
 {
+	uint32_t *items;
+	size_t n_items;
+	int rc = dictionary_of(b->aid, b->ne, &items, &n_items, err);
+	if (rc)
+		return rc;
 	or_store_header h;
-	layout_header(&h, b->ns, b->ne, b->n_type, b->ts_min, b->ts_max, b->aid_bound);
-	const void *data[OR_STORE_N_SECTIONS] = { b->sid, b->off, b->aid, b->ts, b->type };
+	layout_header(&h, b->ns, b->ne, b->n_type, b->ts_min, b->ts_max, b->aid_bound,
+		      (uint32_t)n_items);
+	const void *data[OR_STORE_N_SECTIONS] = { b->sid, b->off, b->aid, b->ts, b->type, items };
 	uint64_t total = 0;
 	for (int s = 0; s < OR_STORE_N_SECTIONS; s++) {
 		h.section[s].checksum = XXH3_64bits(data[s], (size_t)h.section[s].bytes);
@@ -292,13 +314,16 @@ int or_store_builder_write(or_store_builder *b, const char *path,
 	seal_header(&h, header);
 
 	or_file f;
-	int rc = or_file_open(&f, path, err);
-	if (rc)
+	rc = or_file_open(&f, path, err);
+	if (rc) {
+		free(items);
 		return rc;
+	}
 	rc = or_file_write(&f, header, sizeof(header), err);
 	uint64_t done = 0;
 	for (int s = 0; s < OR_STORE_N_SECTIONS && !rc; s++)
 		rc = write_section(&f, data[s], h.section[s].bytes, &done, total, log, err);
+	free(items);
 	if (!rc)
 		rc = or_file_commit(&f, err);
 	else
@@ -316,16 +341,23 @@ struct or_store_direct {
 	/* each section's checksum so far, over its first hashed[s] bytes */
 	XXH3_state_t *hs[OR_STORE_N_SECTIONS];
 	uint64_t hashed[OR_STORE_N_SECTIONS];
+	/* the aids seen while the aid section is checksummed: the dictionary */
+	or_aid_marks marks;
 };
 
 static void direct_free(or_store_direct *w)
 {
 	for (int s = 0; s < OR_STORE_N_SECTIONS; s++)
 		XXH3_freeState(w->hs[s]);
+	or_aid_marks_release(&w->marks);
 	free(w);
 }
 
-static const size_t sec_elem[OR_STORE_N_SECTIONS] = { 8, 8, 4, 8, 1 };
+static const size_t sec_elem[OR_STORE_N_SECTIONS] = { 8, 8, 4, 8, 1, 4 };
+
+/* Sections the caller writes; the dictionary (SEC_ITEMS) is written at
+   commit, after the type section, from the aids seen while checksumming. */
+#define DIRECT_SECTIONS SEC_ITEMS
 
 int or_store_direct_open(or_store_direct **out, const char *path, uint64_t n_sessions,
 			 uint64_t n_events, or_err *err)
@@ -339,8 +371,13 @@ int or_store_direct_open(or_store_direct **out, const char *path, uint64_t n_ses
 	if (!w)
 		return or_err_set(err, OR_ENOMEM, "out of memory");
 	const uint64_t zero[3] = { 0, 0, 0 };
-	layout_header(&w->h, n_sessions, n_events, zero, 0, 0, 0);
+	layout_header(&w->h, n_sessions, n_events, zero, 0, 0, 0, 0);
 	w->size = file_size(&w->h);
+	int rc = or_aid_marks_init(&w->marks, err);
+	if (rc) {
+		direct_free(w);
+		return rc;
+	}
 	for (int s = 0; s < OR_STORE_N_SECTIONS; s++) {
 		w->hs[s] = XXH3_createState();
 		if (!w->hs[s] || XXH3_64bits_reset(w->hs[s]) != XXH_OK) {
@@ -348,7 +385,7 @@ int or_store_direct_open(or_store_direct **out, const char *path, uint64_t n_ses
 			return or_err_set(err, OR_ENOMEM, "out of memory");
 		}
 	}
-	int rc = or_file_open(&w->f, path, err);
+	rc = or_file_open(&w->f, path, err);
 	if (rc) {
 		direct_free(w);
 		return rc;
@@ -375,7 +412,7 @@ int or_store_direct_open(or_store_direct **out, const char *path, uint64_t n_ses
 int or_store_direct_put(or_store_direct *w, int sec, uint64_t at, const void *data,
 			size_t n, or_err *err)
 {
-	if (sec < 0 || sec >= OR_STORE_N_SECTIONS)
+	if (sec < 0 || sec >= DIRECT_SECTIONS)
 		return or_err_set(err, OR_EINVAL, "no store section %d", sec);
 	const or_store_section *s = &w->h.section[sec];
 	uint64_t e = sec_elem[sec];
@@ -403,7 +440,7 @@ int or_store_direct_put(or_store_direct *w, int sec, uint64_t at, const void *da
 
 void *or_store_direct_section(or_store_direct *w, int sec)
 {
-	return sec >= 0 && sec < OR_STORE_N_SECTIONS ? w->map + w->h.section[sec].offset : NULL;
+	return sec >= 0 && sec < DIRECT_SECTIONS ? w->map + w->h.section[sec].offset : NULL;
 }
 
 static void release_bytes(uint8_t *map, uint64_t a, uint64_t b)
@@ -423,6 +460,9 @@ static void hash_on(or_store_direct *w, int sec, uint64_t to)
 	for (uint64_t at = w->hashed[sec]; at < to; at += piece) {
 		uint64_t k = to - at < piece ? to - at : piece;
 		direct_hash_update(w->hs[sec], w->map + off + at, (size_t)k);
+		if (sec == SEC_AID) /* at and k are multiples of 4 */
+			or_aid_marks_add(&w->marks, (const uint32_t *)(w->map + off + at),
+					 (size_t)k / 4);
 		/* pages read so far leave the resident set */
 		release_bytes(w->map, (off + at) & ~(uint64_t)(OR_STORE_ALIGN - 1), off + at + k);
 	}
@@ -433,29 +473,56 @@ static void hash_on(or_store_direct *w, int sec, uint64_t to)
 int or_store_direct_hash_data(or_store_direct *w, int sec, uint64_t at, const void *data,
 			      size_t n)
 {
-	if (sec < 0 || sec >= OR_STORE_N_SECTIONS)
+	if (sec < 0 || sec >= DIRECT_SECTIONS)
 		return 0;
 	uint64_t e = sec_elem[sec], bytes = w->h.section[sec].bytes;
 	if (at * e != w->hashed[sec] || n > bytes / e - at)
 		return 0;
 	direct_hash_update(w->hs[sec], data, n * e);
+	if (sec == SEC_AID)
+		or_aid_marks_add(&w->marks, data, n);
 	w->hashed[sec] += n * e;
 	return 1;
 }
 
 void or_store_direct_hash(or_store_direct *w, int sec, uint64_t to)
 {
-	if (sec < 0 || sec >= OR_STORE_N_SECTIONS)
+	if (sec < 0 || sec >= DIRECT_SECTIONS)
 		return;
 	uint64_t e = sec_elem[sec], bytes = w->h.section[sec].bytes;
 	hash_on(w, sec, to > bytes / e ? bytes : to * e);
 }
 
+/* Write the dictionary at the end of the file (grown to hold it, blocks
+   reserved first) and fill its section's entry. */
+static int direct_write_items(or_store_direct *w, or_store_header *h, const uint32_t *items,
+			      or_err *err)
+{
+	or_store_section *s = &h->section[SEC_ITEMS];
+	uint64_t size = file_size(h);
+	if (size > w->size && fallocate(w->f.fd, 0, (off_t)w->size, (off_t)(size - w->size)) != 0)
+		return or_err_errno(err, errno, "cannot reserve %llu bytes for %s",
+				    (unsigned long long)(size - w->size), w->f.path);
+	const uint8_t *p = (const uint8_t *)items;
+	uint64_t left = s->bytes;
+	off_t pos = (off_t)s->offset;
+	while (left) {
+		ssize_t k = pwrite(w->f.fd, p, (size_t)left, pos);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return or_err_errno(err, k < 0 ? errno : EIO, "cannot write %s", w->f.path);
+		p += k;
+		pos += k;
+		left -= (uint64_t)k;
+	}
+	s->checksum = XXH3_64bits(items, (size_t)s->bytes);
+	return OR_OK;
+}
+
 int or_store_direct_commit(or_store_direct *w, const uint64_t n_type[3], int64_t ts_min,
 			   int64_t ts_max, uint32_t aid_bound, const or_log *log, or_err *err)
 {
-	or_store_header h;
-	layout_header(&h, w->h.n_sessions, w->h.n_events, n_type, ts_min, ts_max, aid_bound);
 	uint8_t *map = w->map;
 	or_log_progress(log, "checksum store", 0, 1, "");
 	/* what is left: ts (more than half the bytes) on one thread, the
@@ -463,20 +530,28 @@ int or_store_direct_commit(or_store_direct *w, const uint64_t n_type[3], int64_t
 	OMP(omp parallel sections num_threads(2))
 	{
 		OMP(omp section)
-		hash_on(w, SEC_TS, h.section[SEC_TS].bytes);
+		hash_on(w, SEC_TS, w->h.section[SEC_TS].bytes);
 		OMP(omp section)
-		for (int s = 0; s < OR_STORE_N_SECTIONS; s++)
+		for (int s = 0; s < DIRECT_SECTIONS; s++)
 			if (s != SEC_TS)
-				hash_on(w, s, h.section[s].bytes);
+				hash_on(w, s, w->h.section[s].bytes);
 	}
-	for (int s = 0; s < OR_STORE_N_SECTIONS; s++)
+	uint32_t *items = NULL;
+	size_t n_items = 0;
+	int rc = or_aid_marks_sorted(&w->marks, &items, &n_items, err);
+	or_store_header h;
+	layout_header(&h, w->h.n_sessions, w->h.n_events, n_type, ts_min, ts_max, aid_bound,
+		      (uint32_t)n_items);
+	for (int s = 0; s < DIRECT_SECTIONS; s++)
 		h.section[s].checksum = XXH3_64bits_digest(w->hs[s]);
+	if (!rc)
+		rc = direct_write_items(w, &h, items, err);
+	free(items);
 	char header[OR_STORE_HEADER_SIZE];
 	seal_header(&h, header);
 	memcpy(map, header, sizeof(header));
-	int rc = OR_OK;
 	/* a write-back error of the mapping shows here rather than never */
-	if (msync(map, OR_STORE_HEADER_SIZE, MS_ASYNC) != 0)
+	if (!rc && msync(map, OR_STORE_HEADER_SIZE, MS_ASYNC) != 0)
 		rc = or_err_errno(err, errno, "cannot write %s", w->f.path);
 	munmap(map, (size_t)w->size);
 	w->map = NULL;

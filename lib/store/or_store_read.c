@@ -4,6 +4,7 @@
  */
 #include "or_store.h"
 #include "or_store_internal.h"
+#include "or_items.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -24,6 +25,7 @@ struct or_store {
 	const uint32_t *aid;
 	const int64_t *ts;
 	const uint8_t *type;
+	const uint32_t *items;
 };
 
 static const char *const type_names[OR_N_TYPES] = { "clicks", "carts", "orders" };
@@ -52,9 +54,11 @@ static int check_header(const or_store_header *h, uint64_t file_bytes,
 				  path, h->header_size, OR_STORE_HEADER_SIZE);
 	if (h->n_sessions > (UINT64_MAX / 16) || h->n_events > (UINT64_MAX / 16))
 		return or_err_set(err, OR_EFORMAT, "%s: impossible counts in header", path);
+	if (h->n_items > h->n_events || (h->n_items == 0) != (h->n_events == 0))
+		return or_err_set(err, OR_EFORMAT, "%s: impossible item count in header" HINT, path);
 	const uint64_t want[OR_STORE_N_SECTIONS] = {
 		h->n_sessions * 8, (h->n_sessions + 1) * 8, h->n_events * 4,
-		h->n_events * 8, h->n_events
+		h->n_events * 8, h->n_events, (uint64_t)h->n_items * 4
 	};
 	for (int s = 0; s < OR_STORE_N_SECTIONS; s++) {
 		const or_store_section *sec = &h->section[s];
@@ -112,6 +116,11 @@ int or_store_open(const char *path, or_store **out, or_err *err)
 	st->aid = (const uint32_t *)(st->map + st->h.section[SEC_AID].offset);
 	st->ts = (const int64_t *)(st->map + st->h.section[SEC_TS].offset);
 	st->type = st->map + st->h.section[SEC_TYPE].offset;
+	st->items = (const uint32_t *)(st->map + st->h.section[SEC_ITEMS].offset);
+	if (st->h.n_items && st->items[st->h.n_items - 1] + 1 != st->h.aid_bound) {
+		or_store_free(st);
+		return or_err_set(err, OR_EFORMAT, "%s: item dictionary disagrees with the header (damaged)" HINT, path);
+	}
 	if (st->off[0] != 0 || st->off[st->h.n_sessions] != st->h.n_events) {
 		or_store_free(st);
 		return or_err_set(err, OR_EFORMAT, "%s: session offsets do not cover the events (damaged)" HINT, path);
@@ -139,6 +148,8 @@ uint64_t or_store_n_type(const or_store *st, unsigned type)
 int64_t or_store_ts_min(const or_store *st) { return st->h.ts_min; }
 int64_t or_store_ts_max(const or_store *st) { return st->h.ts_max; }
 uint32_t or_store_aid_bound(const or_store *st) { return st->h.aid_bound; }
+size_t or_store_n_items(const or_store *st) { return st->h.n_items; }
+const uint32_t *or_store_items(const or_store *st) { return st->items; }
 const char *or_store_path(const or_store *st) { return st->path; }
 const int64_t *or_store_session_ids(const or_store *st) { return st->sid; }
 const uint64_t *or_store_offsets(const or_store *st) { return st->off; }
@@ -184,7 +195,7 @@ void or_store_release(const or_store *st, size_t from, size_t to)
 static int verify_checksums(const or_store *st, const or_log *log, or_err *err)
 {
 	static const char *const names[OR_STORE_N_SECTIONS] = {
-		"session ids", "offsets", "aid", "ts", "type"
+		"session ids", "offsets", "aid", "ts", "type", "item dictionary"
 	};
 	for (int s = 0; s < OR_STORE_N_SECTIONS; s++) {
 		if (or_log_cancelled(log))
@@ -197,6 +208,28 @@ static int verify_checksums(const or_store *st, const or_log *log, or_err *err)
 		or_log_progress(log, "verify", s + 1, OR_STORE_N_SECTIONS, "sections");
 	}
 	return OR_OK;
+}
+
+/* The dictionary holds exactly the events' distinct aids, in order. */
+static int verify_items(const or_store *st, or_err *err)
+{
+	or_aid_marks m;
+	int rc = or_aid_marks_init(&m, err);
+	if (rc)
+		return rc;
+	or_aid_marks_add(&m, st->aid, (size_t)st->h.n_events);
+	uint32_t *items;
+	size_t n;
+	rc = or_aid_marks_sorted(&m, &items, &n, err);
+	or_aid_marks_release(&m);
+	if (rc)
+		return rc;
+	if (n != st->h.n_items || (n && memcmp(items, st->items, n * sizeof(*items)) != 0))
+		rc = or_err_set(err, OR_EFORMAT,
+				"%s: the item dictionary does not hold exactly the aids of the events (damaged)" HINT,
+				st->path);
+	free(items);
+	return rc;
 }
 
 int or_store_verify(const or_store *st, const or_log *log, or_err *err)
@@ -223,5 +256,5 @@ int or_store_verify(const or_store *st, const or_log *log, or_err *err)
 	}
 	if (memcmp(n_type, st->h.n_type, sizeof(n_type)) != 0 || aid_bound != st->h.aid_bound)
 		return or_err_set(err, OR_EFORMAT, "%s: header counts disagree with the data", st->path);
-	return OR_OK;
+	return verify_items(st, err);
 }

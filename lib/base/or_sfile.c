@@ -286,9 +286,12 @@ struct or_sfile_writer {
 	XXH3_state_t *hs[OR_SFILE_MAX_SECTIONS];
 	uint64_t hashed[OR_SFILE_MAX_SECTIONS]; /* bytes checksummed so far */
 	unsigned cur;               /* STREAM: the section being appended */
+	size_t map_bytes;
 	const or_log *log;
 	const char *stage;
 	uint64_t done;              /* STREAM: bytes appended, for progress */
+	or_sfile_observe_fn observe;
+	void *observe_ctx;
 };
 
 static void writer_free(or_sfile_writer *w)
@@ -303,7 +306,7 @@ void or_sfile_writer_abort(or_sfile_writer *w)
 	if (!w)
 		return;
 	if (w->map)
-		munmap(w->map, (size_t)w->h.file_bytes);
+		munmap(w->map, w->map_bytes);
 	or_file_abort(&w->f);
 	writer_free(w);
 }
@@ -365,6 +368,7 @@ int or_sfile_writer_open(or_sfile_writer **out, const char *path, const or_sfile
 			return rc;
 		}
 		w->map = map;
+		w->map_bytes = (size_t)h->file_bytes;
 	}
 	*out = w;
 	return OR_OK;
@@ -374,6 +378,21 @@ void or_sfile_writer_progress(or_sfile_writer *w, const or_log *log, const char 
 {
 	w->log = log;
 	w->stage = stage;
+}
+
+void or_sfile_writer_observe(or_sfile_writer *w, or_sfile_observe_fn fn, void *ctx)
+{
+	w->observe = fn;
+	w->observe_ctx = ctx;
+}
+
+/* The checksum of section sec carried on over n more bytes at p. */
+static void carry(or_sfile_writer *w, unsigned sec, const void *p, size_t n)
+{
+	sfile_hash_update(w->hs[sec], p, n);
+	if (w->observe)
+		w->observe(w->observe_ctx, sec, p, n);
+	w->hashed[sec] += n;
 }
 
 static int pwrite_all(or_sfile_writer *w, const void *data, size_t n, uint64_t pos, or_err *err)
@@ -417,11 +436,10 @@ int or_sfile_writer_append(or_sfile_writer *w, unsigned sec, const void *data, s
 		if (or_log_cancelled(w->log))
 			return or_err_set(err, OR_ECANCELLED, "interrupted");
 		size_t k = n - at < piece ? n - at : piece;
-		sfile_hash_update(w->hs[sec], p + at, k);
 		int rc = pwrite_all(w, p + at, k, s->offset + w->hashed[sec], err);
 		if (rc)
 			return rc;
-		w->hashed[sec] += k;
+		carry(w, sec, p + at, k);
 		w->done += k;
 		if (w->stage && (w->done & ((64u << 20) - 1)) < k)
 			or_log_progress(w->log, w->stage, (double)w->done, (double)w->h.file_bytes,
@@ -464,13 +482,11 @@ static void hash_on(or_sfile_writer *w, unsigned sec, uint64_t to)
 {
 	const uint64_t piece = 32u << 20;
 	const uint64_t off = w->h.section[sec].offset;
-	for (uint64_t at = w->hashed[sec]; at < to; at += piece) {
-		uint64_t k = to - at < piece ? to - at : piece;
-		sfile_hash_update(w->hs[sec], w->map + off + at, (size_t)k);
+	while (w->hashed[sec] < to) {
+		uint64_t at = w->hashed[sec], k = to - at < piece ? to - at : piece;
+		carry(w, sec, w->map + off + at, (size_t)k);
 		release_bytes(w, (off + at) & ~(uint64_t)(w->page - 1), off + at + k);
 	}
-	if (to > w->hashed[sec])
-		w->hashed[sec] = to;
 }
 
 void or_sfile_writer_hash(or_sfile_writer *w, unsigned sec, uint64_t to)
@@ -489,15 +505,16 @@ int or_sfile_writer_hash_data(or_sfile_writer *w, unsigned sec, uint64_t at, con
 	uint64_t bytes = w->h.section[sec].bytes;
 	if (at != w->hashed[sec] || at > bytes || n > bytes - at)
 		return 0;
-	sfile_hash_update(w->hs[sec], data, n);
-	w->hashed[sec] += n;
+	carry(w, sec, data, n);
 	return 1;
 }
 
 /* MAPPED: checksum what is left of every section, the largest first, on
    two threads (the reads are what costs). */
-static void hash_rest(or_sfile_writer *w)
+void or_sfile_writer_hash_rest(or_sfile_writer *w)
 {
+	if (!w->map)
+		return;
 	unsigned order[OR_SFILE_MAX_SECTIONS], k = 0;
 	for (unsigned s = 0; s < w->fmt->n_sections; s++)
 		if (w->hashed[s] < w->h.section[s].bytes)
@@ -516,6 +533,35 @@ static void hash_rest(or_sfile_writer *w)
 		hash_on(w, order[i], w->h.section[order[i]].bytes);
 }
 
+int or_sfile_writer_resize_last(or_sfile_writer *w, uint64_t bytes, or_err *err)
+{
+	unsigned last = w->fmt->n_sections - 1;
+	or_sfile_section *s = &w->h.section[last];
+	if (w->fmt->n_sections == 0 || w->hashed[last] != 0 ||
+	    (w->mode == OR_SFILE_STREAM && w->cur > last))
+		return or_err_set(err, OR_EINVAL, "%s: the last section is already written", w->f.path);
+	const uint64_t limit = (uint64_t)1 << 62;
+	if (bytes > limit - s->offset || (size_t)(s->offset + bytes) != s->offset + bytes)
+		return or_err_set(err, OR_ENOMEM, "%s: a %s of that size is too large", w->f.path,
+				  w->fmt->what);
+	uint64_t old = w->h.file_bytes, size = s->offset + bytes;
+	if (w->map && size != old) {
+		int e = size > old ? posix_fallocate(w->f.fd, (off_t)old, (off_t)(size - old))
+				   : ftruncate(w->f.fd, (off_t)size) == 0 ? 0 : errno;
+		if (e != 0)
+			return or_err_errno(err, e, "cannot size %s to %llu bytes", w->f.path,
+					    (unsigned long long)size);
+		void *map = mremap(w->map, w->map_bytes, (size_t)size, MREMAP_MAYMOVE);
+		if (map == MAP_FAILED)
+			return or_err_errno(err, errno, "cannot map %s", w->f.path);
+		w->map = map;
+		w->map_bytes = (size_t)size;
+	}
+	s->bytes = bytes;
+	w->h.file_bytes = size;
+	return OR_OK;
+}
+
 int or_sfile_writer_commit(or_sfile_writer *w, const void *meta, size_t n, const or_log *log,
 			   or_err *err)
 {
@@ -524,8 +570,8 @@ int or_sfile_writer_commit(or_sfile_writer *w, const void *meta, size_t n, const
 	if (n > OR_SFILE_META_BYTES)
 		rc = or_err_set(err, OR_EINVAL, "%s: %zu bytes of header fields, at most %d", w->f.path,
 				n, OR_SFILE_META_BYTES);
-	if (!rc && w->map)
-		hash_rest(w);
+	if (!rc)
+		or_sfile_writer_hash_rest(w);
 	for (unsigned s = 0; !rc && s < fmt->n_sections; s++)
 		if (w->hashed[s] != w->h.section[s].bytes)
 			rc = or_err_set(err, OR_EINVAL, "%s: the %s section has %llu of its %llu bytes",
@@ -551,7 +597,7 @@ int or_sfile_writer_commit(or_sfile_writer *w, const void *meta, size_t n, const
 		/* a write-back error of the mapping shows here rather than never */
 		if (msync(w->map, sizeof(page), MS_ASYNC) != 0)
 			rc = or_err_errno(err, errno, "cannot write %s", w->f.path);
-		munmap(w->map, (size_t)h->file_bytes);
+		munmap(w->map, w->map_bytes);
 		w->map = NULL;
 	} else {
 		/* STREAM: the gaps and an empty last section are holes up to

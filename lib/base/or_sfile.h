@@ -194,6 +194,21 @@ void or_sfile_writer_hash(or_sfile_writer *w, unsigned sec, uint64_t to);
    read back later). */
 int or_sfile_writer_hash_data(or_sfile_writer *w, unsigned sec, uint64_t at, const void *data,
 			      size_t n);
+/* Called with every piece of section bytes as its checksum is carried
+   (append, hash, hash_data, hash_rest), in order within a section, by one
+   thread at a time per section: lets a caller gather something from the
+   bytes in the same pass (the store's dictionary from its aids).  Pieces
+   start at multiples of the section's element size when the caller's
+   positions are. */
+typedef void (*or_sfile_observe_fn)(void *ctx, unsigned sec, const void *data, size_t n);
+void or_sfile_writer_observe(or_sfile_writer *w, or_sfile_observe_fn fn, void *ctx);
+/* MAPPED: checksum what is left of every section now (commit would). */
+void or_sfile_writer_hash_rest(or_sfile_writer *w);
+/* The last section's size, when it is known only at the end (the store's
+   dictionary), before any of it is written or checksummed.  MAPPED: the
+   new end of the file is reserved and the mapping moved (pointers from
+   or_sfile_writer_map are then invalid). */
+int or_sfile_writer_resize_last(or_sfile_writer *w, uint64_t bytes, or_err *err);
 /* Checksum what is left, write the header with the format's fields (meta,
    n <= OR_SFILE_META_BYTES bytes), rename into place, free w (also on
    error).  Cancellable through log. */

@@ -111,12 +111,13 @@ static size_t session_pairs(const uint32_t *aid, const int64_t *ts,
 			}
 		return n - 1;
 	}
+	/* mask < 8: a type beyond 2 (a damaged store) is never used */
 	for (size_t j = 0; j < n; j++) {
-		if (!((mask >> type[j]) & 1))
+		if (type[j] > 7 || !((mask >> type[j]) & 1))
 			continue;
 		int got = 0;
 		for (size_t l = j + 1; l < n && got < cfg->window; l++) {
-			if (!((mask >> type[l]) & 1))
+			if (type[l] > 7 || !((mask >> type[l]) & 1))
 				continue;
 			got++;
 			if (gap > 0 && ts[l] - ts[j] > gap)
@@ -135,6 +136,7 @@ typedef struct chunk {
 	size_t store, s0, s1;     /* sessions [s0, s1) of stores[store] */
 	uint64_t n_train, n_valid, n_vsess;
 	uint64_t off_train, off_valid;
+	size_t bad;               /* a session whose offsets leave the store + 1 */
 } chunk;
 
 static int is_valid_session(const or_pairs_config *cfg, size_t store, int64_t id)
@@ -158,8 +160,14 @@ static void chunk_run(or_store *const *stores, const or_pairs_config *cfg,
 	const uint32_t *aid = or_store_aids(st);
 	const int64_t *ts = or_store_ts(st);
 	const uint8_t *type = or_store_types(st);
+	const uint64_t ne = or_store_n_events(st);
 	uint64_t nt = 0, nv = 0, vs = 0;
 	for (size_t i = c->s0; i < c->s1; i++) {
+		/* the store's open checks the first and last offsets only */
+		if (off[i + 1] < off[i] || off[i + 1] > ne) {
+			c->bad = i + 1;
+			break;
+		}
 		size_t b = (size_t)off[i], n = (size_t)(off[i + 1] - off[i]);
 		int v = is_valid_session(cfg, c->store, ids[i]);
 		uint32_t *out = NULL;
@@ -419,6 +427,13 @@ OR_OMP(omp parallel for schedule(dynamic, 4) num_threads(T))
 		chunk_run(stores, cfg, &ch[i], NULL, NULL);
 	uint64_t nt = 0, nv = 0, nvs = 0;
 	for (size_t i = 0; i < nch; i++) {
+		if (ch[i].bad) {
+			int rc = or_err_set(err, OR_EFORMAT,
+					    "pairs: %s: session %zu has offsets outside the store (damaged; rebuild it with `ottorec convert`)",
+					    or_store_path(stores[ch[i].store]), ch[i].bad - 1);
+			free(ch);
+			return rc;
+		}
 		ch[i].off_train = nt;
 		ch[i].off_valid = nv;
 		nt += ch[i].n_train;

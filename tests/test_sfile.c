@@ -87,19 +87,6 @@ static const char *make(const char *name, int mode, const or_sfile_format *f)
 	return path;
 }
 
-static unsigned char *slurp(const char *path, size_t *n)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	long sz = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	unsigned char *b = malloc(sz > 0 ? (size_t)sz : 1);
-	*n = fread(b, 1, (size_t)sz, f);
-	fclose(f);
-	return b;
-}
 
 static void test_round_trip(void)
 {
@@ -107,7 +94,7 @@ static void test_round_trip(void)
 	const char *ps = make("stream.sf", OR_SFILE_STREAM, &fmt);
 	const char *pm = make("mapped.sf", OR_SFILE_MAPPED, &fmt);
 	size_t ns = 0, nm = 0;
-	unsigned char *bs = slurp(ps, &ns), *bm = slurp(pm, &nm);
+	unsigned char *bs = check_read_file(ps, &ns), *bm = check_read_file(pm, &nm);
 	/* the layout: header page, then 64-aligned sections, ending at the last */
 	CHECK_INT(ns, 4096 + 1024 + 5000);
 	CHECK(bs && bm && ns == nm && memcmp(bs, bm, ns) == 0);
@@ -172,7 +159,7 @@ static void test_damage(void)
 	fill_data();
 	const char *good = make("good.sf", OR_SFILE_STREAM, &fmt);
 	size_t n = 0;
-	unsigned char *b = slurp(good, &n);
+	unsigned char *b = check_read_file(good, &n);
 	CHECK(b && n > 4096);
 	if (!b)
 		return;

@@ -41,33 +41,33 @@ flip_byte() { # FILE OFFSET
 	put_byte "$1" "$2" $((b ^ 255))
 }
 
+# sections GOOD: "index offset bytes" of each section
+sections() {
+	i=0
+	while [ "$i" -lt "$(u32 "$1" 16)" ]; do
+		echo "$i $(u64 "$1" $((160 + 32 * i))) $(u64 "$1" $((168 + 32 * i)))"
+		i=$((i + 1))
+	done
+}
+
 # cases GOOD: "name kind arg" lines; kind is how the damaged copy is made
 cases() {
-	g=$1
-	size=$(size_of "$g")
-	n=$(u32 "$g" 16)
+	size=$(size_of "$1")
+	sections "$1" > "$T/sections.txt"
 	echo "empty cut 0"
 	echo "header-only cut 4096"
-	i=0
-	while [ "$i" -lt "$n" ]; do
-		off=$(u64 "$g" $((160 + 32 * i)))
-		bytes=$(u64 "$g" $((168 + 32 * i)))
+	while read -r i off bytes; do
 		[ "$off" -lt "$size" ] && echo "cut-at-section-$i-start cut $off"
 		end=$((off + bytes))
 		[ "$end" -lt "$size" ] && [ "$bytes" -gt 0 ] && echo "cut-at-section-$i-end cut $end"
-		i=$((i + 1))
-	done
+	done < "$T/sections.txt"
 	echo "appended-1 append 1"
 	echo "appended-4096 append 4096"
 	echo "old-version version -"
 	echo "header-field-flipped flip 40"
-	i=0
-	while [ "$i" -lt "$n" ]; do
-		off=$(u64 "$g" $((160 + 32 * i)))
-		bytes=$(u64 "$g" $((168 + 32 * i)))
+	while read -r i off bytes; do
 		[ "$bytes" -gt 0 ] && echo "section-$i-flipped section $((off + bytes / 2))"
-		i=$((i + 1))
-	done
+	done < "$T/sections.txt"
 }
 
 # damage GOOD BAD KIND ARG: BAD is a damaged copy of GOOD

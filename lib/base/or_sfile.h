@@ -13,7 +13,7 @@
  * allocator and reads through its API, not views of the file; LMDB is a
  * B-tree of keys; Cap'n Proto and FlatBuffers frame messages, not page-
  * aligned columns written in place by several threads; Arrow IPC (libarrow)
- * is not packaged by Debian.  What is needed is ~500 lines.
+ * is not packaged by Debian.  What is needed is about 600 lines.
  *
  * File layout (little-endian):
  *
@@ -45,8 +45,21 @@
  * the size the header gives (so truncation and appended bytes are both
  * errors).  The format then checks each section's size against its counts
  * (or_sfile_expect).  or_sfile_verify reads every section and compares its
- * checksum.  Every error names the file and what is wrong, and ends with the
- * format's rebuild hint.
+ * checksum.  Every error names the file and what is wrong; those of a
+ * damaged, truncated or other-version file end with the format's rebuild
+ * hint.
+ *
+ * Adding a format: one static const or_sfile_format (magic, version,
+ * alignment, section names, what the file is, how to rebuild it); its fields
+ * as a struct with OR_SFILE_META_FITS and _Static_asserts on the offsets its
+ * header comment documents (the offset table there is the format's spec);
+ * the writer opens with the section sizes, appends or fills in place and
+ * commits with the fields; the reader opens, copies the fields, checks each
+ * section with or_sfile_expect and does its own O(1) checks, and verifies
+ * (or_sfile_verify plus its semantic checks) where a damaged section could
+ * do harm; and a line in tests/cli/test_damaged.sh runs every damage case
+ * against each command that reads it.  A new layout of a format's fields or
+ * sections is a new version.
  */
 #ifndef OR_SFILE_H
 #define OR_SFILE_H

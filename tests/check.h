@@ -101,4 +101,20 @@ static inline const char *check_write_file(const char *name, const void *data, s
 	return p;
 }
 
+/* The whole file at path (malloc'd, the caller frees; *n its size), or
+   NULL when it cannot be read. */
+static inline unsigned char *check_read_file(const char *path, size_t *n)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	long sz = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	unsigned char *b = sz >= 0 ? malloc((size_t)sz + 1) : NULL;
+	*n = b ? fread(b, 1, (size_t)sz, f) : 0;
+	fclose(f);
+	return b;
+}
+
 #endif

@@ -506,20 +506,6 @@ static const char *idx_path(const char *name)
 	return r;
 }
 
-static unsigned char *slurp(const char *path, size_t *n)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	long sz = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	unsigned char *b = malloc((size_t)sz + 1);
-	*n = fread(b, 1, (size_t)sz, f);
-	fclose(f);
-	return b;
-}
-
 static double build_and_eval(const float *x, size_t n, size_t d, int metric, double target,
 			     size_t *nprobe)
 {
@@ -634,7 +620,7 @@ static void test_determinism(void)
 		or_err err;
 		const char *p = idx_path("det.idx");
 		CHECK_INT(or_ann_build(x, 2000, 12, &cfg, p, NULL, NULL, NULL, &err), OR_OK);
-		b[run] = slurp(p, &nb[run]);
+		b[run] = check_read_file(p, &nb[run]);
 	}
 	CHECK(b[0] && b[1] && b[2] && b[3]);
 	CHECK(nb[0] == nb[1] && memcmp(b[0], b[1], nb[0]) == 0); /* threads 2 vs 1 */
@@ -735,7 +721,7 @@ static void test_damaged_files(void)
 	const char *p = idx_path("good.idx");
 	CHECK_INT(or_ann_build(x, 600, 8, &cfg, p, NULL, NULL, NULL, &err), OR_OK);
 	size_t n = 0;
-	unsigned char *good = slurp(p, &n);
+	unsigned char *good = check_read_file(p, &n);
 	CHECK(good && n > 4096);
 	if (!good) {
 		free(x);

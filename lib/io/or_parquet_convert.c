@@ -26,6 +26,7 @@
 #include "or_parquet_internal.h"
 #include "or_idset.h"
 #include "or_par.h"
+#include "or_store_direct.h"
 
 #include <stdio.h>
 #include <stdlib.h>

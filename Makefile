@@ -3,6 +3,7 @@
 #   make            release build: build/rel/ottorec (and build/rel/libottorec.a)
 #   make test       ASan+UBSan build of library, CLI and tests, then the suite
 #   make test-bins  the same build without running the suite
+#   make golden     rewrite tests/cli/golden/*.out after an intended change
 #   make bench      full-scale benchmarks (minutes; needs ~20 GB of disk)
 #   make demo       the main job on built-in synthetic data
 #
@@ -66,7 +67,7 @@ ifeq ($(V),)
 Q := @
 endif
 
-.PHONY: all test test-bins bench demo clean deps fmt fuzz FORCE
+.PHONY: all test test-bins golden bench demo clean deps fmt fuzz FORCE
 all: $(REL)/ottorec
 
 deps: $(DEPS)
@@ -132,6 +133,11 @@ test-bins: $(TEST_BINS) $(TST)/ottorec $(REL)/ottorec
 
 test: test-bins
 	@OTTOREC=$(TST)/ottorec TEST_BIN_DIR=$(TST)/tests sh tests/run.sh
+
+# Rewrite the golden CLI outputs (tests/cli/golden/*.out) from the test
+# build after an intended change of output; read `git diff` after.
+golden: $(TST)/ottorec
+	@UPDATE_GOLDEN=1 OTTOREC=$(TST)/ottorec TESTS_DIR=tests sh tests/cli/test_golden.sh | grep -c '^PASS' | sed 's/$$/ golden cases written or unchanged/'
 
 $(REL)/bench_open: $(REL)/bench/bench_open.o $(REL)/libottorec.a
 	$(Q)$(CC) $(REL_CFLAGS) -o $@ $^ $(LIBS)

@@ -30,9 +30,11 @@ def main():
     with open(path, "rb") as f:
         h = f.read(4096)
     assert h[:8] == b"OTTOPAIR"
-    nt, nv = struct.unpack("<QQ", h[16:32])
-    bound = struct.unpack("<I", h[32:36])[0]
-    allp = np.memmap(path, dtype="<u4", mode="r", offset=4096, shape=(nt + nv, 2))
+    # layout: lib/embed/or_pairs.h (fields at 32, sections at 160)
+    nt, nv = struct.unpack("<QQ", h[32:48])
+    bound = struct.unpack("<I", h[48:52])[0]
+    train_off = struct.unpack("<Q", h[160:168])[0]
+    allp = np.memmap(path, dtype="<u4", mode="r", offset=train_off, shape=(nt + nv, 2))
     train = torch.from_numpy(np.array(allp[: min(n, nt)], dtype=np.int64))
     valid = torch.from_numpy(np.array(allp[nt:], dtype=np.int64))
     torch.manual_seed(int(sys.argv[4]) if len(sys.argv) > 4 else 42)

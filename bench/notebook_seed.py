@@ -60,10 +60,11 @@ def stage(name, t0):
 
 def read_store(path):
     with open(path, "rb") as f:
-        h = f.read(256)
+        h = f.read(680)
+    # layout: lib/store/or_store.h (fields at 32, section table at 160)
     assert h[:8] == b"OTTOSTOR", f"{path}: not an ottorec store"
-    n_sessions, n_events = struct.unpack_from("<QQ", h, 16)
-    sec = [struct.unpack_from("<QQ", h, 80 + 32 * i) for i in range(5)]
+    n_sessions, n_events = struct.unpack_from("<QQ", h, 32)
+    sec = [struct.unpack_from("<QQ", h, 160 + 32 * i) for i in range(5)]
     mm = lambda i, dt, n: np.memmap(path, dtype=dt, mode="r", offset=sec[i][0], shape=(n,))
     return {
         "session": np.array(mm(0, "<i8", n_sessions)),

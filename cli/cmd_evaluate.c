@@ -91,7 +91,7 @@ int cmd_evaluate(int argc, char **argv)
 	or_err_clear(&err);
 	or_labels labels;
 	or_labels_init(&labels);
-	int rc = or_labels_read_jsonl(&labels, labels_path, 0, cli_log(), &err);
+	int rc = or_labels_read(&labels, labels_path, 0, cli_log(), &err);
 	double t_labels = cli_now() - t0;
 	or_recall res;
 	or_submission_stats st;

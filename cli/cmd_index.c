@@ -8,6 +8,7 @@
 #include "or_ann.h"
 #include "or_knn.h"
 #include "or_npy.h"
+#include "or_prng.h"
 
 #include <getopt.h>
 #include <math.h>
@@ -90,14 +91,8 @@ typedef struct index_opts {
 
 static double gauss(uint64_t *s)
 {
-	uint64_t a = *s += 0x9e3779b97f4a7c15ull, b;
-	a = (a ^ (a >> 30)) * 0xbf58476d1ce4e5b9ull;
-	a = (a ^ (a >> 27)) * 0x94d049bb133111ebull;
-	a ^= a >> 31;
-	b = *s += 0x9e3779b97f4a7c15ull;
-	b = (b ^ (b >> 30)) * 0xbf58476d1ce4e5b9ull;
-	b = (b ^ (b >> 27)) * 0x94d049bb133111ebull;
-	b ^= b >> 31;
+	uint64_t a = or_prng_splitmix(s);
+	uint64_t b = or_prng_splitmix(s);
 	double u1 = ((double)(a >> 11) + 0.5) / 9007199254740992.0;
 	double u2 = (double)(b >> 11) / 9007199254740992.0;
 	return sqrt(-2 * log(u1)) * cos(6.283185307179586 * u2);

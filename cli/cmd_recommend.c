@@ -49,7 +49,7 @@ static const char usage_text[] =
 	"\n"
 	"Strategy blend (docs/blend.md): per session one candidate table (history,\n"
 	"co-visitation rows, embedding neighbours of the 3 most recent aids, the\n"
-	"covisit lists, popular aids) with 13 features, ranked per type by a\n"
+	"covisit lists, popular aids) with 16 features, ranked per type by a\n"
 	"weighted sum; weights from --weights FILE (`ottorec tune` writes one) or\n"
 	"built in.  Needs --covisit; without --index it runs with a warning and the\n"
 	"embedding features are 0.\n"

@@ -140,7 +140,7 @@ int cmd_tune(int argc, char **argv)
 	if (!rc && index_path)
 		rc = or_ann_open(index_path, &ix, &err);
 	if (!rc)
-		rc = or_labels_read_jsonl(&labels, labels_path, 0, cli_log(), &err);
+		rc = or_labels_read(&labels, labels_path, 0, cli_log(), &err);
 	double t1 = cli_now();
 	if (!rc) {
 		or_blend_config bcfg;

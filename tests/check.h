@@ -1,6 +1,7 @@
 /*
  * check.h - the unit-test harness: CHECK macros and a runner that prints
- * "PASS name" / "FAIL name" per test, which tests/run.sh counts.  A test
+ * "PASS name" / "FAIL name" per test, and check_skip's "SKIP name: why"
+ * for a part that cannot run here, which tests/run.sh counts.  A test
  * binary exits non-zero when any check failed.  Header-only, written by hand
  * because the suite needs nothing more than this.
  */
@@ -42,6 +43,16 @@ static int check_failures_in_test;
 			check_failures_in_test++;                            \
 		}                                                            \
 	} while (0)
+
+/* A part of a test that cannot run on this machine (an engine the CPU
+   lacks, so that the comparison would be of the reference with itself):
+   say so instead of passing quietly.  part names it, e.g.
+   "test_sq_codes[amx]". */
+static inline void check_skip(const char *part, const char *why)
+{
+	printf("SKIP %s: %s\n", part, why);
+	fflush(stdout);
+}
 
 typedef void (*check_test_fn)(void);
 
@@ -88,6 +99,22 @@ static inline const char *check_write_file(const char *name, const void *data, s
 		exit(2);
 	}
 	return p;
+}
+
+/* The whole file at path (malloc'd, the caller frees; *n its size), or
+   NULL when it cannot be read. */
+static inline unsigned char *check_read_file(const char *path, size_t *n)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	long sz = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	unsigned char *b = sz >= 0 ? malloc((size_t)sz + 1) : NULL;
+	*n = b ? fread(b, 1, (size_t)sz, f) : 0;
+	fclose(f);
+	return b;
 }
 
 #endif

@@ -1,8 +1,10 @@
 #!/bin/sh
 # tests/run.sh - runs every unit-test binary and every CLI test script, counts
-# their PASS/FAIL lines, and ends with "N passed, N failed".  A binary or
-# script that crashes or exits non-zero without printing FAIL counts as one
-# failure of its own.
+# their PASS/FAIL/SKIP lines, and ends with "N passed, N failed, N skipped".
+# A SKIP line is a part of a test that cannot run on this machine (e.g. an
+# engine the CPU lacks), listed so that it is not mistaken for a pass.  A
+# binary or script that crashes or exits non-zero without printing FAIL
+# counts as one failure of its own.
 # Environment: OTTOREC (the CLI under test), TEST_BIN_DIR (unit-test binaries).
 set -u
 : "${OTTOREC:?set OTTOREC to the ottorec binary}"
@@ -16,6 +18,7 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/ottorec-suite-XXXXXX")
 trap 'rm -rf "$work"' EXIT
 passed=0
 failed=0
+skipped=0
 
 run_one() { # name, command...
 	name=$1; shift
@@ -24,7 +27,8 @@ run_one() { # name, command...
 	rc=$?
 	p=$(grep -c '^PASS ' "$out")
 	f=$(grep -c '^FAIL ' "$out")
-	grep '^FAIL ' "$out" | sed "s|^|  $name: |"
+	s=$(grep -c '^SKIP ' "$out")
+	grep '^\(FAIL\|SKIP\) ' "$out" | sed "s|^|  $name: |"
 	if [ "$f" -gt 0 ] || [ $rc -ne 0 ]; then
 		sed 's/^/    /' "$work/err.txt" | head -60
 	fi
@@ -32,9 +36,10 @@ run_one() { # name, command...
 		echo "  $name: exited with status $rc without a FAIL line"
 		f=1
 	fi
-	echo "$name: $p passed, $f failed"
+	echo "$name: $p passed, $f failed, $s skipped"
 	passed=$((passed + p))
 	failed=$((failed + f))
+	skipped=$((skipped + s))
 }
 
 for bin in "$TEST_BIN_DIR"/test_*; do
@@ -46,5 +51,5 @@ for script in "$TESTS_DIR"/cli/test_*.sh; do
 	[ -f "$script" ] || continue
 	run_one "cli/$(basename "$script" .sh)" sh "$script"
 done
-echo "$passed passed, $failed failed"
+echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

@@ -21,13 +21,7 @@
 #include <string.h>
 
 static uint64_t rng_state = 12345;
-static uint64_t rnd(void)
-{
-	uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
+static uint64_t rnd(void) { return or_prng_splitmix(&rng_state); }
 static double unif(void) { return ((double)(rnd() >> 11) + 0.5) / 9007199254740992.0; }
 static float gauss(void) { return (float)(sqrt(-2 * log(unif())) * cos(6.283185307179586 * unif())); }
 
@@ -147,7 +141,7 @@ static void test_exact_vs_naive(void)
 static void test_simd_vs_scalar(void)
 {
 	if (!or_knn_simd_available())
-		printf("  (no AVX2/FMA here: SIMD kernels fall back to scalar)\n");
+		check_skip("test_simd_vs_scalar[avx2]", "no AVX2/FMA here (or OTTOREC_NO_SIMD): only the scalar kernel against doubles");
 	float out_s[40], out_v[40];
 	for (size_t d = 1; d <= 70; d++)
 		for (size_t n = 0; n <= 33; n += 3) {
@@ -176,15 +170,25 @@ static void test_simd_vs_scalar(void)
 		}
 }
 
-/* the engines this machine runs (scalar always) */
-static int engines(int *e)
+/* the engines this machine runs (scalar always); each one it lacks is a
+   SKIP line of test `name`: comparing scalar with itself proves nothing */
+static int engines(int *e, const char *name)
 {
+	char part[96];
 	int n = 0;
 	e[n++] = OR_ANN_SCALAR;
-	if (or_ann_scan_engine(2, 32) == OR_ANN_VNNI)
+	if (or_ann_scan_engine(2, 32) == OR_ANN_VNNI) {
 		e[n++] = OR_ANN_VNNI;
-	if (or_ann_scan_engine(1, 32) == OR_ANN_AMX)
+	} else {
+		snprintf(part, sizeof(part), "%s[avx512-vnni]", name);
+		check_skip(part, "no AVX-512 VNNI here (or OTTOREC_NO_SIMD)");
+	}
+	if (or_ann_scan_engine(1, 32) == OR_ANN_AMX) {
 		e[n++] = OR_ANN_AMX;
+	} else {
+		snprintf(part, sizeof(part), "%s[amx]", name);
+		check_skip(part, "no AMX here (or OTTOREC_NO_SIMD)");
+	}
 	return n;
 }
 
@@ -192,9 +196,7 @@ static int engines(int *e)
    base + s * (qi . c) is within the quantisation error of q . x */
 static void test_sq_codes(void)
 {
-	int eng[3], ne = engines(eng);
-	printf("  engines here: scalar%s%s\n", ne > 1 ? ", avx512-vnni" : " (no AVX-512 VNNI)",
-	       ne > 2 ? ", amx" : " (no AMX)");
+	int eng[3], ne = engines(eng, "test_sq_codes");
 	for (size_t d = 1; d <= 70; d += 3) {
 		size_t n = 16, d4 = or_ann_sq_groups(d), nq = 1 + d % 16;
 		float *x = gauss_data(n, d), *q = gauss_data(nq, d);
@@ -272,7 +274,7 @@ static uint8_t *one_list(const float *x, size_t len, size_t d, float *vmin, floa
    norms spread over a wide range, a left-out position, a partial block */
 static void test_scan_group_engines(void)
 {
-	int eng[3], ne = engines(eng);
+	int eng[3], ne = engines(eng, "test_scan_group_engines");
 	size_t d = 32, d4 = 8, len = 1000, nq = 13, R = 16, cap = 2048;
 	float *x = gauss_data(len, d), *q = gauss_data(nq, d);
 	for (size_t i = 0; i < len; i++) /* norms from ~0.01 to ~100 times */
@@ -355,7 +357,7 @@ static void test_scan_group_engines(void)
    scalar engine's candidates */
 static void test_scan_short_lists_and_compaction(void)
 {
-	int eng[3], ne = engines(eng);
+	int eng[3], ne = engines(eng, "test_scan_short_lists_and_compaction");
 	size_t d = 32, d4 = 8, nq = 16, R = 8, cap = 2 * R;
 	float *x = gauss_data(64, d), *q = gauss_data(nq, d);
 	float vmin[32], scale[32], norms[64], bmin[4], nmax = 0;
@@ -409,6 +411,8 @@ static void test_scan_short_lists_and_compaction(void)
    and close to the keys in double precision */
 static void test_probe_keys(void)
 {
+	if (!or_ann_avx512_available())
+		check_skip("test_probe_keys[avx512]", "no AVX-512 here (or OTTOREC_NO_SIMD): simd 1 runs the scalar loop too");
 	size_t nls[] = { 1, 15, 16, 17, 70, 100 }, ds[] = { 1, 5, 16, 32, 33 };
 	for (size_t a = 0; a < sizeof(nls) / sizeof(nls[0]); a++)
 		for (size_t b = 0; b < sizeof(ds) / sizeof(ds[0]); b++)
@@ -500,20 +504,6 @@ static const char *idx_path(const char *name)
 	char *r = p[i++ % 4];
 	snprintf(r, 512, "%s/%s", check_tmpdir(), name);
 	return r;
-}
-
-static unsigned char *slurp(const char *path, size_t *n)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	long sz = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	unsigned char *b = malloc((size_t)sz + 1);
-	*n = fread(b, 1, (size_t)sz, f);
-	fclose(f);
-	return b;
 }
 
 static double build_and_eval(const float *x, size_t n, size_t d, int metric, double target,
@@ -630,7 +620,7 @@ static void test_determinism(void)
 		or_err err;
 		const char *p = idx_path("det.idx");
 		CHECK_INT(or_ann_build(x, 2000, 12, &cfg, p, NULL, NULL, NULL, &err), OR_OK);
-		b[run] = slurp(p, &nb[run]);
+		b[run] = check_read_file(p, &nb[run]);
 	}
 	CHECK(b[0] && b[1] && b[2] && b[3]);
 	CHECK(nb[0] == nb[1] && memcmp(b[0], b[1], nb[0]) == 0); /* threads 2 vs 1 */
@@ -672,6 +662,10 @@ static void test_search_threads_and_rerank(void)
 	CHECK_INT(or_ann_search_items(ix, items, nq, k, &sp, b, db, NULL, &err), OR_OK);
 	CHECK(memcmp(a, b, nq * k * sizeof(int64_t)) == 0);
 	CHECK(memcmp(da, db, nq * k * sizeof(float)) == 0);
+	if (or_ann_scan_engine(1, d) == OR_ANN_SCALAR)
+		check_skip("test_search_threads_and_rerank[simd]", "no AVX-512 VNNI here (or OTTOREC_NO_SIMD): simd 1 is scalar");
+	if (or_ann_scan_engine(1, d) != OR_ANN_AMX)
+		check_skip("test_search_threads_and_rerank[amx]", "no AMX here (or OTTOREC_NO_SIMD): simd 2 is simd 1");
 	sp.simd = 0;
 	CHECK_INT(or_ann_search_items(ix, items, nq, k, &sp, b, NULL, NULL, &err), OR_OK);
 	CHECK(memcmp(a, b, nq * k * sizeof(int64_t)) == 0);
@@ -727,7 +721,7 @@ static void test_damaged_files(void)
 	const char *p = idx_path("good.idx");
 	CHECK_INT(or_ann_build(x, 600, 8, &cfg, p, NULL, NULL, NULL, &err), OR_OK);
 	size_t n = 0;
-	unsigned char *good = slurp(p, &n);
+	unsigned char *good = check_read_file(p, &n);
 	CHECK(good && n > 4096);
 	if (!good) {
 		free(x);

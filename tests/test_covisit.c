@@ -9,6 +9,7 @@
 #include "check.h"
 #include "or_covisit.h"
 #include "or_recommend.h"
+#include "or_sfile.h"
 #include "or_store.h"
 
 #include <stdio.h>
@@ -288,11 +289,10 @@ static void test_parts_threads_file(void)
 			fseek(f, 0, SEEK_END);
 			long size = ftell(f);
 			/* damage the first weight, at the weights section's offset */
-			unsigned char hdr[200];
+			or_sfile_header hdr;
 			fseek(f, 0, SEEK_SET);
-			CHECK(fread(hdr, 1, sizeof(hdr), f) == sizeof(hdr));
-			uint64_t woff;
-			memcpy(&woff, hdr + 96 + 64, 8);
+			CHECK(fread(&hdr, 1, sizeof(hdr), f) == sizeof(hdr));
+			uint64_t woff = hdr.section[2].offset;
 			CHECK((long)woff < size);
 			if (or_covisit_n_entries(t1) > 0) {
 				fseek(f, (long)woff, SEEK_SET);
@@ -340,7 +340,7 @@ static void test_parts_threads_file(void)
 	or_store_free(st);
 	or_covisit *t = NULL;
 	CHECK_INT(or_covisit_open("/nonexistent/x.covisit", &t, &err), OR_EIO);
-	CHECK_STR_CONTAINS(err.msg, "cannot open /nonexistent/x.covisit");
+	CHECK_STR_CONTAINS(err.msg, "cannot open co-visitation table /nonexistent/x.covisit");
 }
 
 /* ---- the recommender -------------------------------------------------------- */

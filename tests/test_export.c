@@ -1,9 +1,10 @@
 /*
  * test_export.c - unit tests of lib/io/or_export.c: builder -> store -> JSONL
  * and CSV text compared with expected bytes, a random store (sessions that
- * span many output chunks) against a slow snprintf reference, the integer
- * formatting edge cases, --ts-seconds refusal, bad paths, cancellation and
- * progress, and that a failed export leaves no file behind.
+ * span many output chunks) against a slow snprintf reference (the integer
+ * writers' own edge cases are in test_base.c), --ts-seconds refusal, bad
+ * paths, cancellation and progress, and that a failed export leaves no file
+ * behind.
  */
 #include "check.h"
 #include "or_export.h"
@@ -179,32 +180,6 @@ static void test_csv_ts_seconds(void)
 	or_store_free(st);
 }
 
-static void test_fmt_integers(void)
-{
-	char buf[32], want[32];
-	uint64_t v = 1;
-	for (int k = 0; k < 20; k++, v *= 10) {
-		const uint64_t cases[3] = { v - 1, v, v + 1 };
-		for (int c = 0; c < 3; c++) {
-			size_t n = or_export_fmt_u64(buf, cases[c]);
-			snprintf(want, sizeof(want), "%llu", (unsigned long long)cases[c]);
-			CHECK(n == strlen(want) && memcmp(buf, want, n) == 0);
-		}
-	}
-	const uint64_t u[] = { 0, 9, 10, 99, 100, 4294967295ull, UINT64_MAX, UINT64_MAX - 1 };
-	for (size_t i = 0; i < sizeof(u) / sizeof(u[0]); i++) {
-		size_t n = or_export_fmt_u64(buf, u[i]);
-		snprintf(want, sizeof(want), "%llu", (unsigned long long)u[i]);
-		CHECK(n == strlen(want) && memcmp(buf, want, n) == 0);
-	}
-	const int64_t s[] = { 0, -1, 1, -9, -10, INT64_MAX, INT64_MIN, INT64_MIN + 1, -1659304800025LL };
-	for (size_t i = 0; i < sizeof(s) / sizeof(s[0]); i++) {
-		size_t n = or_export_fmt_i64(buf, s[i]);
-		snprintf(want, sizeof(want), "%lld", (long long)s[i]);
-		CHECK(n == strlen(want) && memcmp(buf, want, n) == 0);
-	}
-}
-
 static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
 static uint64_t rnd(void)
 {
@@ -363,7 +338,6 @@ int main(void)
 	RUN_TEST(test_jsonl_fixed);
 	RUN_TEST(test_csv_fixed);
 	RUN_TEST(test_csv_ts_seconds);
-	RUN_TEST(test_fmt_integers);
 	RUN_TEST(test_random_against_reference);
 	RUN_TEST(test_empty_store);
 	RUN_TEST(test_bad_path);

@@ -39,7 +39,7 @@ static void make_labels(or_labels *l)
 	const char *path = check_write_file("m_labels.jsonl", text, strlen(text));
 	or_err err;
 	or_labels_init(l);
-	if (or_labels_read_jsonl(l, path, 0, NULL, &err))
+	if (or_labels_read(l, path, 0, NULL, &err))
 		fprintf(stderr, "  %s\n", err.msg);
 }
 
@@ -110,7 +110,7 @@ static void test_no_rows_and_zero_truth(void)
 	const char *text = "{\"session\":1,\"labels\":{\"clicks\":3}}\n";
 	const char *lp = check_write_file("z_labels.jsonl", text, strlen(text));
 	or_err err;
-	CHECK_INT(or_labels_read_jsonl(&l, lp, 0, NULL, &err), OR_OK);
+	CHECK_INT(or_labels_read(&l, lp, 0, NULL, &err), OR_OK);
 	/* an empty submission: every label is a miss; carts/orders have no
 	   truth (Python: ZeroDivisionError), recall 0 */
 	const char *sp = check_write_file("z_sub.csv", "", 0);

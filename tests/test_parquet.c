@@ -426,7 +426,7 @@ static void test_labels_fixtures(void)
 		or_labels_init(&got);
 		or_err err;
 		/* through the JSONL entry point, which detects the magic */
-		int rc = or_labels_read_jsonl(&got, fixture(files[i]), 0, NULL, &err);
+		int rc = or_labels_read(&got, fixture(files[i]), 0, NULL, &err);
 		if (rc)
 			fprintf(stderr, "  %s: %s\n", files[i], err.msg);
 		CHECK_INT(rc, OR_OK);

@@ -150,7 +150,7 @@ static void test_labels_roundtrip(void)
 	CHECK(text && !strcmp(text,
 		"{\"session\":12899779,\"labels\":{\"clicks\":2,\"carts\":[3,0],\"orders\":[4]}}\n"
 		"{\"session\":7,\"labels\":{\"carts\":[0]}}\n"));
-	CHECK_INT(or_labels_read_jsonl(&back, path, 0, NULL, &err), OR_OK);
+	CHECK_INT(or_labels_read(&back, path, 0, NULL, &err), OR_OK);
 	CHECK_INT(back.n, 2);
 	if (back.n == 2) {
 		CHECK_INT(back.rows[0].session, 12899779);
@@ -183,7 +183,7 @@ static void test_labels_reader_tolerant(void)
 	or_labels l;
 	or_labels_init(&l);
 	or_err err;
-	int rc = or_labels_read_jsonl(&l, path, 0, NULL, &err);
+	int rc = or_labels_read(&l, path, 0, NULL, &err);
 	if (rc)
 		fprintf(stderr, "  %s\n", err.msg);
 	CHECK_INT(rc, OR_OK);
@@ -211,7 +211,7 @@ static void test_labels_reader_tolerant(void)
 	gzwrite(g, line, (unsigned)strlen(line));
 	gzclose(g);
 	or_labels_init(&l);
-	CHECK_INT(or_labels_read_jsonl(&l, gz, 0, NULL, &err), OR_OK);
+	CHECK_INT(or_labels_read(&l, gz, 0, NULL, &err), OR_OK);
 	CHECK_INT(l.n, 1);
 	or_labels_release(&l);
 }
@@ -223,7 +223,7 @@ static void expect_read_error(const char *name, const char *text, const char *ms
 	or_labels_init(&l);
 	or_err err;
 	or_err_clear(&err);
-	int rc = or_labels_read_jsonl(&l, path, 0, NULL, &err);
+	int rc = or_labels_read(&l, path, 0, NULL, &err);
 	CHECK_INT(rc, OR_EFORMAT);
 	CHECK_STR_CONTAINS(err.msg, msg);
 	or_labels_release(&l);

@@ -1,10 +1,14 @@
 /* test_store.c - the event store: build, write, open, views, verify, damage. */
 #include "check.h"
 #include "or_store.h"
+#include "or_sfile.h"
+#include "or_store_direct.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <xxhash.h>
+
 
 static const uint32_t aid_a[] = { 5, 7, 5 };
 static const int64_t ts_a[] = { 1000, 1000, 2500 };
@@ -52,6 +56,13 @@ static void test_round_trip(void)
 	CHECK_INT(s.id, 7);
 	CHECK_INT(s.aid[0], 2147483647u);
 	CHECK_INT(or_store_offsets(st)[2], 4);
+	/* the item dictionary: the distinct aids, increasing */
+	CHECK_INT(or_store_n_items(st), 3);
+	if (or_store_n_items(st) == 3) {
+		CHECK_INT(or_store_items(st)[0], 5);
+		CHECK_INT(or_store_items(st)[1], 7);
+		CHECK_INT(or_store_items(st)[2], 2147483647u);
+	}
 	CHECK_INT(or_store_verify(st, NULL, &err), OR_OK);
 	/* columns are page-aligned views into the mapping */
 	CHECK(((uintptr_t)or_store_aids(st) & 4095) == 0);
@@ -101,7 +112,7 @@ static void test_damage(void)
 	or_err err;
 	or_store *st = NULL;
 	const char *path = build_small("damaged.store");
-	patch_byte(path, 16, 1); /* n_sessions */
+	patch_byte(path, 32, 1); /* n_sessions */
 	CHECK_INT(or_store_open(path, &st, &err), OR_EFORMAT);
 	CHECK_STR_CONTAINS(err.msg, "header checksum mismatch");
 	CHECK_STR_CONTAINS(err.msg, "rebuild it");
@@ -116,26 +127,75 @@ static void test_damage(void)
 	path = build_small("truncated.store");
 	CHECK(truncate(path, 4096 * 4) == 0);
 	CHECK_INT(or_store_open(path, &st, &err), OR_EFORMAT);
-	CHECK_STR_CONTAINS(err.msg, "does not fit the file");
+	CHECK_STR_CONTAINS(err.msg, "truncated event store");
 
 	const char *junk = check_write_file("junk.store", "hello", 5);
 	CHECK_INT(or_store_open(junk, &st, &err), OR_EFORMAT);
-	CHECK_STR_CONTAINS(err.msg, "not an ottorec event store");
+	CHECK_STR_CONTAINS(err.msg, "shorter than the 4096-byte header of an ottorec event store");
 	CHECK_INT(or_store_open("/nonexistent/x.store", &st, &err), OR_EIO);
-	CHECK_STR_CONTAINS(err.msg, "cannot open store /nonexistent/x.store");
+	CHECK_STR_CONTAINS(err.msg, "cannot open event store /nonexistent/x.store");
+}
+
+/* A dictionary that disagrees with the events, with its checksum and the
+   header's made consistent again: only the full check can see it. */
+static void test_damaged_dictionary(void)
+{
+	const char *path = build_small("dict.store");
+	int fd = open(path, O_RDWR);
+	or_sfile_header h;
+	const size_t sum_at = offsetof(or_sfile_header, header_checksum);
+	CHECK(pread(fd, &h, sizeof(h), 0) == (ssize_t)sizeof(h));
+	uint64_t off = h.section[5].offset;
+	CHECK_INT(h.section[5].bytes, 12);
+	uint32_t items[3];
+	CHECK(pread(fd, items, sizeof(items), (off_t)off) == (ssize_t)sizeof(items));
+	items[1] = 6; /* 7 -> 6: still increasing, aid_bound unchanged */
+	CHECK(pwrite(fd, items, sizeof(items), (off_t)off) == (ssize_t)sizeof(items));
+	h.section[5].checksum = XXH3_64bits(items, sizeof(items));
+	h.header_checksum = XXH3_64bits(&h, sum_at);
+	CHECK(pwrite(fd, &h, sizeof(h), 0) == (ssize_t)sizeof(h));
+	close(fd);
+	or_store *st;
+	or_err err;
+	CHECK_INT(or_store_open(path, &st, &err), OR_OK);
+	if (st) {
+		CHECK_INT(or_store_verify(st, NULL, &err), OR_EFORMAT);
+		CHECK_STR_CONTAINS(err.msg, "the item dictionary does not hold exactly the aids of the events");
+		or_store_free(st);
+	}
+	/* and the O(1) check at open: the last aid must be aid_bound - 1 */
+	path = build_small("dict2.store");
+	patch_byte(path, 88, 1); /* aid_bound 2^31 -> 2^31 + 1, header re-sealed */
+	fd = open(path, O_RDWR);
+	CHECK(pread(fd, &h, sizeof(h), 0) == (ssize_t)sizeof(h));
+	h.header_checksum = XXH3_64bits(&h, sum_at);
+	CHECK(pwrite(fd, &h, sizeof(h), 0) == (ssize_t)sizeof(h));
+	close(fd);
+	CHECK_INT(or_store_open(path, &st, &err), OR_EFORMAT);
+	CHECK_STR_CONTAINS(err.msg, "item dictionary disagrees with the header");
 }
 
 static void test_version_mismatch(void)
 {
-	/* a future version: magic right, version 99, checksum recomputed by
+	/* a future version: magic right, version 100, checksum recomputed by
 	   rebuilding is not possible here, so the version test relies on the
 	   version being checked before the checksum */
 	const char *path = build_small("v99.store");
-	patch_byte(path, 8, 98);
+	patch_byte(path, 8, 97);
 	or_store *st;
 	or_err err;
-	CHECK_INT(or_store_open(path, &st, &err), OR_EFORMAT);
-	CHECK_STR_CONTAINS(err.msg, "store format version 99, this ottorec reads version 1");
+	CHECK_INT(or_store_open(path, &st, &err), OR_EUNSUPPORTED);
+	CHECK_STR_CONTAINS(err.msg, "store format version 100, this ottorec reads version 3");
+	/* stores of formats 1 (before the item dictionary) and 2 (before
+	   or_sfile): rebuild them */
+	path = build_small("v1.store");
+	patch_byte(path, 8, -2);
+	CHECK_INT(or_store_open(path, &st, &err), OR_EUNSUPPORTED);
+	CHECK_STR_CONTAINS(err.msg, "store format version 1, this ottorec reads version 3; rebuild it with `ottorec convert`");
+	path = build_small("v2.store");
+	patch_byte(path, 8, -1);
+	CHECK_INT(or_store_open(path, &st, &err), OR_EUNSUPPORTED);
+	CHECK_STR_CONTAINS(err.msg, "event store format version 2, this ottorec reads version 3");
 }
 
 static void test_empty_store(void)
@@ -236,6 +296,7 @@ int main(void)
 	RUN_TEST(test_round_trip);
 	RUN_TEST(test_builder_rejects);
 	RUN_TEST(test_damage);
+	RUN_TEST(test_damaged_dictionary);
 	RUN_TEST(test_version_mismatch);
 	RUN_TEST(test_empty_store);
 	RUN_TEST(test_write_failure_leaves_nothing);

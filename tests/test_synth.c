@@ -8,6 +8,7 @@
 #include "check.h"
 
 #include "or_labels.h"
+#include "or_metrics.h"
 #include "or_store.h"
 #include "or_synth.h"
 #include "or_synth_internal.h"
@@ -530,10 +531,10 @@ static void test_structure(void)
 	}
 	double sc[3];
 	for (int m = 0; m < 3; m++) {
-		double r0 = hit[m][0] / den[0], r1 = hit[m][1] / den[1], r2 = hit[m][2] / den[2];
-		sc[m] = 0.1 * r0 + 0.3 * r1 + 0.6 * r2;
+		double r[3] = { hit[m][0] / den[0], hit[m][1] / den[1], hit[m][2] / den[2] };
+		sc[m] = or_metrics_score(r);
 		fprintf(stderr, "  %-10s clicks %.3f carts %.3f orders %.3f score %.3f\n",
-			m == 0 ? "popular" : m == 1 ? "history" : "covisit", r0, r1, r2, sc[m]);
+			m == 0 ? "popular" : m == 1 ? "history" : "covisit", r[0], r[1], r[2], sc[m]);
 	}
 	CHECK(sc[0] < 0.3);
 	CHECK(sc[1] > sc[0] + 0.2);

@@ -226,7 +226,7 @@ static void test_labelled_table(void)
 		"{\"session\":300,\"labels\":{\"orders\":[1,2,3]}}\n";
 	or_labels labels;
 	or_labels_init(&labels);
-	CHECK_INT(or_labels_read_jsonl(&labels, check_write_file("l.jsonl", lab, sizeof(lab) - 1), 0, NULL, &err), OR_OK);
+	CHECK_INT(or_labels_read(&labels, check_write_file("l.jsonl", lab, sizeof(lab) - 1), 0, NULL, &err), OR_OK);
 	or_blend_model m = model(NULL, NULL, NULL, NULL);
 	or_blend_config bcfg;
 	or_blend_config_default(&bcfg);

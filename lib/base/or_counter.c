@@ -6,8 +6,7 @@
 
 void or_counter_free(or_counter *c)
 {
-	free(c->slot_gen);
-	free(c->slot_pos);
+	or_aidmap_free(&c->map);
 	free(c->aid);
 	free(c->val);
 	memset(c, 0, sizeof(*c));
@@ -30,30 +29,7 @@ int or_counter_reset(or_counter *c, size_t max_items)
 			return -1;
 		c->cap = cap;
 	}
-	size_t slots = c->mask ? c->mask + 1 : 0;
-	if (slots < 2 * c->cap) {
-		size_t s = 512;
-		while (s < 2 * c->cap)
-			s *= 2;
-		free(c->slot_gen);
-		free(c->slot_pos);
-		c->slot_gen = calloc(s, sizeof(*c->slot_gen));
-		c->slot_pos = malloc(s * sizeof(*c->slot_pos));
-		if (!c->slot_gen || !c->slot_pos) {
-			free(c->slot_gen);
-			free(c->slot_pos);
-			c->slot_gen = c->slot_pos = NULL;
-			c->mask = 0;
-			return -1;
-		}
-		c->mask = s - 1;
-		c->gen = 0;
-	}
-	if (++c->gen == 0) {
-		memset(c->slot_gen, 0, (c->mask + 1) * sizeof(*c->slot_gen));
-		c->gen = 1;
-	}
-	return 0;
+	return or_aidmap_reset(&c->map, c->cap);
 }
 
 size_t or_counter_most_common(const or_counter *c, size_t k, uint32_t *idx)

@@ -1,10 +1,9 @@
 /*
  * or_counter.h - an insertion-ordered aid -> double map: Python's dict /
  * Counter with its iteration order, the scratch of the recommenders (covisit
- * rule, session history).  Open addressing with generation-stamped slots, so
- * emptying it between sessions costs nothing.  Written by hand: the iteration
- * order must be Python's, which no C hash table offers.  Internal to the
- * library; one thread per counter.
+ * rule, session history).  The entries are arrays in insertion order, found
+ * through an or_aidmap, so emptying it between sessions costs nothing.
+ * Internal to the library; one thread per counter.
  */
 #ifndef OR_COUNTER_H
 #define OR_COUNTER_H
@@ -12,10 +11,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "or_aidmap.h"
+
 typedef struct or_counter {
-	uint32_t *slot_gen, *slot_pos; /* hash slots: generation, entry index */
-	size_t mask;
-	uint32_t gen;
+	or_aidmap map;                 /* aid -> entry index */
 	uint32_t *aid;                 /* entries in insertion order */
 	double *val;
 	size_t n, cap;
@@ -27,24 +26,15 @@ void or_counter_free(or_counter *c); /* back to all zero */
    (the counter is then empty and still valid to free or reset). */
 int or_counter_reset(or_counter *c, size_t max_items);
 
-static inline size_t or_counter_slot(const or_counter *c, uint32_t aid)
-{
-	size_t i = (size_t)(((uint64_t)aid * 0x9E3779B97F4A7C15ull) >> 24) & c->mask;
-	while (c->slot_gen[i] == c->gen && c->aid[c->slot_pos[i]] != aid)
-		i = (i + 1) & c->mask;
-	return i;
-}
-
 /* c[aid] += v (inserted at the end when new); room was reserved by reset. */
 static inline void or_counter_add(or_counter *c, uint32_t aid, double v)
 {
-	size_t i = or_counter_slot(c, aid);
-	if (c->slot_gen[i] == c->gen) {
-		c->val[c->slot_pos[i]] += v;
+	size_t i = or_aidmap_slot(&c->map, c->aid, aid);
+	if (or_aidmap_used(&c->map, i)) {
+		c->val[or_aidmap_entry(&c->map, i)] += v;
 		return;
 	}
-	c->slot_gen[i] = c->gen;
-	c->slot_pos[i] = (uint32_t)c->n;
+	or_aidmap_claim(&c->map, i, c->n);
 	c->aid[c->n] = aid;
 	c->val[c->n] = 0.0 + v;
 	c->n++;
@@ -52,7 +42,7 @@ static inline void or_counter_add(or_counter *c, uint32_t aid, double v)
 
 static inline int or_counter_has(const or_counter *c, uint32_t aid)
 {
-	return c->mask && c->slot_gen[or_counter_slot(c, aid)] == c->gen;
+	return c->map.mask && or_aidmap_used(&c->map, or_aidmap_slot(&c->map, c->aid, aid));
 }
 
 /* Counter.most_common(k): entry indices of the k largest values, ties by

@@ -1,6 +1,6 @@
 /*
- * or_prng.h - the small explicit-state generators of the pairs and mf
- * modules: splitmix64 (seeding, hashing), xoshiro256** (streams), uniform
+ * or_prng.h - the library's small explicit-state generators (pairs, mf,
+ * ann, synth): splitmix64 (seeding, hashing), xoshiro256** (streams), uniform
  * bounded integers (Lemire), standard normals (Box-Muller) and Fisher-Yates
  * permutations.  Every stream is derived from (seed, stream id) so results
  * depend on the seed and the work split, never on thread scheduling.

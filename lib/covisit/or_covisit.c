@@ -4,21 +4,13 @@
  * open, verify).  The rule and the format are documented in or_covisit.h.
  */
 #include "or_covisit.h"
-#include "or_file.h"
 #include "or_par.h"
+#include "or_sfile.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
-#include <xxhash.h>
 
-#define HDR_SIZE 4096u
-#define HDR_SUM_AT 192u
-#define N_SECTIONS 3
 #define EMPTY_KEY UINT64_MAX
 #define AID_MASK 0x7fffffffull
 
@@ -33,13 +25,11 @@ struct or_covisit {
 	const uint64_t *off;
 	const uint32_t *nb;
 	const double *w;
-	/* owned storage (built) or the mapping (opened) */
+	/* owned storage (built) or the file (opened: f.map set) */
 	uint64_t *own_off;
 	uint32_t *own_nb;
 	double *own_w;
-	unsigned char *map;
-	size_t map_len;
-	uint64_t sec_off[N_SECTIONS], sec_bytes[N_SECTIONS], sec_sum[N_SECTIONS];
+	or_sfile f;
 };
 
 const char *or_covisit_kind_name(unsigned kind)
@@ -521,7 +511,7 @@ static int build_windows(build_ctx *bc, or_err *err)
 				break;
 			W->off[++nw] = at;
 		}
-		or_store_release(st, 0, or_store_n_events(st));
+		or_store_evict(st, 0, or_store_n_events(st));
 	}
 	W->n = nw;
 	free(wa);
@@ -929,8 +919,7 @@ void or_covisit_free(or_covisit *t)
 {
 	if (!t)
 		return;
-	if (t->map)
-		munmap(t->map, t->map_len);
+	or_sfile_release(&t->f);
 	free(t->own_off);
 	free(t->own_nb);
 	free(t->own_w);
@@ -939,145 +928,90 @@ void or_covisit_free(or_covisit *t)
 
 /* ---- the file ------------------------------------------------------------- */
 
-static void put32(unsigned char *p, uint32_t v) { memcpy(p, &v, 4); }
-static void put64(unsigned char *p, uint64_t v) { memcpy(p, &v, 8); }
-static uint32_t get32(const unsigned char *p) { uint32_t v; memcpy(&v, p, 4); return v; }
-static uint64_t get64(const unsigned char *p) { uint64_t v; memcpy(&v, p, 8); return v; }
+/* The file's fields (or_covisit.h gives their offsets: 32 + these). */
+typedef struct covisit_meta {
+	uint32_t kind, aid_bound, top_k, last_n;
+	int64_t window_s;
+	uint64_t n_entries;
+	double type_weight[3];
+	int64_t ts_min_s, ts_max_s;
+	uint32_t flags, reserved;
+} covisit_meta;
+OR_SFILE_META_FITS(covisit_meta);
+_Static_assert(offsetof(covisit_meta, window_s) == 48 - 32 &&
+	       offsetof(covisit_meta, type_weight) == 64 - 32 &&
+	       offsetof(covisit_meta, flags) == 104 - 32, "or_covisit.h's layout");
 
-static uint64_t align4k(uint64_t x) { return (x + 4095) & ~(uint64_t)4095; }
+enum { SEC_OFF, SEC_NB, SEC_W, N_SECTIONS };
+static const char *const sec_names[N_SECTIONS] = { "row offsets", "neighbours", "weights" };
+static const or_sfile_format covisit_format = {
+	.magic = "OTTOCOVI", .version = OR_COVISIT_VERSION, .align = 4096,
+	.n_sections = N_SECTIONS, .section_names = sec_names, .what = "co-visitation table",
+	.rebuild = "rebuild it with `ottorec covisit`",
+};
 
 int or_covisit_write(const or_covisit *t, const char *path, or_err *err)
 {
 	const void *data[N_SECTIONS] = { t->off, t->nb, t->w };
-	uint64_t bytes[N_SECTIONS] = { ((uint64_t)t->aid_bound + 1) * 8, t->n_entries * 4,
-				       t->n_entries * 8 };
-	uint64_t off[N_SECTIONS];
-	uint64_t at = HDR_SIZE;
-	for (int i = 0; i < N_SECTIONS; i++) {
-		off[i] = at;
-		at = align4k(at + bytes[i]);
+	const uint64_t bytes[N_SECTIONS] = { ((uint64_t)t->aid_bound + 1) * 8, t->n_entries * 4,
+					     t->n_entries * 8 };
+	covisit_meta m = {
+		.kind = t->kind, .aid_bound = t->aid_bound, .top_k = t->top_k, .last_n = t->last_n,
+		.window_s = t->window_s, .n_entries = t->n_entries, .ts_min_s = t->ts_min_s,
+		.ts_max_s = t->ts_max_s, .flags = t->flags,
+	};
+	memcpy(m.type_weight, t->type_weight, sizeof(m.type_weight));
+	or_sfile_writer *w;
+	int rc = or_sfile_writer_open(&w, path, &covisit_format, bytes, OR_SFILE_STREAM, err);
+	if (rc)
+		return rc;
+	for (unsigned i = 0; !rc && i < N_SECTIONS; i++)
+		rc = or_sfile_writer_append(w, i, data[i], (size_t)bytes[i], err);
+	if (rc) {
+		or_sfile_writer_abort(w);
+		return rc;
 	}
-	unsigned char *h = calloc(1, HDR_SIZE);
-	if (!h)
-		return nomem(err, "header");
-	memcpy(h, "OTTOCOVI", 8);
-	put32(h + 8, OR_COVISIT_VERSION);
-	put32(h + 12, HDR_SIZE);
-	put32(h + 16, t->kind);
-	put32(h + 20, t->aid_bound);
-	put32(h + 24, t->top_k);
-	put32(h + 28, t->last_n);
-	put64(h + 32, (uint64_t)t->window_s);
-	put64(h + 40, t->n_entries);
-	for (int i = 0; i < 3; i++)
-		memcpy(h + 48 + 8 * i, &t->type_weight[i], 8);
-	put64(h + 72, (uint64_t)t->ts_min_s);
-	put64(h + 80, (uint64_t)t->ts_max_s);
-	put32(h + 88, t->flags);
-	for (int i = 0; i < N_SECTIONS; i++) {
-		put64(h + 96 + 32 * i, off[i]);
-		put64(h + 104 + 32 * i, bytes[i]);
-		put64(h + 112 + 32 * i, XXH3_64bits(data[i], (size_t)bytes[i]));
-	}
-	put64(h + HDR_SUM_AT, XXH3_64bits(h, HDR_SUM_AT));
-	or_file f;
-	memset(&f, 0, sizeof(f));
-	int rc = or_file_open(&f, path, err);
-	if (!rc)
-		rc = or_file_write(&f, h, HDR_SIZE, err);
-	static const unsigned char zeros[4096];
-	uint64_t pos = HDR_SIZE;
-	for (int i = 0; !rc && i < N_SECTIONS; i++) {
-		if (off[i] > pos)
-			rc = or_file_write(&f, zeros, (size_t)(off[i] - pos), err);
-		if (!rc)
-			rc = or_file_write(&f, data[i], (size_t)bytes[i], err);
-		pos = off[i] + bytes[i];
-	}
-	if (!rc && align4k(pos) > pos)
-		rc = or_file_write(&f, zeros, (size_t)(align4k(pos) - pos), err);
-	if (!rc)
-		rc = or_file_commit(&f, err);
-	or_file_abort(&f);
-	free(h);
-	return rc;
+	return or_sfile_writer_commit(w, &m, sizeof(m), NULL, err);
 }
 
 int or_covisit_open(const char *path, or_covisit **out, or_err *err)
 {
 	*out = NULL;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return or_err_errno(err, errno, "cannot open %s", path);
-	struct stat sb;
-	if (fstat(fd, &sb) != 0) {
-		int e = errno;
-		close(fd);
-		return or_err_errno(err, e, "cannot stat %s", path);
-	}
-	if (sb.st_size < (off_t)HDR_SIZE) {
-		close(fd);
-		return or_err_set(err, OR_EFORMAT, "%s: not a co-visitation table (too short)", path);
-	}
-	size_t len = (size_t)sb.st_size;
-	unsigned char *map = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
-	int e = errno;
-	close(fd);
-	if (map == MAP_FAILED)
-		return or_err_errno(err, e, "cannot map %s", path);
-	int rc = OR_OK;
-	if (memcmp(map, "OTTOCOVI", 8) != 0)
-		rc = or_err_set(err, OR_EFORMAT, "%s: not a co-visitation table (bad magic)", path);
-	else if (get32(map + 8) != OR_COVISIT_VERSION)
-		rc = or_err_set(err, OR_EUNSUPPORTED,
-				"%s: co-visitation table format version %u, this program reads %u; rebuild it with `ottorec covisit`",
-				path, get32(map + 8), OR_COVISIT_VERSION);
-	else if (get64(map + HDR_SUM_AT) != XXH3_64bits(map, HDR_SUM_AT) || get32(map + 12) != HDR_SIZE)
-		rc = or_err_set(err, OR_EFORMAT, "%s: header checksum mismatch (damaged file)", path);
-	or_covisit *t = NULL;
-	if (!rc && !(t = calloc(1, sizeof(*t))))
-		rc = nomem(err, "table");
+	or_covisit *t = calloc(1, sizeof(*t));
+	if (!t)
+		return nomem(err, "table");
+	int rc = or_sfile_open(&t->f, path, &covisit_format, err);
+	covisit_meta m;
 	if (!rc) {
-		t->map = map;
-		t->map_len = len;
-		t->kind = get32(map + 16);
-		t->aid_bound = get32(map + 20);
-		t->top_k = get32(map + 24);
-		t->last_n = get32(map + 28);
-		t->window_s = (int64_t)get64(map + 32);
-		t->n_entries = get64(map + 40);
-		for (int i = 0; i < 3; i++)
-			memcpy(&t->type_weight[i], map + 48 + 8 * i, 8);
-		t->ts_min_s = (int64_t)get64(map + 72);
-		t->ts_max_s = (int64_t)get64(map + 80);
-		t->flags = get32(map + 88);
-		uint64_t want[N_SECTIONS] = { ((uint64_t)t->aid_bound + 1) * 8, t->n_entries * 4,
-					      t->n_entries * 8 };
-		if (t->kind >= OR_COVISIT_N_KINDS || t->n_entries > ((uint64_t)1 << 40))
-			rc = or_err_set(err, OR_EFORMAT, "%s: bad kind or entry count (damaged file)", path);
-		for (int i = 0; !rc && i < N_SECTIONS; i++) {
-			t->sec_off[i] = get64(map + 96 + 32 * i);
-			t->sec_bytes[i] = get64(map + 104 + 32 * i);
-			t->sec_sum[i] = get64(map + 112 + 32 * i);
-			if (t->sec_bytes[i] != want[i] || t->sec_off[i] % 4096 != 0 ||
-			    t->sec_off[i] < HDR_SIZE || t->sec_off[i] > len ||
-			    t->sec_bytes[i] > len - t->sec_off[i])
-				rc = or_err_set(err, OR_EFORMAT, "%s: section %d out of bounds (damaged or truncated file)",
-						path, i);
-		}
-		if (!rc) {
-			t->off = (const uint64_t *)(map + t->sec_off[0]);
-			t->nb = (const uint32_t *)(map + t->sec_off[1]);
-			t->w = (const double *)(map + t->sec_off[2]);
-			if (t->off[t->aid_bound] != t->n_entries)
-				rc = or_err_set(err, OR_EFORMAT, "%s: row offsets do not end at the entry count (damaged file)", path);
-		}
+		or_sfile_meta(&t->f, &m, sizeof(m));
+		if (m.kind >= OR_COVISIT_N_KINDS || m.top_k < 1 || m.n_entries > ((uint64_t)1 << 40))
+			rc = or_sfile_damaged(&t->f, err, "bad kind, top_k or entry count");
+	}
+	if (!rc)
+		rc = or_sfile_expect(&t->f, SEC_OFF, (uint64_t)m.aid_bound + 1, 8, err);
+	if (!rc)
+		rc = or_sfile_expect(&t->f, SEC_NB, m.n_entries, 4, err);
+	if (!rc)
+		rc = or_sfile_expect(&t->f, SEC_W, m.n_entries, 8, err);
+	if (!rc) {
+		t->kind = m.kind;
+		t->aid_bound = m.aid_bound;
+		t->top_k = m.top_k;
+		t->last_n = m.last_n;
+		t->window_s = m.window_s;
+		t->n_entries = m.n_entries;
+		memcpy(t->type_weight, m.type_weight, sizeof(t->type_weight));
+		t->ts_min_s = m.ts_min_s;
+		t->ts_max_s = m.ts_max_s;
+		t->flags = m.flags;
+		t->off = or_sfile_section_data(&t->f, SEC_OFF);
+		t->nb = or_sfile_section_data(&t->f, SEC_NB);
+		t->w = or_sfile_section_data(&t->f, SEC_W);
+		if (t->off[0] != 0 || t->off[t->aid_bound] != t->n_entries)
+			rc = or_sfile_damaged(&t->f, err, "row offsets do not run from 0 to the entry count");
 	}
 	if (rc) {
-		if (t)
-			or_covisit_free(t);
-		else
-			munmap(map, len);
+		or_covisit_free(t);
 		return rc;
 	}
 	*out = t;
@@ -1086,17 +1020,17 @@ int or_covisit_open(const char *path, or_covisit **out, or_err *err)
 
 int or_covisit_verify(const or_covisit *t, or_err *err)
 {
-	if (!t->map)
+	if (!t->f.map)
 		return OR_OK;
-	for (int i = 0; i < N_SECTIONS; i++)
-		if (XXH3_64bits(t->map + t->sec_off[i], (size_t)t->sec_bytes[i]) != t->sec_sum[i])
-			return or_err_set(err, OR_EFORMAT, "co-visitation table: section %d checksum mismatch (damaged file)", i);
+	int rc = or_sfile_verify(&t->f, NULL, err);
+	if (rc)
+		return rc;
 	for (uint32_t a = 0; a < t->aid_bound; a++) {
 		if (t->off[a] > t->off[a + 1] || t->off[a + 1] - t->off[a] > t->top_k)
-			return or_err_set(err, OR_EFORMAT, "co-visitation table: row %u has bad offsets", a);
+			return or_sfile_damaged(&t->f, err, "row %u has bad offsets", a);
 		for (uint64_t j = t->off[a]; j < t->off[a + 1]; j++)
 			if (t->nb[j] >= t->aid_bound)
-				return or_err_set(err, OR_EFORMAT, "co-visitation table: row %u names aid %u beyond the table", a, t->nb[j]);
+				return or_sfile_damaged(&t->f, err, "row %u names aid %u beyond the table", a, t->nb[j]);
 	}
 	return OR_OK;
 }

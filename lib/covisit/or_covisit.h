@@ -47,31 +47,32 @@
  * for any thread count and any number of parts.  Top-K rows are kept in
  * aid_bound x top_k arrays (12 bytes a cell) per kind.
  *
- * Table file (little-endian; sections 4096-aligned):
+ * Table file: a sectioned file (or_sfile.h: magic, version, fields, section
+ * table, header checksum; 4096-byte header page), little-endian, sections
+ * 4096-aligned:
  *
  *   offset  size  field
  *   0       8     magic "OTTOCOVI"
- *   8       4     format version (OR_COVISIT_VERSION)
- *   12      4     header size (4096)
- *   16      4     kind: 0 clicks, 1 carts-orders, 2 buy2buy
- *   20      4     aid_bound: rows (largest aid of the inputs + 1)
- *   24      4     top_k
- *   28      4     last_n
- *   32      8     window_s
- *   40      8     n_entries
- *   48      24    type weights (3 x f64; carts-orders)
- *   72      8     ts_min_s   (clicks time weight)
- *   80      8     ts_max_s
- *   88      4     flags: bit 0 dedup_per_type
- *   92      4     reserved, 0
- *   96      96    section table, 3 entries {u64 offset, u64 bytes,
- *                 u64 XXH3-64 of the section, u64 reserved}:
+ *   8       4     format version (OR_COVISIT_VERSION; 1 had its own header)
+ *   12      148   or_sfile.h's header fields: 3 sections aligned to 4096
+ *   32      4     kind: 0 clicks, 1 carts-orders, 2 buy2buy
+ *   36      4     aid_bound: rows (largest aid of the inputs + 1)
+ *   40      4     top_k
+ *   44      4     last_n
+ *   48      8     window_s
+ *   56      8     n_entries
+ *   64      24    type weights (3 x f64; carts-orders)
+ *   88      8     ts_min_s   (clicks time weight)
+ *   96      8     ts_max_s
+ *   104     4     flags: bit 0 dedup_per_type
+ *   108     4     reserved, 0
+ *   160     96    section table (or_sfile.h):
  *                   0 row offsets uint64[aid_bound + 1]; row a is
  *                     entries [off[a], off[a+1])
  *                   1 neighbours  uint32[n_entries], best first
  *                   2 weights     f64[n_entries]
- *   192     8     XXH3-64 of bytes [0, 192)
- *   200..4095     zero
+ *   672     8     header checksum
+ *   4096          the sections
  */
 #ifndef OR_COVISIT_H
 #define OR_COVISIT_H
@@ -83,7 +84,7 @@
 #include "or_log.h"
 #include "or_store.h"
 
-#define OR_COVISIT_VERSION 1u
+#define OR_COVISIT_VERSION 2u
 
 enum {
 	OR_COVISIT_CLICKS = 0,
@@ -151,8 +152,10 @@ int or_covisit_from_rows(unsigned kind, uint32_t aid_bound, uint32_t top_k,
 
 /* Write atomically (tmp + rename). */
 int or_covisit_write(const or_covisit *t, const char *path, or_err *err);
-/* Map a table file; checks header checksum, magic, version, section bounds
-   (O(1)); or_covisit_verify checks the section checksums and offsets. */
+/* Map a table file; checks its header, the section sizes and that the row
+   offsets end at the entry count (O(1)); or_covisit_verify checks the
+   section checksums and every row (offsets in order, at most top_k long,
+   neighbours inside the table). */
 int or_covisit_open(const char *path, or_covisit **out, or_err *err);
 int or_covisit_verify(const or_covisit *t, or_err *err);
 void or_covisit_free(or_covisit *t); /* NULL is fine */

@@ -22,25 +22,26 @@
  * product, larger is nearer), COS (vectors normalised at build, queries at
  * search; distances are cosine similarities).
  *
- * File layout (little-endian; sections start on 4096-byte boundaries):
+ * File layout: a sectioned file (or_sfile.h: magic, version, fields,
+ * section table, header checksum; 4096-byte header page), little-endian,
+ * sections 4096-aligned:
  *
  *   offset  size  field
  *   0       8     magic "ORANNIVF"
  *   8       4     format version (OR_ANN_VERSION; 2 added the codes, 3
- *                 made their blocks row-major)
- *   12      4     header size (4096)
- *   16      4     metric (0 l2, 1 ip, 2 cos)
- *   20      4     dim d
- *   24      8     n, rows (items 0..n-1)
- *   32      4     nlist
- *   36      4     default nprobe (1..nlist)
- *   40      8     seed the index was built with
- *   48      4     k-means iterations
- *   52      4     rows the k-means was trained on
- *   56      4     default rerank (candidates re-scored exactly, >= 1)
- *   60      4     reserved, 0
- *   64      256   section table, 8 entries of {u64 offset, u64 bytes,
- *                 u64 XXH3-64 of the section's bytes, u64 reserved}:
+ *                 made their blocks row-major, 4 moved to or_sfile.h)
+ *   12      148   or_sfile.h's header fields: 8 sections aligned to 4096
+ *   32      4     metric (0 l2, 1 ip, 2 cos)
+ *   36      4     dim d
+ *   40      8     n, rows (items 0..n-1)
+ *   48      4     nlist
+ *   52      4     default nprobe (1..nlist)
+ *   56      8     seed the index was built with
+ *   64      4     k-means iterations
+ *   68      4     rows the k-means was trained on
+ *   72      4     default rerank (candidates re-scored exactly, >= 1)
+ *   76      4     reserved, 0
+ *   160     256   section table (or_sfile.h):
  *                   0 centroids  f32[nlist * d]
  *                   1 offsets    u64[nlist + 1]; list l holds stored
  *                                positions [offsets[l], offsets[l+1])
@@ -54,13 +55,13 @@
  *                                in blocks of 16 vectors, B blocks in all
  *                                (sum over lists of ceil(len / 16); the block
  *                                layout is described in or_ann_sq.c)
- *   320     8     XXH3-64 of bytes [0, 320)
- *   328..4095     zero
+ *   672     8     header checksum
+ *   4096          the sections
  *
- * Opening maps the file and checks everything: header checksum, magic,
- * version, that each section lies in the file with the size the counts imply,
- * each section's checksum, and that offsets, ids and positions are
- * consistent (a damaged or truncated file is an error, never a crash).
+ * Opening maps the file and checks everything: its header, that each
+ * section has the size the counts imply, each section's checksum, and that
+ * offsets, ids and positions are consistent (a damaged or truncated file is
+ * an error, never a crash).
  */
 #ifndef OR_ANN_H
 #define OR_ANN_H
@@ -72,8 +73,7 @@
 #include "or_knn.h"
 #include "or_log.h"
 
-#define OR_ANN_VERSION 3u
-#define OR_ANN_HEADER_SIZE 4096u
+#define OR_ANN_VERSION 4u
 
 typedef struct or_ann_build_config {
 	int metric;           /* OR_METRIC_* (default L2) */

@@ -75,13 +75,11 @@
 #include "or_ann.h"
 #include "or_par.h"
 #include "or_ann_internal.h"
-#include "or_file.h"
 #include "or_knn_internal.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <xxhash.h>
 
 
 void or_ann_build_config_default(or_ann_build_config *cfg)
@@ -260,64 +258,28 @@ static int sort_lists_by_norm(const float *X, size_t n, size_t d, const uint64_t
 	return 0;
 }
 
-static void put32(unsigned char *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (unsigned char)(v >> (8 * i));
-}
-static void put64(unsigned char *p, uint64_t v)
-{
-	for (int i = 0; i < 8; i++)
-		p[i] = (unsigned char)(v >> (8 * i));
-}
-
 static int write_index(const or_ann *ix, const or_ann_build_config *cfg,
 		       size_t ntrain, const char *path, or_err *err)
 {
-	static const unsigned char zeros[4096];
-	unsigned char h[OR_ANN_HEADER_SIZE];
-	memset(h, 0, sizeof(h));
-	memcpy(h, OR_ANN_MAGIC, 8);
-	put32(h + 8, OR_ANN_VERSION);
-	put32(h + 12, OR_ANN_HEADER_SIZE);
-	put32(h + 16, (uint32_t)ix->metric);
-	put32(h + 20, (uint32_t)ix->d);
-	put64(h + 24, ix->n);
-	put32(h + 32, (uint32_t)ix->nlist);
-	put32(h + 36, (uint32_t)ix->nprobe);
-	put64(h + 40, cfg->seed);
-	put32(h + 48, cfg->iterations);
-	put32(h + 52, (uint32_t)ntrain);
-	put32(h + 56, (uint32_t)ix->rerank);
+	or_ann_meta m = {
+		.metric = (uint32_t)ix->metric, .dim = (uint32_t)ix->d, .n = ix->n,
+		.nlist = (uint32_t)ix->nlist, .nprobe = (uint32_t)ix->nprobe, .seed = cfg->seed,
+		.iterations = cfg->iterations, .ntrain = (uint32_t)ntrain,
+		.rerank = (uint32_t)ix->rerank,
+	};
 	const void *sec[OR_ANN_N_SECTIONS] = { ix->centroids, ix->offsets, ix->ids,
 					       ix->vecs, ix->norms, ix->pos, ix->sq_min, ix->codes };
-	size_t bytes[OR_ANN_N_SECTIONS] = { ix->nlist * ix->d * 4, (ix->nlist + 1) * 8, ix->n * 4,
-					    ix->n * ix->d * 4, ix->n * 4, ix->n * 4, 2 * ix->d * 4,
-					    (size_t)ix->bstart[ix->nlist] * 64 * or_ann_sq_groups(ix->d) };
-	uint64_t off = OR_ANN_HEADER_SIZE;
-	for (int s = 0; s < OR_ANN_N_SECTIONS; s++) {
-		unsigned char *t = h + OR_ANN_TABLE_OFF + 32 * s;
-		put64(t, off);
-		put64(t + 8, bytes[s]);
-		put64(t + 16, XXH3_64bits(sec[s], bytes[s]));
-		off += (bytes[s] + 4095) / 4096 * 4096;
-	}
-	put64(h + OR_ANN_HCHECK_OFF, XXH3_64bits(h, OR_ANN_HCHECK_OFF));
-	or_file f;
-	memset(&f, 0, sizeof(f));
-	int rc = or_file_open(&f, path, err);
+	const uint64_t bytes[OR_ANN_N_SECTIONS] = {
+		ix->nlist * ix->d * 4, (ix->nlist + 1) * 8, ix->n * 4, ix->n * ix->d * 4, ix->n * 4,
+		ix->n * 4, 2 * ix->d * 4, (size_t)ix->bstart[ix->nlist] * 64 * or_ann_sq_groups(ix->d)
+	};
+	or_sfile_writer *w;
+	int rc = or_sfile_writer_open(&w, path, &or_ann_format, bytes, OR_SFILE_STREAM, err);
+	for (unsigned s = 0; s < OR_ANN_N_SECTIONS && !rc; s++)
+		rc = or_sfile_writer_append(w, s, sec[s], (size_t)bytes[s], err);
 	if (!rc)
-		rc = or_file_write(&f, h, sizeof(h), err);
-	for (int s = 0; s < OR_ANN_N_SECTIONS && !rc; s++) {
-		rc = or_file_write(&f, sec[s], bytes[s], err);
-		size_t pad = (4096 - bytes[s] % 4096) % 4096;
-		if (!rc && pad)
-			rc = or_file_write(&f, zeros, pad, err);
-	}
-	if (!rc)
-		rc = or_file_commit(&f, err);
-	if (rc)
-		or_file_abort(&f);
+		return or_sfile_writer_commit(w, &m, sizeof(m), NULL, err);
+	or_sfile_writer_abort(w);
 	return rc;
 }
 
@@ -487,7 +449,7 @@ int or_ann_build(const float *data, size_t n, size_t d,
 		perm[i] = (uint32_t)i;
 	uint64_t s = cfg->seed;
 	for (size_t i = 0; i < ntrain; i++) {
-		size_t j = i + (size_t)(or_ann_splitmix64(&s) % (n - i));
+		size_t j = i + (size_t)(or_prng_splitmix(&s) % (n - i));
 		uint32_t t = perm[i];
 		perm[i] = perm[j];
 		perm[j] = t;

@@ -8,27 +8,19 @@
 #include "or_ann_internal.h"
 #include "or_knn_internal.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
-#include <xxhash.h>
 
-
-static uint32_t rd32(const unsigned char *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-static uint64_t rd64(const unsigned char *p)
-{
-	return (uint64_t)rd32(p) | (uint64_t)rd32(p + 4) << 32;
-}
+static const char *const sec_names[OR_ANN_N_SECTIONS] = {
+	"centroids", "offsets", "ids", "vectors", "norms", "positions", "quantiser", "codes"
+};
+const or_sfile_format or_ann_format = {
+	.magic = "ORANNIVF", .version = OR_ANN_VERSION, .align = 4096,
+	.n_sections = OR_ANN_N_SECTIONS, .section_names = sec_names, .what = "index",
+	.rebuild = "rebuild it with `ottorec index build`",
+};
 
 int or_ann_prepare(or_ann *ix, or_err *err)
 {
@@ -64,8 +56,7 @@ void or_ann_free(or_ann *ix)
 {
 	if (!ix)
 		return;
-	if (ix->map)
-		munmap(ix->map, ix->map_bytes);
+	or_sfile_release(&ix->f);
 	free(ix->cnorms);
 	free(ix->cpanel);
 	free(ix->bstart);
@@ -73,160 +64,92 @@ void or_ann_free(or_ann *ix)
 	free(ix);
 }
 
-static int bad(or_err *err, const char *path, const char *what)
+/* The sizes the header's counts give every section but the codes, whose
+   size follows from the offsets. */
+static int check_sizes(const or_ann *ix, or_err *err)
 {
-	return or_err_set(err, OR_EFORMAT,
-			  "%s: damaged index: %s (rebuild it with `ottorec index build`)", path, what);
+	const or_sfile *f = &ix->f;
+	size_t nd, cd;
+	if (or_size_mul(ix->n, ix->d, &nd) || or_size_mul(ix->nlist, ix->d, &cd))
+		return or_sfile_damaged(f, err, "sizes overflow");
+	int rc = or_sfile_expect(f, OR_ANN_SEC_CENTROIDS, cd, 4, err);
+	if (!rc)
+		rc = or_sfile_expect(f, OR_ANN_SEC_OFFSETS, ix->nlist + 1, 8, err);
+	if (!rc)
+		rc = or_sfile_expect(f, OR_ANN_SEC_IDS, ix->n, 4, err);
+	if (!rc)
+		rc = or_sfile_expect(f, OR_ANN_SEC_VECTORS, nd, 4, err);
+	if (!rc)
+		rc = or_sfile_expect(f, OR_ANN_SEC_NORMS, ix->n, 4, err);
+	if (!rc)
+		rc = or_sfile_expect(f, OR_ANN_SEC_POSITIONS, ix->n, 4, err);
+	if (!rc)
+		rc = or_sfile_expect(f, OR_ANN_SEC_QUANTISER, 2 * ix->d, 4, err);
+	return rc;
 }
 
 int or_ann_open(const char *path, or_ann **out, or_err *err)
 {
 	*out = NULL;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return or_err_errno(err, errno, "%s: cannot open", path);
-	struct stat sb;
-	if (fstat(fd, &sb) != 0) {
-		int e = errno;
-		close(fd);
-		return or_err_errno(err, e, "%s: cannot stat", path);
-	}
-	if (!S_ISREG(sb.st_mode)) {
-		close(fd);
-		return or_err_set(err, OR_EINVAL, "%s: not a regular file", path);
-	}
-	size_t size = (size_t)sb.st_size;
-	if (size < OR_ANN_HEADER_SIZE) {
-		close(fd);
-		return or_err_set(err, OR_EFORMAT, "%s: not an ottorec index (%zu bytes, shorter than its header)",
-				  path, size);
-	}
-	void *map = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
-	int e = errno;
-	close(fd);
-	if (map == MAP_FAILED)
-		return or_err_errno(err, e, "%s: cannot map", path);
-	const unsigned char *h = map;
 	or_ann *ix = calloc(1, sizeof(*ix));
-	int rc = OR_OK;
-	if (!ix) {
-		munmap(map, size);
+	if (!ix)
 		return or_err_set(err, OR_ENOMEM, "index: out of memory");
-	}
-	ix->map = map;
-	ix->map_bytes = size;
-	if (memcmp(h, OR_ANN_MAGIC, 8) != 0) {
-		rc = or_err_set(err, OR_EFORMAT, "%s: not an ottorec index (bad magic)", path);
+	or_sfile *f = &ix->f;
+	int rc = or_sfile_open(f, path, &or_ann_format, err);
+	if (rc)
+		goto fail;
+	or_ann_meta m;
+	or_sfile_meta(f, &m, sizeof(m));
+	ix->metric = (int)m.metric;
+	ix->d = m.dim;
+	ix->nlist = m.nlist;
+	ix->nprobe = m.nprobe;
+	ix->seed = m.seed;
+	ix->rerank = m.rerank;
+	if (!or_metric_name(ix->metric) || ix->d == 0 || ix->d > 65536 || m.n == 0 || m.n > UINT32_MAX ||
+	    ix->rerank == 0 || ix->nlist == 0 || ix->nlist > m.n || ix->nprobe == 0 ||
+	    ix->nprobe > ix->nlist) {
+		rc = or_sfile_damaged(f, err, "header values out of range");
 		goto fail;
 	}
-	uint32_t version = rd32(h + 8);
-	if (version != OR_ANN_VERSION) {
-		rc = or_err_set(err, OR_EUNSUPPORTED,
-				"%s: index format version %u, this ottorec reads version %u; rebuild it with `ottorec index build`",
-				path, version, OR_ANN_VERSION);
+	ix->n = (size_t)m.n;
+	rc = check_sizes(ix, err);
+	/* the codes' size follows from the offsets, once they passed their
+	   checksum */
+	if (!rc)
+		rc = or_sfile_verify_section(f, OR_ANN_SEC_OFFSETS, err);
+	if (rc)
+		goto fail;
+	const uint64_t *o = or_sfile_section_data(f, OR_ANN_SEC_OFFSETS);
+	if (o[0] != 0 || o[ix->nlist] != ix->n || or_ann_sq_blocks(o, ix->nlist, NULL)) {
+		rc = or_sfile_damaged(f, err, "list offsets do not cover the rows in order");
 		goto fail;
 	}
-	if (XXH3_64bits(h, OR_ANN_HCHECK_OFF) != rd64(h + OR_ANN_HCHECK_OFF)) {
-		rc = bad(err, path, "header checksum mismatch");
+	uint64_t nb = 0;
+	for (size_t l = 0; l < ix->nlist; l++)
+		nb += (o[l + 1] - o[l] + 15) / 16;
+	rc = or_sfile_expect(f, OR_ANN_SEC_CODES, nb * 64 * or_ann_sq_groups(ix->d), 1, err);
+	if (!rc)
+		rc = or_sfile_verify(f, NULL, err);
+	if (rc)
 		goto fail;
-	}
-	if (rd32(h + 12) != OR_ANN_HEADER_SIZE) {
-		rc = bad(err, path, "unexpected header size");
-		goto fail;
-	}
-	ix->metric = (int)rd32(h + 16);
-	ix->d = rd32(h + 20);
-	uint64_t n = rd64(h + 24);
-	ix->nlist = rd32(h + 32);
-	ix->nprobe = rd32(h + 36);
-	ix->seed = rd64(h + 40);
-	ix->rerank = rd32(h + 56);
-	if (!or_metric_name(ix->metric) || ix->d == 0 || ix->d > 65536 || n == 0 || n > UINT32_MAX || ix->rerank == 0 ||
-	    ix->nlist == 0 || ix->nlist > n || ix->nprobe == 0 || ix->nprobe > ix->nlist) {
-		rc = bad(err, path, "header values out of range");
-		goto fail;
-	}
-	ix->n = (size_t)n;
-	size_t want[OR_ANN_N_SECTIONS], nd, cd;
-	if (or_size_mul(ix->n, ix->d, &nd) || or_size_mul(nd, 4, &nd) ||
-	    or_size_mul(ix->nlist, ix->d, &cd) || or_size_mul(cd, 4, &cd)) {
-		rc = bad(err, path, "sizes overflow");
-		goto fail;
-	}
-	want[0] = cd;
-	want[1] = (ix->nlist + 1) * 8;
-	want[2] = ix->n * 4;
-	want[3] = nd;
-	want[4] = ix->n * 4;
-	want[5] = ix->n * 4;
-	want[6] = 2 * ix->d * 4;
-	want[7] = 0; /* known once the offsets are checked */
-	const void *sec[OR_ANN_N_SECTIONS];
-	for (int s = 0; s < OR_ANN_N_SECTIONS; s++) {
-		const unsigned char *t = h + OR_ANN_TABLE_OFF + 32 * s;
-		uint64_t off = rd64(t), bytes = rd64(t + 8), sum = rd64(t + 16);
-		if (s == 7) {
-			/* the offsets (section 1) passed their checksum */
-			const uint64_t *o = sec[1];
-			uint64_t nb;
-			if (o[0] != 0 || o[ix->nlist] != ix->n || or_ann_sq_blocks(o, ix->nlist, NULL)) {
-				rc = bad(err, path, "list offsets do not cover the rows in order");
-				goto fail;
-			}
-			nb = 0;
-			for (size_t l = 0; l < ix->nlist; l++)
-				nb += (o[l + 1] - o[l] + 15) / 16;
-			want[7] = (size_t)nb * 64 * or_ann_sq_groups(ix->d);
-		}
-		if (bytes != want[s] || off % 4096 || off < OR_ANN_HEADER_SIZE || off > size ||
-		    bytes > size - off) {
-			char what[96];
-			snprintf(what, sizeof(what), "section %d lies outside the file or has the wrong size (truncated?)", s);
-			rc = bad(err, path, what);
-			goto fail;
-		}
-		sec[s] = h + off;
-		if (XXH3_64bits(sec[s], bytes) != sum) {
-			char what[64];
-			snprintf(what, sizeof(what), "section %d checksum mismatch", s);
-			rc = bad(err, path, what);
-			goto fail;
-		}
-	}
-	{
-		const unsigned char *t = h + OR_ANN_TABLE_OFF + 32 * (OR_ANN_N_SECTIONS - 1);
-		uint64_t end = rd64(t) + (rd64(t + 8) + 4095) / 4096 * 4096;
-		if (end != size) {
-			rc = bad(err, path, "file size does not match its sections (truncated?)");
-			goto fail;
-		}
-	}
-	ix->centroids = sec[0];
-	ix->offsets = sec[1];
-	ix->ids = sec[2];
-	ix->vecs = sec[3];
-	ix->norms = sec[4];
-	ix->pos = sec[5];
-	ix->sq_min = sec[6];
-	ix->sq_scale = (const float *)sec[6] + ix->d;
-	ix->codes = sec[7];
+	ix->centroids = or_sfile_section_data(f, OR_ANN_SEC_CENTROIDS);
+	ix->offsets = o;
+	ix->ids = or_sfile_section_data(f, OR_ANN_SEC_IDS);
+	ix->vecs = or_sfile_section_data(f, OR_ANN_SEC_VECTORS);
+	ix->norms = or_sfile_section_data(f, OR_ANN_SEC_NORMS);
+	ix->pos = or_sfile_section_data(f, OR_ANN_SEC_POSITIONS);
+	ix->sq_min = or_sfile_section_data(f, OR_ANN_SEC_QUANTISER);
+	ix->sq_scale = ix->sq_min + ix->d;
+	ix->codes = or_sfile_section_data(f, OR_ANN_SEC_CODES);
 	for (size_t j = 0; j < ix->d; j++)
 		if (!isfinite(ix->sq_min[j]) || !(ix->sq_scale[j] > 0) || !isfinite(ix->sq_scale[j])) {
-			rc = bad(err, path, "quantiser values out of range");
-			goto fail;
-		}
-	if (ix->offsets[0] != 0 || ix->offsets[ix->nlist] != ix->n) {
-		rc = bad(err, path, "list offsets do not cover the rows");
-		goto fail;
-	}
-	for (size_t l = 0; l < ix->nlist; l++)
-		if (ix->offsets[l] > ix->offsets[l + 1]) {
-			rc = bad(err, path, "list offsets decrease");
+			rc = or_sfile_damaged(f, err, "quantiser values out of range");
 			goto fail;
 		}
 	for (size_t p = 0; p < ix->n; p++)
 		if (ix->ids[p] >= ix->n || ix->pos[ix->ids[p]] != p) {
-			rc = bad(err, path, "ids and positions disagree");
+			rc = or_sfile_damaged(f, err, "ids and positions disagree");
 			goto fail;
 		}
 	rc = or_ann_prepare(ix, err);
@@ -324,7 +247,7 @@ void or_ann_sample_items(size_t n, size_t nq, uint64_t seed, int64_t *items)
 	}
 	uint64_t s = seed ^ 0x5851f42d4c957f2dull;
 	for (size_t i = 0; i < nq; i++)
-		items[i] = (int64_t)(or_ann_splitmix64(&s) % n);
+		items[i] = (int64_t)(or_prng_splitmix(&s) % n);
 }
 
 static double now_s(void)

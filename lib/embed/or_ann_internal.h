@@ -10,11 +10,29 @@
 #include <stdint.h>
 
 #include "or_ann.h"
+#include "or_prng.h" /* or_prng_splitmix for the samples */
+#include "or_sfile.h"
 
-#define OR_ANN_MAGIC "ORANNIVF"
-#define OR_ANN_N_SECTIONS 8
-#define OR_ANN_TABLE_OFF 64u
-#define OR_ANN_HCHECK_OFF (OR_ANN_TABLE_OFF + 32u * OR_ANN_N_SECTIONS)
+/* The index file (layout in or_ann.h): its format and its fields (their
+   offsets in the file: 32 + these). */
+enum {
+	OR_ANN_SEC_CENTROIDS, OR_ANN_SEC_OFFSETS, OR_ANN_SEC_IDS, OR_ANN_SEC_VECTORS,
+	OR_ANN_SEC_NORMS, OR_ANN_SEC_POSITIONS, OR_ANN_SEC_QUANTISER, OR_ANN_SEC_CODES,
+	OR_ANN_N_SECTIONS
+};
+extern const or_sfile_format or_ann_format;
+
+typedef struct or_ann_meta {
+	uint32_t metric, dim;
+	uint64_t n;
+	uint32_t nlist, nprobe;
+	uint64_t seed;
+	uint32_t iterations, ntrain;
+	uint32_t rerank, reserved;
+} or_ann_meta;
+OR_SFILE_META_FITS(or_ann_meta);
+_Static_assert(offsetof(or_ann_meta, n) == 40 - 32 && offsetof(or_ann_meta, seed) == 56 - 32 &&
+	       offsetof(or_ann_meta, rerank) == 72 - 32, "or_ann.h's layout");
 
 struct or_ann {
 	int metric;
@@ -37,8 +55,7 @@ struct or_ann {
 	float *bmin;              /* per code block: the least squared norm of
 				     its vectors (owned; the scan's filter) */
 	float nmax;               /* the largest squared norm */
-	void *map;                /* mapping (NULL for the builder's view) */
-	size_t map_bytes;
+	or_sfile f;               /* the file (zero for the builder's view) */
 };
 
 /* Fill ix->cnorms, ix->bstart, ix->bmin (malloc) and ix->nmax; OR_ENOMEM
@@ -64,14 +81,6 @@ double or_ann_recall(const int64_t *ann, const int64_t *truth, size_t nq, size_t
 
 /* nq distinct-ish items drawn from 0..n-1 with seed (splitmix64). */
 void or_ann_sample_items(size_t n, size_t nq, uint64_t seed, int64_t *items);
-
-static inline uint64_t or_ann_splitmix64(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
 
 /* ---- or_ann_sq.c: 8-bit codes in blocks of 16 (layout there) ---- */
 

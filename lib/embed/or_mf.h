@@ -136,16 +136,26 @@ int or_mf_evaluate(const or_mf_model *m, const uint32_t *pairs, size_t n,
 
 /*
  * Checkpoint: the whole state (table, moments, step, epoch, seed, mode) in
- * a versioned, checksummed binary file, written atomically.
+ * a versioned, checksummed binary file, written atomically: a sectioned file
+ * (or_sfile.h; 4096-byte header page, sections aligned to 64 bytes).
  *
  *   offset size field
  *   0      8    magic "OTTOMFCK"
- *   8      4    version (1)            12  4  mode
- *   16     8    n_rows                 24  8  dim
- *   32     8    step                   40  8  epoch
- *   48     8    seed                   56  8  XXH3-64 of the payload
- *   64     8    payload bytes          72  8  XXH3-64 of bytes [0, 72)
- *   80     ..   payload: emb, then m and v (exact) or acc (fast), float32
+ *   8      4    version (2; 1 had its own header)
+ *   12     148  or_sfile.h's header fields: 4 sections
+ *   32     4    mode                   36  4  reserved, 0
+ *   40     8    n_rows                 48  8  dim
+ *   56     8    step                   64  8  epoch
+ *   72     8    seed
+ *   160    128  section table (or_sfile.h), float32 arrays:
+ *                 0 table E[n_rows * dim]
+ *                 1 first moments m[n_rows * dim]  (exact; fast: empty)
+ *                 2 second moments v[n_rows * dim] (exact; fast: empty)
+ *                 3 accumulators acc[n_rows]       (fast; exact: empty)
+ *   672    8    header checksum
+ *   4096        the sections
+ *
+ * Loading checks every section's checksum.
  */
 int or_mf_checkpoint_save(const or_mf_model *m, const char *path, or_err *err);
 /* Load into a zeroed model; fails naming the field when cfg disagrees

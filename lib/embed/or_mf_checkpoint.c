@@ -1,97 +1,66 @@
 /*
  * or_mf_checkpoint.c - save and resume the whole training state (layout in
- * or_mf.h): header with counts and XXH3 checksums, then the float32 slab
- * views; written atomically through or_file.
+ * or_mf.h): an or_sfile whose fields are the counts and whose sections are
+ * the float32 slab views, written atomically; loading verifies every
+ * section before copying it into a fresh model.
  */
-#include "or_file.h"
 #include "or_mf_internal.h"
+#include "or_sfile.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-#include <xxhash.h>
 
-#define CK_MAGIC "OTTOMFCK"
-#define CK_VERSION 1u
-#define CK_HEADER 80
+/* The file's fields (or_mf.h gives their offsets: 32 + these). */
+typedef struct ck_meta {
+	uint32_t mode, reserved;
+	uint64_t n_rows, dim, step, epoch, seed;
+} ck_meta;
+OR_SFILE_META_FITS(ck_meta);
+_Static_assert(offsetof(ck_meta, n_rows) == 40 - 32 && offsetof(ck_meta, seed) == 72 - 32,
+	       "or_mf.h's layout");
 
-static void put64(unsigned char *p, uint64_t v) { memcpy(p, &v, 8); }
-static uint64_t get64(const unsigned char *p) { uint64_t v; memcpy(&v, p, 8); return v; }
+enum { SEC_EMB, SEC_M, SEC_V, SEC_ACC, N_SECTIONS };
+static const char *const sec_names[N_SECTIONS] = {
+	"table", "first moments", "second moments", "accumulators"
+};
+static const or_sfile_format ck_format = {
+	.magic = "OTTOMFCK", .version = 2, .align = 64, .n_sections = N_SECTIONS,
+	.section_names = sec_names, .what = "checkpoint",
+	.rebuild = "train without --resume to start a new one",
+};
 
-/* the payload views in order, and their sizes */
-static int views(const or_mf_model *m, float *v[3], size_t sz[3])
+/* The model's slab views by section (NULL: empty in this mode), and their
+   sizes. */
+static void views(const or_mf_model *m, float *v[N_SECTIONS], uint64_t sz[N_SECTIONS])
 {
-	size_t table = m->n_rows * m->dim * sizeof(float);
-	v[0] = m->emb;
-	sz[0] = table;
-	if (m->mode == OR_MF_EXACT) {
-		v[1] = m->m; sz[1] = table;
-		v[2] = m->v; sz[2] = table;
-		return 3;
-	}
-	v[1] = m->acc;
-	sz[1] = m->n_rows * sizeof(float);
-	return 2;
+	uint64_t table = (uint64_t)m->n_rows * m->dim * sizeof(float);
+	int exact = m->mode == OR_MF_EXACT;
+	v[SEC_EMB] = m->emb;
+	sz[SEC_EMB] = table;
+	v[SEC_M] = exact ? m->m : NULL;
+	v[SEC_V] = exact ? m->v : NULL;
+	sz[SEC_M] = sz[SEC_V] = exact ? table : 0;
+	v[SEC_ACC] = exact ? NULL : m->acc;
+	sz[SEC_ACC] = exact ? 0 : (uint64_t)m->n_rows * sizeof(float);
 }
 
 int or_mf_checkpoint_save(const or_mf_model *m, const char *path, or_err *err)
 {
-	float *v[3];
-	size_t sz[3];
-	int nv = views(m, v, sz);
-	XXH3_state_t *xs = XXH3_createState();
-	if (!xs)
-		return or_err_set(err, OR_ENOMEM, "out of memory");
-	XXH3_64bits_reset(xs);
-	uint64_t payload = 0;
-	for (int i = 0; i < nv; i++) {
-		XXH3_64bits_update(xs, v[i], sz[i]);
-		payload += sz[i];
-	}
-	uint64_t sum = XXH3_64bits_digest(xs);
-	XXH3_freeState(xs);
-	unsigned char h[CK_HEADER] = { 0 };
-	memcpy(h, CK_MAGIC, 8);
-	uint32_t ver = CK_VERSION, mode = (uint32_t)m->mode;
-	memcpy(h + 8, &ver, 4);
-	memcpy(h + 12, &mode, 4);
-	put64(h + 16, m->n_rows);
-	put64(h + 24, m->dim);
-	put64(h + 32, m->step);
-	put64(h + 40, m->epoch);
-	put64(h + 48, m->seed);
-	put64(h + 56, sum);
-	put64(h + 64, payload);
-	put64(h + 72, XXH3_64bits(h, 72));
-	or_file f;
-	int rc = or_file_open(&f, path, err);
-	if (rc)
-		return rc;
-	rc = or_file_write(&f, h, CK_HEADER, err);
-	for (int i = 0; i < nv && !rc; i++)
-		rc = or_file_write(&f, v[i], sz[i], err);
-	if (rc) {
-		or_file_abort(&f);
-		return rc;
-	}
-	return or_file_commit(&f, err);
-}
-
-static int read_all(int fd, void *buf, size_t n)
-{
-	char *p = buf;
-	while (n) {
-		ssize_t r = read(fd, p, n > (1u << 30) ? (1u << 30) : n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return -1;
-		p += r;
-		n -= (size_t)r;
-	}
-	return 0;
+	float *v[N_SECTIONS];
+	uint64_t sz[N_SECTIONS];
+	views(m, v, sz);
+	ck_meta meta = {
+		.mode = (uint32_t)m->mode, .n_rows = m->n_rows, .dim = m->dim, .step = m->step,
+		.epoch = m->epoch, .seed = m->seed,
+	};
+	or_sfile_writer *w;
+	int rc = or_sfile_writer_open(&w, path, &ck_format, sz, OR_SFILE_STREAM, err);
+	for (unsigned s = 0; s < N_SECTIONS && !rc; s++)
+		if (sz[s])
+			rc = or_sfile_writer_append(w, s, v[s], (size_t)sz[s], err);
+	if (!rc)
+		return or_sfile_writer_commit(w, &meta, sizeof(meta), NULL, err);
+	or_sfile_writer_abort(w);
+	return rc;
 }
 
 int or_mf_checkpoint_load(or_mf_model *m, const char *path,
@@ -99,66 +68,50 @@ int or_mf_checkpoint_load(or_mf_model *m, const char *path,
 			  or_err *err)
 {
 	memset(m, 0, sizeof(*m));
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return or_err_errno(err, errno, "cannot open checkpoint %s", path);
-	unsigned char h[CK_HEADER];
-	int rc = OR_OK;
-	if (read_all(fd, h, CK_HEADER) || memcmp(h, CK_MAGIC, 8) != 0) {
-		rc = or_err_set(err, OR_EFORMAT, "%s: not an ottorec checkpoint (magic OTTOMFCK)", path);
+	or_sfile f;
+	int rc = or_sfile_open(&f, path, &ck_format, err);
+	if (rc)
+		return rc;
+	ck_meta h;
+	or_sfile_meta(&f, &h, sizeof(h));
+	if ((h.mode != OR_MF_EXACT && h.mode != OR_MF_FAST) || h.dim == 0 || h.dim > 65536 ||
+	    h.n_rows > ((uint64_t)1 << 40)) {
+		rc = or_sfile_damaged(&f, err, "mode, dim or rows out of range");
 		goto out;
 	}
-	uint32_t ver, mode;
-	memcpy(&ver, h + 8, 4);
-	memcpy(&mode, h + 12, 4);
-	if (XXH3_64bits(h, 72) != get64(h + 72)) {
-		rc = or_err_set(err, OR_EFORMAT, "%s: header checksum mismatch (damaged checkpoint)", path);
-		goto out;
-	}
-	if (ver != CK_VERSION) {
-		rc = or_err_set(err, OR_EUNSUPPORTED, "%s: checkpoint version %u, this build reads %u (HINT: restart training without --resume)", path, ver, CK_VERSION);
-		goto out;
-	}
-	if ((int)mode != cfg->mode || get64(h + 24) != cfg->dim) {
+	if ((int)h.mode != cfg->mode || h.dim != cfg->dim) {
 		rc = or_err_set(err, OR_EINVAL, "%s: checkpoint is mode %s dim %llu, the run asks for mode %s dim %zu", path,
-				mode == OR_MF_EXACT ? "exact" : "fast", (unsigned long long)get64(h + 24),
+				h.mode == OR_MF_EXACT ? "exact" : "fast", (unsigned long long)h.dim,
 				cfg->mode == OR_MF_EXACT ? "exact" : "fast", cfg->dim);
 		goto out;
 	}
-	uint64_t rows = get64(h + 16);
-	if (expect_rows && rows != expect_rows) {
-		rc = or_err_set(err, OR_EINVAL, "%s: checkpoint has %llu rows, the pairs need %zu", path, (unsigned long long)rows, expect_rows);
+	if (expect_rows && h.n_rows != expect_rows) {
+		rc = or_err_set(err, OR_EINVAL, "%s: checkpoint has %llu rows, the pairs need %zu", path,
+				(unsigned long long)h.n_rows, expect_rows);
 		goto out;
 	}
-	rc = or_mf_model_alloc(m, (size_t)rows, cfg->dim, (int)mode, err);
+	/* the sizes the counts give, before any allocation */
+	or_mf_model shape = { .n_rows = (size_t)h.n_rows, .dim = (size_t)h.dim, .mode = (int)h.mode };
+	float *v[N_SECTIONS];
+	uint64_t sz[N_SECTIONS];
+	views(&shape, v, sz);
+	for (unsigned s = 0; s < N_SECTIONS && !rc; s++)
+		rc = or_sfile_expect(&f, s, sz[s], 1, err);
+	if (!rc)
+		rc = or_sfile_verify(&f, NULL, err);
+	if (!rc)
+		rc = or_mf_model_alloc(m, (size_t)h.n_rows, (size_t)h.dim, (int)h.mode, err);
 	if (rc)
 		goto out;
-	float *v[3];
-	size_t sz[3];
-	int nv = views(m, v, sz);
-	uint64_t payload = 0;
-	XXH3_state_t *xs = XXH3_createState();
-	if (!xs) {
-		rc = or_err_set(err, OR_ENOMEM, "out of memory");
-		goto out;
-	}
-	XXH3_64bits_reset(xs);
-	for (int i = 0; i < nv && !rc; i++) {
-		if (read_all(fd, v[i], sz[i]))
-			rc = or_err_set(err, OR_EFORMAT, "%s: truncated checkpoint", path);
-		else
-			XXH3_64bits_update(xs, v[i], sz[i]);
-		payload += sz[i];
-	}
-	uint64_t sum = XXH3_64bits_digest(xs);
-	XXH3_freeState(xs);
-	if (!rc && (payload != get64(h + 64) || sum != get64(h + 56)))
-		rc = or_err_set(err, OR_EFORMAT, "%s: payload checksum mismatch (damaged checkpoint)", path);
-	m->step = get64(h + 32);
-	m->epoch = get64(h + 40);
-	m->seed = get64(h + 48);
+	views(m, v, sz);
+	for (unsigned s = 0; s < N_SECTIONS; s++)
+		if (sz[s])
+			memcpy(v[s], or_sfile_section_data(&f, s), (size_t)sz[s]);
+	m->step = h.step;
+	m->epoch = h.epoch;
+	m->seed = h.seed;
 out:
-	close(fd);
+	or_sfile_release(&f);
 	if (rc)
 		or_mf_model_free(m);
 	return rc;

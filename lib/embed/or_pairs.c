@@ -19,26 +19,45 @@
  * bucket of each pair is uniform and independent and each bucket's order
  * is then uniform, so the result is a uniform permutation, and it depends
  * on the seed only, not on the thread count.
+ *
+ * The file is an or_sfile written in place (OR_SFILE_MAPPED); its fields
+ * are pairs_meta below.
  */
 #include "or_cpu.h"
-#include "or_file.h"
 #include "or_pairs.h"
 #include "or_par.h"
 #include "or_prng.h"
+#include "or_sfile.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
-#include <xxhash.h>
 
-#define MAGIC "OTTOPAIR"
 #define CHUNK_SESSIONS 16384
 #define SHUF_BUCKETS 1024
+
+/* The file's fields (or_pairs.h gives their offsets: 32 + these). */
+typedef struct pairs_meta {
+	uint64_t n_train, n_valid;
+	uint32_t aid_bound, window, type_mask, flags;
+	int64_t max_gap_ms;
+	uint64_t seed;
+	uint64_t valid_param; /* valid_fraction's bits, or N with flag bit 1 */
+	uint64_t n_valid_sessions;
+} pairs_meta;
+OR_SFILE_META_FITS(pairs_meta);
+_Static_assert(offsetof(pairs_meta, aid_bound) == 48 - 32 &&
+	       offsetof(pairs_meta, max_gap_ms) == 64 - 32 &&
+	       offsetof(pairs_meta, n_valid_sessions) == 88 - 32, "or_pairs.h's layout");
+
+enum { SEC_TRAIN, SEC_VALID, N_SECTIONS };
+static const char *const sec_names[N_SECTIONS] = { "train pairs", "valid pairs" };
+static const or_sfile_format pairs_format = {
+	.magic = "OTTOPAIR", .version = OR_PAIRS_VERSION, .align = 8,
+	.n_sections = N_SECTIONS, .section_names = sec_names, .what = "pairs file",
+	.rebuild = "rebuild it with `ottorec pairs`",
+};
 
 void or_pairs_config_default(or_pairs_config *cfg)
 {
@@ -71,12 +90,13 @@ static size_t session_pairs(const uint32_t *aid, const int64_t *ts,
 			}
 		return n - 1;
 	}
+	/* mask < 8: a type beyond 2 (a damaged store) is never used */
 	for (size_t j = 0; j < n; j++) {
-		if (!((mask >> type[j]) & 1))
+		if (type[j] > 7 || !((mask >> type[j]) & 1))
 			continue;
 		int got = 0;
 		for (size_t l = j + 1; l < n && got < cfg->window; l++) {
-			if (!((mask >> type[l]) & 1))
+			if (type[l] > 7 || !((mask >> type[l]) & 1))
 				continue;
 			got++;
 			if (gap > 0 && ts[l] - ts[j] > gap)
@@ -95,6 +115,7 @@ typedef struct chunk {
 	size_t store, s0, s1;     /* sessions [s0, s1) of stores[store] */
 	uint64_t n_train, n_valid, n_vsess;
 	uint64_t off_train, off_valid;
+	size_t bad;               /* a session whose offsets leave the store + 1 */
 } chunk;
 
 static int is_valid_session(const or_pairs_config *cfg, size_t store, int64_t id)
@@ -118,8 +139,14 @@ static void chunk_run(or_store *const *stores, const or_pairs_config *cfg,
 	const uint32_t *aid = or_store_aids(st);
 	const int64_t *ts = or_store_ts(st);
 	const uint8_t *type = or_store_types(st);
+	const uint64_t ne = or_store_n_events(st);
 	uint64_t nt = 0, nv = 0, vs = 0;
 	for (size_t i = c->s0; i < c->s1; i++) {
+		/* the store's open checks the first and last offsets only */
+		if (off[i + 1] < off[i] || off[i + 1] > ne) {
+			c->bad = i + 1;
+			break;
+		}
 		size_t b = (size_t)off[i], n = (size_t)(off[i + 1] - off[i]);
 		int v = is_valid_session(cfg, c->store, ids[i]);
 		uint32_t *out = NULL;
@@ -137,7 +164,7 @@ static void chunk_run(or_store *const *stores, const or_pairs_config *cfg,
 	c->n_valid = nv;
 	c->n_vsess = vs;
 	if (tout)
-		or_store_release(st, (size_t)off[c->s0], (size_t)off[c->s1]);
+		or_store_evict(st, (size_t)off[c->s0], (size_t)off[c->s1]);
 }
 
 /* malloc'ed memory (free() it) of at least `bytes`, 2 MiB aligned and
@@ -221,7 +248,7 @@ static void chunk_scatter(or_store *const *stores, const or_pairs_config *cfg,
 
 /* Shuffled fill: count buckets per chunk, scatter, shuffle each bucket. */
 static int fill_shuffled(or_store *const *stores, const or_pairs_config *cfg,
-			 chunk *ch, size_t nch, uint64_t nt, int fd, off_t dst_off,
+			 chunk *ch, size_t nch, uint64_t nt, or_sfile_writer *out,
 			 uint64_t *valid, int threads, const or_log *log, or_err *err)
 {
 	size_t cells, maxc = 1;
@@ -292,9 +319,11 @@ OMP(omp for schedule(dynamic, 2))
 		for (size_t b = 0; b < SHUF_BUCKETS; b++)
 			if (bstart[b + 1] - bstart[b] > maxb)
 				maxb = (size_t)(bstart[b + 1] - bstart[b]);
-		int werr = 0; /* the errno of a failed write, 0 when out of memory */
+		int werr = 0; /* a write failed (its error in werr_e), else out of memory */
+		or_err werr_e;
 OMP(omp parallel num_threads(threads))
 		{
+			or_err te;
 			uint64_t *p = malloc(maxb * 8);
 			if (!p)
 				or_par_fail(&failed, OR_PAR_FAILED);
@@ -313,27 +342,17 @@ OMP(omp for schedule(dynamic, 1))
 					p[i] = p[j];
 					p[j] = src[i];
 				}
-				const char *q = (const char *)p;
-				size_t left = m * 8;
-				off_t at = dst_off + (off_t)(bstart[b] * 8);
-				while (left > 0) {
-					ssize_t w = pwrite(fd, q, left, at);
-					if (w < 0 && errno == EINTR)
-						continue;
-					if (w <= 0) {
-						if (or_par_fail(&failed, OR_PAR_FAILED))
-							werr = w < 0 ? errno : EIO;
-						break;
+				if (or_sfile_writer_put(out, SEC_TRAIN, bstart[b] * 8, p, m * 8, &te)) {
+					if (or_par_fail(&failed, OR_PAR_FAILED)) {
+						werr = 1;
+						werr_e = te;
 					}
-					q += w;
-					left -= (size_t)w;
-					at += w;
 				}
 			}
 			free(p);
 		}
 		if (werr)
-			rc = or_err_errno(err, werr, "pairs: cannot write the shuffled pairs");
+			rc = or_err_set(err, werr_e.code, "%s", werr_e.msg);
 		else if (failed)
 			rc = or_err_set(err, OR_ENOMEM, "pairs: out of memory for the shuffle buffers");
 		or_log_progress(log, "pairs: shuffle", 3, 3, "steps");
@@ -343,11 +362,6 @@ OMP(omp for schedule(dynamic, 1))
 	free(scratch);
 	return rc;
 }
-
-static void put32(unsigned char *p, uint32_t v) { memcpy(p, &v, 4); }
-static void put64(unsigned char *p, uint64_t v) { memcpy(p, &v, 8); }
-static uint32_t get32(const unsigned char *p) { uint32_t v; memcpy(&v, p, 4); return v; }
-static uint64_t get64(const unsigned char *p) { uint64_t v; memcpy(&v, p, 8); return v; }
 
 int or_pairs_build(or_store *const *stores, size_t n_stores,
 		   const or_pairs_config *cfg, const char *path,
@@ -388,6 +402,13 @@ OMP(omp parallel for schedule(dynamic, 4) num_threads(T))
 		chunk_run(stores, cfg, &ch[i], NULL, NULL);
 	uint64_t nt = 0, nv = 0, nvs = 0;
 	for (size_t i = 0; i < nch; i++) {
+		if (ch[i].bad) {
+			int rc = or_err_set(err, OR_EFORMAT,
+					    "pairs: %s: session %zu has offsets outside the store (damaged; rebuild it with `ottorec convert`)",
+					    or_store_path(stores[ch[i].store]), ch[i].bad - 1);
+			free(ch);
+			return rc;
+		}
 		ch[i].off_train = nt;
 		ch[i].off_valid = nv;
 		nt += ch[i].n_train;
@@ -401,34 +422,19 @@ OMP(omp parallel for schedule(dynamic, 4) num_threads(T))
 		nv = k;
 	}
 	or_log_progress(log, "pairs: count", 1, 1, "steps");
-	size_t total_pairs, bytes_pairs, file_bytes;
-	if (or_size_add((size_t)nt, (size_t)nv, &total_pairs) || or_size_mul(total_pairs, 8, &bytes_pairs) ||
-	    or_size_add(bytes_pairs, OR_PAIRS_HEADER_SIZE, &file_bytes)) {
-		free(ch);
-		return or_err_set(err, OR_ENOMEM, "pairs: %llu pairs overflow the file size", (unsigned long long)(nt + nv));
-	}
-	or_file f;
-	int rc = or_file_open(&f, path, err);
+	const uint64_t bytes[N_SECTIONS] = { nt * 8, nv * 8 };
+	or_sfile_writer *w = NULL;
+	int rc = or_sfile_writer_open(&w, path, &pairs_format, bytes, OR_SFILE_MAPPED, err);
 	if (rc) {
 		free(ch);
 		return rc;
 	}
-	unsigned char *map = NULL;
-	if (ftruncate(f.fd, (off_t)file_bytes) != 0) {
-		rc = or_err_errno(err, errno, "cannot size %s to %zu bytes", path, file_bytes);
-		goto fail;
-	}
-	map = mmap(NULL, file_bytes, PROT_READ | PROT_WRITE, MAP_SHARED, f.fd, 0);
-	if (map == MAP_FAILED) {
-		map = NULL;
-		rc = or_err_errno(err, errno, "cannot map %s", path);
-		goto fail;
-	}
-	uint32_t *train_sec = (uint32_t *)(map + OR_PAIRS_HEADER_SIZE);
-	uint32_t *valid_sec = train_sec + 2 * nt;
+	/* the layout puts the valid pairs right after the train pairs (8-byte
+	   alignment), which the fills below rely on */
+	uint32_t *train_sec = or_sfile_writer_map(w, SEC_TRAIN);
+	uint32_t *valid_sec = or_sfile_writer_map(w, SEC_VALID);
 	if (cfg->shuffle && nt > 1) {
-		rc = fill_shuffled(stores, cfg, ch, nch, nt, f.fd, (off_t)OR_PAIRS_HEADER_SIZE,
-				   (uint64_t *)valid_sec, T, log, err);
+		rc = fill_shuffled(stores, cfg, ch, nch, nt, w, (uint64_t *)valid_sec, T, log, err);
 		if (rc)
 			goto fail;
 	} else {
@@ -448,41 +454,15 @@ OMP(omp parallel for schedule(dynamic, 4) num_threads(T))
 		}
 	}
 	or_log_progress(log, "pairs: fill", 1, 1, "steps");
-	/* header */
-	unsigned char *h = map;
-	memcpy(h, MAGIC, 8);
-	put32(h + 8, OR_PAIRS_VERSION);
-	put32(h + 12, OR_PAIRS_HEADER_SIZE);
-	put64(h + 16, nt);
-	put64(h + 24, nv);
-	put32(h + 32, aid_bound);
-	put32(h + 36, (uint32_t)cfg->window);
-	put32(h + 40, cfg->type_mask);
-	put32(h + 44, (cfg->shuffle && nt > 1 ? 1u : 0u) | (cfg->valid_last ? 2u : 0u));
-	put64(h + 48, (uint64_t)cfg->max_gap_ms);
-	put64(h + 56, cfg->seed);
-	if (cfg->valid_last) {
-		put64(h + 64, cfg->valid_last);
-	} else {
-		uint64_t bits;
-		memcpy(&bits, &cfg->valid_fraction, 8);
-		put64(h + 64, bits);
-	}
-	put64(h + 72, cfg->valid_last ? 0 : nvs);
-	uint64_t sums[2];
-	const void *secs[2] = { train_sec, valid_sec };
-	size_t sbytes[2] = { (size_t)nt * 8, (size_t)nv * 8 };
-OMP(omp parallel for num_threads(T > 1 ? 2 : 1))
-	for (int s = 0; s < 2; s++)
-		sums[s] = XXH3_64bits(secs[s], sbytes[s]);
-	for (int s = 0; s < 2; s++) {
-		put64(h + 80 + 32 * s, (uint64_t)((const unsigned char *)secs[s] - map));
-		put64(h + 88 + 32 * s, sbytes[s]);
-		put64(h + 96 + 32 * s, sums[s]);
-	}
-	put64(h + 144, XXH3_64bits(h, 144));
-	munmap(map, file_bytes);
-	map = NULL;
+	pairs_meta meta = {
+		.n_train = nt, .n_valid = nv, .aid_bound = aid_bound, .window = (uint32_t)cfg->window,
+		.type_mask = cfg->type_mask,
+		.flags = (cfg->shuffle && nt > 1 ? 1u : 0u) | (cfg->valid_last ? 2u : 0u),
+		.max_gap_ms = cfg->max_gap_ms, .seed = cfg->seed,
+		.valid_param = cfg->valid_last, .n_valid_sessions = cfg->valid_last ? 0 : nvs,
+	};
+	if (!cfg->valid_last)
+		memcpy(&meta.valid_param, &cfg->valid_fraction, 8);
 	free(ch);
 	if (st) {
 		st->n_train = nt;
@@ -491,72 +471,40 @@ OMP(omp parallel for num_threads(T > 1 ? 2 : 1))
 		st->n_sessions = n_sessions;
 		st->aid_bound = aid_bound;
 	}
-	return or_file_commit(&f, err);
+	return or_sfile_writer_commit(w, &meta, sizeof(meta), log, err);
 fail:
-	if (map)
-		munmap(map, file_bytes);
 	free(ch);
-	or_file_abort(&f);
+	or_sfile_writer_abort(w);
 	return rc;
 }
 
 struct or_pairs {
-	unsigned char *map;
-	size_t bytes;
+	or_sfile f;
 	uint64_t n_train, n_valid;
 	uint32_t aid_bound;
-	char *path;
 };
 
 int or_pairs_open(const char *path, or_pairs **out, or_err *err)
 {
 	*out = NULL;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return or_err_errno(err, errno, "cannot open %s", path);
-	struct stat sb;
-	if (fstat(fd, &sb) != 0) {
-		int e = errno;
-		close(fd);
-		return or_err_errno(err, e, "cannot stat %s", path);
+	or_pairs *p = calloc(1, sizeof(*p));
+	if (!p)
+		return or_err_set(err, OR_ENOMEM, "out of memory");
+	int rc = or_sfile_open(&p->f, path, &pairs_format, err);
+	pairs_meta m;
+	if (!rc) {
+		or_sfile_meta(&p->f, &m, sizeof(m));
+		rc = or_sfile_expect(&p->f, SEC_TRAIN, m.n_train, 8, err);
 	}
-	size_t bytes = (size_t)sb.st_size;
-	if (bytes < OR_PAIRS_HEADER_SIZE) {
-		close(fd);
-		return or_err_set(err, OR_EFORMAT, "%s: %zu bytes, too short for a pairs file (HINT: make it with `ottorec pairs`)", path, bytes);
-	}
-	unsigned char *map = mmap(NULL, bytes, PROT_READ, MAP_SHARED, fd, 0);
-	close(fd);
-	if (map == MAP_FAILED)
-		return or_err_errno(err, errno, "cannot map %s", path);
-	int rc = OR_OK;
-	if (memcmp(map, MAGIC, 8) != 0)
-		rc = or_err_set(err, OR_EFORMAT, "%s: not a pairs file (magic OTTOPAIR; HINT: make it with `ottorec pairs`)", path);
-	else if (get32(map + 8) != OR_PAIRS_VERSION)
-		rc = or_err_set(err, OR_EUNSUPPORTED, "%s: pairs format version %u, this build reads %u (HINT: rebuild it with `ottorec pairs`)", path, get32(map + 8), OR_PAIRS_VERSION);
-	else if (XXH3_64bits(map, 144) != get64(map + 144))
-		rc = or_err_set(err, OR_EFORMAT, "%s: header checksum mismatch (damaged pairs file)", path);
-	uint64_t nt = get64(map + 16), nv = get64(map + 24);
-	if (!rc && (nt > bytes / 8 || nv > bytes / 8 ||
-		    get64(map + 80) != OR_PAIRS_HEADER_SIZE || get64(map + 88) != nt * 8 ||
-		    get64(map + 112) != OR_PAIRS_HEADER_SIZE + nt * 8 || get64(map + 120) != nv * 8 ||
-		    OR_PAIRS_HEADER_SIZE + (nt + nv) * 8 != bytes))
-		rc = or_err_set(err, OR_EFORMAT, "%s: sections do not match the file size (truncated?)", path);
-	or_pairs *p = rc ? NULL : calloc(1, sizeof(*p));
-	if (!rc && (!p || !(p->path = strdup(path)))) {
-		free(p);
-		p = NULL;
-		rc = or_err_set(err, OR_ENOMEM, "out of memory");
-	}
+	if (!rc)
+		rc = or_sfile_expect(&p->f, SEC_VALID, m.n_valid, 8, err);
 	if (rc) {
-		munmap(map, bytes);
+		or_pairs_free(p);
 		return rc;
 	}
-	p->map = map;
-	p->bytes = bytes;
-	p->n_train = nt;
-	p->n_valid = nv;
-	p->aid_bound = get32(map + 32);
+	p->n_train = m.n_train;
+	p->n_valid = m.n_valid;
+	p->aid_bound = m.aid_bound;
 	*out = p;
 	return OR_OK;
 }
@@ -565,28 +513,26 @@ void or_pairs_free(or_pairs *p)
 {
 	if (!p)
 		return;
-	munmap(p->map, p->bytes);
-	free(p->path);
+	or_sfile_release(&p->f);
 	free(p);
 }
 
 int or_pairs_verify(const or_pairs *p, or_err *err)
 {
-	for (int s = 0; s < 2; s++) {
-		uint64_t off = get64(p->map + 80 + 32 * s), len = get64(p->map + 88 + 32 * s);
-		if (XXH3_64bits(p->map + off, (size_t)len) != get64(p->map + 96 + 32 * s))
-			return or_err_set(err, OR_EFORMAT, "%s: %s section checksum mismatch (damaged pairs file)", p->path, s ? "valid" : "train");
-	}
+	int rc = or_sfile_verify(&p->f, NULL, err);
+	if (rc)
+		return rc;
 	const uint32_t *a = or_pairs_train(p);
 	size_t n = 2 * (size_t)(p->n_train + p->n_valid);
 	for (size_t i = 0; i < n; i++)
 		if (a[i] >= p->aid_bound)
-			return or_err_set(err, OR_EFORMAT, "%s: pair %zu names aid %u, not below the aid bound %u", p->path, i / 2, a[i], p->aid_bound);
+			return or_sfile_damaged(&p->f, err, "pair %zu names aid %u, not below the aid bound %u",
+						i / 2, a[i], p->aid_bound);
 	return OR_OK;
 }
 
 size_t or_pairs_n_train(const or_pairs *p) { return (size_t)p->n_train; }
 size_t or_pairs_n_valid(const or_pairs *p) { return (size_t)p->n_valid; }
 uint32_t or_pairs_aid_bound(const or_pairs *p) { return p->aid_bound; }
-const uint32_t *or_pairs_train(const or_pairs *p) { return (const uint32_t *)(p->map + OR_PAIRS_HEADER_SIZE); }
-const uint32_t *or_pairs_valid(const or_pairs *p) { return or_pairs_train(p) + 2 * p->n_train; }
+const uint32_t *or_pairs_train(const or_pairs *p) { return or_sfile_section_data(&p->f, SEC_TRAIN); }
+const uint32_t *or_pairs_valid(const or_pairs *p) { return or_sfile_section_data(&p->f, SEC_VALID); }

@@ -15,32 +15,32 @@
  * fixed chunks and buckets, so the bytes depend on the seed only, not on the
  * thread count); validation pairs keep store order.
  *
- * File layout (little-endian; one file, mmap-able):
+ * File layout: a sectioned file (or_sfile.h: magic, version, fields,
+ * section table, header checksum; 4096-byte header page), little-endian:
  *
  *   offset  size  field
  *   0       8     magic "OTTOPAIR"
- *   8       4     format version (OR_PAIRS_VERSION)
- *   12      4     header size (4096)
- *   16      8     n_train pairs
- *   24      8     n_valid pairs
- *   32      4     aid_bound: largest aid of the stores + 1 (rows of a model)
- *   36      4     window
- *   40      4     type_mask (bit t: events of type t used)
- *   44      4     flags: bit 0 shuffled, bit 1 valid = last N pairs
- *   48      8     max_gap_ms (0: none)
- *   56      8     seed
- *   64      8     valid_fraction (IEEE double) or, with flag bit 1, N
- *   72      8     n_valid_sessions (0 with flag bit 1)
- *   80      64    2 sections {u64 offset, u64 bytes, u64 XXH3-64, u64 0}:
+ *   8       4     format version (OR_PAIRS_VERSION; 1 had its own header)
+ *   12      148   or_sfile.h's header fields: 2 sections aligned to 8 bytes
+ *   32      8     n_train pairs
+ *   40      8     n_valid pairs
+ *   48      4     aid_bound: largest aid of the stores + 1 (rows of a model)
+ *   52      4     window
+ *   56      4     type_mask (bit t: events of type t used)
+ *   60      4     flags: bit 0 shuffled, bit 1 valid = last N pairs
+ *   64      8     max_gap_ms (0: none)
+ *   72      8     seed
+ *   80      8     valid_fraction (IEEE double) or, with flag bit 1, N
+ *   88      8     n_valid_sessions (0 with flag bit 1)
+ *   160     64    section table (or_sfile.h):
  *                   0 train pairs  uint32[n_train][2] (aid, aid_next)
  *                   1 valid pairs  uint32[n_valid][2]
- *   144     8     XXH3-64 of bytes [0, 144)
- *   152..4095     zero
+ *   672     8     header checksum
  *   4096          train pairs, then valid pairs right after them
  *
- * Opening checks magic, version, header checksum and section bounds (O(1));
- * or_pairs_verify checks the section checksums and that every aid is below
- * aid_bound.
+ * Opening checks the header and that the sections have the sizes the
+ * counts give (O(1)); or_pairs_verify checks the section checksums and that
+ * every aid is below aid_bound.
  */
 #ifndef OR_PAIRS_H
 #define OR_PAIRS_H
@@ -52,8 +52,7 @@
 #include "or_log.h"
 #include "or_store.h"
 
-#define OR_PAIRS_VERSION 1u
-#define OR_PAIRS_HEADER_SIZE 4096u
+#define OR_PAIRS_VERSION 2u
 
 typedef struct or_pairs_config {
 	int window;             /* pairs up to this many steps apart, 1..64 (1) */

@@ -1,97 +1,23 @@
 /*
  * or_export.c - the JSONL and CSV writers of an event store (see
- * or_export.h) and the hand-rolled integer formatting they use.
+ * or_export.h).
  *
  * The writers fill the or_file buffer directly (or_file_reserve /
  * or_file_advance) in chunks of CHUNK bytes; every event is at most EV_MAX
  * bytes of text, so one bounds check per event (p > limit) is all the inner
  * loop pays.  Fixed pieces of text are copied with constant-size memcpy from
- * padded tables, numbers are written two digits at a time from the end.
+ * padded tables, numbers are written by or_fmt.h (two digits at a time from
+ * the end).
  */
 #include "or_export.h"
 #include "or_file.h"
+#include "or_fmt.h"
 
 #include <string.h>
 
 #define CHUNK (256u << 10)         /* bytes reserved at a time */
 #define EV_MAX 128u                /* bound on one event's text, either format */
 #define PROGRESS_BYTES (4u << 20)  /* progress / cancellation every 4 MiB */
-
-static const char digits2[201] =
-	"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
-	"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
-	"8081828384858687888990919293949596979899";
-
-static const uint64_t pow10_u64[20] = {
-	1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull, 10000000ull,
-	100000000ull, 1000000000ull, 10000000000ull, 100000000000ull,
-	1000000000000ull, 10000000000000ull, 100000000000000ull,
-	1000000000000000ull, 10000000000000000ull, 100000000000000000ull,
-	1000000000000000000ull, 10000000000000000000ull
-};
-
-static inline unsigned count_digits(uint64_t v)
-{
-	if (v < 10)
-		return 1;
-	unsigned bits = 64u - (unsigned)__builtin_clzll(v);
-	unsigned t = (bits * 1233u) >> 12; /* floor(bits * log10(2)) */
-	return t + (v >= pow10_u64[t]);
-}
-
-/* Digits of v < 2^32 ending at e (written backwards, 32-bit arithmetic). */
-static inline void put_u32_back(char *e, uint32_t v)
-{
-	while (v >= 100) {
-		uint32_t r = v % 100;
-		v /= 100;
-		e -= 2;
-		memcpy(e, digits2 + 2 * r, 2);
-	}
-	if (v >= 10) {
-		e -= 2;
-		memcpy(e, digits2 + 2 * v, 2);
-	} else {
-		*--e = (char)('0' + v);
-	}
-}
-
-/* Exactly 8 digits of v < 10^8, zero-padded, at p. */
-static inline void put_8digits(char *p, uint32_t v)
-{
-	uint32_t hi = v / 10000, lo = v % 10000;
-	memcpy(p, digits2 + 2 * (hi / 100), 2);
-	memcpy(p + 2, digits2 + 2 * (hi % 100), 2);
-	memcpy(p + 4, digits2 + 2 * (lo / 100), 2);
-	memcpy(p + 6, digits2 + 2 * (lo % 100), 2);
-}
-
-static inline size_t fmt_u64(char *p, uint64_t v)
-{
-	unsigned n = count_digits(v);
-	char *e = p + n;
-	/* 64-bit division only to peel off 8 digits at a time (a ms
-	   timestamp has 13), the rest in 32-bit arithmetic */
-	while (v > UINT32_MAX) {
-		uint64_t q = v / 100000000u;
-		e -= 8;
-		put_8digits(e, (uint32_t)(v - q * 100000000u));
-		v = q;
-	}
-	put_u32_back(e, (uint32_t)v);
-	return n;
-}
-
-static inline size_t fmt_i64(char *p, int64_t v)
-{
-	if (v >= 0)
-		return fmt_u64(p, (uint64_t)v);
-	*p = '-';
-	return 1 + fmt_u64(p + 1, 0 - (uint64_t)v);
-}
-
-size_t or_export_fmt_u64(char *p, uint64_t v) { return fmt_u64(p, v); }
-size_t or_export_fmt_i64(char *p, int64_t v) { return fmt_i64(p, v); }
 
 void or_export_csv_config_default(or_export_csv_config *cfg)
 {
@@ -206,7 +132,7 @@ int or_export_jsonl(const or_store *st, const char *path, const or_log *log, or_
 		}
 		memcpy(p, "{\"session\":", 11);
 		p += 11;
-		p += fmt_i64(p, sid[i]);
+		p += or_fmt_i64(p, sid[i]);
 		memcpy(p, ",\"events\":[", 11);
 		p += 11;
 		for (uint64_t j = a; j < b; j++) {
@@ -220,10 +146,10 @@ int or_export_jsonl(const or_store *st, const char *path, const or_log *log, or_
 				return fail(&w, bad_type(st, i, j, t, err));
 			memcpy(p, "{\"aid\":", 7);
 			p += 7;
-			p += fmt_u64(p, aid[j]);
+			p += or_fmt_u64(p, aid[j]);
 			memcpy(p, ",\"ts\":", 6);
 			p += 6;
-			p += fmt_i64(p, ts[j]);
+			p += or_fmt_i64(p, ts[j]);
 			memcpy(p, json_tail[t], 24);
 			p += json_tail_len[t];
 		}
@@ -331,7 +257,7 @@ int or_export_csv_ex(const or_store *st, const char *path,
 		const uint64_t a = off[i], b = off[i + 1];
 		if (b < a || b > ne)
 			return fail(&w, bad_offsets(st, i, err));
-		size_t sl = fmt_i64(sbuf, sid[i]);
+		size_t sl = or_fmt_i64(sbuf, sid[i]);
 		sbuf[sl++] = ',';
 		for (uint64_t j = a; j < b; j++) {
 			if (p > w.limit) {
@@ -344,9 +270,9 @@ int or_export_csv_ex(const or_store *st, const char *path,
 				return fail(&w, bad_type(st, i, j, t, err));
 			memcpy(p, sbuf, 24);
 			p += sl;
-			p += fmt_u64(p, aid[j]);
+			p += or_fmt_u64(p, aid[j]);
 			*p++ = ',';
-			p += fmt_i64(p, seconds ? ts[j] / 1000 : ts[j]);
+			p += or_fmt_i64(p, seconds ? ts[j] / 1000 : ts[j]);
 			*p++ = ',';
 			memcpy(p, tail[t], 8);
 			p += tail_len[t];

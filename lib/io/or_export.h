@@ -50,13 +50,4 @@ int or_export_csv_ex(const or_store *st, const char *path,
 		     const or_export_csv_config *cfg, const or_log *log,
 		     or_err *err);
 
-/*
- * Integer formatting used by the writers, exposed for reuse and tests:
- * write the decimal digits of v at p (no terminator) and return the number
- * of bytes written.  p must have room for 20 bytes (u64) / 20 bytes (i64,
- * with sign).
- */
-size_t or_export_fmt_u64(char *p, uint64_t v);
-size_t or_export_fmt_i64(char *p, int64_t v);
-
 #endif

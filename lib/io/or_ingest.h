@@ -21,6 +21,7 @@
 #define OR_INGEST_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "or_err.h"
 #include "or_log.h"
@@ -40,6 +41,14 @@ typedef enum or_ts_unit {
 } or_ts_unit;
 
 #define OR_TS_MAX_MS 253402300799999LL
+
+/* The auto rule of the readers whose file does not say its unit (CSV,
+   Parquet without a TIMESTAMP type), from the first ts: seconds when it is
+   in 0..1e11-1 (1e11 s is the year 5138, 1e11 ms is 1973), else ms. */
+static inline or_ts_unit or_ts_unit_guess(int64_t first_ts)
+{
+	return first_ts >= 0 && first_ts < 100000000000LL ? OR_TS_S : OR_TS_MS;
+}
 
 typedef struct or_ingest_config {
 	or_format format;

@@ -238,7 +238,7 @@ int or_ingest_csv(or_store_builder *b, or_input *in,
 		    (rc = parse_row(&c, ln, row_begin, le, &r)))
 			break;
 		if (c.ts_unit == OR_TS_AUTO)
-			c.ts_unit = r.ts_raw < 100000000000LL ? OR_TS_S : OR_TS_MS;
+			c.ts_unit = or_ts_unit_guess(r.ts_raw);
 		int64_t ts = r.ts_raw;
 		if (c.ts_unit == OR_TS_S) {
 			if (ts > OR_TS_MAX_MS / 1000) {

@@ -7,9 +7,12 @@
  * than the 300 MB/s this reader is held to.  Each event is first tried in the
  * publisher's exact byte layout (the fast path); anything else (whitespace,
  * another key order, extra keys, type as 0/1/2) goes through the general
- * parser, which also produces the error messages.  Unknown keys are skipped.
+ * parser, which also produces the error messages; its lexing (strings,
+ * numbers, skipping the values of unknown keys) is or_json.h's strict
+ * scanner.  Unknown keys are skipped.
  */
 #include "or_ingest_internal.h"
+#include "or_json.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -18,8 +21,7 @@
 typedef struct jl_line {
 	const char *path;
 	uint64_t line;
-	const char *begin; /* first byte of the line */
-	const char *end;   /* one past the last byte (before '\n') */
+	or_json j;         /* the line and the cursor */
 	int ts_seconds;    /* multiply ts by 1000 */
 	or_err *err;
 } jl_line;
@@ -34,145 +36,72 @@ static int jl_fail(const jl_line *l, const char *at, const char *fmt, ...)
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
 	char found[24];
-	if (at >= l->end)
+	if (at >= l->j.end)
 		snprintf(found, sizeof(found), "end of line");
 	else if ((unsigned char)*at >= 0x20 && (unsigned char)*at < 0x7f)
 		snprintf(found, sizeof(found), "'%c'", *at);
 	else
 		snprintf(found, sizeof(found), "byte 0x%02x", (unsigned char)*at);
 	return or_err_set(l->err, OR_EFORMAT, "%s:%llu:%zu: %s, found %s", l->path,
-			  (unsigned long long)l->line, (size_t)(at - l->begin) + 1, what, found);
+			  (unsigned long long)l->line, (size_t)(at - l->j.begin) + 1, what, found);
 }
 
-static inline const char *skip_ws(const char *p, const char *end)
+/* The scanner's error (or_json.h), as jl_fail words it. */
+static int jl_scan_fail(const jl_line *l)
 {
-	while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
-		p++;
-	return p;
+	return jl_fail(l, l->j.err_at, "%s", l->j.err_what);
 }
 
 /*
- * Parse a JSON integer at *pp.  what names the field for messages.
- * Returns OR_OK and advances *pp, or an error.
+ * A JSON integer at the cursor in lo..hi (lo >= 0; "-0" is 0).  what names
+ * the field for messages.  Returns OR_OK and advances the cursor, or an
+ * error at the number.
  */
-static int parse_int(const jl_line *l, const char **pp, const char *what,
-		     int64_t lo, int64_t hi, int64_t *out)
+static int parse_int(jl_line *l, const char *what, int64_t lo, int64_t hi, int64_t *out)
 {
-	const char *p = *pp, *start = p;
-	int neg = 0;
-	if (p < l->end && *p == '-') {
-		neg = 1;
-		p++;
-	}
-	if (p >= l->end || (unsigned)(*p - '0') > 9)
+	const char *start = l->j.p;
+	int neg;
+	uint64_t v;
+	switch (or_json_int(&l->j, &neg, &v)) {
+	case OR_JSON_INT_OK:
+		break;
+	case OR_JSON_INT_NONE:
 		return jl_fail(l, start, "expected an integer %s", what);
-	uint64_t v = 0;
-	while (p < l->end && (unsigned)(*p - '0') <= 9) {
-		if (v > (UINT64_MAX - 9) / 10)
-			return jl_fail(l, start, "%s is too large", what);
-		v = v * 10 + (uint64_t)(*p - '0');
-		p++;
-	}
-	if (p < l->end && (*p == '.' || *p == 'e' || *p == 'E'))
+	case OR_JSON_INT_LEADING_ZERO:
+		return jl_fail(l, start, "%s has a leading zero", what);
+	case OR_JSON_INT_OVERFLOW:
+		return jl_fail(l, start, "%s is too large", what);
+	default:
 		return jl_fail(l, start, "%s must be an integer (no fraction or exponent)", what);
+	}
 	if (neg && v != 0)
 		return jl_fail(l, start, "%s must not be negative", what);
 	if (v > (uint64_t)hi || (int64_t)v < lo)
 		return jl_fail(l, start, "%s out of range %lld..%lld", what, (long long)lo,
 			       (long long)hi);
 	*out = (int64_t)v;
-	*pp = p;
 	return OR_OK;
 }
 
-static int expect_char(const jl_line *l, const char **pp, char c, const char *what)
+static int expect_char(jl_line *l, char c, const char *what)
 {
-	const char *p = skip_ws(*pp, l->end);
-	if (p >= l->end || *p != c)
-		return jl_fail(l, p, "expected %s", what);
-	*pp = p + 1;
-	return OR_OK;
+	return or_json_expect(&l->j, c, what) ? jl_scan_fail(l) : OR_OK;
 }
 
-/* Parse a string without interpreting escapes; *s, *n view its bytes. */
-static int parse_string(const jl_line *l, const char **pp, const char **s, size_t *n)
+/* A key, then ':'; *key_at is where the key starts.  A key longer than
+   key's room (or with an escape beyond ASCII) is read as "" (unknown). */
+static int parse_key(jl_line *l, char *key, size_t cap, const char **key_at)
 {
-	const char *p = skip_ws(*pp, l->end);
-	if (p >= l->end || *p != '"')
-		return jl_fail(l, p, "expected a string");
-	const char *q = ++p;
-	while (q < l->end && *q != '"') {
-		if (*q == '\\')
-			q++;
-		q++;
-	}
-	if (q >= l->end)
-		return jl_fail(l, l->end, "unterminated string");
-	*s = p;
-	*n = (size_t)(q - p);
-	*pp = q + 1;
+	int fits;
+	or_json_ws(&l->j);
+	*key_at = l->j.p;
+	if (or_json_string(&l->j, key, cap, &fits) ||
+	    or_json_expect(&l->j, ':', "expected ':' after a key"))
+		return jl_scan_fail(l);
+	if (!fits)
+		key[0] = '\0';
+	or_json_ws(&l->j);
 	return OR_OK;
-}
-
-/* Skip any JSON value (for keys we do not know). */
-static int skip_value(const jl_line *l, const char **pp, int depth)
-{
-	const char *p = skip_ws(*pp, l->end);
-	if (depth > 64)
-		return jl_fail(l, p, "values nested too deeply");
-	if (p >= l->end)
-		return jl_fail(l, p, "expected a value");
-	if (*p == '"') {
-		const char *s;
-		size_t n;
-		int rc = parse_string(l, &p, &s, &n);
-		*pp = p;
-		return rc;
-	}
-	if (*p == '{' || *p == '[') {
-		char close = *p == '{' ? '}' : ']';
-		int is_obj = *p == '{';
-		p = skip_ws(p + 1, l->end);
-		if (p < l->end && *p == close) {
-			*pp = p + 1;
-			return OR_OK;
-		}
-		for (;;) {
-			int rc;
-			if (is_obj) {
-				const char *s;
-				size_t n;
-				if ((rc = parse_string(l, &p, &s, &n)) ||
-				    (rc = expect_char(l, &p, ':', "':'")))
-					return rc;
-			}
-			if ((rc = skip_value(l, &p, depth + 1)))
-				return rc;
-			p = skip_ws(p, l->end);
-			if (p < l->end && *p == ',') {
-				p++;
-				continue;
-			}
-			if (p < l->end && *p == close) {
-				*pp = p + 1;
-				return OR_OK;
-			}
-			return jl_fail(l, p, "expected ',' or '%c'", close);
-		}
-	}
-	const char *q = p;
-	while (q < l->end && (strchr("+-.eE", *q) || (*q >= '0' && *q <= '9') ||
-			      (*q >= 'a' && *q <= 'z')))
-		q++;
-	if (q == p)
-		return jl_fail(l, p, "expected a value");
-	*pp = q;
-	return OR_OK;
-}
-
-static int key_is(const char *s, size_t n, const char *key)
-{
-	return strlen(key) == n && memcmp(s, key, n) == 0;
 }
 
 static int64_t ts_to_ms(const jl_line *l, int64_t ts)
@@ -181,69 +110,58 @@ static int64_t ts_to_ms(const jl_line *l, int64_t ts)
 }
 
 /* The general event parser: any key order, whitespace, unknown keys. */
-static int parse_event(const jl_line *l, const char **pp, size_t index, or_evbuf *ev)
+static int parse_event(jl_line *l, size_t index, or_evbuf *ev)
 {
-	const char *p = *pp;
-	int rc = expect_char(l, &p, '{', "'{' starting an event");
+	int rc = expect_char(l, '{', "expected '{' starting an event");
 	if (rc)
 		return rc;
 	int64_t aid = -1, ts = -1, type = -1;
-	const char *obj = p - 1;
-	p = skip_ws(p, l->end);
-	if (p < l->end && *p == '}')
-		return jl_fail(l, p, "event %zu: expected keys \"aid\", \"ts\" and \"type\"", index);
+	const char *obj = l->j.p - 1;
+	if (or_json_peek(&l->j) == '}')
+		return jl_fail(l, l->j.p, "event %zu: expected keys \"aid\", \"ts\" and \"type\"", index);
 	for (;;) {
-		const char *s, *key_at = skip_ws(p, l->end);
-		size_t n;
-		if ((rc = parse_string(l, &p, &s, &n)) ||
-		    (rc = expect_char(l, &p, ':', "':' after a key")))
+		char key[8];
+		const char *key_at;
+		if ((rc = parse_key(l, key, sizeof(key), &key_at)))
 			return rc;
-		p = skip_ws(p, l->end);
-		if (key_is(s, n, "aid") || key_is(s, n, "ts") || key_is(s, n, "type")) {
-			int64_t *slot = s[0] == 'a' ? &aid : s[1] == 's' ? &ts : &type;
-			if (*slot != -1)
-				return jl_fail(l, key_at, "event %zu: key \"%.*s\" given twice", index,
-					       (int)n, s);
-		}
-		if (key_is(s, n, "aid")) {
-			rc = parse_int(l, &p, "aid", 0, OR_AID_MAX, &aid);
-		} else if (key_is(s, n, "ts")) {
+		int64_t *slot = !strcmp(key, "aid") ? &aid : !strcmp(key, "ts") ? &ts :
+				!strcmp(key, "type") ? &type : NULL;
+		if (slot && *slot != -1)
+			return jl_fail(l, key_at, "event %zu: key \"%s\" given twice", index, key);
+		if (slot == &aid) {
+			rc = parse_int(l, "aid", 0, OR_AID_MAX, &aid);
+		} else if (slot == &ts) {
 			int64_t hi = l->ts_seconds ? OR_TS_MAX_MS / 1000 : OR_TS_MAX_MS;
-			rc = parse_int(l, &p, "ts", 0, hi, &ts);
-		} else if (key_is(s, n, "type")) {
-			if (p < l->end && *p == '"') {
-				const char *w;
-				size_t wn;
-				const char *at = p;
-				rc = parse_string(l, &p, &w, &wn);
-				if (!rc && (type = or_type_from_word(w, wn)) < 0)
+			rc = parse_int(l, "ts", 0, hi, &ts);
+		} else if (slot == &type) {
+			if (or_json_peek(&l->j) == '"') {
+				char w[8];
+				int fits;
+				const char *at = l->j.p;
+				if (or_json_string(&l->j, w, sizeof(w), &fits))
+					return jl_scan_fail(l);
+				if (!fits || (type = or_type_from_word(w, strlen(w))) < 0)
 					return jl_fail(l, at, "event %zu: type must be \"clicks\", \"carts\" or \"orders\"",
 						       index);
 			} else {
-				rc = parse_int(l, &p, "type (0, 1 or 2)", 0, 2, &type);
+				rc = parse_int(l, "type (0, 1 or 2)", 0, 2, &type);
 			}
-		} else {
-			rc = skip_value(l, &p, 0);
+		} else if (or_json_skip(&l->j)) {
+			return jl_scan_fail(l);
 		}
 		if (rc)
 			return rc;
-		p = skip_ws(p, l->end);
-		if (p < l->end && *p == ',') {
-			p++;
+		if (or_json_eat(&l->j, ','))
 			continue;
-		}
-		if (p < l->end && *p == '}') {
-			p++;
+		if (or_json_eat(&l->j, '}'))
 			break;
-		}
-		return jl_fail(l, p, "event %zu: expected ',' or '}'", index);
+		return jl_fail(l, l->j.p, "event %zu: expected ',' or '}'", index);
 	}
 	const char *missing = aid < 0 ? "aid" : ts < 0 ? "ts" : type < 0 ? "type" : NULL;
 	if (missing)
 		return jl_fail(l, obj, "event %zu: key \"%s\" is missing", index, missing);
 	if (or_evbuf_push(ev, (uint32_t)aid, ts_to_ms(l, ts), (uint8_t)type))
 		return or_err_set(l->err, OR_ENOMEM, "out of memory");
-	*pp = p;
 	return OR_OK;
 }
 
@@ -300,82 +218,70 @@ static inline const char *fast_event(const char *p, const char *end, or_evbuf *e
 	return p;
 }
 
-static int parse_events(const jl_line *l, const char **pp, or_evbuf *ev)
+static int parse_events(jl_line *l, or_evbuf *ev)
 {
-	const char *p = *pp;
-	int rc = expect_char(l, &p, '[', "'[' starting the events list");
+	or_json *j = &l->j;
+	int rc = expect_char(l, '[', "expected '[' starting the events list");
 	if (rc)
 		return rc;
-	p = skip_ws(p, l->end);
-	if (p < l->end && *p == ']') {
-		*pp = p + 1;
+	if (or_json_eat(j, ']'))
 		return OR_OK;
-	}
 	for (size_t index = 1;; index++) {
-		const char *q = fast_event(p, l->end, ev, l->ts_seconds);
+		const char *q = fast_event(j->p, j->end, ev, l->ts_seconds);
 		if (q) {
-			p = q;
-		} else if ((rc = parse_event(l, &p, index, ev))) {
+			j->p = q;
+		} else if ((rc = parse_event(l, index, ev))) {
 			return rc;
 		}
-		if (p < l->end && *p == ',') {
-			p++;
+		if (j->p < j->end && *j->p == ',') {
+			j->p++;
 			continue;
 		}
-		p = skip_ws(p, l->end);
-		if (p < l->end && *p == ',') {
-			p = skip_ws(p + 1, l->end);
+		if (or_json_eat(j, ',')) {
+			or_json_ws(j);
 			continue;
 		}
-		if (p < l->end && *p == ']') {
-			*pp = p + 1;
+		if (or_json_eat(j, ']'))
 			return OR_OK;
-		}
-		return jl_fail(l, p, "expected ',' or ']' after event %zu", index);
+		return jl_fail(l, j->p, "expected ',' or ']' after event %zu", index);
 	}
 }
 
-/* Parse one whole line into *session and ev. */
-static int parse_line(const jl_line *l, int64_t *session, or_evbuf *ev)
+/* Parse the whole line (l->j) into *session and ev. */
+static int parse_line(jl_line *l, int64_t *session, or_evbuf *ev)
 {
-	const char *p = l->begin;
-	int rc = expect_char(l, &p, '{', "'{' starting a session object");
+	or_json *j = &l->j;
+	int rc = expect_char(l, '{', "expected '{' starting a session object");
 	if (rc)
 		return rc;
 	int have_session = 0, have_events = 0;
-	const char *obj = p - 1;
+	const char *obj = j->p - 1;
 	for (;;) {
-		const char *s, *key_at = skip_ws(p, l->end);
-		size_t n;
-		if ((rc = parse_string(l, &p, &s, &n)) ||
-		    (rc = expect_char(l, &p, ':', "':' after a key")))
+		char key[8];
+		const char *key_at;
+		if ((rc = parse_key(l, key, sizeof(key), &key_at)))
 			return rc;
-		p = skip_ws(p, l->end);
-		if (key_is(s, n, "session")) {
+		if (!strcmp(key, "session")) {
 			if (have_session++)
 				return jl_fail(l, key_at, "key \"session\" given twice");
-			rc = parse_int(l, &p, "session id", 0, INT64_MAX, session);
-		} else if (key_is(s, n, "events")) {
+			rc = parse_int(l, "session id", 0, INT64_MAX, session);
+		} else if (!strcmp(key, "events")) {
 			if (have_events++)
 				return jl_fail(l, key_at, "key \"events\" given twice");
-			rc = parse_events(l, &p, ev);
-		} else {
-			rc = skip_value(l, &p, 0);
+			rc = parse_events(l, ev);
+		} else if (or_json_skip(j)) {
+			return jl_scan_fail(l);
 		}
 		if (rc)
 			return rc;
-		p = skip_ws(p, l->end);
-		if (p < l->end && *p == ',') {
-			p++;
+		if (or_json_eat(j, ','))
 			continue;
-		}
-		if (p < l->end && *p == '}')
+		if (or_json_eat(j, '}'))
 			break;
-		return jl_fail(l, p, "expected ',' or '}' in the session object");
+		return jl_fail(l, j->p, "expected ',' or '}' in the session object");
 	}
-	p = skip_ws(p + 1, l->end);
-	if (p < l->end)
-		return jl_fail(l, p, "expected the end of the line after the session object");
+	if (or_json_peek(j) >= 0)
+		return jl_fail(l, j->p, "expected the end of the line after the session object");
 	if (!have_session)
 		return jl_fail(l, obj, "key \"session\" is missing");
 	if (!have_events)
@@ -384,11 +290,6 @@ static int parse_line(const jl_line *l, int64_t *session, or_evbuf *ev)
 		return jl_fail(l, obj, "session %lld has no events (\"events\" is empty)",
 			       (long long)*session);
 	return OR_OK;
-}
-
-static int is_blank(const char *p, const char *end)
-{
-	return skip_ws(p, end) == end;
 }
 
 int or_ingest_jsonl(or_store_builder *b, or_input *in,
@@ -403,11 +304,11 @@ int or_ingest_jsonl(or_store_builder *b, or_input *in,
 	uint64_t sessions = 0;
 	int rc;
 	while (!(rc = or_line_next(&lines, &line, err)) && line.begin) {
-		if (is_blank(line.begin, line.end))
-			continue;
+		or_json_init(&l.j, line.begin, line.end);
+		if (or_json_peek(&l.j) < 0)
+			continue; /* blank line */
+		l.j.p = line.begin;
 		l.line = line.no;
-		l.begin = line.begin;
-		l.end = line.end;
 		int64_t session = 0;
 		ev.n = 0;
 		rc = parse_line(&l, &session, &ev);

@@ -1,11 +1,13 @@
 /*
  * or_labels.c - the organiser's ground truth (labels.py) and labels JSONL:
- * building rows from cut sessions, writing them, reading them back with a
- * small strict JSON parser (see or_labels.h for the rules).
+ * building rows from cut sessions, writing them, reading them back over the
+ * strict JSON scanner of or_json.h (see or_labels.h for the rules).
  */
 #include "or_labels.h"
 #include "or_file.h"
+#include "or_fmt.h"
 #include "or_idset.h"
+#include "or_json.h"
 #include "or_input.h"
 #include "or_parquet.h"
 
@@ -105,27 +107,6 @@ int or_labels_add_cut(or_labels *l, const or_session *s, size_t cut, or_err *err
 
 /* ---- writing ------------------------------------------------------------ */
 
-static size_t put_u64(char *p, uint64_t v)
-{
-	char tmp[20];
-	size_t n = 0;
-	do {
-		tmp[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	for (size_t i = 0; i < n; i++)
-		p[i] = tmp[n - 1 - i];
-	return n;
-}
-
-static size_t put_i64(char *p, int64_t v)
-{
-	if (v >= 0)
-		return put_u64(p, (uint64_t)v);
-	p[0] = '-';
-	return 1 + put_u64(p + 1, (uint64_t)0 - (uint64_t)v);
-}
-
 static size_t put_str(char *p, const char *s)
 {
 	size_t n = strlen(s);
@@ -142,7 +123,7 @@ static size_t put_list(char *p, const char *key, const uint32_t *a, uint32_t n, 
 	for (uint32_t i = 0; i < n; i++) {
 		if (i)
 			p[len++] = ',';
-		len += put_u64(p + len, a[i]);
+		len += or_fmt_u64(p + len, a[i]);
 	}
 	p[len++] = ']';
 	return len;
@@ -163,12 +144,12 @@ int or_labels_write_jsonl(const or_labels *l, const char *path, or_err *err)
 			break;
 		}
 		size_t len = put_str(p, "{\"session\":");
-		len += put_i64(p + len, r->session);
+		len += or_fmt_i64(p + len, r->session);
 		len += put_str(p + len, ",\"labels\":{");
 		int first = 1;
 		if (r->click >= 0) {
 			len += put_str(p + len, "\"clicks\":");
-			len += put_i64(p + len, r->click);
+			len += or_fmt_i64(p + len, r->click);
 			first = 0;
 		}
 		if (r->n_carts) {
@@ -190,250 +171,66 @@ int or_labels_write_jsonl(const or_labels *l, const char *path, or_err *err)
 /* ---- reading ------------------------------------------------------------ */
 
 typedef struct jcur {
-	const char *p, *end, *line_start;
+	or_json j;
 	const char *path;
 	uint64_t line;
 	or_err *err;
 } jcur;
 
-#define JSON_MAX_DEPTH 64
-
+/* The error "path:line:col: what" at the cursor. */
 static int jfail(jcur *c, const char *what)
 {
 	return or_err_set(c->err, OR_EFORMAT, "%s:%llu:%zu: %s", c->path,
-			  (unsigned long long)c->line, (size_t)(c->p - c->line_start) + 1, what);
+			  (unsigned long long)c->line, (size_t)(c->j.p - c->j.begin) + 1, what);
 }
 
-static void jws(jcur *c)
+/* The scanner's error (or_json.h), as jfail words it. */
+static int jscan_fail(jcur *c)
 {
-	while (c->p < c->end && (*c->p == ' ' || *c->p == '\t' || *c->p == '\r' || *c->p == '\n'))
-		c->p++;
+	c->j.p = c->j.err_at;
+	return jfail(c, c->j.err_what);
 }
 
 static int jexpect(jcur *c, char ch, const char *what)
 {
-	jws(c);
-	if (c->p >= c->end || *c->p != ch)
-		return jfail(c, what);
-	c->p++;
-	return OR_OK;
+	return or_json_expect(&c->j, ch, what) ? jscan_fail(c) : OR_OK;
 }
 
-static int hexval(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
-/*
- * A string at c->p (after whitespace).  Its decoded bytes go to buf while
- * they fit (cap includes the terminator); *fits says whether all did.
- * Escapes are decoded only far enough to compare keys: \uXXXX below 0x80
- * becomes that byte, any other code point makes the key unknown.
- */
 static int jstring(jcur *c, char *buf, size_t cap, int *fits)
 {
-	jws(c);
-	if (c->p >= c->end || *c->p != '"')
-		return jfail(c, "expected a string");
-	c->p++;
-	size_t n = 0;
-	*fits = 1;
-	/* fast path: plain characters up to the closing quote */
-	const char *q = c->p;
-	while (q < c->end && *q != '"' && *q != '\\' && (unsigned char)*q >= 0x20)
-		q++;
-	if (q < c->end && *q == '"') {
-		size_t len = (size_t)(q - c->p);
-		if (len < cap) {
-			memcpy(buf, c->p, len);
-			buf[len] = '\0';
-		} else {
-			*fits = 0;
-			if (cap)
-				buf[0] = '\0';
-		}
-		c->p = q + 1;
-		return OR_OK;
-	}
-	for (;;) {
-		if (c->p >= c->end)
-			return jfail(c, "unterminated string");
-		unsigned char ch = (unsigned char)*c->p;
-		if (ch == '"') {
-			c->p++;
-			break;
-		}
-		if (ch < 0x20)
-			return jfail(c, "control character in string");
-		int out = ch;
-		if (ch == '\\') {
-			if (c->end - c->p < 2)
-				return jfail(c, "unterminated string");
-			char e = c->p[1];
-			switch (e) {
-			case '"': case '\\': case '/': out = e; break;
-			case 'b': out = '\b'; break;
-			case 'f': out = '\f'; break;
-			case 'n': out = '\n'; break;
-			case 'r': out = '\r'; break;
-			case 't': out = '\t'; break;
-			case 'u': {
-				if (c->end - c->p < 6)
-					return jfail(c, "truncated \\u escape");
-				int v = 0;
-				for (int k = 2; k < 6; k++) {
-					int h = hexval(c->p[k]);
-					if (h < 0)
-						return jfail(c, "bad \\u escape");
-					v = v * 16 + h;
-				}
-				out = v < 0x80 ? v : -1;
-				c->p += 4;
-				break;
-			}
-			default:
-				return jfail(c, "bad escape in string");
-			}
-			c->p += 2;
-		} else {
-			c->p++;
-		}
-		if (out < 0 || out == 0 || n + 1 >= cap)
-			*fits = 0;
-		else
-			buf[n++] = (char)out;
-	}
-	if (cap)
-		buf[n < cap ? n : cap - 1] = '\0';
-	return OR_OK;
+	return or_json_string(&c->j, buf, cap, fits) ? jscan_fail(c) : OR_OK;
 }
 
-/* A JSON integer: -?(0|[1-9][0-9]*), not followed by a fraction or an
-   exponent, within int64. */
+static int jskip(jcur *c)
+{
+	return or_json_skip(&c->j) ? jscan_fail(c) : OR_OK;
+}
+
+/* A JSON integer within int64 (after whitespace). */
 static int jint(jcur *c, int64_t *out, const char *what)
 {
-	jws(c);
-	const char *s = c->p;
-	int neg = 0;
-	if (c->p < c->end && *c->p == '-') {
-		neg = 1;
-		c->p++;
-	}
-	if (c->p >= c->end || *c->p < '0' || *c->p > '9') {
-		c->p = s;
+	or_json_ws(&c->j);
+	const char *start = c->j.p;
+	int neg;
+	uint64_t v;
+	switch (or_json_int(&c->j, &neg, &v)) {
+	case OR_JSON_INT_OK:
+		break;
+	case OR_JSON_INT_NONE:
 		return jfail(c, what);
-	}
-	if (*c->p == '0' && c->p + 1 < c->end && c->p[1] >= '0' && c->p[1] <= '9') {
-		c->p = s;
+	case OR_JSON_INT_LEADING_ZERO:
 		return jfail(c, "leading zero in a number");
-	}
-	uint64_t v = 0;
-	while (c->p < c->end && *c->p >= '0' && *c->p <= '9') {
-		unsigned d = (unsigned)(*c->p - '0');
-		if (v > (UINT64_C(9223372036854775808) - d) / 10) {
-			c->p = s;
-			return jfail(c, "integer out of range");
-		}
-		v = v * 10 + d;
-		c->p++;
-	}
-	if (c->p < c->end && (*c->p == '.' || *c->p == 'e' || *c->p == 'E')) {
-		c->p = s;
+	case OR_JSON_INT_FRACTION:
 		return jfail(c, "expected an integer, found a fraction or exponent");
+	default:
+		return jfail(c, "integer out of range");
 	}
-	if (!neg && v > (uint64_t)INT64_MAX) {
-		c->p = s;
+	if (v > (uint64_t)INT64_MAX + (uint64_t)neg) {
+		c->j.p = start;
 		return jfail(c, "integer out of range");
 	}
 	*out = neg ? (int64_t)(0 - v) : (int64_t)v;
 	return OR_OK;
-}
-
-static int jliteral(jcur *c, const char *word)
-{
-	size_t n = strlen(word);
-	if ((size_t)(c->end - c->p) < n || memcmp(c->p, word, n) != 0)
-		return jfail(c, "expected a JSON value");
-	c->p += n;
-	return OR_OK;
-}
-
-/* Skip any JSON value (of a key we do not read). */
-static int jskip(jcur *c, int depth)
-{
-	if (depth > JSON_MAX_DEPTH)
-		return jfail(c, "JSON nested too deeply");
-	jws(c);
-	if (c->p >= c->end)
-		return jfail(c, "expected a JSON value, found the end of the line");
-	char ch = *c->p;
-	int fits, rc;
-	char dummy[1];
-	if (ch == '"')
-		return jstring(c, dummy, 0, &fits);
-	if (ch == 't')
-		return jliteral(c, "true");
-	if (ch == 'f')
-		return jliteral(c, "false");
-	if (ch == 'n')
-		return jliteral(c, "null");
-	if (ch == '{' || ch == '[') {
-		char close = ch == '{' ? '}' : ']';
-		c->p++;
-		jws(c);
-		if (c->p < c->end && *c->p == close) {
-			c->p++;
-			return OR_OK;
-		}
-		for (;;) {
-			if (ch == '{') {
-				if ((rc = jstring(c, dummy, 0, &fits)) ||
-				    (rc = jexpect(c, ':', "expected ':' after a key")))
-					return rc;
-			}
-			if ((rc = jskip(c, depth + 1)))
-				return rc;
-			jws(c);
-			if (c->p < c->end && *c->p == ',') {
-				c->p++;
-				continue;
-			}
-			return jexpect(c, close, ch == '{' ? "expected ',' or '}'" : "expected ',' or ']'");
-		}
-	}
-	if (ch == '-' || (ch >= '0' && ch <= '9')) {
-		/* a number: the integer part, then an optional fraction/exponent */
-		if (*c->p == '-')
-			c->p++;
-		if (c->p >= c->end || *c->p < '0' || *c->p > '9')
-			return jfail(c, "bad number");
-		while (c->p < c->end && *c->p >= '0' && *c->p <= '9')
-			c->p++;
-		if (c->p < c->end && *c->p == '.') {
-			c->p++;
-			if (c->p >= c->end || *c->p < '0' || *c->p > '9')
-				return jfail(c, "bad number");
-			while (c->p < c->end && *c->p >= '0' && *c->p <= '9')
-				c->p++;
-		}
-		if (c->p < c->end && (*c->p == 'e' || *c->p == 'E')) {
-			c->p++;
-			if (c->p < c->end && (*c->p == '+' || *c->p == '-'))
-				c->p++;
-			if (c->p >= c->end || *c->p < '0' || *c->p > '9')
-				return jfail(c, "bad number");
-			while (c->p < c->end && *c->p >= '0' && *c->p <= '9')
-				c->p++;
-		}
-		return OR_OK;
-	}
-	return jfail(c, "expected a JSON value");
 }
 
 static int cmp_u32(const void *a, const void *b)
@@ -498,27 +295,24 @@ static int jaid_list(jcur *c, or_labels *l, size_t *at, uint32_t *n)
 	if (rc)
 		return rc;
 	*at = l->n_aids;
-	jws(c);
-	if (c->p < c->end && *c->p == ']') {
-		c->p++;
+	if (or_json_eat(&c->j, ']')) {
 		*n = 0;
 		return OR_OK;
 	}
 	for (;;) {
 		int64_t v;
+		or_json_ws(&c->j);
+		const char *start = c->j.p;
 		if ((rc = jint(c, &v, "expected an aid (an integer)")))
 			return rc;
 		if (v < 0 || v > (int64_t)UINT32_MAX) {
-			while (c->p > c->line_start && c->p[-1] != '[' && c->p[-1] != ',' && c->p[-1] != ' ')
-				c->p--;
+			c->j.p = start;
 			return jfail(c, "aid outside 0..4294967295");
 		}
 		if ((rc = or_labels_reserve_aids(l, 1, c->err)))
 			return rc;
 		l->aids[l->n_aids++] = (uint32_t)v;
-		jws(c);
-		if (c->p < c->end && *c->p == ',') {
-			c->p++;
+		if (or_json_eat(&c->j, ',')) {
 			continue;
 		}
 		if ((rc = jexpect(c, ']', "expected ',' or ']' in an array of aids")))
@@ -558,40 +352,37 @@ static int jlabels(jcur *c, or_labels *l, or_label *r)
 	if (rc)
 		return rc;
 	int seen = 0;
-	jws(c);
-	if (c->p < c->end && *c->p == '}') {
-		c->p++;
+	if (or_json_eat(&c->j, '}')) {
 		return OR_OK;
 	}
 	for (;;) {
 		char key[16];
 		int fits;
-		jws(c);
-		const char *key_pos = c->p;
+		or_json_ws(&c->j);
+		const char *key_pos = c->j.p;
 		if ((rc = jstring(c, key, sizeof(key), &fits)))
 			return rc;
 		int id = key_id(key, fits);
 		if (id == K_SESSION || id == K_LABELS)
 			id = 0;
 		if (id & seen) {
-			c->p = key_pos;
+			c->j.p = key_pos;
 			return jfail(c, "key repeated in \"labels\"");
 		}
 		seen |= id;
 		if ((rc = jexpect(c, ':', "expected ':' after a key")))
 			return rc;
 		if (id == K_CLICKS) {
-			jws(c);
-			if (c->p < c->end && *c->p == 'n') {
-				if ((rc = jliteral(c, "null")))
-					return rc;
+			if (or_json_peek(&c->j) == 'n') {
+				if (or_json_literal(&c->j, "null"))
+					return jscan_fail(c);
 				r->click = -1;
 			} else {
-				const char *at = c->p;
+				const char *at = c->j.p;
 				if ((rc = jint(c, &r->click, "expected the click label: an aid or null")))
 					return rc;
 				if (r->click < 0) {
-					c->p = at;
+					c->j.p = at;
 					return jfail(c, "negative click aid");
 				}
 			}
@@ -601,12 +392,10 @@ static int jlabels(jcur *c, or_labels *l, or_label *r)
 		} else if (id == K_ORDERS) {
 			if ((rc = jaid_list(c, l, &r->orders_at, &r->n_orders)))
 				return rc;
-		} else if ((rc = jskip(c, 1))) {
+		} else if ((rc = jskip(c))) {
 			return rc;
 		}
-		jws(c);
-		if (c->p < c->end && *c->p == ',') {
-			c->p++;
+		if (or_json_eat(&c->j, ',')) {
 			continue;
 		}
 		return jexpect(c, '}', "expected ',' or '}' in \"labels\"");
@@ -623,21 +412,20 @@ static int parse_line(jcur *c, or_labels *l, or_label *r)
 	if (rc)
 		return rc;
 	int seen = 0;
-	jws(c);
-	if (c->p < c->end && *c->p == '}')
+	if (or_json_peek(&c->j) == '}')
 		return jfail(c, "missing \"session\"");
 	for (;;) {
 		char key[16];
 		int fits;
-		jws(c);
-		const char *key_pos = c->p;
+		or_json_ws(&c->j);
+		const char *key_pos = c->j.p;
 		if ((rc = jstring(c, key, sizeof(key), &fits)))
 			return rc;
 		int id = key_id(key, fits);
 		if (id != K_SESSION && id != K_LABELS)
 			id = 0;
 		if (id & seen) {
-			c->p = key_pos;
+			c->j.p = key_pos;
 			return jfail(c, id == K_SESSION ? "key \"session\" repeated" : "key \"labels\" repeated");
 		}
 		seen |= id;
@@ -648,20 +436,17 @@ static int parse_line(jcur *c, or_labels *l, or_label *r)
 		else if (id == K_LABELS)
 			rc = jlabels(c, l, r);
 		else
-			rc = jskip(c, 1);
+			rc = jskip(c);
 		if (rc)
 			return rc;
-		jws(c);
-		if (c->p < c->end && *c->p == ',') {
-			c->p++;
+		if (or_json_eat(&c->j, ',')) {
 			continue;
 		}
 		if ((rc = jexpect(c, '}', "expected ',' or '}'")))
 			return rc;
 		break;
 	}
-	jws(c);
-	if (c->p < c->end)
+	if (or_json_peek(&c->j) >= 0)
 		return jfail(c, "unexpected text after the object");
 	if (!(seen & K_SESSION))
 		return jfail(c, "missing \"session\"");
@@ -681,8 +466,8 @@ static int start_idset(or_idset *ids, const or_labels *l, or_err *err)
 	return OR_OK;
 }
 
-int or_labels_read_jsonl(or_labels *l, const char *path, size_t max_line,
-			 const or_log *log, or_err *err)
+int or_labels_read(or_labels *l, const char *path, size_t max_line,
+		   const or_log *log, or_err *err)
 {
 	if (!max_line)
 		max_line = (size_t)64 << 20;
@@ -714,9 +499,9 @@ int or_labels_read_jsonl(or_labels *l, const char *path, size_t max_line,
 	or_line_reader_init(&lines, in, "read labels", log);
 	or_line ln;
 	while (!(rc = or_line_next(&lines, &ln, err)) && ln.begin) {
-		jcur c = { ln.begin, ln.end, ln.begin, name, ln.no, err };
-		jws(&c);
-		if (c.p >= c.end)
+		jcur c = { .path = name, .line = ln.no, .err = err };
+		or_json_init(&c.j, ln.begin, ln.end);
+		if (or_json_peek(&c.j) < 0)
 			continue; /* blank line */
 		if ((rc = or_labels_reserve_rows(l, err)))
 			break;

@@ -1,7 +1,7 @@
 /*
  * or_labels.h - ground truth of a local test set in the OTTO organiser's
  * sense (github.com/otto-de/recsys-dataset, src/labels.py), and the
- * organiser's labels JSONL, written and read:
+ * organiser's labels JSONL, written and read (and labels Parquet read):
  *   {"session":42,"labels":{"clicks":7,"carts":[1,2],"orders":[2]}}
  * a key being left out when it has no label.  This module owns the label
  * rows in memory, the ground-truth rule and both directions of the format.
@@ -59,9 +59,11 @@ int or_labels_add_cut(or_labels *l, const or_session *s, size_t cut, or_err *err
 int or_labels_write_jsonl(const or_labels *l, const char *path, or_err *err);
 
 /*
- * Read labels JSONL (plain or gzip; "-" = stdin) and append its rows to l.
- * Accepted, one object per line: keys in any order, any JSON whitespace,
- * unknown keys (at either level) skipped whatever their value;
+ * Read a labels file and append its rows to l: labels Parquet (told by its
+ * magic; read by or_parquet_labels_read, rules in or_parquet.h), else
+ * labels JSONL (plain or gzip; "-" = stdin).  JSONL accepted, one object
+ * per line: keys in any order, any JSON whitespace, unknown keys (at
+ * either level) skipped whatever their (valid JSON) value;
  *   "session"  an integer (required, unique across the rows of l);
  *   "labels"   an object (required) with, each optional:
  *     "clicks" an integer >= 0, or null (= no click label);
@@ -72,8 +74,8 @@ int or_labels_write_jsonl(const or_labels *l, const char *path, or_err *err);
  * an error naming path:line:column and what was expected.  On error l may
  * hold the rows read so far.  max_line bounds one line (0 = 64 MiB).
  */
-int or_labels_read_jsonl(or_labels *l, const char *path, size_t max_line,
-			 const or_log *log, or_err *err);
+int or_labels_read(or_labels *l, const char *path, size_t max_line,
+		   const or_log *log, or_err *err);
 
 /*
  * For the readers of label files (or_labels.c: JSONL, or_parquet_labels.c:

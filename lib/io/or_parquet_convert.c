@@ -27,6 +27,7 @@
 #include "or_cpu.h"
 #include "or_idset.h"
 #include "or_par.h"
+#include "or_store_direct.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -813,7 +814,7 @@ static int decide_unit(cv *c)
 		or_parquet_col_release(&col);
 		if (rc || got != 1 || (f->leaf[c->li[T]].max_def && d != f->leaf[c->li[T]].max_def))
 			return CV_FALLBACK;
-		c->ts_unit = v >= 0 && v < 100000000000LL ? OR_TS_S : OR_TS_MS;
+		c->ts_unit = or_ts_unit_guess(v);
 		return OR_OK;
 	}
 	return CV_FALLBACK; /* no rows */

@@ -278,7 +278,7 @@ static int consume(pq_ingest *s, pq_state *st, or_store_builder *b, pq_slot *p, 
 	size_t n = p->n;
 	int64_t *vs = p->v[C_SESSION], *va = p->v[C_AID], *vt = p->v[C_TS], *vy = p->v[C_TYPE];
 	if (s->ts_unit == OR_TS_AUTO)
-		s->ts_unit = vt[0] >= 0 && vt[0] < 100000000000LL ? OR_TS_S : OR_TS_MS;
+		s->ts_unit = or_ts_unit_guess(vt[0]);
 	int64_t mul = s->ts_unit == OR_TS_S ? 1000 : 1, div = s->ts_div;
 	/* checks as whole-column passes; details only when one fails */
 	int bad = 0;

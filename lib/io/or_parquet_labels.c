@@ -3,13 +3,14 @@
  * (session, type) with a ground_truth list of aids, as the community's
  * test_labels.parquet) into or_labels rows: merges the rows of a session
  * wherever they are in the file, takes the first clicks element as the
- * click label, keeps carts/orders lists as sets.  Owns the small session ->
- * row map that merging needs.  Hand-written for the reasons in
- * or_parquet.h.
+ * click label, keeps carts/orders lists as sets.  Merging goes through a
+ * session -> (row index << 4 | types seen) map (or_idset).  Hand-written
+ * for the reasons in or_parquet.h.
  */
 #include "or_parquet.h"
 #include "or_parquet_internal.h"
 #include "or_ingest_internal.h"
+#include "or_idset.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -19,59 +20,6 @@
 /* values of one column chunk held at once (labels are small: the full OTTO
    test labels hold a few million aids) */
 #define MAX_SLOTS ((size_t)1 << 26)
-
-/* ---- session -> (row index, types seen) ---------------------------------- */
-
-typedef struct row_map {
-	int64_t *key;
-	uint64_t *val; /* row << 4 | mask; 0 = empty slot */
-	size_t mask, n;
-} row_map;
-
-static int map_init(row_map *m, size_t expect)
-{
-	size_t cap = 1024;
-	while (cap < expect * 2 && cap < ((size_t)1 << 40))
-		cap *= 2;
-	m->key = malloc(cap * sizeof(*m->key));
-	m->val = calloc(cap, sizeof(*m->val));
-	m->mask = cap - 1;
-	m->n = 0;
-	return m->key && m->val ? 0 : -1;
-}
-
-static void map_release(row_map *m)
-{
-	free(m->key);
-	free(m->val);
-	memset(m, 0, sizeof(*m));
-}
-
-static size_t map_slot(const row_map *m, int64_t key)
-{
-	uint64_t h = (uint64_t)key * 0x9E3779B97F4A7C15ull;
-	size_t i = (size_t)(h >> 20) & m->mask;
-	while (m->val[i] && m->key[i] != key)
-		i = (i + 1) & m->mask;
-	return i;
-}
-
-static int map_grow(row_map *m)
-{
-	row_map bigger;
-	if (map_init(&bigger, (m->mask + 1)))
-		return -1;
-	for (size_t i = 0; i <= m->mask; i++)
-		if (m->val[i]) {
-			size_t j = map_slot(&bigger, m->key[i]);
-			bigger.key[j] = m->key[i];
-			bigger.val[j] = m->val[i];
-		}
-	bigger.n = m->n;
-	map_release(m);
-	*m = bigger;
-	return 0;
-}
 
 /* ---- or_labels storage --------------------------------------------------- */
 
@@ -146,7 +94,7 @@ typedef struct lab_ctx {
 	const or_parquet_file *f;
 	const char *path;
 	or_labels *l;
-	row_map map;
+	or_idset map; /* session -> row << 4 | FOREIGN | 1 << type seen */
 	or_err *err;
 } lab_ctx;
 
@@ -159,11 +107,12 @@ static int add_row(lab_ctx *x, uint64_t row, int64_t session, int type,
 		if (vals[i] < 0 || vals[i] > (int64_t)UINT32_MAX)
 			return or_err_set(x->err, OR_EFORMAT, "%s: row %llu: ground_truth: aid %lld outside 0..4294967295",
 					  x->path, (unsigned long long)row, (long long)vals[i]);
-	if (x->map.n * 2 >= x->map.mask && map_grow(&x->map))
+	int added;
+	uint64_t *val = or_idset_put(&x->map, session, &added);
+	if (!val)
 		return or_err_set(x->err, OR_ENOMEM, "out of memory");
-	size_t slot = map_slot(&x->map, session);
 	or_label *r;
-	if (!x->map.val[slot]) {
+	if (added) {
 		int rc = or_labels_reserve_rows(l, x->err);
 		if (rc)
 			return rc;
@@ -172,12 +121,10 @@ static int add_row(lab_ctx *x, uint64_t row, int64_t session, int type,
 		r->click = -1;
 		r->carts_at = r->orders_at = l->n_aids;
 		r->n_carts = r->n_orders = 0;
-		x->map.key[slot] = session;
-		x->map.val[slot] = (uint64_t)l->n << 4;
-		x->map.n++;
+		*val = (uint64_t)l->n << 4;
 		l->n++;
 	} else {
-		uint64_t mask = x->map.val[slot] & 15;
+		uint64_t mask = *val & 15;
 		if (mask & FOREIGN)
 			return or_err_set(x->err, OR_EFORMAT, "%s: row %llu: session %lld appears a second time (it was read before)",
 					  x->path, (unsigned long long)row, (long long)session);
@@ -186,8 +133,8 @@ static int add_row(lab_ctx *x, uint64_t row, int64_t session, int type,
 					  x->path, (unsigned long long)row, (long long)session,
 					  or_type_name((unsigned)type));
 	}
-	r = &l->rows[x->map.val[slot] >> 4];
-	x->map.val[slot] |= 1u << type;
+	r = &l->rows[*val >> 4];
+	*val |= 1u << type;
 	if (type == OR_CLICKS) {
 		r->click = k ? vals[0] : -1;
 		return OR_OK;
@@ -267,21 +214,17 @@ int or_parquet_labels_read(or_labels *l, const char *path, const or_log *log, or
 				path, lg->max_rep ? "a nested list" : "not a list");
 		goto out;
 	}
-	if (map_init(&x.map, l->n + 1024)) {
+	if (or_idset_init_map(&x.map, l->n + 1024)) {
 		rc = or_err_set(err, OR_ENOMEM, "out of memory");
 		goto out;
 	}
 	for (size_t i = 0; i < l->n && !rc; i++) {
-		if (x.map.n * 2 >= x.map.mask && map_grow(&x.map)) {
+		int added;
+		uint64_t *val = or_idset_put(&x.map, l->rows[i].session, &added);
+		if (!val)
 			rc = or_err_set(err, OR_ENOMEM, "out of memory");
-			break;
-		}
-		size_t slot = map_slot(&x.map, l->rows[i].session);
-		if (!x.map.val[slot]) {
-			x.map.key[slot] = l->rows[i].session;
-			x.map.val[slot] = (uint64_t)i << 4 | FOREIGN;
-			x.map.n++;
-		}
+		else if (added)
+			*val = (uint64_t)i << 4 | FOREIGN;
 	}
 	uint64_t row0 = 0;
 	for (size_t rg = 0; rg < f->n_rg && !rc; rg++) {
@@ -341,7 +284,7 @@ out:
 	col_all_release(&cs);
 	col_all_release(&ct);
 	col_all_release(&cg);
-	map_release(&x.map);
+	or_idset_release(&x.map);
 	or_parquet_close(f);
 	return rc;
 }

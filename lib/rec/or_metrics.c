@@ -1,9 +1,11 @@
 /*
  * or_metrics.c - Recall@20 per type and the weighted score, as the OTTO
- * organiser's evaluate.py computes them (rules in or_metrics.h): a hash
- * map from session id to label row, one small hit slot per row and type.
+ * organiser's evaluate.py computes them (rules in or_metrics.h): a map
+ * from session id to label row (or_idset), one small hit slot per row and
+ * type.
  */
 #include "or_metrics.h"
+#include "or_idset.h"
 #include "or_store.h"
 
 #include <stdlib.h>
@@ -12,23 +14,26 @@
 const double or_metrics_weights[3] = { 0.10, 0.30, 0.60 };
 
 #define NO_ROW (-1)
-#define EMPTY_SLOT UINT32_MAX
 
 struct or_eval {
 	const or_labels *labels;
-	struct slot {
-		int64_t key;  /* session id */
-		uint32_t row; /* label row index, EMPTY_SLOT when free */
-	} *slot;          /* open addressing, linear probing */
-	size_t mask;
+	or_idset row_of; /* session id -> label row index */
 	int8_t *hit;    /* 3 per label row: hits of the latest row, or NO_ROW */
 	uint64_t rows, rows_unknown, rows_replaced;
 };
 
-static size_t hash64(int64_t x)
+double or_metrics_score(const double recall[3])
 {
-	uint64_t z = (uint64_t)x * 0x9E3779B97F4A7C15ull;
-	return (size_t)(z ^ (z >> 31));
+	/* evaluate.py: result = 0.0; result += recall * weight in the order
+	   clicks, carts, orders.  The products go through volatile so that no
+	   compiler fuses them into the sums. */
+	volatile double prod[3];
+	for (int t = 0; t < 3; t++)
+		prod[t] = recall[t] * or_metrics_weights[t];
+	double score = 0.0;
+	for (int t = 0; t < 3; t++)
+		score = score + prod[t];
+	return score;
 }
 
 int or_metrics_click_hit(int64_t click, const int64_t *preds, size_t n)
@@ -67,37 +72,29 @@ uint32_t or_metrics_set_hits(const uint32_t *truth, uint32_t n_truth,
 int or_eval_new(const or_labels *labels, or_eval **out, or_err *err)
 {
 	*out = NULL;
-	if (labels->n >= EMPTY_SLOT)
+	if (labels->n >= UINT32_MAX)
 		return or_err_set(err, OR_EINVAL, "too many label rows (%zu)", labels->n);
 	or_eval *ev = calloc(1, sizeof(*ev));
 	if (!ev)
 		return or_err_set(err, OR_ENOMEM, "out of memory");
 	ev->labels = labels;
-	size_t cap = 16;
-	while (cap < labels->n * 2)
-		cap <<= 1;
-	ev->mask = cap - 1;
-	ev->slot = malloc(cap * sizeof(*ev->slot));
 	ev->hit = malloc(labels->n * 3 + 1);
-	if (!ev->slot || !ev->hit) {
+	if (or_idset_init_map(&ev->row_of, labels->n) || !ev->hit) {
 		or_eval_free(ev);
 		return or_err_set(err, OR_ENOMEM, "out of memory for %zu labels", labels->n);
 	}
-	for (size_t i = 0; i < cap; i++)
-		ev->slot[i].row = EMPTY_SLOT;
 	memset(ev->hit, NO_ROW, labels->n * 3 + 1);
 	for (size_t r = 0; r < labels->n; r++) {
 		int64_t s = labels->rows[r].session;
-		size_t i = hash64(s) & ev->mask;
-		while (ev->slot[i].row != EMPTY_SLOT) {
-			if (ev->slot[i].key == s) {
-				or_eval_free(ev);
-				return or_err_set(err, OR_EINVAL, "labels hold session %lld twice", (long long)s);
-			}
-			i = (i + 1) & ev->mask;
+		int added;
+		uint64_t *row = or_idset_put(&ev->row_of, s, &added);
+		if (!row || !added) {
+			or_eval_free(ev);
+			if (!row)
+				return or_err_set(err, OR_ENOMEM, "out of memory for %zu labels", labels->n);
+			return or_err_set(err, OR_EINVAL, "labels hold session %lld twice", (long long)s);
 		}
-		ev->slot[i].key = s;
-		ev->slot[i].row = (uint32_t)r;
+		*row = r;
 	}
 	*out = ev;
 	return OR_OK;
@@ -107,7 +104,7 @@ void or_eval_free(or_eval *ev)
 {
 	if (!ev)
 		return;
-	free(ev->slot);
+	or_idset_release(&ev->row_of);
 	free(ev->hit);
 	free(ev);
 }
@@ -116,17 +113,10 @@ int or_eval_add(or_eval *ev, int64_t session, unsigned type,
 		const int64_t *aids, size_t n)
 {
 	ev->rows++;
-	size_t i = hash64(session) & ev->mask;
-	uint32_t r;
-	for (;;) {
-		r = ev->slot[i].row;
-		if (r == EMPTY_SLOT) {
-			ev->rows_unknown++;
-			return 0;
-		}
-		if (ev->slot[i].key == session)
-			break;
-		i = (i + 1) & ev->mask;
+	uint64_t r;
+	if (!or_idset_get(&ev->row_of, session, &r)) {
+		ev->rows_unknown++;
+		return 0;
 	}
 	if (type >= OR_N_TYPES)
 		return 1;
@@ -166,18 +156,10 @@ void or_eval_result(const or_eval *ev, or_recall *out)
 		}
 	}
 	/* evaluate.py: hits / total per type (a correctly rounded division of
-	   integers below 2^53), then result = 0.0; result += recall * weight
-	   in the order clicks, carts, orders.  The products go through
-	   volatile so that no compiler fuses them into the sums. */
-	volatile double prod[3];
-	for (int t = 0; t < 3; t++) {
-		out->recall[t] = out->truth[t] ? (double)out->hits[t] / (double)out->truth[t] : 0.0;
-		prod[t] = out->recall[t] * or_metrics_weights[t];
-	}
-	double score = 0.0;
+	   integers below 2^53) */
 	for (int t = 0; t < 3; t++)
-		score = score + prod[t];
-	out->score = score;
+		out->recall[t] = out->truth[t] ? (double)out->hits[t] / (double)out->truth[t] : 0.0;
+	out->score = or_metrics_score(out->recall);
 	out->rows = ev->rows;
 	out->rows_unknown = ev->rows_unknown;
 	out->rows_replaced = ev->rows_replaced;

@@ -38,6 +38,10 @@
 /* 0.10, 0.30, 0.60 for clicks, carts, orders */
 extern const double or_metrics_weights[3];
 
+/* The weighted score of three recalls (clicks, carts, orders), in
+   evaluate.py's arithmetic (see above): bit-identical to Python's. */
+double or_metrics_score(const double recall[3]);
+
 typedef struct or_recall {
 	double recall[3];       /* clicks, carts, orders */
 	double score;           /* the weighted total */

@@ -6,6 +6,7 @@
 
 #include "or_counter.h"
 #include "or_file.h"
+#include "or_fmt.h"
 #include "or_par.h"
 
 #include <math.h>
@@ -237,22 +238,6 @@ int or_recommend_popular(const or_store *st, unsigned type, size_t k,
 
 /* ---- the submission CSV -------------------------------------------------------- */
 
-static size_t fmt_i64(char *p, int64_t v)
-{
-	char tmp[24];
-	size_t n = 0, o = 0;
-	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-	do {
-		tmp[n++] = (char)('0' + u % 10);
-		u /= 10;
-	} while (u);
-	if (v < 0)
-		p[o++] = '-';
-	while (n)
-		p[o++] = tmp[--n];
-	return o;
-}
-
 int or_recommend_write_csv(const char *path, const int64_t *session_ids, size_t n,
 			   size_t k, const int64_t *clicks, const int64_t *carts,
 			   const int64_t *orders, or_err *err)
@@ -273,7 +258,7 @@ int or_recommend_write_csv(const char *path, const int64_t *session_ids, size_t 
 					rc = OR_ENOMEM;
 				break;
 			}
-			size_t o = fmt_i64(p, session_ids[i]);
+			size_t o = or_fmt_i64(p, session_ids[i]);
 			size_t nl = strlen(names[t]);
 			memcpy(p + o, names[t], nl);
 			o += nl;
@@ -285,7 +270,7 @@ int or_recommend_write_csv(const char *path, const int64_t *session_ids, size_t 
 				if (!first)
 					p[o++] = ' ';
 				first = 0;
-				o += fmt_i64(p + o, a);
+				o += or_fmt_i64(p + o, a);
 			}
 			p[o++] = '\n';
 			or_file_advance(&f, o);

@@ -5,6 +5,7 @@
  * need no learning-to-rank library (none in Debian fits a C11 tool without
  * pulling in a runtime); the weights come from `ottorec tune` (or_tune.c).
  */
+#include "or_aidmap.h"
 #include "or_blend.h"
 #include "or_file.h"
 #include "or_par.h"
@@ -222,9 +223,7 @@ static int ctx_init(ctx *c, const or_store *test, const or_blend_model *m,
 /* ---- one session's candidates ------------------------------------------------ */
 
 typedef struct worker {
-	uint32_t *slot_gen, *slot_pos;
-	size_t mask;
-	uint32_t gen;
+	or_aidmap map;        /* aid -> candidate index */
 	uint32_t *aid;        /* candidates in insertion order */
 	float *x;             /* cap x F */
 	size_t n, cap;
@@ -235,8 +234,7 @@ typedef struct worker {
 
 static void worker_free(worker *w)
 {
-	free(w->slot_gen);
-	free(w->slot_pos);
+	or_aidmap_free(&w->map);
 	free(w->aid);
 	free(w->x);
 	free(w->uniq);
@@ -273,39 +271,17 @@ static int worker_reserve(worker *w, size_t items, size_t events)
 			return -1;
 		w->cap = c;
 	}
-	size_t slots = w->mask ? w->mask + 1 : 0;
-	if (slots < 2 * w->cap) {
-		size_t s = 2048;
-		while (s < 2 * w->cap)
-			s *= 2;
-		free(w->slot_gen);
-		free(w->slot_pos);
-		w->slot_gen = calloc(s, sizeof(*w->slot_gen));
-		w->slot_pos = malloc(s * sizeof(*w->slot_pos));
-		if (!w->slot_gen || !w->slot_pos)
-			return -1;
-		w->mask = s - 1;
-		w->gen = 0;
-	}
-	if (++w->gen == 0) {
-		memset(w->slot_gen, 0, (w->mask + 1) * sizeof(*w->slot_gen));
-		w->gen = 1;
-	}
 	w->n = 0;
-	return 0;
+	return or_aidmap_reset(&w->map, w->cap);
 }
 
 /* The candidate index of aid, inserted (features 0) when new. */
 static inline size_t cand(worker *w, uint32_t aid)
 {
-	size_t i = (size_t)(((uint64_t)aid * 0x9E3779B97F4A7C15ull) >> 24) & w->mask;
-	while (w->slot_gen[i] == w->gen) {
-		if (w->aid[w->slot_pos[i]] == aid)
-			return w->slot_pos[i];
-		i = (i + 1) & w->mask;
-	}
-	w->slot_gen[i] = w->gen;
-	w->slot_pos[i] = (uint32_t)w->n;
+	size_t i = or_aidmap_slot(&w->map, w->aid, aid);
+	if (or_aidmap_used(&w->map, i))
+		return or_aidmap_entry(&w->map, i);
+	or_aidmap_claim(&w->map, i, w->n);
 	w->aid[w->n] = aid;
 	memset(w->x + w->n * F, 0, F * sizeof(float));
 	return w->n++;

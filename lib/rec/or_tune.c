@@ -207,13 +207,6 @@ static double recall_of(uint64_t hits, uint64_t truth)
 	return truth ? (double)hits / (double)truth : 0.0;
 }
 
-static double score_of(const double r[3])
-{
-	volatile double a = r[0] * or_metrics_weights[0];
-	volatile double b = r[1] * or_metrics_weights[1];
-	volatile double c = r[2] * or_metrics_weights[2];
-	return ((0.0 + a) + b) + c;
-}
 
 int or_tune_run(const or_blend_table *t, const uint64_t truth[3],
 		const or_blend_weights start, const or_tune_config *cfg,
@@ -289,7 +282,7 @@ int or_tune_run(const or_blend_table *t, const uint64_t truth[3],
 		res->recall_start[ty] = recall_of(res->hits_start[ty], truth[ty]);
 		res->recall[ty] = recall_of(best, truth[ty]);
 	}
-	res->score_start = score_of(res->recall_start);
-	res->score = score_of(res->recall);
+	res->score_start = or_metrics_score(res->recall_start);
+	res->score = or_metrics_score(res->recall);
 	return OR_OK;
 }

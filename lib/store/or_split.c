@@ -221,7 +221,7 @@ int or_split_store(const or_store *in, const or_split_config *cfg,
 	scratch sc = { NULL, NULL, NULL, 0 };
 	or_pyrandom rng;
 	int rc = known ? OR_OK : or_err_set(err, OR_ENOMEM, "out of memory for the train item set");
-	/* pages the scan has passed are given back (or_store_release), so the
+	/* pages the scan has passed are given back (or_store_evict), so the
 	   input does not stay resident beside the output being built */
 	size_t released = 0;
 
@@ -232,7 +232,7 @@ int or_split_store(const or_store *in, const or_split_config *cfg,
 				break;
 			}
 			or_log_progress(log, "split", (double)i, (double)ns, "sessions");
-			or_store_release(in, released, (size_t)off[i]);
+			or_store_evict(in, released, (size_t)off[i]);
 			released = (size_t)off[i];
 		}
 		size_t o = (size_t)off[i], n = (size_t)(off[i + 1] - off[i]);
@@ -287,7 +287,7 @@ int or_split_store(const or_store *in, const or_split_config *cfg,
 				rc = or_err_set(err, OR_ECANCELLED, "interrupted");
 				break;
 			}
-			or_store_release(in, released, (size_t)off[i]);
+			or_store_evict(in, released, (size_t)off[i]);
 			released = (size_t)off[i];
 		}
 		size_t o = (size_t)off[i], n = (size_t)(off[i + 1] - off[i]);

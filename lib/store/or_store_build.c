@@ -1,36 +1,19 @@
 /*
  * or_store_build.c - accumulating sessions in memory and writing them as an
- * event store file (layout in or_store.h).  Validation of each session
- * (order, ranges, repeated ids) happens here so that every reader of text
- * formats gets the same rules.  Also the in-place writer (or_store_direct)
- * for readers that know the counts first and write the columns straight
- * into the file.
+ * event store file (layout in or_store.h, an or_sfile written by
+ * appending).  Validation of each session (order, ranges, repeated ids)
+ * happens here so that every reader of text formats gets the same rules.
+ * Also the in-place writer (or_store_direct.h) for readers that know the
+ * counts first and write the columns straight into the file.
  */
 #include "or_store.h"
+#include "or_store_direct.h"
 #include "or_store_internal.h"
-#include "or_file.h"
+#include "or_items.h"
 #include "or_idset.h"
 
-#include "or_par.h"
-
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <fcntl.h>
-#include <sys/mman.h>
-#include <unistd.h>
-#define XXH_STATIC_LINKING_ONLY /* XXH3_state_t on the stack */
-#include <xxhash.h>
-#if defined(__x86_64__)
-/* libxxhash's run-time choice of SSE2/AVX2/AVX-512 for the streaming
-   checksums of or_store_direct (the plain entry points are built for
-   SSE2); the same hashes either way */
-#define XXH_DISPATCH_DISABLE_REPLACE
-#include <xxh_x86dispatch.h>
-#define direct_hash_update XXH3_64bits_update_dispatch
-#else
-#define direct_hash_update XXH3_64bits_update
-#endif
 
 struct or_store_builder {
 	int64_t *sid;
@@ -209,123 +192,99 @@ int or_store_builder_add(or_store_builder *b, int64_t session_id, size_t n,
 	return OR_OK;
 }
 
-static uint64_t align_up(uint64_t x)
+/* The fields of a store with these counts. */
+static or_store_meta meta_of(uint64_t ns, uint64_t ne, const uint64_t n_type[3], int64_t ts_min,
+			     int64_t ts_max, uint32_t aid_bound, uint32_t n_items)
 {
-	return (x + OR_STORE_ALIGN - 1) & ~(uint64_t)(OR_STORE_ALIGN - 1);
+	or_store_meta m = {
+		.n_sessions = ns, .n_events = ne, .ts_min = ne ? ts_min : 0,
+		.ts_max = ne ? ts_max : 0, .aid_bound = aid_bound, .n_items = n_items,
+	};
+	memcpy(m.n_type, n_type, sizeof(m.n_type));
+	return m;
 }
 
-/* Write a section in pieces so that progress and cancellation are seen. */
-static int write_section(or_file *f, const void *data, uint64_t bytes,
-			 uint64_t *done, uint64_t total, const or_log *log,
+/* The sections' sizes for these counts. */
+static void section_bytes(uint64_t ns, uint64_t ne, uint64_t n_items,
+			  uint64_t bytes[OR_STORE_N_SECTIONS])
+{
+	bytes[SEC_SESSION_IDS] = ns * sizeof(int64_t);
+	bytes[SEC_OFFSETS] = (ns + 1) * sizeof(uint64_t);
+	bytes[SEC_AID] = ne * sizeof(uint32_t);
+	bytes[SEC_TS] = ne * sizeof(int64_t);
+	bytes[SEC_TYPE] = ne;
+	bytes[SEC_ITEMS] = n_items * sizeof(uint32_t);
+}
+
+/* The sorted distinct aids of aid[0..n). */
+static int dictionary_of(const uint32_t *aid, size_t n, uint32_t **items, size_t *n_items,
 			 or_err *err)
 {
-	static const char zeros[OR_STORE_ALIGN];
-	const char *p = data;
-	const uint64_t piece = 64u << 20;
-	for (uint64_t at = 0; at < bytes; at += piece) {
-		if (or_log_cancelled(log))
-			return or_err_set(err, OR_ECANCELLED, "interrupted");
-		uint64_t n = bytes - at < piece ? bytes - at : piece;
-		int rc = or_file_write(f, p + at, (size_t)n, err);
-		if (rc)
-			return rc;
-		*done += n;
-		or_log_progress(log, "write store", (double)*done, (double)total, "bytes");
-	}
-	uint64_t pad = align_up(bytes) - bytes;
-	return pad ? or_file_write(f, zeros, (size_t)pad, err) : OR_OK;
-}
-
-/* The header for the given counts; sections' offsets and sizes filled,
-   checksums left to the caller (then seal_header). */
-static void layout_header(or_store_header *h, uint64_t ns, uint64_t ne, const uint64_t n_type[3],
-			  int64_t ts_min, int64_t ts_max, uint32_t aid_bound)
-{
-	memset(h, 0, sizeof(*h));
-	memcpy(h->magic, OR_STORE_MAGIC, 8);
-	h->version = OR_STORE_VERSION;
-	h->header_size = OR_STORE_HEADER_SIZE;
-	h->n_sessions = ns;
-	h->n_events = ne;
-	memcpy(h->n_type, n_type, sizeof(h->n_type));
-	h->ts_min = ne ? ts_min : 0;
-	h->ts_max = ne ? ts_max : 0;
-	h->aid_bound = aid_bound;
-	uint64_t bytes[OR_STORE_N_SECTIONS] = {
-		ns * sizeof(int64_t), (ns + 1) * sizeof(uint64_t),
-		ne * sizeof(uint32_t), ne * sizeof(int64_t), ne
-	};
-	uint64_t at = OR_STORE_HEADER_SIZE;
-	for (int s = 0; s < OR_STORE_N_SECTIONS; s++) {
-		h->section[s].offset = at;
-		h->section[s].bytes = bytes[s];
-		at = align_up(at + bytes[s]);
-	}
-}
-
-/* The file's size: the last section padded to the alignment. */
-static uint64_t file_size(const or_store_header *h)
-{
-	const or_store_section *last = &h->section[OR_STORE_N_SECTIONS - 1];
-	return align_up(last->offset + last->bytes);
-}
-
-static void seal_header(or_store_header *h, char header[OR_STORE_HEADER_SIZE])
-{
-	h->header_checksum = XXH3_64bits(h, offsetof(or_store_header, header_checksum));
-	memset(header, 0, OR_STORE_HEADER_SIZE);
-	memcpy(header, h, sizeof(*h));
+	or_aid_marks m;
+	int rc = or_aid_marks_init(&m, err);
+	if (rc)
+		return rc;
+	or_aid_marks_add(&m, aid, n);
+	rc = or_aid_marks_sorted(&m, items, n_items, err);
+	or_aid_marks_release(&m);
+	return rc;
 }
 
 int or_store_builder_write(or_store_builder *b, const char *path,
 			   const or_log *log, or_err *err)
 {
-	or_store_header h;
-	layout_header(&h, b->ns, b->ne, b->n_type, b->ts_min, b->ts_max, b->aid_bound);
-	const void *data[OR_STORE_N_SECTIONS] = { b->sid, b->off, b->aid, b->ts, b->type };
-	uint64_t total = 0;
-	for (int s = 0; s < OR_STORE_N_SECTIONS; s++) {
-		h.section[s].checksum = XXH3_64bits(data[s], (size_t)h.section[s].bytes);
-		total += h.section[s].bytes;
-	}
-	char header[OR_STORE_HEADER_SIZE];
-	seal_header(&h, header);
-
-	or_file f;
-	int rc = or_file_open(&f, path, err);
+	uint32_t *items;
+	size_t n_items;
+	int rc = dictionary_of(b->aid, b->ne, &items, &n_items, err);
 	if (rc)
 		return rc;
-	rc = or_file_write(&f, header, sizeof(header), err);
-	uint64_t done = 0;
-	for (int s = 0; s < OR_STORE_N_SECTIONS && !rc; s++)
-		rc = write_section(&f, data[s], h.section[s].bytes, &done, total, log, err);
+	uint64_t bytes[OR_STORE_N_SECTIONS];
+	section_bytes(b->ns, b->ne, n_items, bytes);
+	const void *data[OR_STORE_N_SECTIONS] = { b->sid, b->off, b->aid, b->ts, b->type, items };
+	or_sfile_writer *w;
+	rc = or_sfile_writer_open(&w, path, &or_store_format, bytes, OR_SFILE_STREAM, err);
 	if (!rc)
-		rc = or_file_commit(&f, err);
-	else
-		or_file_abort(&f);
-	return rc;
+		or_sfile_writer_progress(w, log, "write store");
+	for (unsigned s = 0; s < OR_STORE_N_SECTIONS && !rc; s++)
+		rc = or_sfile_writer_append(w, s, data[s], (size_t)bytes[s], err);
+	free(items);
+	if (rc) {
+		or_sfile_writer_abort(w);
+		return rc;
+	}
+	or_store_meta m = meta_of(b->ns, b->ne, b->n_type, b->ts_min, b->ts_max, b->aid_bound,
+				  (uint32_t)n_items);
+	return or_sfile_writer_commit(w, &m, sizeof(m), log, err);
 }
 
 /* ---- writing in place (or_store_direct) ------------------------------------ */
 
 struct or_store_direct {
-	or_file f;
-	or_store_header h;   /* layout; counts and checksums at commit */
-	uint64_t size;
-	uint8_t *map;        /* the whole file, shared and writable */
-	/* each section's checksum so far, over its first hashed[s] bytes */
-	XXH3_state_t *hs[OR_STORE_N_SECTIONS];
-	uint64_t hashed[OR_STORE_N_SECTIONS];
+	or_sfile_writer *w;
+	uint64_t n_sessions, n_events;
+	uint64_t bytes[OR_STORE_N_SECTIONS];
+	/* the aids seen while the aid section is checksummed: the dictionary */
+	or_aid_marks marks;
 };
 
-static void direct_free(or_store_direct *w)
+static const size_t sec_elem[OR_STORE_N_SECTIONS] = { 8, 8, 4, 8, 1, 4 };
+
+/* Sections the caller writes; the dictionary (SEC_ITEMS) is written at
+   commit, after the type section, from the aids seen while checksumming. */
+#define DIRECT_SECTIONS SEC_ITEMS
+
+/* The checksum's observer: the aid section's pieces start at whole aids. */
+static void mark_aids(void *ctx, unsigned sec, const void *data, size_t n)
 {
-	for (int s = 0; s < OR_STORE_N_SECTIONS; s++)
-		XXH3_freeState(w->hs[s]);
-	free(w);
+	if (sec == SEC_AID)
+		or_aid_marks_add(ctx, data, n / sizeof(uint32_t));
 }
 
-static const size_t sec_elem[OR_STORE_N_SECTIONS] = { 8, 8, 4, 8, 1 };
+static void direct_free(or_store_direct *d)
+{
+	or_aid_marks_release(&d->marks);
+	free(d);
+}
 
 int or_store_direct_open(or_store_direct **out, const char *path, uint64_t n_sessions,
 			 uint64_t n_events, or_err *err)
@@ -335,167 +294,94 @@ int or_store_direct_open(or_store_direct **out, const char *path, uint64_t n_ses
 	if (n_events > ((uint64_t)1 << 58) || n_sessions > ((uint64_t)1 << 58))
 		return or_err_set(err, OR_ENOMEM, "%s: a store of %llu events is too large", path,
 				  (unsigned long long)n_events);
-	or_store_direct *w = calloc(1, sizeof(*w));
-	if (!w)
+	or_store_direct *d = calloc(1, sizeof(*d));
+	if (!d)
 		return or_err_set(err, OR_ENOMEM, "out of memory");
-	const uint64_t zero[3] = { 0, 0, 0 };
-	layout_header(&w->h, n_sessions, n_events, zero, 0, 0, 0);
-	w->size = file_size(&w->h);
-	for (int s = 0; s < OR_STORE_N_SECTIONS; s++) {
-		w->hs[s] = XXH3_createState();
-		if (!w->hs[s] || XXH3_64bits_reset(w->hs[s]) != XXH_OK) {
-			direct_free(w);
-			return or_err_set(err, OR_ENOMEM, "out of memory");
-		}
-	}
-	int rc = or_file_open(&w->f, path, err);
+	d->n_sessions = n_sessions;
+	d->n_events = n_events;
+	/* the dictionary's size is known at commit only */
+	section_bytes(n_sessions, n_events, 0, d->bytes);
+	int rc = or_aid_marks_init(&d->marks, err);
+	if (!rc)
+		rc = or_sfile_writer_open(&d->w, path, &or_store_format, d->bytes, OR_SFILE_MAPPED, err);
 	if (rc) {
-		direct_free(w);
+		direct_free(d);
 		return rc;
 	}
-	/* blocks reserved now: a full disk is an error here, not a SIGBUS
-	   when a page of the mapping is first written */
-	if (fallocate(w->f.fd, 0, 0, (off_t)w->size) != 0) {
-		rc = or_err_errno(err, errno, "cannot reserve %llu bytes for %s",
-				  (unsigned long long)w->size, path);
-		or_store_direct_abort(w);
-		return rc;
-	}
-	w->map = mmap(NULL, (size_t)w->size, PROT_READ | PROT_WRITE, MAP_SHARED, w->f.fd, 0);
-	if (w->map == MAP_FAILED) {
-		w->map = NULL;
-		rc = or_err_errno(err, errno, "cannot map %s", path);
-		or_store_direct_abort(w);
-		return rc;
-	}
-	*out = w;
+	or_sfile_writer_observe(d->w, mark_aids, &d->marks);
+	*out = d;
 	return OR_OK;
 }
 
-int or_store_direct_put(or_store_direct *w, int sec, uint64_t at, const void *data,
+int or_store_direct_put(or_store_direct *d, int sec, uint64_t at, const void *data,
 			size_t n, or_err *err)
 {
-	if (sec < 0 || sec >= OR_STORE_N_SECTIONS)
+	if (sec < 0 || sec >= DIRECT_SECTIONS)
 		return or_err_set(err, OR_EINVAL, "no store section %d", sec);
-	const or_store_section *s = &w->h.section[sec];
-	uint64_t e = sec_elem[sec];
-	if (at > s->bytes / e || n > s->bytes / e - at)
+	uint64_t e = sec_elem[sec], elems = d->bytes[sec] / e;
+	if (at > elems || n > elems - at)
 		return or_err_set(err, OR_EINVAL, "elements %llu..%llu outside store section %d",
 				  (unsigned long long)at, (unsigned long long)(at + n), sec);
-	/* written, not stored through the mapping: a fresh page of the file
-	   is then filled by the copy alone, where a store through the mapping
-	   first has the kernel zero it (a fallocated range reads as zeros) */
-	const uint8_t *p = data;
-	size_t left = n * (size_t)e;
-	off_t pos = (off_t)(s->offset + at * e);
-	while (left) {
-		ssize_t k = pwrite(w->f.fd, p, left, pos);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			return or_err_errno(err, k < 0 ? errno : EIO, "cannot write %s", w->f.path);
-		p += k;
-		pos += k;
-		left -= (size_t)k;
-	}
-	return OR_OK;
+	return or_sfile_writer_put(d->w, (unsigned)sec, at * e, data, n * (size_t)e, err);
 }
 
-void *or_store_direct_section(or_store_direct *w, int sec)
+void *or_store_direct_section(or_store_direct *d, int sec)
 {
-	return sec >= 0 && sec < OR_STORE_N_SECTIONS ? w->map + w->h.section[sec].offset : NULL;
+	return sec >= 0 && sec < DIRECT_SECTIONS ? or_sfile_writer_map(d->w, (unsigned)sec) : NULL;
 }
 
-static void release_bytes(uint8_t *map, uint64_t a, uint64_t b)
-{
-	a = align_up(a);
-	b &= ~(uint64_t)(OR_STORE_ALIGN - 1);
-	if (b > a)
-		madvise(map + a, (size_t)(b - a), MADV_DONTNEED);
-}
-
-/* Section sec's checksum carried on over its bytes up to `to`, read back
-   from the mapping and released as it goes. */
-static void hash_on(or_store_direct *w, int sec, uint64_t to)
-{
-	const uint64_t piece = 32u << 20;
-	const uint64_t off = w->h.section[sec].offset;
-	for (uint64_t at = w->hashed[sec]; at < to; at += piece) {
-		uint64_t k = to - at < piece ? to - at : piece;
-		direct_hash_update(w->hs[sec], w->map + off + at, (size_t)k);
-		/* pages read so far leave the resident set */
-		release_bytes(w->map, (off + at) & ~(uint64_t)(OR_STORE_ALIGN - 1), off + at + k);
-	}
-	if (to > w->hashed[sec])
-		w->hashed[sec] = to;
-}
-
-int or_store_direct_hash_data(or_store_direct *w, int sec, uint64_t at, const void *data,
+int or_store_direct_hash_data(or_store_direct *d, int sec, uint64_t at, const void *data,
 			      size_t n)
 {
-	if (sec < 0 || sec >= OR_STORE_N_SECTIONS)
+	if (sec < 0 || sec >= DIRECT_SECTIONS)
 		return 0;
-	uint64_t e = sec_elem[sec], bytes = w->h.section[sec].bytes;
-	if (at * e != w->hashed[sec] || n > bytes / e - at)
+	uint64_t e = sec_elem[sec];
+	if (at > d->bytes[sec] / e || n > d->bytes[sec] / e - at)
 		return 0;
-	direct_hash_update(w->hs[sec], data, n * e);
-	w->hashed[sec] += n * e;
-	return 1;
+	return or_sfile_writer_hash_data(d->w, (unsigned)sec, at * e, data, n * (size_t)e);
 }
 
-void or_store_direct_hash(or_store_direct *w, int sec, uint64_t to)
+void or_store_direct_hash(or_store_direct *d, int sec, uint64_t to)
 {
-	if (sec < 0 || sec >= OR_STORE_N_SECTIONS)
+	if (sec < 0 || sec >= DIRECT_SECTIONS)
 		return;
-	uint64_t e = sec_elem[sec], bytes = w->h.section[sec].bytes;
-	hash_on(w, sec, to > bytes / e ? bytes : to * e);
+	uint64_t e = sec_elem[sec];
+	or_sfile_writer_hash(d->w, (unsigned)sec, to > d->bytes[sec] / e ? d->bytes[sec] : to * e);
 }
 
-int or_store_direct_commit(or_store_direct *w, const uint64_t n_type[3], int64_t ts_min,
+int or_store_direct_commit(or_store_direct *d, const uint64_t n_type[3], int64_t ts_min,
 			   int64_t ts_max, uint32_t aid_bound, const or_log *log, or_err *err)
 {
-	or_store_header h;
-	layout_header(&h, w->h.n_sessions, w->h.n_events, n_type, ts_min, ts_max, aid_bound);
-	uint8_t *map = w->map;
 	or_log_progress(log, "checksum store", 0, 1, "");
-	/* what is left: ts (more than half the bytes) on one thread, the
-	   rest on another */
-	OMP(omp parallel sections num_threads(2))
-	{
-		OMP(omp section)
-		hash_on(w, SEC_TS, h.section[SEC_TS].bytes);
-		OMP(omp section)
-		for (int s = 0; s < OR_STORE_N_SECTIONS; s++)
-			if (s != SEC_TS)
-				hash_on(w, s, h.section[s].bytes);
-	}
-	for (int s = 0; s < OR_STORE_N_SECTIONS; s++)
-		h.section[s].checksum = XXH3_64bits_digest(w->hs[s]);
-	char header[OR_STORE_HEADER_SIZE];
-	seal_header(&h, header);
-	memcpy(map, header, sizeof(header));
-	int rc = OR_OK;
-	/* a write-back error of the mapping shows here rather than never */
-	if (msync(map, OR_STORE_HEADER_SIZE, MS_ASYNC) != 0)
-		rc = or_err_errno(err, errno, "cannot write %s", w->f.path);
-	munmap(map, (size_t)w->size);
-	w->map = NULL;
-	if (!rc && or_log_cancelled(log))
-		rc = or_err_set(err, OR_ECANCELLED, "interrupted");
+	/* what is left, read back (ts, more than half the bytes, on one
+	   thread, the rest on another); the aids feed the dictionary */
+	or_sfile_writer_hash_rest(d->w);
+	uint32_t *items = NULL;
+	size_t n_items = 0;
+	int rc = or_aid_marks_sorted(&d->marks, &items, &n_items, err);
 	if (!rc)
-		rc = or_file_commit(&w->f, err);
-	else
-		or_file_abort(&w->f);
-	direct_free(w);
-	return rc;
+		rc = or_sfile_writer_resize_last(d->w, (uint64_t)n_items * 4, err);
+	if (!rc)
+		rc = or_sfile_writer_put(d->w, SEC_ITEMS, 0, items, n_items * 4, err);
+	if (!rc)
+		or_sfile_writer_hash_data(d->w, SEC_ITEMS, 0, items, n_items * 4);
+	free(items);
+	or_sfile_writer *w = d->w;
+	d->w = NULL;
+	or_store_meta m = meta_of(d->n_sessions, d->n_events, n_type, ts_min, ts_max, aid_bound,
+				  (uint32_t)n_items);
+	direct_free(d);
+	if (rc) {
+		or_sfile_writer_abort(w);
+		return rc;
+	}
+	return or_sfile_writer_commit(w, &m, sizeof(m), log, err);
 }
 
-void or_store_direct_abort(or_store_direct *w)
+void or_store_direct_abort(or_store_direct *d)
 {
-	if (!w)
+	if (!d)
 		return;
-	if (w->map)
-		munmap(w->map, (size_t)w->size);
-	or_file_abort(&w->f);
-	direct_free(w);
+	or_sfile_writer_abort(d->w);
+	direct_free(d);
 }

@@ -1,39 +1,38 @@
 /*
- * or_store_internal.h - the on-disk header of the event store as a struct,
- * shared by the store's writer and reader only.  The layout is documented
- * in or_store.h; this file must stay in step with it.
+ * or_store_internal.h - the event store's file as the store's writer and
+ * reader share it: its or_sfile format and its header fields as a struct
+ * (the layout is documented in or_store.h; this file must stay in step with
+ * it, and the _Static_asserts pin the offsets given there).
  */
 #ifndef OR_STORE_INTERNAL_H
 #define OR_STORE_INTERNAL_H
 
+#include <stddef.h>
 #include <stdint.h>
 
-#define OR_STORE_MAGIC "OTTOSTOR"
-#define OR_STORE_N_SECTIONS 5
+#include "or_sfile.h"
+
 #define OR_STORE_ALIGN 4096u
 
-enum { SEC_SESSION_IDS, SEC_OFFSETS, SEC_AID, SEC_TS, SEC_TYPE };
+enum { SEC_SESSION_IDS, SEC_OFFSETS, SEC_AID, SEC_TS, SEC_TYPE, SEC_ITEMS, OR_STORE_N_SECTIONS };
 
-typedef struct or_store_section {
-	uint64_t offset, bytes, checksum, reserved;
-} or_store_section;
+extern const or_sfile_format or_store_format;
 
-typedef struct or_store_header {
-	char magic[8];
-	uint32_t version;
-	uint32_t header_size;
+/* The store's fields in the sfile header (file offset 32 + these). */
+typedef struct or_store_meta {
 	uint64_t n_sessions;
 	uint64_t n_events;
 	uint64_t n_type[3];
 	int64_t ts_min, ts_max;
 	uint32_t aid_bound;
-	uint32_t reserved;
-	or_store_section section[OR_STORE_N_SECTIONS];
-	uint64_t header_checksum; /* XXH3-64 of the bytes before it */
-} or_store_header;
+	uint32_t n_items;
+} or_store_meta;
 
-_Static_assert(sizeof(or_store_header) == 248, "store header layout");
-_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
-	       "the store format is little-endian; this build needs byte swaps");
+OR_SFILE_META_FITS(or_store_meta);
+_Static_assert(offsetof(or_store_meta, n_type) == 48 - 32 &&
+	       offsetof(or_store_meta, ts_min) == 72 - 32 &&
+	       offsetof(or_store_meta, aid_bound) == 88 - 32 &&
+	       offsetof(or_store_meta, n_items) == 92 - 32 && sizeof(or_store_meta) == 64,
+	       "or_store.h's layout");
 
 #endif

@@ -4,26 +4,31 @@
  */
 #include "or_store.h"
 #include "or_store_internal.h"
+#include "or_items.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
-#include <xxhash.h>
+
+static const char *const sec_names[OR_STORE_N_SECTIONS] = {
+	"session ids", "offsets", "aid", "ts", "type", "item dictionary"
+};
+const or_sfile_format or_store_format = {
+	.magic = "OTTOSTOR", .version = OR_STORE_VERSION, .align = OR_STORE_ALIGN,
+	.n_sections = OR_STORE_N_SECTIONS, .section_names = sec_names, .what = "event store",
+	.rebuild = "rebuild it with `ottorec convert` or `ottorec synth`",
+};
 
 struct or_store {
-	char *path;
-	const unsigned char *map;
-	size_t map_bytes;
-	or_store_header h;
+	or_sfile f;
+	or_store_meta h;
 	const int64_t *sid;
 	const uint64_t *off;
 	const uint32_t *aid;
 	const int64_t *ts;
 	const uint8_t *type;
+	const uint32_t *items;
 };
 
 static const char *const type_names[OR_N_TYPES] = { "clicks", "carts", "orders" };
@@ -33,88 +38,51 @@ const char *or_type_name(unsigned type)
 	return type < OR_N_TYPES ? type_names[type] : NULL;
 }
 
-#define HINT "; rebuild it with `ottorec convert` or `ottorec synth`"
-
-static int check_header(const or_store_header *h, uint64_t file_bytes,
-			const char *path, or_err *err)
+/* The sizes the counts give, and the O(1) checks of the columns. */
+static int check_store(or_store *st, or_err *err)
 {
-	if (memcmp(h->magic, OR_STORE_MAGIC, 8) != 0)
-		return or_err_set(err, OR_EFORMAT, "%s: not an ottorec event store (bad magic)", path);
-	if (h->version != OR_STORE_VERSION)
-		return or_err_set(err, OR_EFORMAT,
-				  "%s: store format version %u, this ottorec reads version %u" HINT,
-				  path, h->version, OR_STORE_VERSION);
-	uint64_t sum = XXH3_64bits(h, offsetof(or_store_header, header_checksum));
-	if (sum != h->header_checksum)
-		return or_err_set(err, OR_EFORMAT, "%s: header checksum mismatch (file damaged)" HINT, path);
-	if (h->header_size != OR_STORE_HEADER_SIZE)
-		return or_err_set(err, OR_EFORMAT, "%s: header size %u, expected %u",
-				  path, h->header_size, OR_STORE_HEADER_SIZE);
+	const or_sfile *f = &st->f;
+	const or_store_meta *h = &st->h;
 	if (h->n_sessions > (UINT64_MAX / 16) || h->n_events > (UINT64_MAX / 16))
-		return or_err_set(err, OR_EFORMAT, "%s: impossible counts in header", path);
-	const uint64_t want[OR_STORE_N_SECTIONS] = {
-		h->n_sessions * 8, (h->n_sessions + 1) * 8, h->n_events * 4,
-		h->n_events * 8, h->n_events
+		return or_sfile_damaged(f, err, "impossible counts in header");
+	if (h->n_items > h->n_events || (h->n_items == 0) != (h->n_events == 0))
+		return or_sfile_damaged(f, err, "impossible item count in header");
+	const uint64_t count[OR_STORE_N_SECTIONS] = {
+		h->n_sessions, h->n_sessions + 1, h->n_events, h->n_events, h->n_events, h->n_items
 	};
-	for (int s = 0; s < OR_STORE_N_SECTIONS; s++) {
-		const or_store_section *sec = &h->section[s];
-		if (sec->bytes != want[s] || sec->offset % OR_STORE_ALIGN != 0 ||
-		    sec->offset < OR_STORE_HEADER_SIZE || sec->offset > file_bytes ||
-		    sec->bytes > file_bytes - sec->offset)
-			return or_err_set(err, OR_EFORMAT,
-					  "%s: section %d does not fit the file (truncated or damaged: file has %llu bytes)",
-					  path, s, (unsigned long long)file_bytes);
+	static const size_t elem[OR_STORE_N_SECTIONS] = { 8, 8, 4, 8, 1, 4 };
+	for (unsigned s = 0; s < OR_STORE_N_SECTIONS; s++) {
+		int rc = or_sfile_expect(f, s, count[s], elem[s], err);
+		if (rc)
+			return rc;
 	}
+	st->sid = or_sfile_section_data(f, SEC_SESSION_IDS);
+	st->off = or_sfile_section_data(f, SEC_OFFSETS);
+	st->aid = or_sfile_section_data(f, SEC_AID);
+	st->ts = or_sfile_section_data(f, SEC_TS);
+	st->type = or_sfile_section_data(f, SEC_TYPE);
+	st->items = or_sfile_section_data(f, SEC_ITEMS);
+	if (h->n_items && st->items[h->n_items - 1] + 1 != h->aid_bound)
+		return or_sfile_damaged(f, err, "item dictionary disagrees with the header");
+	if (st->off[0] != 0 || st->off[h->n_sessions] != h->n_events)
+		return or_sfile_damaged(f, err, "session offsets do not cover the events");
 	return OR_OK;
 }
 
 int or_store_open(const char *path, or_store **out, or_err *err)
 {
 	*out = NULL;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return or_err_errno(err, errno, "cannot open store %s", path);
-	struct stat stt;
-	if (fstat(fd, &stt) != 0) {
-		int e = errno;
-		close(fd);
-		return or_err_errno(err, e, "cannot stat %s", path);
-	}
-	if (!S_ISREG(stt.st_mode) || (uint64_t)stt.st_size < OR_STORE_HEADER_SIZE) {
-		close(fd);
-		return or_err_set(err, OR_EFORMAT,
-				  "%s: not an ottorec event store (%s)", path,
-				  S_ISREG(stt.st_mode) ? "shorter than a store header" : "not a regular file");
-	}
-	size_t bytes = (size_t)stt.st_size;
-	void *map = mmap(NULL, bytes, PROT_READ, MAP_SHARED, fd, 0);
-	int e = errno;
-	close(fd);
-	if (map == MAP_FAILED)
-		return or_err_errno(err, e, "cannot map %s", path);
-
 	or_store *st = calloc(1, sizeof(*st));
-	if (!st || !(st->path = strdup(path))) {
-		free(st);
-		munmap(map, bytes);
+	if (!st)
 		return or_err_set(err, OR_ENOMEM, "out of memory");
+	int rc = or_sfile_open(&st->f, path, &or_store_format, err);
+	if (!rc) {
+		or_sfile_meta(&st->f, &st->h, sizeof(st->h));
+		rc = check_store(st, err);
 	}
-	st->map = map;
-	st->map_bytes = bytes;
-	memcpy(&st->h, map, sizeof(st->h));
-	int rc = check_header(&st->h, bytes, path, err);
 	if (rc) {
 		or_store_free(st);
 		return rc;
-	}
-	st->sid = (const int64_t *)(st->map + st->h.section[SEC_SESSION_IDS].offset);
-	st->off = (const uint64_t *)(st->map + st->h.section[SEC_OFFSETS].offset);
-	st->aid = (const uint32_t *)(st->map + st->h.section[SEC_AID].offset);
-	st->ts = (const int64_t *)(st->map + st->h.section[SEC_TS].offset);
-	st->type = st->map + st->h.section[SEC_TYPE].offset;
-	if (st->off[0] != 0 || st->off[st->h.n_sessions] != st->h.n_events) {
-		or_store_free(st);
-		return or_err_set(err, OR_EFORMAT, "%s: session offsets do not cover the events (damaged)" HINT, path);
 	}
 	*out = st;
 	return OR_OK;
@@ -124,9 +92,7 @@ void or_store_free(or_store *st)
 {
 	if (!st)
 		return;
-	if (st->map)
-		munmap((void *)st->map, st->map_bytes);
-	free(st->path);
+	or_sfile_release(&st->f);
 	free(st);
 }
 
@@ -139,7 +105,9 @@ uint64_t or_store_n_type(const or_store *st, unsigned type)
 int64_t or_store_ts_min(const or_store *st) { return st->h.ts_min; }
 int64_t or_store_ts_max(const or_store *st) { return st->h.ts_max; }
 uint32_t or_store_aid_bound(const or_store *st) { return st->h.aid_bound; }
-const char *or_store_path(const or_store *st) { return st->path; }
+size_t or_store_n_items(const or_store *st) { return st->h.n_items; }
+const uint32_t *or_store_items(const or_store *st) { return st->items; }
+const char *or_store_path(const or_store *st) { return st->f.path; }
 const int64_t *or_store_session_ids(const or_store *st) { return st->sid; }
 const uint64_t *or_store_offsets(const or_store *st) { return st->off; }
 const uint32_t *or_store_aids(const or_store *st) { return st->aid; }
@@ -156,7 +124,7 @@ void or_store_session(const or_store *st, size_t i, or_session *s)
 	s->type = st->type + a;
 }
 
-static void release_range(const void *base, size_t elem, size_t from, size_t to)
+static void evict_range(const void *base, size_t elem, size_t from, size_t to)
 {
 	static size_t page;
 	if (!page) {
@@ -170,38 +138,41 @@ static void release_range(const void *base, size_t elem, size_t from, size_t to)
 		madvise((void *)lo, hi - lo, MADV_DONTNEED);
 }
 
-void or_store_release(const or_store *st, size_t from, size_t to)
+void or_store_evict(const or_store *st, size_t from, size_t to)
 {
 	if (to > st->h.n_events)
 		to = (size_t)st->h.n_events;
 	if (from >= to)
 		return;
-	release_range(st->aid, sizeof(*st->aid), from, to);
-	release_range(st->ts, sizeof(*st->ts), from, to);
-	release_range(st->type, 1, from, to);
+	evict_range(st->aid, sizeof(*st->aid), from, to);
+	evict_range(st->ts, sizeof(*st->ts), from, to);
+	evict_range(st->type, 1, from, to);
 }
 
-static int verify_checksums(const or_store *st, const or_log *log, or_err *err)
+/* The dictionary holds exactly the events' distinct aids, in order. */
+static int verify_items(const or_store *st, or_err *err)
 {
-	static const char *const names[OR_STORE_N_SECTIONS] = {
-		"session ids", "offsets", "aid", "ts", "type"
-	};
-	for (int s = 0; s < OR_STORE_N_SECTIONS; s++) {
-		if (or_log_cancelled(log))
-			return or_err_set(err, OR_ECANCELLED, "interrupted");
-		const or_store_section *sec = &st->h.section[s];
-		uint64_t sum = XXH3_64bits(st->map + sec->offset, (size_t)sec->bytes);
-		if (sum != sec->checksum)
-			return or_err_set(err, OR_EFORMAT, "%s: checksum mismatch in the %s section (file damaged)" HINT,
-					  st->path, names[s]);
-		or_log_progress(log, "verify", s + 1, OR_STORE_N_SECTIONS, "sections");
-	}
-	return OR_OK;
+	or_aid_marks m;
+	int rc = or_aid_marks_init(&m, err);
+	if (rc)
+		return rc;
+	or_aid_marks_add(&m, st->aid, (size_t)st->h.n_events);
+	uint32_t *items;
+	size_t n;
+	rc = or_aid_marks_sorted(&m, &items, &n, err);
+	or_aid_marks_release(&m);
+	if (rc)
+		return rc;
+	if (n != st->h.n_items || (n && memcmp(items, st->items, n * sizeof(*items)) != 0))
+		rc = or_sfile_damaged(&st->f, err,
+				      "the item dictionary does not hold exactly the aids of the events");
+	free(items);
+	return rc;
 }
 
 int or_store_verify(const or_store *st, const or_log *log, or_err *err)
 {
-	int rc = verify_checksums(st, log, err);
+	int rc = or_sfile_verify(&st->f, log, err);
 	if (rc)
 		return rc;
 	uint64_t n_type[OR_N_TYPES] = { 0, 0, 0 };
@@ -209,19 +180,19 @@ int or_store_verify(const or_store *st, const or_log *log, or_err *err)
 	for (size_t i = 0; i < st->h.n_sessions; i++) {
 		uint64_t a = st->off[i], b = st->off[i + 1];
 		if (b <= a || b > st->h.n_events)
-			return or_err_set(err, OR_EFORMAT, "%s: session %zu has bad offsets", st->path, i);
+			return or_sfile_damaged(&st->f, err, "session %zu has bad offsets", i);
 		for (uint64_t j = a; j < b; j++) {
 			if (st->type[j] >= OR_N_TYPES || st->aid[j] > OR_AID_MAX ||
 			    (j > a && st->ts[j] < st->ts[j - 1]) ||
 			    st->ts[j] < st->h.ts_min || st->ts[j] > st->h.ts_max)
-				return or_err_set(err, OR_EFORMAT, "%s: event %llu of session %lld is invalid",
-						  st->path, (unsigned long long)(j - a), (long long)st->sid[i]);
+				return or_sfile_damaged(&st->f, err, "event %llu of session %lld is invalid",
+							(unsigned long long)(j - a), (long long)st->sid[i]);
 			n_type[st->type[j]]++;
 			if (st->aid[j] >= aid_bound)
 				aid_bound = st->aid[j] + 1;
 		}
 	}
 	if (memcmp(n_type, st->h.n_type, sizeof(n_type)) != 0 || aid_bound != st->h.aid_bound)
-		return or_err_set(err, OR_EFORMAT, "%s: header counts disagree with the data", st->path);
-	return OR_OK;
+		return or_sfile_damaged(&st->f, err, "header counts disagree with the data");
+	return verify_items(st, err);
 }

@@ -13,13 +13,14 @@
 #include <stdint.h>
 
 #include "or_err.h"
+#include "or_prng.h"
 #include "or_synth.h"
 
-/* ---- RNG: xoshiro256** (Blackman & Vigna), one state per shard ---- */
+/* ---- RNG: xoshiro256** (Blackman & Vigna, or_prng.h), one state per shard,
+   seeded by or_synth_rng_seed (not or_prng_seed: the synthetic data's
+   streams were seeded this way first, and the data must not change) ---- */
 
-typedef struct or_synth_rng {
-	uint64_t s[4];
-} or_synth_rng;
+typedef or_prng or_synth_rng;
 
 /* RNG streams: independent sequences derived from (seed, stream, index). */
 enum {
@@ -32,30 +33,10 @@ enum {
 
 void or_synth_rng_seed(or_synth_rng *r, uint64_t seed, uint64_t stream, uint64_t index);
 
-static inline uint64_t or_synth_rotl(uint64_t x, int k)
-{
-	return (x << k) | (x >> (64 - k));
-}
-
-static inline uint64_t or_synth_next(or_synth_rng *r)
-{
-	uint64_t *s = r->s;
-	uint64_t out = or_synth_rotl(s[1] * 5, 7) * 9;
-	uint64_t t = s[1] << 17;
-	s[2] ^= s[0];
-	s[3] ^= s[1];
-	s[1] ^= s[2];
-	s[0] ^= s[3];
-	s[2] ^= t;
-	s[3] = or_synth_rotl(s[3], 45);
-	return out;
-}
+static inline uint64_t or_synth_next(or_synth_rng *r) { return or_prng_next(r); }
 
 /* uniform in [0, 1) with 53 bits */
-static inline double or_synth_unif(or_synth_rng *r)
-{
-	return (double)(or_synth_next(r) >> 11) * 0x1.0p-53;
-}
+static inline double or_synth_unif(or_synth_rng *r) { return or_prng_unit(r); }
 
 /* uniform integer in [0, n), n >= 1 (Lemire's multiply-shift, bias < 2^-32) */
 static inline uint32_t or_synth_below(or_synth_rng *r, uint32_t n)

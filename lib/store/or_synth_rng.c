@@ -1,32 +1,24 @@
 /*
  * or_synth_rng.c - the random-number side of the synthetic generator:
- * seeding xoshiro256** states from (seed, stream, index) with splitmix64,
- * normal draws, the inverse normal CDF and lognormal quantile tables
- * (declarations in or_synth_internal.h).
+ * seeding xoshiro256** states (or_prng.h) from (seed, stream, index) with
+ * or_prng.h's splitmix64, normal draws, the inverse normal CDF and
+ * lognormal quantile tables (declarations in or_synth_internal.h).
  */
 #include "or_synth_internal.h"
 
 #include <math.h>
-
-static uint64_t splitmix64(uint64_t *x)
-{
-	uint64_t z = (*x += 0x9e3779b97f4a7c15ull);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
 
 void or_synth_rng_seed(or_synth_rng *r, uint64_t seed, uint64_t stream, uint64_t index)
 {
 	/* mix the three parts through splitmix64 one after another, so that
 	   nearby (seed, stream, index) triples give unrelated states */
 	uint64_t x = seed;
-	uint64_t h = splitmix64(&x);
+	uint64_t h = or_prng_splitmix(&x);
 	x = h ^ (stream * 0xd1b54a32d192ed03ull);
-	h = splitmix64(&x);
+	h = or_prng_splitmix(&x);
 	x = h ^ (index * 0x8cb92ba72f3d8dd7ull);
 	for (int i = 0; i < 4; i++)
-		r->s[i] = splitmix64(&x);
+		r->s[i] = or_prng_splitmix(&x);
 	if (!(r->s[0] | r->s[1] | r->s[2] | r->s[3]))
 		r->s[0] = 1; /* the all-zero state is the one xoshiro must avoid */
 }

@@ -1,5 +1,6 @@
 # tests/cli/lib.sh - helpers for CLI test scripts (sourced).  Each helper
-# prints one "PASS name" or "FAIL name" line; tests/run.sh counts them.
+# prints one "PASS name" or "FAIL name" line (skip: "SKIP name: why", for a
+# check this machine cannot make); tests/run.sh counts them.
 # $OTTOREC is the binary under test; $TMPDIR is a scratch directory.
 set -u
 T=$(mktemp -d "${TMPDIR:-/tmp}/cli-XXXXXX")
@@ -7,6 +8,7 @@ DATA="$TESTS_DIR/data"
 SAMPLE="$TESTS_DIR/data/otto-sample-train.jsonl"
 
 pass() { echo "PASS $1"; }
+skip() { echo "SKIP $1: $2"; }
 fail() { echo "FAIL $1"; shift; [ $# -gt 0 ] && echo "  $*" >&2; return 0; }
 
 # expect_ok NAME CMD... : command must exit 0

@@ -36,7 +36,10 @@ expect_same "covisit weights give the covisit submission" "$T/covisit.csv" "$T/b
 expect_ok "tune" "$OTTOREC" tune --json --threads 2 --test "$TEST" --labels "$LAB" --covisit "$T/cv" --index "$T/idx" -o "$T/w.txt"
 cp "$T/stdout" "$T/tune.json"
 expect_true "tune --json reports before/after and timings" grep -q '"total_before":.*"total_after":.*"wall_seconds":.*"peak_rss_bytes"' "$T/tune.json"
-expect_true "the weights file has its header and 3 x 15 lines" sh -c "grep -c '^ottorec-blend-weights 1\$' '$T/w.txt' | grep -qx 1 && test \$(grep -c '^\\(clicks\\|carts\\|orders\\) [a-z_]* ' '$T/w.txt') -eq 45"
+"$OTTOREC" recommend -h >"$T/recommend_help.txt"
+expect_true "the weights file: header, then one line per type and feature (docs/blend.md's table), counts in the docs true" \
+	python3 "$TESTS_DIR/cli/blend_weights_check.py" "$T/w.txt" "$TESTS_DIR/../docs/blend.md" \
+	"$TESTS_DIR/../README.md" "$T/recommend_help.txt"
 expect_ok "tune again, 1 thread" "$OTTOREC" tune --quiet --threads 1 --test "$TEST" --labels "$LAB" --covisit "$T/cv" --index "$T/idx" -o "$T/w1.txt"
 expect_same "tune: same weights for 1 or 2 threads" "$T/w.txt" "$T/w1.txt"
 expect_ok "recommend blend --weights" "$OTTOREC" recommend --quiet --strategy blend --test "$TEST" --covisit "$T/cv" --index "$T/idx" --weights "$T/w.txt" -o "$T/blend_w.csv"

@@ -54,7 +54,7 @@ if [ -w /dev/full ]; then
 	expect_fail "export to a full disk (stdout)" 'cannot write' \
 		sh -c "'$OTTOREC' export --quiet '$T/s.store' > /dev/full"
 fi
-expect_fail "export of a missing store" 'cannot open store' \
+expect_fail "export of a missing store" 'cannot open event store' \
 	"$OTTOREC" export --quiet -o "$T/x.jsonl" "$T/missing.store"
 expect_true "missing store leaves no output" test ! -e "$T/x.jsonl"
 expect_fail "export of a non-store" 'not an ottorec event store' \
@@ -100,7 +100,7 @@ assert (i["mean"], i["std"], i["min"], i["p50"], i["p75"], i["p90"], i["p95"], i
 ' "$T/stdout"
 
 # info failures
-expect_fail "info of a missing store" 'cannot open store' "$OTTOREC" info "$T/missing.store"
+expect_fail "info of a missing store" 'cannot open event store' "$OTTOREC" info "$T/missing.store"
 expect_fail "info without a store" 'missing STORE' "$OTTOREC" info
 expect_fail "info unknown option" 'unknown option' "$OTTOREC" info --bogus "$T/s.store"
 # a damaged store: --verify reports it (flip one byte in the aid section)
@@ -109,7 +109,7 @@ python3 - "$T/bad.store" <<'PY'
 import struct, sys
 p = sys.argv[1]
 b = bytearray(open(p, "rb").read())
-off = struct.unpack_from("<Q", b, 80 + 2 * 32)[0]  # section 2: aid
+off = struct.unpack_from("<Q", b, 160 + 2 * 32)[0]  # section 2: aid (or_store.h)
 b[off] ^= 0x01
 open(p, "wb").write(b)
 PY

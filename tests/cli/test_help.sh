@@ -2,7 +2,7 @@
 # with its usage on stdout and exit 0; unknown commands are usage errors.
 . "$TESTS_DIR/cli/lib.sh"
 expect_ok "ottorec help" "$OTTOREC" help
-cmds=$(sed -n 's/^  \([a-z][a-z-]*\)  .*/\1/p' "$T/stdout" | grep -v '^help$')
+cmds=$(sed -n 's/^  \([a-z][a-z0-9-]*\)  .*/\1/p' "$T/stdout" | grep -v '^help$')
 expect_true "help lists commands" test -n "$cmds"
 for c in $cmds; do
 	expect_ok "$c -h" "$OTTOREC" $c -h

@@ -97,7 +97,7 @@ expect_fail "missing npy" "nope.npy" "$OTTOREC" index build "$T/nope.npy" -o "$T
 expect_fail "unknown subcommand" "unknown subcommand" "$OTTOREC" index frobnicate
 expect_true "failed builds leave no file" test ! -e "$T/z.idx"
 head -c 5000 "$T/a.idx" > "$T/cut.idx"
-expect_fail "truncated index" "damaged index" "$OTTOREC" neighbors "$T/cut.idx" --aid 1
+expect_fail "truncated index" "truncated index" "$OTTOREC" neighbors "$T/cut.idx" --aid 1
 cp "$T/a.idx" "$T/flip.idx"
 printf '\377' | dd of="$T/flip.idx" bs=1 seek=20000 conv=notrunc 2>/dev/null
 expect_fail "flipped byte" "checksum mismatch" "$OTTOREC" index eval "$T/flip.idx"

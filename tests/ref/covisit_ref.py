@@ -186,9 +186,10 @@ def main():
         data = open(sys.argv[2], "rb").read()
         ref = read_rows(sys.argv[3])
         assert data[:8] == b"OTTOCOVI", "bad magic"
-        bound, = struct.unpack_from("<I", data, 20)
-        n, = struct.unpack_from("<Q", data, 40)
-        secs = [struct.unpack_from("<QQ", data, 96 + 32 * i) for i in range(3)]
+        # layout: lib/covisit/or_covisit.h (fields at 32, sections at 160)
+        bound, = struct.unpack_from("<I", data, 36)
+        n, = struct.unpack_from("<Q", data, 56)
+        secs = [struct.unpack_from("<QQ", data, 160 + 32 * i) for i in range(3)]
         off = struct.unpack_from("<%dQ" % (bound + 1), data, secs[0][0])
         nb = struct.unpack_from("<%dI" % n, data, secs[1][0])
         wt = struct.unpack_from("<%dd" % n, data, secs[2][0])

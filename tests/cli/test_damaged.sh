@@ -1,0 +1,161 @@
+# tests/cli/test_damaged.sh - one damaged-file test over every binary format
+# ottorec owns (event store, pairs, MF checkpoint, ANN index, co-visitation
+# table: all or_sfile files, lib/base/or_sfile.h) and every command that
+# reads it.  Small files of each are made with the CLI, then each is damaged
+# in every way below and handed to each of its readers:
+#   empty, header page only, truncated at every section boundary (each
+#   section's start and end), bytes appended (1 and 4096), the previous
+#   format version, a byte flipped in the header's fields, and a byte
+#   flipped in the middle of each non-empty section.
+# Every case but the last must fail with an error naming the file (the
+# version case also says how to rebuild it).  A flipped section byte is
+# caught where the reader verifies that section's checksum: `info --verify`
+# (store), `train --resume` (checkpoint), every reader of an index (the index
+# is checked whole at open) and of co-visitation tables (recommend and tune
+# verify them); there it must fail naming the file and the section.  The
+# other readers open in O(1) by design (`info`, `export`, `split`, `pairs`,
+# `covisit`, `recommend`, `tune`, `run` on a store; `train` on pairs): there a
+# flipped byte must at least not crash (no signal, no sanitizer report).
+. "$TESTS_DIR/cli/lib.sh"
+
+O="$OTTOREC"
+D="$T/d"
+expect_ok "make stores" "$O" synth --quiet --scale 0.0001 --seed 3 -o "$D"
+expect_ok "make pairs" "$O" pairs --quiet -o "$T/p.pairs" "$D/train.store" "$D/test.store"
+expect_ok "make embeddings and checkpoint" "$O" train --quiet --dim 8 --checkpoint "$T/m.ckpt" \
+	-o "$T/e.npy" "$T/p.pairs"
+expect_ok "make index" "$O" index build --quiet -o "$T/i.idx" "$T/e.npy"
+expect_ok "make co-visitation tables" "$O" covisit --quiet -o "$T/cv" "$D/train.store" "$D/test.store"
+L="$D/test_labels.jsonl"
+AID=$(sed -n '1s/.*"clicks":\([0-9]*\).*/\1/p' "$L")
+[ -n "$AID" ] || AID=0
+
+# ---- the header (or_sfile.h): n_sections at 16, the section table at 160 ----
+u32() { od -An -v -t u4 -j "$2" -N 4 "$1" | tr -d ' '; }
+u64() { od -An -v -t u8 -j "$2" -N 8 "$1" | tr -d ' '; }
+size_of() { wc -c < "$1" | tr -d ' '; }
+# put_byte FILE OFFSET VALUE: overwrite one byte
+put_byte() { printf "\\$(printf %03o "$3")" | dd of="$1" bs=1 seek="$2" conv=notrunc 2>/dev/null; }
+flip_byte() { # FILE OFFSET
+	b=$(od -An -v -t u1 -j "$2" -N 1 "$1" | tr -d ' ')
+	put_byte "$1" "$2" $((b ^ 255))
+}
+
+# sections GOOD: "index offset bytes" of each section
+sections() {
+	i=0
+	while [ "$i" -lt "$(u32 "$1" 16)" ]; do
+		echo "$i $(u64 "$1" $((160 + 32 * i))) $(u64 "$1" $((168 + 32 * i)))"
+		i=$((i + 1))
+	done
+}
+
+# cases GOOD: "name kind arg" lines; kind is how the damaged copy is made
+cases() {
+	size=$(size_of "$1")
+	sections "$1" > "$T/sections.txt"
+	echo "empty cut 0"
+	echo "header-only cut 4096"
+	while read -r i off bytes; do
+		[ "$off" -lt "$size" ] && echo "cut-at-section-$i-start cut $off"
+		end=$((off + bytes))
+		[ "$end" -lt "$size" ] && [ "$bytes" -gt 0 ] && echo "cut-at-section-$i-end cut $end"
+	done < "$T/sections.txt"
+	echo "appended-1 append 1"
+	echo "appended-4096 append 4096"
+	echo "old-version version -"
+	echo "header-field-flipped flip 40"
+	while read -r i off bytes; do
+		[ "$bytes" -gt 0 ] && echo "section-$i-flipped section $((off + bytes / 2))"
+	done < "$T/sections.txt"
+}
+
+# damage GOOD BAD KIND ARG: BAD is a damaged copy of GOOD
+damage() {
+	cp "$1" "$2"
+	case $3 in
+	cut) head -c "$4" "$1" > "$2" ;;
+	append) head -c "$4" /dev/zero >> "$2" ;;
+	version) put_byte "$2" 8 $(($(u32 "$1" 8) - 1)) ;;
+	flip|section) flip_byte "$2" "$4" ;;
+	esac
+}
+
+# expect_no_crash NAME CMD...: any exit status, but no signal and no
+# sanitizer report
+expect_no_crash() {
+	name=$1; shift
+	"$@" >"$T/stdout" 2>"$T/stderr"
+	rc=$?
+	if [ $rc -ge 128 ]; then fail "$name" "died with signal $((rc - 128)): $(head -c 600 "$T/stderr")"
+	elif grep -q -E 'Sanitizer|runtime error' "$T/stderr"; then fail "$name" "sanitizer: $(head -c 600 "$T/stderr")"
+	else pass "$name"; fi
+}
+
+# run_format FORMAT GOOD BAD READER...: every case against every reader.
+# A reader is the name of a function called with the damaged file's path
+# and a scratch output path, and marked "=verify" when it checks section
+# checksums.
+run_format() {
+	fmt=$1 good=$2 bad=$3
+	shift 3
+	cases "$good" > "$T/cases.txt"
+	while read -r cname kind arg; do
+		damage "$good" "$bad" "$kind" "$arg"
+		ver=$(($(u32 "$good" 8) - 1))
+		for reader in "$@"; do
+			fn=${reader%=verify}
+			name="$fmt $cname: $fn"
+			rm -rf "$T/out"
+			mkdir -p "$T/out"
+			if [ "$kind" = version ]; then
+				expect_fail "$name" "$bad: .*format version $ver, .*reads version $((ver + 1))" "$fn" "$bad" "$T/out"
+			elif [ "$kind" != section ]; then
+				expect_fail "$name" "$bad" "$fn" "$bad" "$T/out"
+			elif [ "$fn" != "$reader" ]; then
+				expect_fail "$name" "$bad: checksum mismatch in the .* section" "$fn" "$bad" "$T/out"
+			else
+				expect_no_crash "$name" "$fn" "$bad" "$T/out"
+			fi
+		done
+	done < "$T/cases.txt"
+}
+
+# ---- readers of an event store ----
+r_info() { "$O" info --quiet "$1"; }
+r_verify() { "$O" info --quiet --verify "$1"; }
+r_export() { "$O" export --quiet -o "$2/x.jsonl" "$1"; }
+r_split() { "$O" split --quiet -o "$2" "$1"; }
+r_pairs() { "$O" pairs --quiet -o "$2/p" "$1"; }
+r_covisit() { "$O" covisit --quiet -o "$2" "$1"; }
+r_rec_covisit() { "$O" recommend --quiet --strategy covisit --test "$1" --covisit "$T/cv" -o "$2/s.csv"; }
+r_rec_seed() { "$O" recommend --quiet --strategy seed --test "$1" --index "$T/i.idx" -o "$2/s.csv"; }
+r_tune() { "$O" tune --quiet --sessions 1 --test "$1" --labels "$L" --covisit "$T/cv" -o "$2/w"; }
+r_run() { "$O" run --quiet --strategy covisit --train "$1" --test "$D/test.store" -o "$2"; }
+run_format store "$D/train.store" "$T/bad.store" r_info r_verify=verify r_export r_split r_pairs \
+	r_covisit r_rec_covisit r_rec_seed r_tune r_run
+
+# ---- the pairs file and the MF checkpoint ----
+r_train() { "$O" train --quiet --dim 8 -o "$2/e.npy" "$1"; }
+run_format pairs "$T/p.pairs" "$T/bad.pairs" r_train
+r_resume() { "$O" train --quiet --dim 8 --epochs 2 --checkpoint "$1" --resume -o "$2/e.npy" "$T/p.pairs"; }
+run_format checkpoint "$T/m.ckpt" "$T/bad.ckpt" r_resume=verify
+
+# ---- the ANN index ----
+r_eval() { "$O" index eval --quiet --queries 20 --speed-queries 20 "$1"; }
+r_neighbors() { "$O" neighbors --quiet "$1" --aid "$AID"; }
+r_rec_index() { "$O" recommend --quiet --strategy seed --test "$D/test.store" --index "$1" -o "$2/s.csv"; }
+r_tune_index() { "$O" tune --quiet --sessions 1 --test "$D/test.store" --labels "$L" --covisit "$T/cv" --index "$1" -o "$2/w"; }
+run_format index "$T/i.idx" "$T/bad.idx" r_eval=verify r_neighbors=verify r_rec_index=verify \
+	r_tune_index=verify
+
+# ---- a co-visitation table (the clicks one, in a copy of the directory) ----
+mkdir -p "$T/badcv"
+cp "$T/cv/"*.covisit "$T/badcv/"
+r_rec_cv() { "$O" recommend --quiet --strategy covisit --test "$D/test.store" --covisit "$T/badcv" -o "$2/s.csv"; }
+r_blend_cv() { "$O" recommend --quiet --strategy blend --test "$D/test.store" --covisit "$T/badcv" --index "$T/i.idx" -o "$2/s.csv"; }
+r_tune_cv() { "$O" tune --quiet --sessions 1 --test "$D/test.store" --labels "$L" --covisit "$T/badcv" -o "$2/w"; }
+run_format covisit "$T/cv/clicks.covisit" "$T/badcv/clicks.covisit" r_rec_cv=verify \
+	r_blend_cv=verify r_tune_cv=verify
+
+rm -rf "$T"

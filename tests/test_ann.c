@@ -12,6 +12,7 @@
 #include "check.h"
 #include "or_ann.h"
 #include "or_ann_internal.h"
+#include "or_cpu.h"
 #include "or_knn.h"
 
 #include <math.h>
@@ -411,7 +412,7 @@ static void test_scan_short_lists_and_compaction(void)
    and close to the keys in double precision */
 static void test_probe_keys(void)
 {
-	if (!or_ann_avx512_available())
+	if (!or_cpu_has(OR_CPU_AVX512))
 		check_skip("test_probe_keys[avx512]", "no AVX-512 here (or OTTOREC_NO_SIMD): simd 1 runs the scalar loop too");
 	size_t nls[] = { 1, 15, 16, 17, 70, 100 }, ds[] = { 1, 5, 16, 32, 33 };
 	for (size_t a = 0; a < sizeof(nls) / sizeof(nls[0]); a++)

@@ -1,6 +1,7 @@
 /*
  * cli_models.c - opening the co-visitation tables of a directory for the
- * commands that use them (see cli_models.h).
+ * commands that use them (see cli_models.h), checking that the three share
+ * one item dictionary.
  */
 #include "cli_models.h"
 
@@ -40,6 +41,11 @@ int cli_open_covisit_dir(const char *dir, or_covisit *tab[3], or_err *err)
 		tab[kind] = NULL;
 	for (unsigned kind = 0; !rc && kind < OR_COVISIT_N_KINDS; kind++)
 		rc = open_table(dir, kind, &tab[kind], err);
+	for (unsigned kind = 1; !rc && kind < OR_COVISIT_N_KINDS; kind++)
+		if (!or_items_equal(or_covisit_items(tab[0]), or_covisit_items(tab[kind])))
+			rc = or_err_set(err, OR_EFORMAT,
+					"%s/%s.covisit: its item dictionary differs from %s/%s.covisit's (tables of different `ottorec covisit` runs); rebuild them together with `ottorec covisit`",
+					dir, or_covisit_kind_name(kind), dir, or_covisit_kind_name(0));
 	if (rc)
 		cli_free_covisit(tab);
 	return rc;

@@ -68,12 +68,25 @@ static or_covisit *build(or_store *st, unsigned kind, int per_type, int threads,
 	return t;
 }
 
+/* The row of aid a (tables answer in items): its neighbours as aids into
+   nb[0..64), *w its weights; returns the count (0 for an aid not in the
+   table's dictionary). */
+static size_t row_aids(const or_covisit *t, uint32_t a, uint32_t nb[64], const double **w)
+{
+	const or_items *it = or_covisit_items(t);
+	const uint32_t *items;
+	size_t m = or_covisit_row(t, or_items_index(it, a), &items, w);
+	for (size_t i = 0; i < m && i < 64; i++)
+		nb[i] = or_items_aid(it, items[i]);
+	return m;
+}
+
 /* row a must be exactly the n (b, w) pairs given */
 static void check_row(const or_covisit *t, uint32_t a, size_t n, const uint32_t *b, const double *w)
 {
-	const uint32_t *nb;
+	uint32_t nb[64];
 	const double *wt;
-	size_t m = or_covisit_row(t, a, &nb, &wt);
+	size_t m = row_aids(t, a, nb, &wt);
 	CHECK_INT(m, n);
 	for (size_t i = 0; i < n && i < m; i++) {
 		if (nb[i] != b[i] || wt[i] != w[i]) {
@@ -105,8 +118,14 @@ static void test_carts_orders(void)
 	check_row(t, 12, 2, (uint32_t[]){ 11, 10 }, (double[]){ 6, 1 });
 	check_row(t, 20, 1, (uint32_t[]){ 21 }, (double[]){ 6 });
 	check_row(t, 21, 1, (uint32_t[]){ 20 }, (double[]){ 1 });
-	CHECK_INT(or_covisit_row(t, 13, &(const uint32_t *){ NULL }, &(const double *){ NULL }), 0);
-	CHECK_INT(or_covisit_row(t, 999, &(const uint32_t *){ NULL }, &(const double *){ NULL }), 0);
+	uint32_t nb[64];
+	const double *wt;
+	CHECK_INT(row_aids(t, 13, nb, &wt), 0);
+	CHECK_INT(row_aids(t, 999, nb, &wt), 0);
+	/* rows are the 5 distinct aids of the store (items 0..4), not 0..21 */
+	CHECK_INT(or_covisit_n_items(t), 5);
+	CHECK_INT(or_items_index(or_covisit_items(t), 20), 3);
+	CHECK_INT(or_covisit_row(t, 5, &(const uint32_t *){ NULL }, &wt), 0);
 	or_covisit_free(t);
 	t = build(st, OR_COVISIT_CARTS_ORDERS, 1, 0, 0);
 	check_row(t, 20, 1, (uint32_t[]){ 21 }, (double[]){ 7 });
@@ -170,10 +189,10 @@ static void test_last30_topk(void)
 	add(2, b, 31);
 	or_store *st = finish("cut.store");
 	or_covisit *t = build(st, OR_COVISIT_CARTS_ORDERS, 0, 0, 0);
-	const uint32_t *nb;
+	uint32_t nb[64];
 	const double *w;
-	CHECK_INT(or_covisit_row(t, 100, &nb, &w), 0);
-	CHECK_INT(or_covisit_row(t, 230, &nb, &w), 0);
+	CHECK_INT(row_aids(t, 100, nb, &w), 0);
+	CHECK_INT(row_aids(t, 230, nb, &w), 0);
 	/* row 130: 29 partners of weight 1 -> top 15 by smaller aid: 101..115 */
 	uint32_t eb[15];
 	double ew[15];
@@ -191,7 +210,7 @@ static void test_last30_topk(void)
 	or_covisit_free(t);
 	/* clicks keep 20 */
 	t = build(st, OR_COVISIT_CLICKS, 0, 0, 0);
-	CHECK_INT(or_covisit_row(t, 130, &nb, &w), 20);
+	CHECK_INT(row_aids(t, 130, nb, &w), 20);
 	CHECK_INT(or_covisit_top_k(t), 20);
 	or_covisit_free(t);
 	or_store_free(st);
@@ -211,9 +230,9 @@ static void test_buy2buy(void)
 	add(2, b, 3);
 	or_store *st = finish("b2b.store");
 	or_covisit *t = build(st, OR_COVISIT_BUY2BUY, 0, 0, 0);
-	const uint32_t *nb;
+	uint32_t nb[64];
 	const double *w;
-	CHECK_INT(or_covisit_row(t, 40, &nb, &w), 0);
+	CHECK_INT(row_aids(t, 40, nb, &w), 0);
 	check_row(t, 41, 1, (uint32_t[]){ 42 }, (double[]){ 2 });
 	check_row(t, 42, 2, (uint32_t[]){ 41, 43 }, (double[]){ 2, 1 });
 	check_row(t, 43, 1, (uint32_t[]){ 42 }, (double[]){ 1 });
@@ -223,9 +242,10 @@ static void test_buy2buy(void)
 
 static void same_table(const or_covisit *x, const or_covisit *y)
 {
-	CHECK_INT(or_covisit_aid_bound(x), or_covisit_aid_bound(y));
+	CHECK_INT(or_covisit_n_items(x), or_covisit_n_items(y));
+	CHECK(or_items_equal(or_covisit_items(x), or_covisit_items(y)));
 	CHECK_INT(or_covisit_n_entries(x), or_covisit_n_entries(y));
-	for (uint32_t a = 0; a < or_covisit_aid_bound(x); a++) {
+	for (uint32_t a = 0; a < or_covisit_n_items(x); a++) {
 		const uint32_t *n1, *n2;
 		const double *w1, *w2;
 		size_t m1 = or_covisit_row(x, a, &n1, &w1), m2 = or_covisit_row(y, a, &n2, &w2);
@@ -352,7 +372,7 @@ static or_covisit *rows(unsigned kind, uint32_t bound, const uint64_t *off, cons
 		w[i] = 64 - i;
 	or_covisit *t = NULL;
 	or_err err;
-	CHECK_INT(or_covisit_from_rows(kind, bound, 20, off, nb, w, &t, &err), OR_OK);
+	CHECK_INT(or_covisit_from_rows(kind, NULL, bound, 20, off, nb, w, &t, &err), OR_OK);
 	return t;
 }
 

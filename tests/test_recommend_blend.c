@@ -83,13 +83,13 @@ static void hand_model(or_covisit **cl, or_covisit **b2b, or_ann **ix)
 		off[a] = (uint64_t)(a <= 5 ? 0 : a <= 7 ? 2 : 4);
 	uint32_t nb[4] = { 8, 9, 9, 10 };
 	double w[4] = { 4, 2, 3, 1 };
-	CHECK_INT(or_covisit_from_rows(OR_COVISIT_CLICKS, 14, 20, off, nb, w, cl, &err), OR_OK);
+	CHECK_INT(or_covisit_from_rows(OR_COVISIT_CLICKS, NULL, 14, 20, off, nb, w, cl, &err), OR_OK);
 	uint64_t off2[15];
 	for (int a = 0; a <= 14; a++)
 		off2[a] = (uint64_t)(a <= 5 ? 0 : 1);
 	uint32_t nb2[1] = { 11 };
 	double w2[1] = { 1 };
-	CHECK_INT(or_covisit_from_rows(OR_COVISIT_BUY2BUY, 14, 15, off2, nb2, w2, b2b, &err), OR_OK);
+	CHECK_INT(or_covisit_from_rows(OR_COVISIT_BUY2BUY, NULL, 14, 15, off2, nb2, w2, b2b, &err), OR_OK);
 	float x[16];
 	for (int a = 0; a < 16; a++)
 		x[a] = (float)(a * a) / 10.0f;
@@ -290,7 +290,7 @@ static or_covisit *random_table(unsigned kind, uint64_t seed, uint32_t top_k)
 	off[NA] = n;
 	or_covisit *t = NULL;
 	or_err err;
-	CHECK_INT(or_covisit_from_rows(kind, NA, top_k, off, nb, w, &t, &err), OR_OK);
+	CHECK_INT(or_covisit_from_rows(kind, NULL, NA, top_k, off, nb, w, &t, &err), OR_OK);
 	return t;
 }
 

@@ -363,6 +363,108 @@ static void test_parts_threads_file(void)
 	CHECK_STR_CONTAINS(err.msg, "cannot open /nonexistent/x.covisit");
 }
 
+/* ---- item ids of any size --------------------------------------------------- */
+
+/* random sessions on aids 0..499, mapped by map when given */
+static or_store *random_sessions(const char *name, uint32_t (*map)(uint32_t))
+{
+	or_err err;
+	CHECK_INT(or_store_builder_new(&B, &err), OR_OK);
+	uint64_t x = 777;
+	for (int s = 0; s < 300; s++) {
+		ev e[40];
+		int n = 2 + s % 38;
+		int64_t ts = (int64_t)s * 3600 * S;
+		for (int i = 0; i < n; i++) {
+			x = x * 6364136223846793005ull + 1442695040888963407ull;
+			uint32_t a = (uint32_t)(x >> 33) % 500;
+			e[i] = (ev){ map ? map(a) : a, ts, (uint8_t)((x >> 20) % 3) };
+			ts += (int64_t)((x >> 40) % 7200) * S;
+		}
+		add(s, e, (size_t)n);
+	}
+	return finish(name);
+}
+
+static uint32_t high_aid(uint32_t a) { return 2147483647u - 61u * (499 - a); }
+
+/* The same sessions on aids near 2^31 (an order-preserving map) give the
+   same rows in items, a dictionary of the distinct aids, and files sized
+   by them; the tables of both stores hold their union. */
+static void test_sparse_items(void)
+{
+	or_store *dense = random_sessions("dense.store", NULL);
+	or_store *high = random_sessions("high.store", high_aid);
+	size_t n_items = or_store_n_items(dense);
+	CHECK_INT(or_store_n_items(high), n_items);
+	CHECK(n_items > 400 && n_items <= 500);
+	or_covisit_config cfgs[3];
+	for (unsigned k = 0; k < 3; k++)
+		or_covisit_config_default(&cfgs[k], k);
+	or_covisit *td[3], *th[3];
+	or_err err;
+	CHECK_INT(or_covisit_build_many(&dense, 1, cfgs, 3, td, NULL, NULL, &err), OR_OK);
+	CHECK_INT(or_covisit_build_many(&high, 1, cfgs, 3, th, NULL, NULL, &err), OR_OK);
+	for (unsigned k = 0; k < 3; k++) {
+		CHECK_INT(or_covisit_n_items(th[k]), n_items);
+		const or_items *it = or_covisit_items(th[k]);
+		size_t bad = 0;
+		for (uint32_t i = 0; i < n_items; i++) {
+			bad += or_items_aid(it, i) != high_aid(or_items_aid(or_covisit_items(td[k]), i));
+			const uint32_t *n1, *n2;
+			const double *w1, *w2;
+			size_t m1 = or_covisit_row(td[k], i, &n1, &w1), m2 = or_covisit_row(th[k], i, &n2, &w2);
+			bad += m1 != m2 || (m1 && (memcmp(n1, n2, m1 * 4) || memcmp(w1, w2, m1 * 8)));
+		}
+		CHECK_INT(bad, 0);
+		CHECK(or_covisit_n_entries(th[k]) > 0);
+		CHECK_INT(or_items_index(it, 2147483647u), or_items_index(or_covisit_items(td[k]), 499));
+		/* the file: 4096-byte header, four 4096-aligned sections */
+		char path[512];
+		snprintf(path, sizeof(path), "%s/high%u.covisit", check_tmpdir(), k);
+		CHECK_INT(or_covisit_write(th[k], path, &err), OR_OK);
+		uint64_t e = or_covisit_n_entries(th[k]);
+		uint64_t want = 4096 + (8 * (n_items + 1) + 4095) / 4096 * 4096 + (4 * e + 4095) / 4096 * 4096 +
+				(8 * e + 4095) / 4096 * 4096 + (4 * n_items + 4095) / 4096 * 4096;
+		FILE *f = fopen(path, "rb");
+		CHECK(f != NULL);
+		if (f) {
+			fseek(f, 0, SEEK_END);
+			CHECK_INT((uint64_t)ftell(f), want);
+			fclose(f);
+		}
+		or_covisit *t2 = NULL;
+		CHECK_INT(or_covisit_open(path, &t2, &err), OR_OK);
+		if (t2) {
+			CHECK_INT(or_covisit_verify(t2, &err), OR_OK);
+			same_table(th[k], t2);
+			or_covisit_free(t2);
+		}
+	}
+	/* all three share one dictionary; one of another data set differs */
+	const or_items *shared = NULL;
+	CHECK_INT(or_covisit_shared_items((const or_covisit *const *)th, 3, &shared, &err), OR_OK);
+	CHECK(shared == or_covisit_items(th[0]));
+	const or_covisit *mixed[3] = { th[0], NULL, td[2] };
+	CHECK_INT(or_covisit_shared_items(mixed, 3, &shared, &err), OR_EINVAL);
+	CHECK_STR_CONTAINS(err.msg, "different item dictionaries");
+	/* two stores: the union of their dictionaries */
+	or_store *both[2] = { dense, high };
+	or_covisit *u = NULL;
+	CHECK_INT(or_covisit_build(both, 2, &cfgs[0], &u, NULL, NULL, &err), OR_OK);
+	if (u) {
+		CHECK_INT(or_covisit_n_items(u), 2 * n_items); /* the two sets of aids are disjoint */
+		CHECK_INT(or_items_index(or_covisit_items(u), or_items_aid(or_covisit_items(td[0]), 0)), 0);
+		or_covisit_free(u);
+	}
+	for (unsigned k = 0; k < 3; k++) {
+		or_covisit_free(td[k]);
+		or_covisit_free(th[k]);
+	}
+	or_store_free(dense);
+	or_store_free(high);
+}
+
 /* ---- the recommender -------------------------------------------------------- */
 
 static or_covisit *rows(unsigned kind, uint32_t bound, const uint64_t *off, const uint32_t *nb)
@@ -493,6 +595,7 @@ int main(void)
 	RUN_TEST(test_last30_topk);
 	RUN_TEST(test_buy2buy);
 	RUN_TEST(test_parts_threads_file);
+	RUN_TEST(test_sparse_items);
 	RUN_TEST(test_recommend);
 	CHECK_MAIN_END
 }

@@ -28,7 +28,7 @@ static int open_table(const char *dir, unsigned kind, or_covisit **t, or_err *er
 
 void cli_free_covisit(or_covisit *tab[3])
 {
-	for (int i = 0; i < 3; i++) {
+	for (int i = 3; i-- > 0;) { /* 1 and 2 may borrow the dictionary of 0 */
 		or_covisit_free(tab[i]);
 		tab[i] = NULL;
 	}
@@ -41,8 +41,9 @@ int cli_open_covisit_dir(const char *dir, or_covisit *tab[3], or_err *err)
 		tab[kind] = NULL;
 	for (unsigned kind = 0; !rc && kind < OR_COVISIT_N_KINDS; kind++)
 		rc = open_table(dir, kind, &tab[kind], err);
+	/* one dictionary, one lookup for the three */
 	for (unsigned kind = 1; !rc && kind < OR_COVISIT_N_KINDS; kind++)
-		if (!or_items_equal(or_covisit_items(tab[0]), or_covisit_items(tab[kind])))
+		if (or_covisit_items_borrow(tab[kind], tab[0], err))
 			rc = or_err_set(err, OR_EFORMAT,
 					"%s/%s.covisit: its item dictionary differs from %s/%s.covisit's (tables of different `ottorec covisit` runs); rebuild them together with `ottorec covisit`",
 					dir, or_covisit_kind_name(kind), dir, or_covisit_kind_name(0));

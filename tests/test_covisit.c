@@ -448,6 +448,12 @@ static void test_sparse_items(void)
 	const or_covisit *mixed[3] = { th[0], NULL, td[2] };
 	CHECK_INT(or_covisit_shared_items(mixed, 3, &shared, &err), OR_EINVAL);
 	CHECK_STR_CONTAINS(err.msg, "different item dictionaries");
+	/* tables opened together share one lookup */
+	CHECK_INT(or_covisit_items_borrow(th[1], th[0], &err), OR_OK);
+	CHECK(or_covisit_items(th[1]) == or_covisit_items(th[0]));
+	CHECK_INT(or_items_index(or_covisit_items(th[1]), high_aid(3)), or_items_index(or_covisit_items(td[1]), 3));
+	CHECK_INT(or_covisit_items_borrow(th[2], td[0], &err), OR_EINVAL);
+	CHECK(or_covisit_items(th[2]) != or_covisit_items(td[0]));
 	/* two stores: the union of their dictionaries */
 	or_store *both[2] = { dense, high };
 	or_covisit *u = NULL;
@@ -457,7 +463,7 @@ static void test_sparse_items(void)
 		CHECK_INT(or_items_index(or_covisit_items(u), or_items_aid(or_covisit_items(td[0]), 0)), 0);
 		or_covisit_free(u);
 	}
-	for (unsigned k = 0; k < 3; k++) {
+	for (unsigned k = 3; k-- > 0;) { /* th[1] borrows from th[0] */
 		or_covisit_free(td[k]);
 		or_covisit_free(th[k]);
 	}

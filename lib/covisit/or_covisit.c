@@ -36,7 +36,8 @@ struct or_covisit {
 	const uint64_t *off;
 	const uint32_t *nb;
 	const double *w;
-	or_items *items; /* over its own copy (built) or the mapped section */
+	const or_items *items; /* own_items, or another table's (or_covisit_items_borrow) */
+	or_items *own_items;   /* over its own copy (built) or the mapped section */
 	/* owned storage (built) or the mapping (opened) */
 	uint64_t *own_off;
 	uint32_t *own_nb;
@@ -807,9 +808,10 @@ static int build_pass(or_store *const *stores, size_t n_stores, const or_items *
 			rc = nomem(err, "table");
 			break;
 		}
-		rc = items_copy(items, &t->items, err);
+		rc = items_copy(items, &t->own_items, err);
 		if (rc)
 			break;
+		t->items = t->own_items;
 		uint64_t at = 0;
 		for (uint32_t a = 0; a < bc.n_items; a++) {
 			t->own_off[a] = at;
@@ -939,11 +941,12 @@ int or_covisit_from_rows(unsigned kind, const uint32_t *aids, uint32_t n_items, 
 	or_covisit *t = calloc(1, sizeof(*t));
 	if (!t)
 		return nomem(err, "table");
-	int rc = items_own(aids, n_items, &t->items, err);
+	int rc = items_own(aids, n_items, &t->own_items, err);
 	if (rc) {
 		free(t);
 		return rc;
 	}
+	t->items = t->own_items;
 	t->own_off = malloc(((size_t)n_items + 1) * sizeof(*t->own_off));
 	t->own_nb = malloc((n ? n : 1) * sizeof(*t->own_nb));
 	t->own_w = malloc((n ? n : 1) * sizeof(*t->own_w));
@@ -991,6 +994,19 @@ int or_covisit_shared_items(const or_covisit *const *t, size_t n, const or_items
 	return OR_OK;
 }
 
+int or_covisit_items_borrow(or_covisit *t, const or_covisit *from, or_err *err)
+{
+	const or_covisit *pair[2] = { t, from };
+	const or_items *shared;
+	int rc = or_covisit_shared_items(pair, 2, &shared, err);
+	if (rc || t->items == from->items)
+		return rc;
+	or_items_free(t->own_items);
+	t->own_items = NULL;
+	t->items = from->items;
+	return OR_OK;
+}
+
 size_t or_covisit_row(const or_covisit *t, uint64_t i, const uint32_t **nb,
 		      const double **w)
 {
@@ -1009,7 +1025,7 @@ void or_covisit_free(or_covisit *t)
 {
 	if (!t)
 		return;
-	or_items_free(t->items); /* before the mapping it may borrow */
+	or_items_free(t->own_items); /* before the mapping it may borrow */
 	if (t->map)
 		munmap(t->map, t->map_len);
 	free(t->own_off);
@@ -1156,7 +1172,8 @@ int or_covisit_open(const char *path, or_covisit **out, or_err *err)
 		}
 		if (!rc)
 			rc = or_items_new((const uint32_t *)(map + t->sec_off[3]), t->n_items, 0, path,
-					  &t->items, err);
+					  &t->own_items, err);
+		t->items = t->own_items;
 	}
 	if (rc) {
 		if (t)

@@ -189,6 +189,14 @@ const or_items *or_covisit_items(const or_covisit *t);
 int or_covisit_shared_items(const or_covisit *const *t, size_t n, const or_items **out,
 			    or_err *err);
 
+/*
+ * Let t use the dictionary (and its lookup) of `from`, which must hold the
+ * same aids (OR_EINVAL otherwise), and drop its own: for the tables of one
+ * run opened together, so that one lookup serves the three.  from must
+ * outlive t.
+ */
+int or_covisit_items_borrow(or_covisit *t, const or_covisit *from, or_err *err);
+
 /* Row of item i: *nb (items) and *w point at its entries (best first),
    valid while t is alive; returns the count (0 for i >= n_items, so for
    OR_ITEM_NONE too). */

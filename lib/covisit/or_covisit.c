@@ -36,7 +36,7 @@ struct or_covisit {
 	const uint64_t *off;
 	const uint32_t *nb;
 	const double *w;
-	const or_items *items; /* own_items, or another table's (or_covisit_items_borrow) */
+	const or_items *items; /* own_items, or another table's (or_covisit_open_like) */
 	or_items *own_items;   /* over its own copy (built) or the mapped section */
 	/* owned storage (built) or the mapping (opened) */
 	uint64_t *own_off;
@@ -994,19 +994,6 @@ int or_covisit_shared_items(const or_covisit *const *t, size_t n, const or_items
 	return OR_OK;
 }
 
-int or_covisit_items_borrow(or_covisit *t, const or_covisit *from, or_err *err)
-{
-	const or_covisit *pair[2] = { t, from };
-	const or_items *shared;
-	int rc = or_covisit_shared_items(pair, 2, &shared, err);
-	if (rc || t->items == from->items)
-		return rc;
-	or_items_free(t->own_items);
-	t->own_items = NULL;
-	t->items = from->items;
-	return OR_OK;
-}
-
 size_t or_covisit_row(const or_covisit *t, uint64_t i, const uint32_t **nb,
 		      const double **w)
 {
@@ -1100,7 +1087,32 @@ int or_covisit_write(const or_covisit *t, const char *path, or_err *err)
 	return rc;
 }
 
+/* The dictionary of t (mapped section `aids`): like's when given and equal,
+   else its own over the section. */
+static int open_items(or_covisit *t, const uint32_t *aids, const or_covisit *like,
+		      const char *path, or_err *err)
+{
+	if (!like)
+		return or_items_new(aids, t->n_items, 0, path, &t->own_items, err);
+	if (t->n_items != like->n_items ||
+	    (t->n_items && memcmp(aids, or_items_aids(like->items), (size_t)t->n_items * 4) != 0)) {
+		if (XXH3_64bits(aids, (size_t)t->n_items * 4) != t->sec_sum[3])
+			return or_err_set(err, OR_EFORMAT,
+					  "%s: section 3 (item dictionary) checksum mismatch (damaged file)", path);
+		return or_err_set(err, OR_EFORMAT,
+				  "%s: its item dictionary differs from that of the tables it is opened with (tables of different `ottorec covisit` runs); rebuild them together with `ottorec covisit`",
+				  path);
+	}
+	t->items = like->items;
+	return OR_OK;
+}
+
 int or_covisit_open(const char *path, or_covisit **out, or_err *err)
+{
+	return or_covisit_open_like(path, NULL, out, err);
+}
+
+int or_covisit_open_like(const char *path, const or_covisit *like, or_covisit **out, or_err *err)
 {
 	*out = NULL;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -1170,10 +1182,12 @@ int or_covisit_open(const char *path, or_covisit **out, or_err *err)
 			if (t->off[t->n_items] != t->n_entries)
 				rc = or_err_set(err, OR_EFORMAT, "%s: row offsets do not end at the entry count (damaged file)", path);
 		}
-		if (!rc)
-			rc = or_items_new((const uint32_t *)(map + t->sec_off[3]), t->n_items, 0, path,
-					  &t->own_items, err);
-		t->items = t->own_items;
+		if (!rc) {
+			t->items = t->own_items = NULL;
+			rc = open_items(t, (const uint32_t *)(map + t->sec_off[3]), like, path, err);
+			if (t->own_items)
+				t->items = t->own_items;
+		}
 	}
 	if (rc) {
 		if (t)

@@ -170,6 +170,13 @@ int or_covisit_write(const or_covisit *t, const char *path, or_err *err);
    and that the dictionary increases (O(items)); or_covisit_verify checks
    the section checksums and offsets. */
 int or_covisit_open(const char *path, or_covisit **out, or_err *err);
+/* As or_covisit_open, for a table of the same run as `like` (NULL: plain
+   open): its dictionary must hold like's aids (else OR_EFORMAT naming the
+   file: a checksum mismatch, or a table of another run), and the table
+   then uses like's dictionary and lookup instead of building its own, so
+   that one lookup serves the tables of a run.  like must outlive it. */
+int or_covisit_open_like(const char *path, const or_covisit *like, or_covisit **out,
+			 or_err *err);
 int or_covisit_verify(const or_covisit *t, or_err *err);
 void or_covisit_free(or_covisit *t); /* NULL is fine */
 
@@ -188,14 +195,6 @@ const or_items *or_covisit_items(const or_covisit *t);
  */
 int or_covisit_shared_items(const or_covisit *const *t, size_t n, const or_items **out,
 			    or_err *err);
-
-/*
- * Let t use the dictionary (and its lookup) of `from`, which must hold the
- * same aids (OR_EINVAL otherwise), and drop its own: for the tables of one
- * run opened together, so that one lookup serves the three.  from must
- * outlive t.
- */
-int or_covisit_items_borrow(or_covisit *t, const or_covisit *from, or_err *err);
 
 /* Row of item i: *nb (items) and *w point at its entries (best first),
    valid while t is alive; returns the count (0 for i >= n_items, so for

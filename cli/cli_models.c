@@ -30,7 +30,7 @@ static int open_table(const char *dir, unsigned kind, const or_covisit *like, or
 
 void cli_free_covisit(or_covisit *tab[3])
 {
-	for (int i = 3; i-- > 0;) { /* 1 and 2 may borrow the dictionary of 0 */
+	for (int i = 3; i-- > 0;) { /* 1 and 2 use the dictionary of 0 */
 		or_covisit_free(tab[i]);
 		tab[i] = NULL;
 	}

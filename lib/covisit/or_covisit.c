@@ -533,11 +533,12 @@ static int build_windows(build_ctx *bc, or_err *err)
 			or_items_index_many(bc->items, wa, L, wi);
 			for (size_t x = 0; x < L; x++) {
 				if (wi[x] == OR_ITEM_NONE || wy[x] > 2) {
-					rc = or_err_set(err, OR_EFORMAT,
-							"%s: session %zu has aid %u (%s) / type %u (damaged store)",
-							or_store_path(st), i, wa[x],
-							wi[x] == OR_ITEM_NONE ? "not in its item dictionary" : "known",
-							wy[x]);
+					rc = wy[x] > 2 ? or_err_set(err, OR_EFORMAT,
+								    "%s: session %zu has type %u out of range (damaged store)",
+								    or_store_path(st), i, wy[x])
+						       : or_err_set(err, OR_EFORMAT,
+								    "%s: session %zu has aid %u, not in the store's item dictionary (damaged store)",
+								    or_store_path(st), i, wa[x]);
 					break;
 				}
 				W->aid[at] = wi[x];
@@ -1092,8 +1093,11 @@ int or_covisit_write(const or_covisit *t, const char *path, or_err *err)
 static int open_items(or_covisit *t, const uint32_t *aids, const or_covisit *like,
 		      const char *path, or_err *err)
 {
-	if (!like)
-		return or_items_new(aids, t->n_items, 0, path, &t->own_items, err);
+	if (!like) {
+		int rc = or_items_new(aids, t->n_items, 0, path, &t->own_items, err);
+		t->items = t->own_items;
+		return rc;
+	}
 	if (t->n_items != like->n_items ||
 	    (t->n_items && memcmp(aids, or_items_aids(like->items), (size_t)t->n_items * 4) != 0)) {
 		if (XXH3_64bits(aids, (size_t)t->n_items * 4) != t->sec_sum[3])
@@ -1182,12 +1186,8 @@ int or_covisit_open_like(const char *path, const or_covisit *like, or_covisit **
 			if (t->off[t->n_items] != t->n_entries)
 				rc = or_err_set(err, OR_EFORMAT, "%s: row offsets do not end at the entry count (damaged file)", path);
 		}
-		if (!rc) {
-			t->items = t->own_items = NULL;
+		if (!rc)
 			rc = open_items(t, (const uint32_t *)(map + t->sec_off[3]), like, path, err);
-			if (t->own_items)
-				t->items = t->own_items;
-		}
 	}
 	if (rc) {
 		if (t)

@@ -257,25 +257,34 @@ static void same_table(const or_covisit *x, const or_covisit *y)
 	}
 }
 
-/* parts and threads do not change a byte; the file round-trips; damage is
-   detected */
-static void test_parts_threads_file(void)
+/* 300 random sessions on aids 0..499 (a generator seeded by seed), mapped
+   by map when given */
+static or_store *random_sessions(const char *name, uint64_t seed, uint32_t (*map)(uint32_t))
 {
 	or_err err;
 	CHECK_INT(or_store_builder_new(&B, &err), OR_OK);
-	uint64_t x = 12345;
+	uint64_t x = seed;
 	for (int s = 0; s < 300; s++) {
 		ev e[40];
 		int n = 2 + s % 38;
 		int64_t ts = (int64_t)s * 3600 * S;
 		for (int i = 0; i < n; i++) {
 			x = x * 6364136223846793005ull + 1442695040888963407ull;
-			e[i] = (ev){ (uint32_t)(x >> 33) % 500, ts, (uint8_t)((x >> 20) % 3) };
+			uint32_t a = (uint32_t)(x >> 33) % 500;
+			e[i] = (ev){ map ? map(a) : a, ts, (uint8_t)((x >> 20) % 3) };
 			ts += (int64_t)((x >> 40) % 7200) * S;
 		}
 		add(s, e, (size_t)n);
 	}
-	or_store *st = finish("rand.store");
+	return finish(name);
+}
+
+/* parts and threads do not change a byte; the file round-trips; damage is
+   detected */
+static void test_parts_threads_file(void)
+{
+	or_err err;
+	or_store *st = random_sessions("rand.store", 12345, NULL);
 	for (unsigned k = 0; k < OR_COVISIT_N_KINDS; k++) {
 		or_covisit *t1 = build(st, k, 0, 1, 0);
 		or_covisit *t2 = build(st, k, 0, 2, 4096); /* tiny budget: many parts */
@@ -365,27 +374,6 @@ static void test_parts_threads_file(void)
 
 /* ---- item ids of any size --------------------------------------------------- */
 
-/* random sessions on aids 0..499, mapped by map when given */
-static or_store *random_sessions(const char *name, uint32_t (*map)(uint32_t))
-{
-	or_err err;
-	CHECK_INT(or_store_builder_new(&B, &err), OR_OK);
-	uint64_t x = 777;
-	for (int s = 0; s < 300; s++) {
-		ev e[40];
-		int n = 2 + s % 38;
-		int64_t ts = (int64_t)s * 3600 * S;
-		for (int i = 0; i < n; i++) {
-			x = x * 6364136223846793005ull + 1442695040888963407ull;
-			uint32_t a = (uint32_t)(x >> 33) % 500;
-			e[i] = (ev){ map ? map(a) : a, ts, (uint8_t)((x >> 20) % 3) };
-			ts += (int64_t)((x >> 40) % 7200) * S;
-		}
-		add(s, e, (size_t)n);
-	}
-	return finish(name);
-}
-
 static uint32_t high_aid(uint32_t a) { return 2147483647u - 61u * (499 - a); }
 
 /* The same sessions on aids near 2^31 (an order-preserving map) give the
@@ -393,8 +381,8 @@ static uint32_t high_aid(uint32_t a) { return 2147483647u - 61u * (499 - a); }
    by them; the tables of both stores hold their union. */
 static void test_sparse_items(void)
 {
-	or_store *dense = random_sessions("dense.store", NULL);
-	or_store *high = random_sessions("high.store", high_aid);
+	or_store *dense = random_sessions("dense.store", 777, NULL);
+	or_store *high = random_sessions("high.store", 777, high_aid);
 	size_t n_items = or_store_n_items(dense);
 	CHECK_INT(or_store_n_items(high), n_items);
 	CHECK(n_items > 400 && n_items <= 500);

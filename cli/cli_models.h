@@ -10,8 +10,9 @@
 #include "or_covisit.h"
 #include "or_err.h"
 
-/* tab[kind] = DIR/<kind name>.covisit for the three kinds; on error all
-   are freed and NULL. */
+/* tab[kind] = DIR/<kind name>.covisit for the three kinds, which must
+   hold the same item dictionary (tab[1] and tab[2] use tab[0]'s: free
+   them with cli_free_covisit); on error all are freed and NULL. */
 int cli_open_covisit_dir(const char *dir, or_covisit *tab[3], or_err *err);
 void cli_free_covisit(or_covisit *tab[3]);
 

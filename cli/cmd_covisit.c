@@ -28,9 +28,12 @@ static const char usage_text[] =
 	"  carts_orders  weight by the type of b: clicks 1, carts 6, orders 3, top 15;\n"
 	"  buy2buy       carts and orders only, window 14 days, weight 1, top 15.\n"
 	"Each row keeps its best b by weight, ties broken by the smaller aid.\n"
+	"Rows are the items of the union of the STOREs' item dictionaries (their\n"
+	"distinct aids): sizes follow distinct aids, never the largest aid.\n"
 	"Writes DIR/clicks.covisit, DIR/carts_orders.covisit, DIR/buy2buy.covisit\n"
-	"(versioned, checksummed, mmap-able; layout in lib/covisit/or_covisit.h), each\n"
-	"atomically.  The same inputs give the same bytes for any thread count.\n"
+	"(versioned, checksummed, mmap-able, each with the dictionary; layout in\n"
+	"lib/covisit/or_covisit.h), each atomically.  The same inputs give the same\n"
+	"bytes for any thread count.\n"
 	"\n"
 	"options:\n"
 	"  -o, --output DIR        output directory (created if missing)\n"
@@ -42,7 +45,7 @@ static const char usage_text[] =
 	"      --top-buys K        carts_orders and buy2buy row length (default 15)\n"
 	"      --type-weights C,A,O  carts_orders weights (default 1,6,3)\n"
 	"      --dedup-per-type    carts_orders: count (session, a, b) once per type of b\n"
-	"      --mem-gib G         memory for the pair tables of one aid-range pass\n"
+	"      --mem-gib G         memory for the pair tables of one item-range pass\n"
 	"                          (default 8); more passes when the data need more\n"
 	"      --threads N         threads (default: all cores)\n"
 	"      --quiet             no progress line or summary\n"
@@ -204,6 +207,7 @@ int cmd_covisit(int argc, char **argv)
 		rc = or_covisit_build_many(stores, n_stores, cfgs, nk, tabs, pst, cli_log(), &err);
 	double t_build = cli_now() - t1;
 	cli_progress_done();
+	uint32_t n_items = !rc && nk ? or_covisit_n_items(tabs[0]) : 0;
 	for (size_t q = 0; !rc && q < nk; q++) {
 		unsigned k = kinds[q];
 		st[k] = pst[q];
@@ -235,6 +239,7 @@ int cmd_covisit(int argc, char **argv)
 		cli_json_begin(&j);
 		cli_json_str(&j, "command", CMD);
 		cli_json_str(&j, "output", dir);
+		cli_json_int(&j, "items", (long long)n_items);
 		for (unsigned k = 0; k < OR_COVISIT_N_KINDS; k++) {
 			if (!want[k])
 				continue;

@@ -69,12 +69,25 @@ static or_covisit *build(or_store *st, unsigned kind, int per_type, int threads,
 	return t;
 }
 
+/* The row of aid a (tables answer in items): its neighbours as aids into
+   nb[0..64), *w its weights; returns the count (0 for an aid not in the
+   table's dictionary). */
+static size_t row_aids(const or_covisit *t, uint32_t a, uint32_t nb[64], const double **w)
+{
+	const or_items *it = or_covisit_items(t);
+	const uint32_t *items;
+	size_t m = or_covisit_row(t, or_items_index(it, a), &items, w);
+	for (size_t i = 0; i < m && i < 64; i++)
+		nb[i] = or_items_aid(it, items[i]);
+	return m;
+}
+
 /* row a must be exactly the n (b, w) pairs given */
 static void check_row(const or_covisit *t, uint32_t a, size_t n, const uint32_t *b, const double *w)
 {
-	const uint32_t *nb;
+	uint32_t nb[64];
 	const double *wt;
-	size_t m = or_covisit_row(t, a, &nb, &wt);
+	size_t m = row_aids(t, a, nb, &wt);
 	CHECK_INT(m, n);
 	for (size_t i = 0; i < n && i < m; i++) {
 		if (nb[i] != b[i] || wt[i] != w[i]) {
@@ -106,8 +119,14 @@ static void test_carts_orders(void)
 	check_row(t, 12, 2, (uint32_t[]){ 11, 10 }, (double[]){ 6, 1 });
 	check_row(t, 20, 1, (uint32_t[]){ 21 }, (double[]){ 6 });
 	check_row(t, 21, 1, (uint32_t[]){ 20 }, (double[]){ 1 });
-	CHECK_INT(or_covisit_row(t, 13, &(const uint32_t *){ NULL }, &(const double *){ NULL }), 0);
-	CHECK_INT(or_covisit_row(t, 999, &(const uint32_t *){ NULL }, &(const double *){ NULL }), 0);
+	uint32_t nb[64];
+	const double *wt;
+	CHECK_INT(row_aids(t, 13, nb, &wt), 0);
+	CHECK_INT(row_aids(t, 999, nb, &wt), 0);
+	/* rows are the 5 distinct aids of the store (items 0..4), not 0..21 */
+	CHECK_INT(or_covisit_n_items(t), 5);
+	CHECK_INT(or_items_index(or_covisit_items(t), 20), 3);
+	CHECK_INT(or_covisit_row(t, 5, &(const uint32_t *){ NULL }, &wt), 0);
 	or_covisit_free(t);
 	t = build(st, OR_COVISIT_CARTS_ORDERS, 1, 0, 0);
 	check_row(t, 20, 1, (uint32_t[]){ 21 }, (double[]){ 7 });
@@ -171,10 +190,10 @@ static void test_last30_topk(void)
 	add(2, b, 31);
 	or_store *st = finish("cut.store");
 	or_covisit *t = build(st, OR_COVISIT_CARTS_ORDERS, 0, 0, 0);
-	const uint32_t *nb;
+	uint32_t nb[64];
 	const double *w;
-	CHECK_INT(or_covisit_row(t, 100, &nb, &w), 0);
-	CHECK_INT(or_covisit_row(t, 230, &nb, &w), 0);
+	CHECK_INT(row_aids(t, 100, nb, &w), 0);
+	CHECK_INT(row_aids(t, 230, nb, &w), 0);
 	/* row 130: 29 partners of weight 1 -> top 15 by smaller aid: 101..115 */
 	uint32_t eb[15];
 	double ew[15];
@@ -192,7 +211,7 @@ static void test_last30_topk(void)
 	or_covisit_free(t);
 	/* clicks keep 20 */
 	t = build(st, OR_COVISIT_CLICKS, 0, 0, 0);
-	CHECK_INT(or_covisit_row(t, 130, &nb, &w), 20);
+	CHECK_INT(row_aids(t, 130, nb, &w), 20);
 	CHECK_INT(or_covisit_top_k(t), 20);
 	or_covisit_free(t);
 	or_store_free(st);
@@ -212,9 +231,9 @@ static void test_buy2buy(void)
 	add(2, b, 3);
 	or_store *st = finish("b2b.store");
 	or_covisit *t = build(st, OR_COVISIT_BUY2BUY, 0, 0, 0);
-	const uint32_t *nb;
+	uint32_t nb[64];
 	const double *w;
-	CHECK_INT(or_covisit_row(t, 40, &nb, &w), 0);
+	CHECK_INT(row_aids(t, 40, nb, &w), 0);
 	check_row(t, 41, 1, (uint32_t[]){ 42 }, (double[]){ 2 });
 	check_row(t, 42, 2, (uint32_t[]){ 41, 43 }, (double[]){ 2, 1 });
 	check_row(t, 43, 1, (uint32_t[]){ 42 }, (double[]){ 1 });
@@ -224,9 +243,10 @@ static void test_buy2buy(void)
 
 static void same_table(const or_covisit *x, const or_covisit *y)
 {
-	CHECK_INT(or_covisit_aid_bound(x), or_covisit_aid_bound(y));
+	CHECK_INT(or_covisit_n_items(x), or_covisit_n_items(y));
+	CHECK(or_items_equal(or_covisit_items(x), or_covisit_items(y)));
 	CHECK_INT(or_covisit_n_entries(x), or_covisit_n_entries(y));
-	for (uint32_t a = 0; a < or_covisit_aid_bound(x); a++) {
+	for (uint32_t a = 0; a < or_covisit_n_items(x); a++) {
 		const uint32_t *n1, *n2;
 		const double *w1, *w2;
 		size_t m1 = or_covisit_row(x, a, &n1, &w1), m2 = or_covisit_row(y, a, &n2, &w2);
@@ -238,25 +258,34 @@ static void same_table(const or_covisit *x, const or_covisit *y)
 	}
 }
 
-/* parts and threads do not change a byte; the file round-trips; damage is
-   detected */
-static void test_parts_threads_file(void)
+/* 300 random sessions on aids 0..499 (a generator seeded by seed), mapped
+   by map when given */
+static or_store *random_sessions(const char *name, uint64_t seed, uint32_t (*map)(uint32_t))
 {
 	or_err err;
 	CHECK_INT(or_store_builder_new(&B, &err), OR_OK);
-	uint64_t x = 12345;
+	uint64_t x = seed;
 	for (int s = 0; s < 300; s++) {
 		ev e[40];
 		int n = 2 + s % 38;
 		int64_t ts = (int64_t)s * 3600 * S;
 		for (int i = 0; i < n; i++) {
 			x = x * 6364136223846793005ull + 1442695040888963407ull;
-			e[i] = (ev){ (uint32_t)(x >> 33) % 500, ts, (uint8_t)((x >> 20) % 3) };
+			uint32_t a = (uint32_t)(x >> 33) % 500;
+			e[i] = (ev){ map ? map(a) : a, ts, (uint8_t)((x >> 20) % 3) };
 			ts += (int64_t)((x >> 40) % 7200) * S;
 		}
 		add(s, e, (size_t)n);
 	}
-	or_store *st = finish("rand.store");
+	return finish(name);
+}
+
+/* parts and threads do not change a byte; the file round-trips; damage is
+   detected */
+static void test_parts_threads_file(void)
+{
+	or_err err;
+	or_store *st = random_sessions("rand.store", 12345, NULL);
 	for (unsigned k = 0; k < OR_COVISIT_N_KINDS; k++) {
 		or_covisit *t1 = build(st, k, 0, 1, 0);
 		or_covisit *t2 = build(st, k, 0, 2, 4096); /* tiny budget: many parts */
@@ -343,6 +372,129 @@ static void test_parts_threads_file(void)
 	CHECK_STR_CONTAINS(err.msg, "cannot open co-visitation table /nonexistent/x.covisit");
 }
 
+/* ---- item ids of any size --------------------------------------------------- */
+
+static uint32_t high_aid(uint32_t a) { return 2147483647u - 61u * (499 - a); }
+
+/* The same sessions on aids near 2^31 (an order-preserving map) give the
+   same rows in items, a dictionary of the distinct aids, and files sized
+   by them; the tables of both stores hold their union. */
+static void test_sparse_items(void)
+{
+	or_store *dense = random_sessions("dense.store", 777, NULL);
+	or_store *high = random_sessions("high.store", 777, high_aid);
+	size_t n_items = or_store_n_items(dense);
+	CHECK_INT(or_store_n_items(high), n_items);
+	CHECK(n_items > 400 && n_items <= 500);
+	or_covisit_config cfgs[3];
+	for (unsigned k = 0; k < 3; k++)
+		or_covisit_config_default(&cfgs[k], k);
+	or_covisit *td[3], *th[3];
+	or_err err;
+	CHECK_INT(or_covisit_build_many(&dense, 1, cfgs, 3, td, NULL, NULL, &err), OR_OK);
+	CHECK_INT(or_covisit_build_many(&high, 1, cfgs, 3, th, NULL, NULL, &err), OR_OK);
+	for (unsigned k = 0; k < 3; k++) {
+		CHECK_INT(or_covisit_n_items(th[k]), n_items);
+		const or_items *it = or_covisit_items(th[k]);
+		size_t bad = 0;
+		for (uint32_t i = 0; i < n_items; i++) {
+			bad += or_items_aid(it, i) != high_aid(or_items_aid(or_covisit_items(td[k]), i));
+			const uint32_t *n1, *n2;
+			const double *w1, *w2;
+			size_t m1 = or_covisit_row(td[k], i, &n1, &w1), m2 = or_covisit_row(th[k], i, &n2, &w2);
+			bad += m1 != m2 || (m1 && (memcmp(n1, n2, m1 * 4) || memcmp(w1, w2, m1 * 8)));
+		}
+		CHECK_INT(bad, 0);
+		CHECK(or_covisit_n_entries(th[k]) > 0);
+		CHECK_INT(or_items_index(it, 2147483647u), or_items_index(or_covisit_items(td[k]), 499));
+		/* the file: 4096-byte header, four 4096-aligned sections, ending
+		   where the last (the dictionary) ends */
+		char path[512];
+		snprintf(path, sizeof(path), "%s/high%u.covisit", check_tmpdir(), k);
+		CHECK_INT(or_covisit_write(th[k], path, &err), OR_OK);
+		uint64_t e = or_covisit_n_entries(th[k]);
+		uint64_t want = 4096 + (8 * (n_items + 1) + 4095) / 4096 * 4096 + (4 * e + 4095) / 4096 * 4096 +
+				(8 * e + 4095) / 4096 * 4096 + 4 * n_items;
+		FILE *f = fopen(path, "rb");
+		CHECK(f != NULL);
+		if (f) {
+			fseek(f, 0, SEEK_END);
+			CHECK_INT((uint64_t)ftell(f), want);
+			fclose(f);
+		}
+		or_covisit *t2 = NULL;
+		CHECK_INT(or_covisit_open(path, &t2, &err), OR_OK);
+		if (t2) {
+			CHECK_INT(or_covisit_verify(t2, &err), OR_OK);
+			same_table(th[k], t2);
+			or_covisit_free(t2);
+		}
+	}
+	/* all three share one dictionary; one of another data set differs */
+	const or_items *shared = NULL;
+	CHECK_INT(or_covisit_shared_items((const or_covisit *const *)th, 3, &shared, &err), OR_OK);
+	CHECK(shared == or_covisit_items(th[0]));
+	const or_covisit *mixed[3] = { th[0], NULL, td[2] };
+	CHECK_INT(or_covisit_shared_items(mixed, 3, &shared, &err), OR_EINVAL);
+	CHECK_STR_CONTAINS(err.msg, "different item dictionaries");
+	/* tables opened together share one lookup; one of another run is
+	   refused, a damaged dictionary named as such */
+	char p0[512], p1[512], pd[512];
+	snprintf(p0, sizeof(p0), "%s/high0.covisit", check_tmpdir());
+	snprintf(p1, sizeof(p1), "%s/high1.covisit", check_tmpdir());
+	snprintf(pd, sizeof(pd), "%s/dense1.covisit", check_tmpdir());
+	CHECK_INT(or_covisit_write(td[1], pd, &err), OR_OK);
+	or_covisit *o0 = NULL, *o1 = NULL, *o2 = NULL;
+	CHECK_INT(or_covisit_open(p0, &o0, &err), OR_OK);
+	CHECK_INT(or_covisit_open_like(p1, o0, &o1, &err), OR_OK);
+	if (o0 && o1) {
+		CHECK(or_covisit_items(o1) == or_covisit_items(o0));
+		CHECK_INT(or_items_index(or_covisit_items(o1), high_aid(3)), or_items_index(or_covisit_items(td[1]), 3));
+		CHECK_INT(or_covisit_open_like(pd, o0, &o2, &err), OR_EFORMAT);
+		CHECK_STR_CONTAINS(err.msg, "dense1.covisit: its item dictionary differs");
+		FILE *f = fopen(p1, "r+b");
+		CHECK(f != NULL);
+		if (f) {
+			or_sfile_header h;
+			CHECK(fread(&h, 1, sizeof(h), f) == sizeof(h));
+			uint64_t at = h.section[3].offset;
+			fseek(f, (long)at + 40, SEEK_SET);
+			fputc(0x13, f);
+			fclose(f);
+			CHECK_INT(or_covisit_open_like(p1, o0, &o2, &err), OR_EFORMAT);
+			CHECK_STR_CONTAINS(err.msg, "high1.covisit: checksum mismatch in the item dictionary section");
+			/* opened alone, a dictionary out of order (item 10's high
+			   byte cleared) is named the same way */
+			f = fopen(p1, "r+b");
+			CHECK(f != NULL);
+			if (f) {
+				fseek(f, (long)at + 43, SEEK_SET);
+				fputc(0x00, f);
+				fclose(f);
+			}
+			CHECK_INT(or_covisit_open(p1, &o2, &err), OR_EFORMAT);
+			CHECK_STR_CONTAINS(err.msg, "high1.covisit: checksum mismatch in the item dictionary section");
+		}
+	}
+	or_covisit_free(o1);
+	or_covisit_free(o0);
+	/* two stores: the union of their dictionaries */
+	or_store *both[2] = { dense, high };
+	or_covisit *u = NULL;
+	CHECK_INT(or_covisit_build(both, 2, &cfgs[0], &u, NULL, NULL, &err), OR_OK);
+	if (u) {
+		CHECK_INT(or_covisit_n_items(u), 2 * n_items); /* the two sets of aids are disjoint */
+		CHECK_INT(or_items_index(or_covisit_items(u), or_items_aid(or_covisit_items(td[0]), 0)), 0);
+		or_covisit_free(u);
+	}
+	for (unsigned k = 0; k < 3; k++) {
+		or_covisit_free(td[k]);
+		or_covisit_free(th[k]);
+	}
+	or_store_free(dense);
+	or_store_free(high);
+}
+
 /* ---- the recommender -------------------------------------------------------- */
 
 static or_covisit *rows(unsigned kind, uint32_t bound, const uint64_t *off, const uint32_t *nb)
@@ -352,7 +504,7 @@ static or_covisit *rows(unsigned kind, uint32_t bound, const uint64_t *off, cons
 		w[i] = 64 - i;
 	or_covisit *t = NULL;
 	or_err err;
-	CHECK_INT(or_covisit_from_rows(kind, bound, 20, off, nb, w, &t, &err), OR_OK);
+	CHECK_INT(or_covisit_from_rows(kind, NULL, bound, 20, off, nb, w, &t, &err), OR_OK);
 	return t;
 }
 
@@ -473,6 +625,7 @@ int main(void)
 	RUN_TEST(test_last30_topk);
 	RUN_TEST(test_buy2buy);
 	RUN_TEST(test_parts_threads_file);
+	RUN_TEST(test_sparse_items);
 	RUN_TEST(test_recommend);
 	CHECK_MAIN_END
 }

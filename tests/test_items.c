@@ -58,12 +58,14 @@ static void check_lookup(const uint32_t *aids, size_t n)
 static void test_lookup_dense_and_sparse(void)
 {
 	enum { N = 5000 };
-	static uint32_t dense[N], sparse[N];
+	static uint32_t ident[N], dense[N], sparse[N];
 	for (uint32_t i = 0; i < N; i++) {
+		ident[i] = i;                         /* no table: the index is the aid */
 		dense[i] = 3 * i;                     /* direct table */
 		sparse[i] = 100000000u + 61000u * i; /* hash table */
 	}
 	sparse[N - 1] = 2147483647u;
+	check_lookup(ident, N);
 	check_lookup(dense, N);
 	check_lookup(sparse, N);
 }

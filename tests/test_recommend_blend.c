@@ -83,13 +83,13 @@ static void hand_model(or_covisit **cl, or_covisit **b2b, or_ann **ix)
 		off[a] = (uint64_t)(a <= 5 ? 0 : a <= 7 ? 2 : 4);
 	uint32_t nb[4] = { 8, 9, 9, 10 };
 	double w[4] = { 4, 2, 3, 1 };
-	CHECK_INT(or_covisit_from_rows(OR_COVISIT_CLICKS, 14, 20, off, nb, w, cl, &err), OR_OK);
+	CHECK_INT(or_covisit_from_rows(OR_COVISIT_CLICKS, NULL, 14, 20, off, nb, w, cl, &err), OR_OK);
 	uint64_t off2[15];
 	for (int a = 0; a <= 14; a++)
 		off2[a] = (uint64_t)(a <= 5 ? 0 : 1);
 	uint32_t nb2[1] = { 11 };
 	double w2[1] = { 1 };
-	CHECK_INT(or_covisit_from_rows(OR_COVISIT_BUY2BUY, 14, 15, off2, nb2, w2, b2b, &err), OR_OK);
+	CHECK_INT(or_covisit_from_rows(OR_COVISIT_BUY2BUY, NULL, 14, 15, off2, nb2, w2, b2b, &err), OR_OK);
 	float x[16];
 	for (int a = 0; a < 16; a++)
 		x[a] = (float)(a * a) / 10.0f;
@@ -247,7 +247,14 @@ static void test_hand_features(void)
 
 #define NA 300
 
-static or_store *random_store(uint64_t seed, size_t ns)
+/* an order-preserving sparse map of aids 0..NA-1 up to 2^31 - 1 */
+static uint32_t sparse_aid(uint32_t a)
+{
+	return 2147483647u - 61u * (NA - 1 - a);
+}
+
+/* sessions on aids 0..NA-1, or their sparse_aid with sparse */
+static or_store *random_store_as(const char *name, uint64_t seed, size_t ns, int sparse)
 {
 	or_prng r;
 	or_prng_seed(&r, seed, 1);
@@ -261,15 +268,24 @@ static or_store *random_store(uint64_t seed, size_t ns)
 		len[i] = 1 + or_prng_next(&r) % (i % 5 == 0 ? 60 : 8);
 		for (size_t j = 0; j < len[i]; j++) {
 			aid[at] = (uint32_t)(or_prng_next(&r) % (j % 3 ? 40 : NA));
+			if (sparse)
+				aid[at] = sparse_aid(aid[at]);
 			uint64_t u = or_prng_next(&r) % 10;
 			ty[at] = u < 7 ? 0 : u < 9 ? 1 : 2;
 			at++;
 		}
 	}
-	return make_store("random.store", ns, ids, len, aid, ty);
+	return make_store(name, ns, ids, len, aid, ty);
 }
 
-static or_covisit *random_table(unsigned kind, uint64_t seed, uint32_t top_k)
+static or_store *random_store(uint64_t seed, size_t ns)
+{
+	return random_store_as("random.store", seed, ns, 0);
+}
+
+/* random rows over the n items of dictionary aids (NULL: 0..n-1, n <= NA) */
+static or_covisit *random_table_of(unsigned kind, uint64_t seed, uint32_t top_k,
+				   const uint32_t *aids, uint32_t n_items)
 {
 	or_prng r;
 	or_prng_seed(&r, seed, 2 + kind);
@@ -277,21 +293,26 @@ static or_covisit *random_table(unsigned kind, uint64_t seed, uint32_t top_k)
 	static uint32_t nb[NA * 20];
 	static double w[NA * 20];
 	size_t n = 0;
-	for (uint32_t a = 0; a < NA; a++) {
+	for (uint32_t a = 0; a < n_items; a++) {
 		off[a] = n;
 		size_t len = or_prng_next(&r) % (top_k + 1);
 		double v = 100;
 		for (size_t j = 0; j < len; j++) {
-			nb[n] = (uint32_t)(or_prng_next(&r) % NA);
+			nb[n] = (uint32_t)(or_prng_next(&r) % n_items);
 			v -= (double)(or_prng_next(&r) % 4); /* descending, ties possible */
 			w[n++] = v;
 		}
 	}
-	off[NA] = n;
+	off[n_items] = n;
 	or_covisit *t = NULL;
 	or_err err;
-	CHECK_INT(or_covisit_from_rows(kind, NA, top_k, off, nb, w, &t, &err), OR_OK);
+	CHECK_INT(or_covisit_from_rows(kind, aids, n_items, top_k, off, nb, w, &t, &err), OR_OK);
 	return t;
+}
+
+static or_covisit *random_table(unsigned kind, uint64_t seed, uint32_t top_k)
+{
+	return random_table_of(kind, seed, top_k, NULL, NA);
 }
 
 static void test_covisit_weights_reproduce_covisit(void)
@@ -417,6 +438,76 @@ static void test_threads_same_result(void)
 	or_store_free(st);
 }
 
+/*
+ * Item ids of any size: the same sessions and tables with aids mapped by an
+ * order-preserving sparse map up to 2^31 - 1 give the same lists once
+ * mapped back, for blend and the covisit rule.  The tables' dictionary
+ * leaves out every 7th aid: those are cold (in sessions, without rows).
+ */
+static void test_sparse_aids_same_lists(void)
+{
+	uint32_t dense[NA], sparse[NA], n = 0;
+	for (uint32_t a = 0; a < NA; a++)
+		if (a % 7) {
+			dense[n] = a;
+			sparse[n++] = sparse_aid(a);
+		}
+	or_store *st[2] = { random_store_as("dense.store", 10, 400, 0),
+			    random_store_as("sparse.store", 10, 400, 1) };
+	or_covisit *t[2][3];
+	for (int v = 0; v < 2; v++)
+		for (unsigned kind = 0; kind < 3; kind++)
+			t[v][kind] = random_table_of(kind, 10, kind ? 15 : 20, v ? sparse : dense, n);
+	size_t ns = or_store_n_sessions(st[0]), k = 20;
+	CHECK_INT(or_store_n_sessions(st[1]), ns);
+	int64_t *r[2][5];
+	or_err err;
+	for (int v = 0; v < 2; v++) {
+		for (int i = 0; i < 5; i++)
+			r[v][i] = malloc(ns * k * 8);
+		or_blend_config cfg;
+		or_blend_config_default(&cfg);
+		or_blend_model m = model(t[v][0], t[v][1], t[v][2], NULL);
+		CHECK_INT(or_recommend_blend(st[v], &m, &cfg, r[v][0], r[v][1], r[v][2], NULL, &err), OR_OK);
+		int64_t pc[20], po[20];
+		size_t npc = 0, npo = 0;
+		CHECK_INT(or_recommend_popular(st[v], OR_CLICKS, k, pc, &npc, &err), OR_OK);
+		CHECK_INT(or_recommend_popular(st[v], OR_ORDERS, k, po, &npo, &err), OR_OK);
+		or_recommend_config rc;
+		or_recommend_config_default(&rc);
+		or_recommend_covisit_model cm = { t[v][0], t[v][1], t[v][2], pc, npc, po, npo };
+		CHECK_INT(or_recommend_covisit(st[v], &cm, &rc, r[v][3], r[v][4], NULL, &err), OR_OK);
+	}
+	size_t diff = 0, cold = 0;
+	for (int i = 0; i < 5; i++)
+		for (size_t j = 0; j < ns * k; j++) {
+			int64_t d = r[0][i][j], s = r[1][i][j];
+			diff += d < 0 ? s != -1 : s != (int64_t)sparse_aid((uint32_t)d);
+			cold += d >= 0 && d % 7 == 0;
+		}
+	CHECK_INT(diff, 0);
+	CHECK(cold > 100); /* cold aids are listed (history) */
+	for (int v = 0; v < 2; v++) {
+		for (int i = 0; i < 5; i++)
+			free(r[v][i]);
+		for (int kind = 0; kind < 3; kind++)
+			or_covisit_free(t[v][kind]);
+		or_store_free(st[v]);
+	}
+	/* tables of different dictionaries are refused */
+	or_covisit *a = random_table_of(0, 1, 20, dense, n), *b = random_table_of(1, 1, 15, NULL, NA);
+	or_store *s1 = random_store(11, 10);
+	int64_t one[10 * 20 * 3];
+	or_blend_config cfg;
+	or_blend_config_default(&cfg);
+	or_blend_model m = model(a, b, NULL, NULL);
+	CHECK_INT(or_recommend_blend(s1, &m, &cfg, one, one + 200, one + 400, NULL, &err), OR_EINVAL);
+	CHECK_STR_CONTAINS(err.msg, "different item dictionaries");
+	or_covisit_free(a);
+	or_covisit_free(b);
+	or_store_free(s1);
+}
+
 /* ---- the weights file -------------------------------------------------------- */
 
 static void test_weights_file(void)
@@ -464,6 +555,7 @@ int main(void)
 	RUN_TEST(test_covisit_weights_reproduce_covisit);
 	RUN_TEST(test_history_weights_reproduce_history);
 	RUN_TEST(test_threads_same_result);
+	RUN_TEST(test_sparse_aids_same_lists);
 	RUN_TEST(test_weights_file);
 	CHECK_MAIN_END
 }

@@ -1,7 +1,8 @@
 /*
- * or_covisit.c - counting co-visitation matrices by aid-range parts with
- * per-thread hash tables, the top-K cut, and the table file (write, mmap
- * open, verify).  The rule and the format are documented in or_covisit.h.
+ * or_covisit.c - counting co-visitation matrices by item-range parts with
+ * per-thread hash tables, the top-K cut, and the table file with its item
+ * dictionary (write, mmap open, verify).  The rule and the format are
+ * documented in or_covisit.h.
  */
 #include "or_covisit.h"
 #include "or_par.h"
@@ -16,7 +17,7 @@
 
 struct or_covisit {
 	unsigned kind;
-	uint32_t aid_bound, top_k, last_n;
+	uint32_t n_items, top_k, last_n;
 	int64_t window_s;
 	uint64_t n_entries;
 	double type_weight[3];
@@ -25,6 +26,8 @@ struct or_covisit {
 	const uint64_t *off;
 	const uint32_t *nb;
 	const double *w;
+	const or_items *items; /* own_items, or another table's (or_covisit_open_like) */
+	or_items *own_items;   /* over its own copy (built) or the mapped section */
 	/* owned storage (built) or the file (opened: f.map set) */
 	uint64_t *own_off;
 	uint32_t *own_nb;
@@ -278,7 +281,7 @@ static inline void row_offer(uint32_t *cnt, uint32_t *nb, double *wt, uint32_t k
 
 /* ---- building ------------------------------------------------------------ */
 
-/* the rows under construction of one kind: aid_bound x top_k */
+/* the rows under construction of one kind: n_items x top_k */
 typedef struct top_rows {
 	uint32_t k;
 	size_t cells;
@@ -289,7 +292,7 @@ typedef struct top_rows {
 /* the windows of all sessions, compact (see build_windows) */
 typedef struct windows {
 	uint64_t *off;   /* n + 1 */
-	uint32_t *aid;
+	uint32_t *aid;   /* item indices */
 	int32_t *ts;     /* seconds since ts_min */
 	uint8_t *type;
 	size_t n, cap;
@@ -308,7 +311,8 @@ typedef struct build_ctx {
 	int64_t window_s;
 	int64_t ts_min_s;
 	double span;     /* ts_max_s - ts_min_s, 0 when empty */
-	uint32_t aid_bound;
+	const or_items *items;
+	uint32_t n_items;
 	uint64_t total_sessions;
 	top_rows top[2];
 	windows win;
@@ -448,8 +452,24 @@ static int nomem(or_err *err, const char *what)
 	return or_err_set(err, OR_ENOMEM, "out of memory (%s)", what);
 }
 
+/* A table's own dictionary over a copy of aids[0..n) (NULL: 0..n-1). */
+static int items_own(const uint32_t *aids, size_t n, or_items **out, or_err *err)
+{
+	uint32_t *copy = malloc((n ? n : 1) * sizeof(*copy));
+	if (!copy)
+		return nomem(err, "item dictionary");
+	for (size_t i = 0; i < n; i++)
+		copy[i] = aids ? aids[i] : (uint32_t)i;
+	return or_items_new(copy, n, 1, "co-visitation table", out, err);
+}
+
+static int items_copy(const or_items *it, or_items **out, or_err *err)
+{
+	return items_own(or_items_aids(it), or_items_count(it), out, err);
+}
+
 /* The windows of every session with at least 2 (store order), compact:
-   aid, ts in seconds since ts_min, type.  Also checks offsets, aids, types. */
+   item, ts in seconds since ts_min, type.  Also checks offsets, aids, types. */
 static int build_windows(build_ctx *bc, or_err *err)
 {
 	windows *W = &bc->win;
@@ -474,10 +494,11 @@ static int build_windows(build_ctx *bc, or_err *err)
 	W->type = big_alloc(cap);
 	W->cap = cap;
 	uint32_t *wa = malloc(bc->last_n * sizeof(*wa));
+	uint32_t *wi = malloc(bc->last_n * sizeof(*wi));
 	int64_t *wt = malloc(bc->last_n * sizeof(*wt));
 	uint8_t *wy = malloc(bc->last_n);
 	int rc = OR_OK;
-	if (!W->off || !W->aid || !W->ts || !W->type || !wa || !wt || !wy)
+	if (!W->off || !W->aid || !W->ts || !W->type || !wa || !wi || !wt || !wy)
 		rc = nomem(err, "windows");
 	size_t at = 0, nw = 0;
 	if (!rc)
@@ -495,14 +516,18 @@ static int build_windows(build_ctx *bc, or_err *err)
 			size_t L = session_window(&s, bc->buys_only, bc->last_n, wa, wt, wy);
 			if (L < 2)
 				continue;
+			or_items_index_many(bc->items, wa, L, wi);
 			for (size_t x = 0; x < L; x++) {
-				if (wa[x] >= bc->aid_bound || wy[x] > 2) {
-					rc = or_err_set(err, OR_EFORMAT,
-							"%s: session %zu has aid %u / type %u out of range (damaged store)",
-							or_store_path(st), i, wa[x], wy[x]);
+				if (wi[x] == OR_ITEM_NONE || wy[x] > 2) {
+					rc = wy[x] > 2 ? or_err_set(err, OR_EFORMAT,
+								    "%s: session %zu has type %u out of range (damaged store)",
+								    or_store_path(st), i, wy[x])
+						       : or_err_set(err, OR_EFORMAT,
+								    "%s: session %zu has aid %u, not in the store's item dictionary (damaged store)",
+								    or_store_path(st), i, wa[x]);
 					break;
 				}
-				W->aid[at] = wa[x];
+				W->aid[at] = wi[x];
 				W->ts[at] = (int32_t)(wt[x] - bc->ts_min_s);
 				W->type[at] = wy[x];
 				at++;
@@ -515,6 +540,7 @@ static int build_windows(build_ctx *bc, or_err *err)
 	}
 	W->n = nw;
 	free(wa);
+	free(wi);
 	free(wt);
 	free(wy);
 	return rc;
@@ -529,13 +555,13 @@ static void windows_free(windows *W)
 	memset(W, 0, sizeof(*W));
 }
 
-/* Upper bound of the kept pairs of each aid: the pairs (x, y) of its
+/* Upper bound of the kept pairs of each item: the pairs (x, y) of its
    windows with a != b inside the time window (before the per-session
    dedup).  Threads count disjoint windows into their own arrays. */
 static int bound_pairs(build_ctx *bc, uint64_t *bound, int T, or_err *err)
 {
 	const windows *W = &bc->win;
-	size_t nb = (size_t)bc->aid_bound + 1;
+	size_t nb = (size_t)bc->n_items + 1;
 	uint64_t *tb = calloc(nb * (size_t)T, sizeof(*tb));
 	if (!tb)
 		return nomem(err, "pair bounds");
@@ -580,15 +606,18 @@ static int pairing_dedup_type(const or_covisit_config *c)
 	return c->kind == OR_COVISIT_CARTS_ORDERS && c->dedup_per_type;
 }
 
-/* Count nk (1 or 2) kinds that pair sessions the same way in one pass. */
-static int build_pass(or_store *const *stores, size_t n_stores, const or_covisit_config **cfgs,
-		      int nk, or_covisit **outs, or_covisit_stats *stats, const or_log *log,
-		      or_err *err)
+/* Count nk (1 or 2) kinds that pair sessions the same way in one pass,
+   in the items of `items` (the union of the stores' dictionaries). */
+static int build_pass(or_store *const *stores, size_t n_stores, const or_items *items,
+		      const or_covisit_config **cfgs, int nk, or_covisit **outs,
+		      or_covisit_stats *stats, const or_log *log, or_err *err)
 {
 	build_ctx bc;
 	memset(&bc, 0, sizeof(bc));
 	bc.stores = stores;
 	bc.n_stores = n_stores;
+	bc.items = items;
+	bc.n_items = (uint32_t)or_items_count(items);
 	bc.nk = nk;
 	for (int q = 0; q < nk; q++)
 		bc.cfg[q] = cfgs[q];
@@ -601,8 +630,6 @@ static int build_pass(or_store *const *stores, size_t n_stores, const or_covisit
 	int64_t tmin = 0, tmax = 0;
 	for (size_t i = 0; i < n_stores; i++) {
 		const or_store *st = stores[i];
-		if (or_store_aid_bound(st) > bc.aid_bound)
-			bc.aid_bound = or_store_aid_bound(st);
 		bc.total_sessions += or_store_n_sessions(st);
 		if (or_store_n_events(st) == 0)
 			continue;
@@ -617,19 +644,19 @@ static int build_pass(or_store *const *stores, size_t n_stores, const or_covisit
 	bc.span = (double)(tmax - tmin);
 
 	or_covisit *tabs_out[2] = { NULL, NULL };
-	uint64_t *bound = calloc((size_t)bc.aid_bound + 1, sizeof(*bound));
+	uint64_t *bound = calloc((size_t)bc.n_items + 1, sizeof(*bound));
 	int rc = bound ? OR_OK : nomem(err, "pair bounds");
 	for (int q = 0; !rc && q < nk; q++) {
 		size_t cells = 0;
 		top_rows *r = &bc.top[q];
 		r->k = cfgs[q]->top_k;
 		tabs_out[q] = calloc(1, sizeof(or_covisit));
-		if (!tabs_out[q] || or_size_mul((size_t)bc.aid_bound, r->k, &cells)) {
+		if (!tabs_out[q] || or_size_mul((size_t)bc.n_items, r->k, &cells)) {
 			rc = nomem(err, "co-visitation rows");
 			break;
 		}
 		r->cells = cells;
-		r->n = big_alloc(((size_t)bc.aid_bound + 1) * sizeof(*r->n));
+		r->n = big_alloc(((size_t)bc.n_items + 1) * sizeof(*r->n));
 		r->b = big_alloc(cells * sizeof(*r->b));
 		r->w = big_alloc(cells * sizeof(*r->w));
 		if (!r->n || !r->b || !r->w)
@@ -643,7 +670,7 @@ static int build_pass(or_store *const *stores, size_t n_stores, const or_covisit
 	if (!rc)
 		rc = bound_pairs(&bc, bound, T, err);
 
-	/* parts: consecutive aid ranges whose tables fit the budget: a table
+	/* parts: consecutive item ranges whose tables fit the budget: a table
 	   starts at the next power of two >= 3/4 of its bound, 24-byte slots,
 	   so at most 36 bytes per bounded pair until it would have to grow */
 	uint64_t per_part = cfgs[0]->mem_budget / 36;
@@ -652,10 +679,10 @@ static int build_pass(or_store *const *stores, size_t n_stores, const or_covisit
 	uint32_t parts = 0;
 	uint64_t n_pairs = 0, n_distinct = 0, max_table = 0;
 	uint32_t lo = 0;
-	while (!rc && lo < bc.aid_bound) {
+	while (!rc && lo < bc.n_items) {
 		uint32_t hi = lo;
 		uint64_t sum = 0;
-		while (hi < bc.aid_bound && (hi == lo || sum + bound[hi] <= per_part))
+		while (hi < bc.n_items && (hi == lo || sum + bound[hi] <= per_part))
 			sum += bound[hi++];
 		parts++;
 		/* split [lo, hi) into T sub-ranges of about equal bound */
@@ -735,17 +762,21 @@ static int build_pass(or_store *const *stores, size_t n_stores, const or_covisit
 		or_covisit *t = tabs_out[q];
 		const or_covisit_config *cfg = cfgs[q];
 		uint64_t n = 0;
-		for (uint32_t a = 0; a < bc.aid_bound; a++)
+		for (uint32_t a = 0; a < bc.n_items; a++)
 			n += r->n[a];
-		t->own_off = malloc(((size_t)bc.aid_bound + 1) * sizeof(*t->own_off));
+		t->own_off = malloc(((size_t)bc.n_items + 1) * sizeof(*t->own_off));
 		t->own_nb = malloc((n ? n : 1) * sizeof(*t->own_nb));
 		t->own_w = malloc((n ? n : 1) * sizeof(*t->own_w));
 		if (!t->own_off || !t->own_nb || !t->own_w) {
 			rc = nomem(err, "table");
 			break;
 		}
+		rc = items_copy(items, &t->own_items, err);
+		if (rc)
+			break;
+		t->items = t->own_items;
 		uint64_t at = 0;
-		for (uint32_t a = 0; a < bc.aid_bound; a++) {
+		for (uint32_t a = 0; a < bc.n_items; a++) {
 			t->own_off[a] = at;
 			uint32_t m = r->n[a];
 			if (m) {
@@ -754,10 +785,10 @@ static int build_pass(or_store *const *stores, size_t n_stores, const or_covisit
 			}
 			at += m;
 		}
-		t->own_off[bc.aid_bound] = at;
+		t->own_off[bc.n_items] = at;
 		t->n_entries = n;
 		t->kind = cfg->kind;
-		t->aid_bound = bc.aid_bound;
+		t->n_items = bc.n_items;
 		t->top_k = cfg->top_k;
 		t->last_n = cfg->last_n;
 		t->window_s = cfg->window_s;
@@ -778,7 +809,7 @@ static int build_pass(or_store *const *stores, size_t n_stores, const or_covisit
 		}
 	}
 	for (int q = 0; q < nk; q++) {
-		big_free(bc.top[q].n, ((size_t)bc.aid_bound + 1) * sizeof(uint32_t));
+		big_free(bc.top[q].n, ((size_t)bc.n_items + 1) * sizeof(uint32_t));
 		big_free(bc.top[q].b, bc.top[q].cells * sizeof(uint32_t));
 		big_free(bc.top[q].w, bc.top[q].cells * sizeof(double));
 		if (rc)
@@ -794,10 +825,7 @@ int or_covisit_build(or_store *const *stores, size_t n_stores,
 		     or_covisit_stats *stats, const or_log *log, or_err *err)
 {
 	*out = NULL;
-	int rc = check_config(cfg, err);
-	if (rc)
-		return rc;
-	return build_pass(stores, n_stores, &cfg, 1, out, stats, log, err);
+	return or_covisit_build_many(stores, n_stores, cfg, 1, out, stats, log, err);
 }
 
 /* two kinds pair sessions identically (same pairs, other weights) */
@@ -821,6 +849,10 @@ int or_covisit_build_many(or_store *const *stores, size_t n_stores,
 	int *done = calloc(n_cfgs ? n_cfgs : 1, sizeof(*done));
 	if (!rc && !done)
 		rc = nomem(err, "configurations");
+	/* one dictionary for every table of the call */
+	or_items *items = NULL;
+	if (!rc)
+		rc = or_items_from_stores(stores, n_stores, &items, err);
 	for (size_t i = 0; !rc && i < n_cfgs; i++) {
 		if (done[i])
 			continue;
@@ -836,7 +868,7 @@ int or_covisit_build_many(or_store *const *stores, size_t n_stores,
 		or_covisit *o[2] = { NULL, NULL };
 		or_covisit_stats st[2];
 		memset(st, 0, sizeof(st));
-		rc = build_pass(stores, n_stores, pass, nk, o, st, log, err);
+		rc = build_pass(stores, n_stores, items, pass, nk, o, st, log, err);
 		for (int q = 0; !rc && q < nk; q++) {
 			outs[idx[q]] = o[q];
 			done[idx[q]] = 1;
@@ -845,6 +877,7 @@ int or_covisit_build_many(or_store *const *stores, size_t n_stores,
 		}
 	}
 	free(done);
+	or_items_free(items);
 	if (rc)
 		for (size_t i = 0; i < n_cfgs; i++) {
 			or_covisit_free(outs[i]);
@@ -853,38 +886,44 @@ int or_covisit_build_many(or_store *const *stores, size_t n_stores,
 	return rc;
 }
 
-int or_covisit_from_rows(unsigned kind, uint32_t aid_bound, uint32_t top_k,
+int or_covisit_from_rows(unsigned kind, const uint32_t *aids, uint32_t n_items, uint32_t top_k,
 			 const uint64_t *off, const uint32_t *nb, const double *w,
 			 or_covisit **out, or_err *err)
 {
 	*out = NULL;
 	if (kind >= OR_COVISIT_N_KINDS || top_k < 1 || off[0] != 0)
 		return or_err_set(err, OR_EINVAL, "bad table rows");
-	for (uint32_t a = 0; a < aid_bound; a++)
+	for (uint32_t a = 0; a < n_items; a++)
 		if (off[a + 1] < off[a] || off[a + 1] - off[a] > top_k)
 			return or_err_set(err, OR_EINVAL, "row %u: bad offsets", a);
-	uint64_t n = off[aid_bound];
+	uint64_t n = off[n_items];
 	for (uint64_t j = 0; j < n; j++)
-		if (nb[j] >= aid_bound)
-			return or_err_set(err, OR_EINVAL, "entry %llu: aid %u beyond the table",
+		if (nb[j] >= n_items)
+			return or_err_set(err, OR_EINVAL, "entry %llu: item %u beyond the table",
 					  (unsigned long long)j, nb[j]);
 	or_covisit *t = calloc(1, sizeof(*t));
 	if (!t)
 		return nomem(err, "table");
-	t->own_off = malloc(((size_t)aid_bound + 1) * sizeof(*t->own_off));
+	int rc = items_own(aids, n_items, &t->own_items, err);
+	if (rc) {
+		free(t);
+		return rc;
+	}
+	t->items = t->own_items;
+	t->own_off = malloc(((size_t)n_items + 1) * sizeof(*t->own_off));
 	t->own_nb = malloc((n ? n : 1) * sizeof(*t->own_nb));
 	t->own_w = malloc((n ? n : 1) * sizeof(*t->own_w));
 	if (!t->own_off || !t->own_nb || !t->own_w) {
 		or_covisit_free(t);
 		return nomem(err, "table");
 	}
-	memcpy(t->own_off, off, ((size_t)aid_bound + 1) * sizeof(*off));
+	memcpy(t->own_off, off, ((size_t)n_items + 1) * sizeof(*off));
 	if (n) {
 		memcpy(t->own_nb, nb, n * sizeof(*nb));
 		memcpy(t->own_w, w, n * sizeof(*w));
 	}
 	t->kind = kind;
-	t->aid_bound = aid_bound;
+	t->n_items = n_items;
 	t->top_k = top_k;
 	t->n_entries = n;
 	t->off = t->own_off;
@@ -897,19 +936,36 @@ int or_covisit_from_rows(unsigned kind, uint32_t aid_bound, uint32_t top_k,
 /* ---- accessors ------------------------------------------------------------ */
 
 unsigned or_covisit_kind(const or_covisit *t) { return t->kind; }
-uint32_t or_covisit_aid_bound(const or_covisit *t) { return t->aid_bound; }
+uint32_t or_covisit_n_items(const or_covisit *t) { return t->n_items; }
 uint32_t or_covisit_top_k(const or_covisit *t) { return t->top_k; }
 uint64_t or_covisit_n_entries(const or_covisit *t) { return t->n_entries; }
+const or_items *or_covisit_items(const or_covisit *t) { return t->items; }
 
-size_t or_covisit_row(const or_covisit *t, uint64_t a, const uint32_t **nb,
+int or_covisit_shared_items(const or_covisit *const *t, size_t n, const or_items **out,
+			    or_err *err)
+{
+	*out = NULL;
+	for (size_t i = 0; i < n; i++) {
+		if (!t[i])
+			continue;
+		if (!*out)
+			*out = t[i]->items;
+		else if (!or_items_equal(*out, t[i]->items))
+			return or_err_set(err, OR_EINVAL,
+					  "the co-visitation tables hold different item dictionaries (tables of different `ottorec covisit` runs)");
+	}
+	return OR_OK;
+}
+
+size_t or_covisit_row(const or_covisit *t, uint64_t i, const uint32_t **nb,
 		      const double **w)
 {
-	if (a >= t->aid_bound) {
+	if (i >= t->n_items) {
 		*nb = NULL;
 		*w = NULL;
 		return 0;
 	}
-	uint64_t b = t->off[a], e = t->off[a + 1];
+	uint64_t b = t->off[i], e = t->off[i + 1];
 	*nb = t->nb + b;
 	*w = t->w + b;
 	return (size_t)(e - b);
@@ -919,6 +975,7 @@ void or_covisit_free(or_covisit *t)
 {
 	if (!t)
 		return;
+	or_items_free(t->own_items); /* before the mapping it may borrow */
 	or_sfile_release(&t->f);
 	free(t->own_off);
 	free(t->own_nb);
@@ -930,7 +987,7 @@ void or_covisit_free(or_covisit *t)
 
 /* The file's fields (or_covisit.h gives their offsets: 32 + these). */
 typedef struct covisit_meta {
-	uint32_t kind, aid_bound, top_k, last_n;
+	uint32_t kind, n_items, top_k, last_n;
 	int64_t window_s;
 	uint64_t n_entries;
 	double type_weight[3];
@@ -938,12 +995,14 @@ typedef struct covisit_meta {
 	uint32_t flags, reserved;
 } covisit_meta;
 OR_SFILE_META_FITS(covisit_meta);
-_Static_assert(offsetof(covisit_meta, window_s) == 48 - 32 &&
+_Static_assert(offsetof(covisit_meta, n_items) == 36 - 32 &&
+	       offsetof(covisit_meta, window_s) == 48 - 32 &&
 	       offsetof(covisit_meta, type_weight) == 64 - 32 &&
 	       offsetof(covisit_meta, flags) == 104 - 32, "or_covisit.h's layout");
 
-enum { SEC_OFF, SEC_NB, SEC_W, N_SECTIONS };
-static const char *const sec_names[N_SECTIONS] = { "row offsets", "neighbours", "weights" };
+enum { SEC_OFF, SEC_NB, SEC_W, SEC_ITEMS, N_SECTIONS };
+static const char *const sec_names[N_SECTIONS] = { "row offsets", "neighbours", "weights",
+						   "item dictionary" };
 static const or_sfile_format covisit_format = {
 	.magic = "OTTOCOVI", .version = OR_COVISIT_VERSION, .align = 4096,
 	.n_sections = N_SECTIONS, .section_names = sec_names, .what = "co-visitation table",
@@ -952,11 +1011,11 @@ static const or_sfile_format covisit_format = {
 
 int or_covisit_write(const or_covisit *t, const char *path, or_err *err)
 {
-	const void *data[N_SECTIONS] = { t->off, t->nb, t->w };
-	const uint64_t bytes[N_SECTIONS] = { ((uint64_t)t->aid_bound + 1) * 8, t->n_entries * 4,
-					     t->n_entries * 8 };
+	const void *data[N_SECTIONS] = { t->off, t->nb, t->w, or_items_aids(t->items) };
+	const uint64_t bytes[N_SECTIONS] = { ((uint64_t)t->n_items + 1) * 8, t->n_entries * 4,
+					     t->n_entries * 8, (uint64_t)t->n_items * 4 };
 	covisit_meta m = {
-		.kind = t->kind, .aid_bound = t->aid_bound, .top_k = t->top_k, .last_n = t->last_n,
+		.kind = t->kind, .n_items = t->n_items, .top_k = t->top_k, .last_n = t->last_n,
 		.window_s = t->window_s, .n_entries = t->n_entries, .ts_min_s = t->ts_min_s,
 		.ts_max_s = t->ts_max_s, .flags = t->flags,
 	};
@@ -974,7 +1033,40 @@ int or_covisit_write(const or_covisit *t, const char *path, or_err *err)
 	return or_sfile_writer_commit(w, &m, sizeof(m), NULL, err);
 }
 
+/* The dictionary of t (its mapped section): like's when given and equal,
+   else its own over the section.  A dictionary that fails either check is
+   named by its section's checksum when that is what is wrong. */
+static int open_items(or_covisit *t, const or_covisit *like, or_err *err)
+{
+	const uint32_t *aids = or_sfile_section_data(&t->f, SEC_ITEMS);
+	int rc;
+	if (!like) {
+		rc = or_items_new(aids, t->n_items, 0, t->f.path, &t->own_items, err);
+		t->items = t->own_items;
+	} else if (t->n_items != like->n_items ||
+		   (t->n_items &&
+		    memcmp(aids, or_items_aids(like->items), (size_t)t->n_items * 4) != 0)) {
+		rc = or_err_set(err, OR_EFORMAT,
+				"%s: its item dictionary differs from that of the tables it is opened with (tables of different `ottorec covisit` runs); rebuild them together with `ottorec covisit`",
+				t->f.path);
+	} else {
+		t->items = like->items;
+		rc = OR_OK;
+	}
+	if (rc == OR_EFORMAT) {
+		int v = or_sfile_verify_section(&t->f, SEC_ITEMS, err);
+		if (v)
+			return v;
+	}
+	return rc;
+}
+
 int or_covisit_open(const char *path, or_covisit **out, or_err *err)
+{
+	return or_covisit_open_like(path, NULL, out, err);
+}
+
+int or_covisit_open_like(const char *path, const or_covisit *like, or_covisit **out, or_err *err)
 {
 	*out = NULL;
 	or_covisit *t = calloc(1, sizeof(*t));
@@ -984,18 +1076,21 @@ int or_covisit_open(const char *path, or_covisit **out, or_err *err)
 	covisit_meta m;
 	if (!rc) {
 		or_sfile_meta(&t->f, &m, sizeof(m));
-		if (m.kind >= OR_COVISIT_N_KINDS || m.top_k < 1 || m.n_entries > ((uint64_t)1 << 40))
-			rc = or_sfile_damaged(&t->f, err, "bad kind, top_k or entry count");
+		if (m.kind >= OR_COVISIT_N_KINDS || m.top_k < 1 || m.n_entries > ((uint64_t)1 << 40) ||
+		    m.n_items > (uint64_t)OR_AID_MAX + 1)
+			rc = or_sfile_damaged(&t->f, err, "bad kind, top_k, entry or item count");
 	}
 	if (!rc)
-		rc = or_sfile_expect(&t->f, SEC_OFF, (uint64_t)m.aid_bound + 1, 8, err);
+		rc = or_sfile_expect(&t->f, SEC_OFF, (uint64_t)m.n_items + 1, 8, err);
 	if (!rc)
 		rc = or_sfile_expect(&t->f, SEC_NB, m.n_entries, 4, err);
 	if (!rc)
 		rc = or_sfile_expect(&t->f, SEC_W, m.n_entries, 8, err);
+	if (!rc)
+		rc = or_sfile_expect(&t->f, SEC_ITEMS, m.n_items, 4, err);
 	if (!rc) {
 		t->kind = m.kind;
-		t->aid_bound = m.aid_bound;
+		t->n_items = m.n_items;
 		t->top_k = m.top_k;
 		t->last_n = m.last_n;
 		t->window_s = m.window_s;
@@ -1007,9 +1102,11 @@ int or_covisit_open(const char *path, or_covisit **out, or_err *err)
 		t->off = or_sfile_section_data(&t->f, SEC_OFF);
 		t->nb = or_sfile_section_data(&t->f, SEC_NB);
 		t->w = or_sfile_section_data(&t->f, SEC_W);
-		if (t->off[0] != 0 || t->off[t->aid_bound] != t->n_entries)
+		if (t->off[0] != 0 || t->off[t->n_items] != t->n_entries)
 			rc = or_sfile_damaged(&t->f, err, "row offsets do not run from 0 to the entry count");
 	}
+	if (!rc)
+		rc = open_items(t, like, err);
 	if (rc) {
 		or_covisit_free(t);
 		return rc;
@@ -1025,12 +1122,12 @@ int or_covisit_verify(const or_covisit *t, or_err *err)
 	int rc = or_sfile_verify(&t->f, NULL, err);
 	if (rc)
 		return rc;
-	for (uint32_t a = 0; a < t->aid_bound; a++) {
+	for (uint32_t a = 0; a < t->n_items; a++) {
 		if (t->off[a] > t->off[a + 1] || t->off[a + 1] - t->off[a] > t->top_k)
 			return or_sfile_damaged(&t->f, err, "row %u has bad offsets", a);
 		for (uint64_t j = t->off[a]; j < t->off[a + 1]; j++)
-			if (t->nb[j] >= t->aid_bound)
-				return or_sfile_damaged(&t->f, err, "row %u names aid %u beyond the table", a, t->nb[j]);
+			if (t->nb[j] >= t->n_items)
+				return or_sfile_damaged(&t->f, err, "row %u names item %u beyond the table", a, t->nb[j]);
 	}
 	return OR_OK;
 }

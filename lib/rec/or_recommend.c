@@ -1,6 +1,10 @@
 /*
  * or_recommend.c - the covisit strategy (rules in or_recommend.h), the
- * popular-items fallback and the submission CSV writer.
+ * popular-items fallback and the submission CSV writer.  The strategy
+ * works in the tables' items: a session's distinct aids are mapped to
+ * items once (cold aids, absent from the tables' dictionary, have no rows
+ * but still count in the history), the candidate counter is keyed by
+ * item, and only the listed items are mapped back to aids.
  */
 #include "or_recommend.h"
 
@@ -30,7 +34,9 @@ void or_recommend_config_default(or_recommend_config *cfg)
 /* ---- per-thread work ------------------------------------------------------ */
 
 typedef struct worker {
-	or_counter score, uniq, buys, cand;
+	or_counter score, uniq, buys, cand; /* cand: by item, the others by aid */
+	uint32_t *uitem, *bitem;            /* items of uniq / buys (OR_ITEM_NONE: cold) */
+	size_t cap_items;
 	uint32_t idx[OR_RECOMMEND_K_MAX];
 } worker;
 
@@ -40,14 +46,41 @@ static void worker_free(worker *w)
 	or_counter_free(&w->uniq);
 	or_counter_free(&w->buys);
 	or_counter_free(&w->cand);
+	free(w->uitem);
+	free(w->bitem);
 }
 
-/* numpy.logspace(lo, 1, n, base=2)[i] - 1 */
-static size_t row_len(const or_covisit *t, uint32_t a)
+/* items of the session's distinct aids and bought aids into uitem/bitem */
+static int map_items(worker *w, const or_items *items)
+{
+	size_t nu = w->uniq.n, nb = w->buys.n;
+	if (nu > w->cap_items) {
+		size_t c = w->cap_items ? w->cap_items : 256;
+		while (c < nu)
+			c *= 2;
+		free(w->uitem);
+		free(w->bitem);
+		w->uitem = malloc(c * sizeof(*w->uitem));
+		w->bitem = malloc(c * sizeof(*w->bitem));
+		w->cap_items = w->uitem && w->bitem ? c : 0;
+		if (!w->cap_items)
+			return -1;
+	}
+	if (!items) {
+		memset(w->uitem, 0xff, nu * sizeof(*w->uitem));
+		memset(w->bitem, 0xff, nb * sizeof(*w->bitem));
+		return 0;
+	}
+	or_items_index_many(items, w->uniq.aid, nu, w->uitem);
+	or_items_index_many(items, w->buys.aid, nb, w->bitem);
+	return 0;
+}
+
+static size_t row_len(const or_covisit *t, uint32_t item)
 {
 	const uint32_t *nb;
 	const double *w;
-	return t ? or_covisit_row(t, a, &nb, &w) : 0;
+	return t ? or_covisit_row(t, item, &nb, &w) : 0;
 }
 
 /* Fill out[at..k) from pop skipping aids already in out[0..at). */
@@ -66,8 +99,10 @@ static size_t fill_popular(int64_t *out, size_t at, size_t k, const int64_t *pop
 	return at;
 }
 
+/* items: the tables' dictionary (NULL when there are no tables) */
 static int recommend_one(worker *wk, const or_session *s, const or_recommend_covisit_model *m,
-			 const or_recommend_config *cfg, int64_t *out_clicks, int64_t *out_buys)
+			 const or_items *items, const or_recommend_config *cfg,
+			 int64_t *out_clicks, int64_t *out_buys)
 {
 	size_t k = cfg->k, n = s->n;
 	for (size_t j = 0; j < k; j++)
@@ -81,6 +116,9 @@ static int recommend_one(worker *wk, const or_session *s, const or_recommend_cov
 			or_counter_add(&wk->buys, s->aid[i], 0);
 	}
 	size_t nu = wk->uniq.n;
+	if (map_items(wk, items))
+		return -1;
+	const uint32_t *item_aid = items ? or_items_aids(items) : NULL;
 	for (int pass = 0; pass < 2; pass++) {
 		int buys = pass == 1;
 		int64_t *out = buys ? out_buys : out_clicks;
@@ -89,7 +127,7 @@ static int recommend_one(worker *wk, const or_session *s, const or_recommend_cov
 			size_t extra = 0;
 			if (buys && m->buy2buy)
 				for (size_t b = 0; b < wk->buys.n; b++)
-					extra += row_len(m->buy2buy, wk->buys.aid[b]);
+					extra += row_len(m->buy2buy, wk->bitem[b]);
 			if (or_counter_reset(&wk->score, n + extra))
 				return -1;
 			double lo = buys ? cfg->buys_log_lo : cfg->clicks_log_lo;
@@ -101,9 +139,9 @@ static int recommend_one(worker *wk, const or_session *s, const or_recommend_cov
 				for (size_t b = 0; b < wk->buys.n; b++) {
 					const uint32_t *nb;
 					const double *w;
-					size_t r = or_covisit_row(m->buy2buy, wk->buys.aid[b], &nb, &w);
+					size_t r = or_covisit_row(m->buy2buy, wk->bitem[b], &nb, &w);
 					for (size_t j = 0; j < r; j++)
-						or_counter_add(&wk->score, nb[j], cfg->buy2buy_bonus);
+						or_counter_add(&wk->score, item_aid[nb[j]], cfg->buy2buy_bonus);
 				}
 			}
 			size_t got = or_counter_most_common(&wk->score, k, wk->idx);
@@ -113,23 +151,23 @@ static int recommend_one(worker *wk, const or_session *s, const or_recommend_cov
 			const or_covisit *t1 = buys ? m->carts_orders : m->clicks;
 			size_t total = 0;
 			for (size_t u = 0; u < nu; u++)
-				total += row_len(t1, wk->uniq.aid[u]);
+				total += row_len(t1, wk->uitem[u]);
 			if (buys)
 				for (size_t b = 0; b < wk->buys.n; b++)
-					total += row_len(m->buy2buy, wk->buys.aid[b]);
+					total += row_len(m->buy2buy, wk->bitem[b]);
 			if (or_counter_reset(&wk->cand, total))
 				return -1;
 			for (size_t u = 0; t1 && u < nu; u++) {
 				const uint32_t *nb;
 				const double *w;
-				size_t r = or_covisit_row(t1, wk->uniq.aid[u], &nb, &w);
+				size_t r = or_covisit_row(t1, wk->uitem[u], &nb, &w);
 				for (size_t j = 0; j < r; j++)
 					or_counter_add(&wk->cand, nb[j], 1.0);
 			}
 			for (size_t b = 0; buys && m->buy2buy && b < wk->buys.n; b++) {
 				const uint32_t *nb;
 				const double *w;
-				size_t r = or_covisit_row(m->buy2buy, wk->buys.aid[b], &nb, &w);
+				size_t r = or_covisit_row(m->buy2buy, wk->bitem[b], &nb, &w);
 				for (size_t j = 0; j < r; j++)
 					or_counter_add(&wk->cand, nb[j], 1.0);
 			}
@@ -137,7 +175,7 @@ static int recommend_one(worker *wk, const or_session *s, const or_recommend_cov
 				out[at++] = wk->uniq.aid[u];
 			size_t got = or_counter_most_common(&wk->cand, k, wk->idx);
 			for (size_t j = 0; j < got && at < k; j++) {
-				uint32_t a = wk->cand.aid[wk->idx[j]];
+				uint32_t a = item_aid[wk->cand.aid[wk->idx[j]]];
 				if (!or_counter_has(&wk->uniq, a))
 					out[at++] = a;
 			}
@@ -163,6 +201,11 @@ int or_recommend_covisit(const or_store *test, const or_recommend_covisit_model 
 		if (off[i] >= off[i + 1] || off[i + 1] > ne)
 			return or_err_set(err, OR_EFORMAT, "%s: session %zu has bad offsets (damaged store)",
 					  or_store_path(test), i);
+	const or_covisit *tabs[3] = { m->clicks, m->carts_orders, m->buy2buy };
+	const or_items *items = NULL;
+	int rc = or_covisit_shared_items(tabs, 3, &items, err);
+	if (rc)
+		return rc;
 	int failed = OR_PAR_OK;
 	int T = or_par_threads(cfg->threads);
 	(void)T;
@@ -183,7 +226,7 @@ int or_recommend_covisit(const or_store *test, const or_recommend_covisit_model 
 			}
 			or_session s;
 			or_store_session(test, i, &s);
-			if (recommend_one(&wk, &s, m, cfg, clicks + i * cfg->k, buys + i * cfg->k))
+			if (recommend_one(&wk, &s, m, items, cfg, clicks + i * cfg->k, buys + i * cfg->k))
 				or_par_fail(&failed, OR_PAR_FAILED);
 		}
 		worker_free(&wk);
@@ -200,25 +243,34 @@ int or_recommend_popular(const or_store *st, unsigned type, size_t k,
 			 int64_t *out, size_t *n_out, or_err *err)
 {
 	*n_out = 0;
-	uint32_t bound = or_store_aid_bound(st);
-	uint64_t *cnt = calloc((size_t)bound + 1, sizeof(*cnt));
-	if (!cnt)
+	or_items *items = NULL;
+	size_t n_items = or_store_n_items(st);
+	int rc = or_items_new(or_store_items(st), n_items, 0, or_store_path(st), &items, err);
+	if (rc)
+		return rc;
+	uint64_t *cnt = calloc(n_items ? n_items : 1, sizeof(*cnt));
+	if (!cnt) {
+		or_items_free(items);
 		return or_err_set(err, OR_ENOMEM, "out of memory (popular items)");
+	}
 	const uint32_t *aid = or_store_aids(st);
 	const uint8_t *ty = or_store_types(st);
 	size_t ne = or_store_n_events(st);
 	for (size_t i = 0; i < ne; i++) {
 		if (ty[i] != type)
 			continue;
-		if (aid[i] >= bound) {
-			free(cnt);
-			return or_err_set(err, OR_EFORMAT, "%s: event %zu has aid %u beyond the store's bound (damaged store)",
-					  or_store_path(st), i, aid[i]);
+		uint32_t it = or_items_index(items, aid[i]);
+		if (it == OR_ITEM_NONE) {
+			rc = or_err_set(err, OR_EFORMAT, "%s: event %zu has aid %u, not in the store's item dictionary (damaged store)",
+					or_store_path(st), i, aid[i]);
+			break;
 		}
-		cnt[aid[i]]++;
+		cnt[it]++;
 	}
+	/* the k best items (count descending, item = aid ascending), held as
+	   items in out until the end */
 	size_t m = 0;
-	for (uint32_t a = 0; a < bound && k > 0; a++) {
+	for (size_t a = 0; !rc && a < n_items && k > 0; a++) {
 		uint64_t c = cnt[a];
 		if (!c || (m == k && c <= cnt[out[m - 1]]))
 			continue;
@@ -227,13 +279,16 @@ int or_recommend_popular(const or_store *st, unsigned type, size_t k,
 			out[i] = out[i - 1];
 			i--;
 		}
-		out[i] = a;
+		out[i] = (int64_t)a;
 		if (m < k)
 			m++;
 	}
+	for (size_t i = 0; !rc && i < m; i++)
+		out[i] = or_items_aid(items, (uint32_t)out[i]);
 	free(cnt);
-	*n_out = m;
-	return OR_OK;
+	or_items_free(items);
+	*n_out = rc ? 0 : m;
+	return rc;
 }
 
 /* ---- the submission CSV -------------------------------------------------------- */

@@ -56,7 +56,8 @@ typedef struct or_recommend_config {
 
 void or_recommend_config_default(or_recommend_config *cfg);
 
-/* The three matrices (any may be NULL = empty) and the popular fallbacks. */
+/* The three matrices (any may be NULL = empty; those given must share one
+   item dictionary, or_covisit_shared_items) and the popular fallbacks. */
 typedef struct or_recommend_covisit_model {
 	const or_covisit *clicks, *carts_orders, *buy2buy;
 	const int64_t *top_clicks; /* most clicked aids, best first */
@@ -68,7 +69,9 @@ typedef struct or_recommend_covisit_model {
 /*
  * The k most frequent aids among the events of type `type` of st (count
  * descending, aid ascending) into out[0..k); returns how many (<= k).
- * OR_EFORMAT for an aid beyond the store's bound (damaged store).
+ * Counts are kept per item of the store's dictionary (memory follows its
+ * distinct aids).  OR_EFORMAT for an aid missing from that dictionary
+ * (damaged store).
  */
 int or_recommend_popular(const or_store *st, unsigned type, size_t k,
 			 int64_t *out, size_t *n_out, or_err *err);
@@ -77,7 +80,9 @@ int or_recommend_popular(const or_store *st, unsigned type, size_t k,
  * The covisit strategy for every session of test: clicks and buys are
  * caller-owned arrays of n_sessions * cfg->k int64, row i for session i,
  * padded with -1.  Progress stage "recommend" in sessions; cancellation gives
- * OR_ECANCELLED.  Results do not depend on the thread count.
+ * OR_ECANCELLED; OR_EINVAL when the tables' dictionaries differ.  Session
+ * aids missing from the tables' dictionary (cold items) have no rows but
+ * count in the history.  Results do not depend on the thread count.
  */
 int or_recommend_covisit(const or_store *test, const or_recommend_covisit_model *m,
 			 const or_recommend_config *cfg, int64_t *clicks,

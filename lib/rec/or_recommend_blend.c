@@ -4,6 +4,10 @@
  * the weights file.  Hand-written: a handful of features and a weighted sum
  * need no learning-to-rank library (none in Debian fits a C11 tool without
  * pulling in a runtime); the weights come from `ottorec tune` (or_tune.c).
+ * Candidates are aids (they come from the history, the tables, the index
+ * and the popular lists); a session's aids are mapped to the tables' items
+ * once to read their rows, and the popularity features are kept per item
+ * of the test store.
  */
 #include "or_aidmap.h"
 #include "or_blend.h"
@@ -131,8 +135,10 @@ typedef struct ctx {
 	int64_t *rule_clicks, *rule_buys;   /* n_sessions x k */
 	int64_t pop[3][OR_RECOMMEND_K_MAX];
 	size_t n_pop[3];
-	float *pop_clicks, *pop_buys;       /* aid_bound */
-	uint32_t bound;
+	or_items *test_items;               /* the test store's dictionary */
+	float *pop_clicks, *pop_buys;       /* per item of test_items */
+	const or_items *items;              /* the tables' dictionary, NULL: no tables */
+	const uint32_t *item_aid;           /* its aids */
 	size_t ann_n;
 	uint32_t *nn_row;                   /* ann_n: row of nn for an aid, UINT32_MAX none */
 	uint32_t *nn;                       /* n_queries x emb_k neighbours, UINT32_MAX pad */
@@ -142,6 +148,7 @@ static void ctx_free(ctx *c)
 {
 	free(c->rule_clicks);
 	free(c->rule_buys);
+	or_items_free(c->test_items);
 	free(c->pop_clicks);
 	free(c->pop_buys);
 	free(c->nn_row);
@@ -169,17 +176,24 @@ static int ctx_init(ctx *c, const or_store *test, const or_blend_model *m,
 	size_t ns = or_store_n_sessions(test), k = cfg->k, cells;
 	if (or_size_mul(ns ? ns : 1, k, &cells) || or_size_mul(cells, sizeof(int64_t), &cells))
 		return or_err_set(err, OR_ENOMEM, "too many sessions");
+	const or_covisit *tabs[3] = { m->clicks, m->carts_orders, m->buy2buy };
+	int rc = or_covisit_shared_items(tabs, 3, &c->items, err);
+	if (rc)
+		return rc;
+	c->item_aid = c->items ? or_items_aids(c->items) : NULL;
+	size_t nti = or_store_n_items(test);
+	rc = or_items_new(or_store_items(test), nti, 0, or_store_path(test), &c->test_items, err);
+	if (rc)
+		return rc;
 	c->rule_clicks = malloc(cells);
 	c->rule_buys = malloc(cells);
-	c->bound = or_store_aid_bound(test);
-	c->pop_clicks = malloc(((size_t)c->bound + 1) * sizeof(float));
-	c->pop_buys = malloc(((size_t)c->bound + 1) * sizeof(float));
-	uint32_t *cnt = calloc(2 * ((size_t)c->bound + 1), sizeof(uint32_t));
+	c->pop_clicks = malloc((nti ? nti : 1) * sizeof(float));
+	c->pop_buys = malloc((nti ? nti : 1) * sizeof(float));
+	uint32_t *cnt = calloc(2 * (nti ? nti : 1), sizeof(uint32_t));
 	if (!c->rule_clicks || !c->rule_buys || !c->pop_clicks || !c->pop_buys || !cnt) {
 		free(cnt);
 		return or_err_set(err, OR_ENOMEM, "out of memory (blend inputs)");
 	}
-	int rc = OR_OK;
 	for (unsigned t = 0; !rc && t < 3; t++)
 		rc = or_recommend_popular(test, t, k, c->pop[t], &c->n_pop[t], err);
 	if (rc) {
@@ -189,21 +203,26 @@ static int ctx_init(ctx *c, const or_store *test, const or_blend_model *m,
 	const uint32_t *aid = or_store_aids(test);
 	const uint8_t *ty = or_store_types(test);
 	size_t ne = or_store_n_events(test);
-	uint32_t *cc = cnt, *cb = cnt + c->bound + 1, mc = 0, mb = 0;
-	for (size_t i = 0; i < ne; i++) {
-		if (aid[i] >= c->bound)
-			continue; /* or_recommend_popular has already refused such a store */
-		uint32_t *v = ty[i] == OR_CLICKS ? &cc[aid[i]] : &cb[aid[i]];
-		++*v;
+	uint32_t *cc = cnt, *cb = cnt + nti, mc = 0, mb = 0;
+	uint32_t idx[4096];
+	for (size_t lo = 0; lo < ne; lo += 4096) {
+		size_t n = ne - lo < 4096 ? ne - lo : 4096;
+		or_items_index_many(c->test_items, aid + lo, n, idx);
+		for (size_t i = 0; i < n; i++) {
+			if (idx[i] == OR_ITEM_NONE)
+				continue; /* or_recommend_popular has already refused such a store */
+			uint32_t *v = ty[lo + i] == OR_CLICKS ? &cc[idx[i]] : &cb[idx[i]];
+			++*v;
+		}
 	}
-	for (uint32_t a = 0; a < c->bound; a++) {
+	for (size_t a = 0; a < nti; a++) {
 		if (cc[a] > mc)
 			mc = cc[a];
 		if (cb[a] > mb)
 			mb = cb[a];
 	}
 	double lc = log1p((double)mc), lb = log1p((double)mb);
-	for (uint32_t a = 0; a < c->bound; a++) {
+	for (size_t a = 0; a < nti; a++) {
 		c->pop_clicks[a] = mc ? (float)(log1p((double)cc[a]) / lc) : 0.0f;
 		c->pop_buys[a] = mb ? (float)(log1p((double)cb[a]) / lb) : 0.0f;
 	}
@@ -228,6 +247,8 @@ typedef struct worker {
 	float *x;             /* cap x F */
 	size_t n, cap;
 	uint32_t *uniq, *buys; /* distinct aids / bought aids, most recent first */
+	uint32_t *uitem, *bitem; /* their items in the tables (OR_ITEM_NONE: cold) */
+	uint32_t *titem;      /* cap: items of the candidates in the test store */
 	size_t nu, nb, cap_u;
 	double *score;
 } worker;
@@ -239,6 +260,9 @@ static void worker_free(worker *w)
 	free(w->x);
 	free(w->uniq);
 	free(w->buys);
+	free(w->uitem);
+	free(w->bitem);
+	free(w->titem);
 	free(w->score);
 	memset(w, 0, sizeof(*w));
 }
@@ -251,9 +275,13 @@ static int worker_reserve(worker *w, size_t items, size_t events)
 			c *= 2;
 		free(w->uniq);
 		free(w->buys);
+		free(w->uitem);
+		free(w->bitem);
 		w->uniq = malloc(c * sizeof(*w->uniq));
 		w->buys = malloc(c * sizeof(*w->buys));
-		if (!w->uniq || !w->buys)
+		w->uitem = malloc(c * sizeof(*w->uitem));
+		w->bitem = malloc(c * sizeof(*w->bitem));
+		if (!w->uniq || !w->buys || !w->uitem || !w->bitem)
 			return -1;
 		w->cap_u = c;
 	}
@@ -264,10 +292,12 @@ static int worker_reserve(worker *w, size_t items, size_t events)
 		free(w->aid);
 		free(w->x);
 		free(w->score);
+		free(w->titem);
 		w->aid = malloc(c * sizeof(*w->aid));
 		w->x = malloc(c * F * sizeof(*w->x));
 		w->score = malloc(c * sizeof(*w->score));
-		if (!w->aid || !w->x || !w->score)
+		w->titem = malloc(c * sizeof(*w->titem));
+		if (!w->aid || !w->x || !w->score || !w->titem)
 			return -1;
 		w->cap = c;
 	}
@@ -287,21 +317,23 @@ static inline size_t cand(worker *w, uint32_t aid)
 	return w->n++;
 }
 
-/* Add the row of a to feature f with weight 1 / (1 + r), relative to the row's best. */
-static void add_row(worker *w, const or_covisit *t, uint32_t a, size_t r, int f)
+/* Add the row of item it to feature f with weight 1 / (1 + r), relative to
+   the row's best; item_aid maps the row's items to candidate aids. */
+static void add_row(worker *w, const or_covisit *t, const uint32_t *item_aid, uint32_t it,
+		    size_t r, int f)
 {
 	if (!t)
 		return;
 	const uint32_t *nb;
 	const double *wt;
-	size_t len = or_covisit_row(t, a, &nb, &wt);
+	size_t len = or_covisit_row(t, it, &nb, &wt);
 	if (len > or_covisit_top_k(t))
 		len = or_covisit_top_k(t); /* the scratch is sized by top_k */
 	if (!len || !(wt[0] > 0))
 		return;
 	double inv = 1.0 / (wt[0] * (double)(1 + r));
 	for (size_t j = 0; j < len; j++) {
-		size_t c = cand(w, nb[j]);
+		size_t c = cand(w, item_aid[nb[j]]);
 		float *x = w->x + c * F;
 		x[f] = (float)((double)x[f] + wt[j] * inv);
 		if (f != OR_BLEND_B2B)
@@ -356,12 +388,17 @@ static int session_candidates(worker *w, const ctx *c, size_t si, const or_sessi
 		x[OR_BLEND_RECENT] = (float)(1.0 / (double)(1 + r));
 	}
 	size_t nu = w->nu, nbuy = w->nb;
-	for (size_t r = 0; r < nu && r < h; r++) {
-		add_row(w, m->clicks, w->uniq[r], r, OR_BLEND_CV_CLICKS);
-		add_row(w, m->carts_orders, w->uniq[r], r, OR_BLEND_CV_BUYS);
+	size_t hu = nu < h ? nu : h, hb = nbuy < h ? nbuy : h;
+	if (c->items) {
+		or_items_index_many(c->items, w->uniq, hu, w->uitem);
+		or_items_index_many(c->items, w->buys, hb, w->bitem);
 	}
-	for (size_t r = 0; r < nbuy && r < h; r++)
-		add_row(w, m->buy2buy, w->buys[r], r, OR_BLEND_B2B);
+	for (size_t r = 0; c->items && r < hu; r++) {
+		add_row(w, m->clicks, c->item_aid, w->uitem[r], r, OR_BLEND_CV_CLICKS);
+		add_row(w, m->carts_orders, c->item_aid, w->uitem[r], r, OR_BLEND_CV_BUYS);
+	}
+	for (size_t r = 0; c->items && r < hb; r++)
+		add_row(w, m->buy2buy, c->item_aid, w->bitem[r], r, OR_BLEND_B2B);
 	/* neighbours of the most recent aids (searched once per aid, see search_neighbours) */
 	for (size_t r = 0; c->nn && r < nu && r < cfg->n_recent_emb; r++) {
 		uint32_t a = w->uniq[r];
@@ -391,11 +428,12 @@ static int session_candidates(worker *w, const ctx *c, size_t si, const or_sessi
 	/* popularity, and the per-session max scaling */
 	float mx[F];
 	memset(mx, 0, sizeof(mx));
+	or_items_index_many(c->test_items, w->aid, w->n, w->titem);
 	for (size_t i = 0; i < w->n; i++) {
 		float *x = w->x + i * F;
-		uint32_t a = w->aid[i];
-		x[OR_BLEND_POP_CLICKS] = a < c->bound ? c->pop_clicks[a] : 0.0f;
-		x[OR_BLEND_POP_BUYS] = a < c->bound ? c->pop_buys[a] : 0.0f;
+		uint32_t ti = w->titem[i];
+		x[OR_BLEND_POP_CLICKS] = ti != OR_ITEM_NONE ? c->pop_clicks[ti] : 0.0f;
+		x[OR_BLEND_POP_BUYS] = ti != OR_ITEM_NONE ? c->pop_buys[ti] : 0.0f;
 		for (int f = 0; f < F; f++)
 			if (x[f] > mx[f])
 				mx[f] = x[f];

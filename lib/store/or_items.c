@@ -90,6 +90,8 @@ struct or_items {
 	const uint32_t *aids;
 	uint32_t *owned; /* aids, when ours to free */
 	size_t n;
+	/* identity (aids 0..n-1, as OTTO's): index of aid a is a, a < bound */
+	int identity;
 	/* direct table: index of aid a at direct[a], a < bound */
 	uint32_t *direct;
 	uint32_t bound;
@@ -108,6 +110,11 @@ static int build_lookup(or_items *it, or_err *err)
 	if (!it->n)
 		return OR_OK;
 	uint64_t bound = (uint64_t)it->aids[it->n - 1] + 1;
+	if (bound == it->n) { /* strictly increasing up to n - 1: aids[i] = i */
+		it->identity = 1;
+		it->bound = (uint32_t)bound;
+		return OR_OK;
+	}
 	if (bound <= 4 * (uint64_t)it->n + (1u << 20)) {
 		it->bound = (uint32_t)bound;
 		it->direct = malloc((size_t)bound * sizeof(*it->direct));
@@ -231,6 +238,8 @@ const uint32_t *or_items_aids(const or_items *it) { return it->aids; }
 
 uint32_t or_items_index(const or_items *it, uint32_t aid)
 {
+	if (it->identity)
+		return aid < it->bound ? aid : OR_ITEM_NONE;
 	if (it->direct)
 		return aid < it->bound ? it->direct[aid] : OR_ITEM_NONE;
 	if (!it->keys || aid > OR_AID_MAX)
@@ -246,6 +255,11 @@ uint32_t or_items_index(const or_items *it, uint32_t aid)
 
 void or_items_index_many(const or_items *it, const uint32_t *aid, size_t n, uint32_t *idx)
 {
+	if (it->identity) {
+		for (size_t i = 0; i < n; i++)
+			idx[i] = aid[i] < it->bound ? aid[i] : OR_ITEM_NONE;
+		return;
+	}
 	if (it->direct) {
 		for (size_t i = 0; i < n; i++)
 			idx[i] = aid[i] < it->bound ? it->direct[aid[i]] : OR_ITEM_NONE;

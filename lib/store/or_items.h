@@ -20,9 +20,10 @@
  *    0..OR_AID_MAX, reserved as address space and touched only where aids
  *    fall: 232 KB resident for OTTO's 1.86 M dense aids), turned into a
  *    sorted dictionary at the end;
- *  - or_items: a dictionary with the aid -> index lookup, a direct table
- *    when the aids are dense enough (aid_bound <= 4 n_items + 2^20; OTTO:
- *    7.4 MB) and an open-addressing hash table otherwise (16 bytes an item).
+ *  - or_items: a dictionary with the aid -> index lookup: none when the
+ *    aids are exactly 0..n_items-1 (OTTO's, synth's: the index is the aid),
+ *    a direct table when they are dense enough (aid_bound <= 4 n_items +
+ *    2^20) and an open-addressing hash table otherwise (16 bytes an item).
  */
 #ifndef OR_ITEMS_H
 #define OR_ITEMS_H

@@ -2,8 +2,11 @@
  * or_split.c - the organiser's local validation split (testset.py) over an
  * event store, and CPython's MT19937 `random` that draws its cut points
  * (see or_split.h for the rule and where outputs differ from Python's).
+ * The set of aids seen in train is a bitmap over the input's item
+ * dictionary, so its memory follows distinct aids, not the largest aid.
  */
 #include "or_split.h"
+#include "or_items.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -137,7 +140,7 @@ static size_t count_before(const int64_t *ts, size_t n, int64_t limit)
 }
 
 typedef struct scratch {
-	uint32_t *aid;
+	uint32_t *aid, *item;
 	int64_t *ts;
 	uint8_t *type;
 	size_t cap;
@@ -157,9 +160,12 @@ static int scratch_reserve(scratch *s, size_t n, or_err *err)
 	if (t)
 		s->ts = t;
 	uint8_t *y = t ? realloc(s->type, cap) : NULL;
-	if (!y)
+	if (y)
+		s->type = y;
+	uint32_t *it = y ? realloc(s->item, cap * sizeof(*it)) : NULL;
+	if (!it)
 		return or_err_set(err, OR_ENOMEM, "out of memory for a session of %zu events", n);
-	s->type = y;
+	s->item = it;
 	s->cap = cap;
 	return OR_OK;
 }
@@ -194,7 +200,6 @@ int or_split_store(const or_store *in, const or_split_config *cfg,
 	const uint32_t *aid = or_store_aids(in);
 	const int64_t *ts = or_store_ts(in);
 	const uint8_t *type = or_store_types(in);
-	const uint32_t aid_bound = or_store_aid_bound(in);
 	const char *path = or_store_path(in);
 	st.in_sessions = ns;
 	st.in_events = ne;
@@ -214,13 +219,19 @@ int or_split_store(const or_store *in, const or_split_config *cfg,
 	st.max_ts = max_ts;
 	st.split_ts = split_ts;
 
-	/* 2. train side, and the list of test candidates */
-	size_t words = ((size_t)aid_bound + 63) / 64;
+	/* 2. train side, and the list of test candidates; known: the items
+	   of the input's dictionary seen in train */
+	or_items *items = NULL;
+	int rc = or_items_new(or_store_items(in), or_store_n_items(in), 0, path, &items, err);
+	if (rc)
+		return rc;
+	size_t words = (or_items_count(items) + 63) / 64;
 	uint64_t *known = calloc(words ? words : 1, sizeof(*known));
 	size_t *cand = NULL, n_cand = 0, cap_cand = 0;
-	scratch sc = { NULL, NULL, NULL, 0 };
+	scratch sc = { NULL, NULL, NULL, NULL, 0 };
 	or_pyrandom rng;
-	int rc = known ? OR_OK : or_err_set(err, OR_ENOMEM, "out of memory for the train item set");
+	if (!known)
+		rc = or_err_set(err, OR_ENOMEM, "out of memory for the train item set");
 	/* pages the scan has passed are given back (or_store_evict), so the
 	   input does not stay resident beside the output being built */
 	size_t released = 0;
@@ -255,13 +266,18 @@ int or_split_store(const or_store *in, const or_split_config *cfg,
 			st.train_dropped++;
 			continue;
 		}
-		for (size_t e = o; e < o + k; e++) {
-			if (aid[e] >= aid_bound) {
-				rc = or_err_set(err, OR_EFORMAT, "%s: damaged store: aid %u at event %zu is not below the aid bound %u",
-						path, aid[e], e, aid_bound);
+		rc = scratch_reserve(&sc, k, err);
+		if (rc)
+			break;
+		or_items_index_many(items, aid + o, k, sc.item);
+		for (size_t e = 0; e < k; e++) {
+			uint32_t it = sc.item[e];
+			if (it == OR_ITEM_NONE) {
+				rc = or_err_set(err, OR_EFORMAT, "%s: damaged store: aid %u at event %zu is not in its item dictionary",
+						path, aid[o + e], o + e);
 				break;
 			}
-			known[aid[e] >> 6] |= (uint64_t)1 << (aid[e] & 63);
+			known[it >> 6] |= (uint64_t)1 << (it & 63);
 		}
 		if (rc)
 			break;
@@ -295,9 +311,10 @@ int or_split_store(const or_store *in, const or_split_config *cfg,
 		if (rc)
 			break;
 		size_t m = 0;
+		or_items_index_many(items, aid + o, n, sc.item);
 		for (size_t e = o; e < o + n; e++) {
-			uint32_t a = aid[e];
-			if (a < aid_bound && (known[a >> 6] >> (a & 63) & 1)) {
+			uint32_t a = aid[e], it = sc.item[e - o];
+			if (it != OR_ITEM_NONE && (known[it >> 6] >> (it & 63) & 1)) {
 				sc.aid[m] = a;
 				sc.ts[m] = ts[e];
 				sc.type[m] = type[e];
@@ -330,8 +347,10 @@ int or_split_store(const or_store *in, const or_split_config *cfg,
 	if (!rc)
 		or_log_progress(log, "split", (double)ns, (double)ns, "sessions");
 	free(known);
+	or_items_free(items);
 	free(cand);
 	free(sc.aid);
+	free(sc.item);
 	free(sc.ts);
 	free(sc.type);
 	if (!rc && stats)

@@ -1,7 +1,7 @@
 # tests/cli/test_damaged.sh - one damaged-file test over every binary format
 # ottorec owns (event store, pairs, MF checkpoint, ANN index, co-visitation
-# table: all or_sfile files, lib/base/or_sfile.h) and every command that
-# reads it.  Small files of each are made with the CLI, then each is damaged
+# table with its item dictionary: all or_sfile files, lib/base/or_sfile.h)
+# and every command that reads it.  Small files of each are made with the CLI, then each is damaged
 # in every way below and handed to each of its readers:
 #   empty, header page only, truncated at every section boundary (each
 #   section's start and end), bytes appended (1 and 4096), the previous
@@ -149,7 +149,13 @@ r_tune_index() { "$O" tune --quiet --sessions 1 --test "$D/test.store" --labels 
 run_format index "$T/i.idx" "$T/bad.idx" r_eval=verify r_neighbors=verify r_rec_index=verify \
 	r_tune_index=verify
 
-# ---- a co-visitation table (the clicks one, in a copy of the directory) ----
+# ---- a co-visitation table (in a copy of the directory) ----
+# Its four sections: row offsets, neighbours, weights and the item
+# dictionary (section 3).  The clicks table is opened first and builds the
+# dictionary's lookup; the other two are opened like it (their dictionary
+# compared with its), so one of them goes through every case too.
+expect_true "a co-visitation table has 4 sections, the item dictionary last" \
+	test "$(u32 "$T/cv/clicks.covisit" 16)" -eq 4 -a "$(u64 "$T/cv/clicks.covisit" $((168 + 32 * 3)))" -gt 0
 mkdir -p "$T/badcv"
 cp "$T/cv/"*.covisit "$T/badcv/"
 r_rec_cv() { "$O" recommend --quiet --strategy covisit --test "$D/test.store" --covisit "$T/badcv" -o "$2/s.csv"; }
@@ -157,5 +163,7 @@ r_blend_cv() { "$O" recommend --quiet --strategy blend --test "$D/test.store" --
 r_tune_cv() { "$O" tune --quiet --sessions 1 --test "$D/test.store" --labels "$L" --covisit "$T/badcv" -o "$2/w"; }
 run_format covisit "$T/cv/clicks.covisit" "$T/badcv/clicks.covisit" r_rec_cv=verify \
 	r_blend_cv=verify r_tune_cv=verify
+cp "$T/cv/clicks.covisit" "$T/badcv/"
+run_format covisit-like "$T/cv/carts_orders.covisit" "$T/badcv/carts_orders.covisit" r_rec_cv=verify
 
 rm -rf "$T"

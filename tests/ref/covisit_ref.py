@@ -11,8 +11,9 @@ submission with it exactly.
   covisit_ref.py recommend TABLE_DIR TEST.jsonl SUB.csv
       reads OUT_DIR/<kind>.txt, writes the submission CSV
   covisit_ref.py compare TABLE.covisit REF.txt
-      reads ottorec's binary table (layout in lib/covisit/or_covisit.h) and checks
-      every row, neighbour and weight (exact) against the reference
+      reads ottorec's binary table (format 3, layout in lib/covisit/or_covisit.h;
+      rows and neighbours are items, mapped to aids by its dictionary section)
+      and checks every row, neighbour and weight (exact) against the reference
 
 JSONL input is the OTTO format that `ottorec export` writes.
 """
@@ -187,27 +188,29 @@ def main():
         ref = read_rows(sys.argv[3])
         assert data[:8] == b"OTTOCOVI", "bad magic"
         # layout: lib/covisit/or_covisit.h (fields at 32, sections at 160)
-        bound, = struct.unpack_from("<I", data, 36)
+        assert struct.unpack_from("<I", data, 8)[0] == 3, "format version"
+        n_items, = struct.unpack_from("<I", data, 36)
         n, = struct.unpack_from("<Q", data, 56)
-        secs = [struct.unpack_from("<QQ", data, 160 + 32 * i) for i in range(3)]
-        off = struct.unpack_from("<%dQ" % (bound + 1), data, secs[0][0])
+        secs = [struct.unpack_from("<QQ", data, 160 + 32 * i) for i in range(4)]
+        off = struct.unpack_from("<%dQ" % (n_items + 1), data, secs[0][0])
         nb = struct.unpack_from("<%dI" % n, data, secs[1][0])
         wt = struct.unpack_from("<%dd" % n, data, secs[2][0])
+        aids = struct.unpack_from("<%dI" % n_items, data, secs[3][0])
         bad = 0
-        for a in range(bound):
-            got = [(nb[j], wt[j]) for j in range(off[a], off[a + 1])]
+        for i, a in enumerate(aids):
+            got = [(aids[nb[j]], wt[j]) for j in range(off[i], off[i + 1])]
             want = ref.get(a, [])
             if got != want:
                 if bad < 3:
                     print("row %d: ottorec %r, reference %r" % (a, got[:5], want[:5]))
                 bad += 1
-        if set(ref) - set(range(bound)):
-            print("reference has rows beyond the table")
+        if set(ref) - set(aids):
+            print("reference has rows of aids not in the table's dictionary")
             bad += 1
         if bad:
             print("%d rows differ" % bad)
             sys.exit(1)
-        print("%d rows, %d entries agree" % (bound, n))
+        print("%d rows, %d entries agree" % (n_items, n))
     else:
         sys.exit("unknown mode " + mode)
 

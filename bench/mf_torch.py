@@ -31,12 +31,12 @@ def main():
         h = f.read(4096)
     assert h[:8] == b"OTTOPAIR"
     nt, nv = struct.unpack("<QQ", h[16:32])
-    bound = struct.unpack("<I", h[32:36])[0]
+    n_items = struct.unpack("<I", h[32:36])[0]  # rows: the pairs are item indices
     allp = np.memmap(path, dtype="<u4", mode="r", offset=4096, shape=(nt + nv, 2))
     train = torch.from_numpy(np.array(allp[: min(n, nt)], dtype=np.int64))
     valid = torch.from_numpy(np.array(allp[nt:], dtype=np.int64))
     torch.manual_seed(int(sys.argv[4]) if len(sys.argv) > 4 else 42)
-    model = MatrixFactorization(bound, 32)
+    model = MatrixFactorization(n_items, 32)
     opt = torch.optim.SparseAdam(model.parameters(), lr=0.1)
     crit = nn.BCEWithLogitsLoss()
     bs = 65536

@@ -77,6 +77,7 @@
 #include "or_ann_internal.h"
 #include "or_file.h"
 #include "or_knn_internal.h"
+#include "or_store.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -290,6 +291,16 @@ static int write_index(const or_ann *ix, const or_ann_build_config *cfg,
 		       size_t ntrain, const char *path, or_err *err)
 {
 	static const unsigned char zeros[4096];
+	uint32_t *identity = NULL;
+	const uint32_t *aids = cfg->row_aids;
+	if (!aids) {
+		identity = malloc(ix->n * sizeof(*identity));
+		if (!identity)
+			return or_err_set(err, OR_ENOMEM, "index build: out of memory (%zu row aids)", ix->n);
+		for (size_t r = 0; r < ix->n; r++)
+			identity[r] = (uint32_t)r;
+		aids = identity;
+	}
 	unsigned char h[OR_ANN_HEADER_SIZE];
 	memset(h, 0, sizeof(h));
 	memcpy(h, OR_ANN_MAGIC, 8);
@@ -305,10 +316,12 @@ static int write_index(const or_ann *ix, const or_ann_build_config *cfg,
 	put32(h + 52, (uint32_t)ntrain);
 	put32(h + 56, (uint32_t)ix->rerank);
 	const void *sec[OR_ANN_N_SECTIONS] = { ix->centroids, ix->offsets, ix->ids,
-					       ix->vecs, ix->norms, ix->pos, ix->sq_min, ix->codes };
+					       ix->vecs, ix->norms, ix->pos, ix->sq_min, ix->codes,
+					       aids };
 	size_t bytes[OR_ANN_N_SECTIONS] = { ix->nlist * ix->d * 4, (ix->nlist + 1) * 8, ix->n * 4,
 					    ix->n * ix->d * 4, ix->n * 4, ix->n * 4, 2 * ix->d * 4,
-					    (size_t)ix->bstart[ix->nlist] * 64 * or_ann_sq_groups(ix->d) };
+					    (size_t)ix->bstart[ix->nlist] * 64 * or_ann_sq_groups(ix->d),
+					    ix->n * 4 };
 	uint64_t off = OR_ANN_HEADER_SIZE;
 	for (int s = 0; s < OR_ANN_N_SECTIONS; s++) {
 		unsigned char *t = h + OR_ANN_TABLE_OFF + 32 * s;
@@ -333,6 +346,7 @@ static int write_index(const or_ann *ix, const or_ann_build_config *cfg,
 		rc = or_file_commit(&f, err);
 	if (rc)
 		or_file_abort(&f);
+	free(identity);
 	return rc;
 }
 
@@ -462,6 +476,10 @@ int or_ann_build(const float *data, size_t n, size_t d,
 		}
 	if (bad_row != SIZE_MAX)
 		return or_err_set(err, OR_EINVAL, "index build: row %zu has a value that is not finite", bad_row);
+	for (size_t r = 0; cfg->row_aids && r < n; r++)
+		if (cfg->row_aids[r] > OR_AID_MAX || (r > 0 && cfg->row_aids[r] <= cfg->row_aids[r - 1]))
+			return or_err_set(err, OR_EINVAL, "index build: the row aids are not strictly increasing in 0..%u at row %zu",
+					  OR_AID_MAX, r);
 
 	size_t ntrain = nlist * (cfg->train_per_list ? cfg->train_per_list : 64);
 	if (ntrain > n || ntrain / nlist < (cfg->train_per_list ? cfg->train_per_list : 64))

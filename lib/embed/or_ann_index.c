@@ -70,6 +70,7 @@ void or_ann_free(or_ann *ix)
 	free(ix->cpanel);
 	free(ix->bstart);
 	free(ix->bmin);
+	or_items_free(ix->items);
 	free(ix);
 }
 
@@ -161,6 +162,7 @@ int or_ann_open(const char *path, or_ann **out, or_err *err)
 	want[5] = ix->n * 4;
 	want[6] = 2 * ix->d * 4;
 	want[7] = 0; /* known once the offsets are checked */
+	want[8] = ix->n * 4;
 	const void *sec[OR_ANN_N_SECTIONS];
 	for (int s = 0; s < OR_ANN_N_SECTIONS; s++) {
 		const unsigned char *t = h + OR_ANN_TABLE_OFF + 32 * s;
@@ -210,6 +212,7 @@ int or_ann_open(const char *path, or_ann **out, or_err *err)
 	ix->sq_min = sec[6];
 	ix->sq_scale = (const float *)sec[6] + ix->d;
 	ix->codes = sec[7];
+	ix->aids = sec[8];
 	for (size_t j = 0; j < ix->d; j++)
 		if (!isfinite(ix->sq_min[j]) || !(ix->sq_scale[j] > 0) || !isfinite(ix->sq_scale[j])) {
 			rc = bad(err, path, "quantiser values out of range");
@@ -229,7 +232,13 @@ int or_ann_open(const char *path, or_ann **out, or_err *err)
 			rc = bad(err, path, "ids and positions disagree");
 			goto fail;
 		}
-	rc = or_ann_prepare(ix, err);
+	rc = or_items_new(ix->aids, ix->n, 0, path, &ix->items, err);
+	if (rc == OR_EFORMAT) {
+		rc = bad(err, path, "row aids are not strictly increasing");
+		goto fail;
+	}
+	if (!rc)
+		rc = or_ann_prepare(ix, err);
 	if (rc)
 		goto fail;
 	*out = ix;
@@ -246,6 +255,7 @@ size_t or_ann_nlist(const or_ann *ix) { return ix->nlist; }
 size_t or_ann_nprobe(const or_ann *ix) { return ix->nprobe; }
 size_t or_ann_rerank(const or_ann *ix) { return ix->rerank; }
 uint64_t or_ann_seed(const or_ann *ix) { return ix->seed; }
+const or_items *or_ann_items(const or_ann *ix) { return ix->items; }
 
 const float *or_ann_vector(const or_ann *ix, int64_t item)
 {

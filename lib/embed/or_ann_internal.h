@@ -12,7 +12,7 @@
 #include "or_ann.h"
 
 #define OR_ANN_MAGIC "ORANNIVF"
-#define OR_ANN_N_SECTIONS 8
+#define OR_ANN_N_SECTIONS 9
 #define OR_ANN_TABLE_OFF 64u
 #define OR_ANN_HCHECK_OFF (OR_ANN_TABLE_OFF + 32u * OR_ANN_N_SECTIONS)
 
@@ -29,6 +29,9 @@ struct or_ann {
 	const float *sq_min;      /* d: quantiser minimum per dimension */
 	const float *sq_scale;    /* d: quantiser step per dimension */
 	const uint8_t *codes;     /* blocks of 16 codes (or_ann_sq.c) */
+	const uint32_t *aids;     /* n: aid of each item, increasing (NULL in
+				     the builder's view: cfg->row_aids) */
+	or_items *items;          /* the aids' dictionary (owned; reader only) */
 	size_t rerank;            /* default candidates re-scored exactly */
 	uint64_t *bstart;         /* nlist + 1 first block of each list (owned) */
 	float *cnorms;            /* nlist squared centroid norms (owned) */

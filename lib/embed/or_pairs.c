@@ -4,7 +4,9 @@
  *
  * Building is two parallel passes over fixed chunks of sessions (count,
  * then fill at the prefix-summed offsets) straight into the memory-mapped
- * temporary output, so the bytes do not depend on the thread count.
+ * temporary output, so the bytes do not depend on the thread count.  The
+ * fill writes item indices of the stores' union dictionary; when that is
+ * the identity (aids 0..n-1, as OTTO's) the aids are copied as they are.
  *
  * Shuffled runs fuse the shuffle into the fill (a two-pass bucketed
  * shuffle, cache-friendly): training pair number p (in store order) goes
@@ -21,6 +23,7 @@
  * on the seed only, not on the thread count.
  */
 #include "or_file.h"
+#include "or_items.h"
 #include "or_pairs.h"
 #include "or_prng.h"
 
@@ -45,6 +48,8 @@
 #endif
 
 #define MAGIC "OTTOPAIR"
+#define N_SECTIONS 3 /* train pairs, valid pairs, items */
+#define HCHECK_OFF (80 + 32 * N_SECTIONS)
 #define CHUNK_SESSIONS 16384
 #define SHUF_BUCKETS 1024
 
@@ -71,10 +76,18 @@ static int n_threads(int req)
 #endif
 }
 
-/* Pairs of one session; writes them to out (2 uint32 each) unless NULL. */
+/* The item of aid: its index in items, or aid itself when items is NULL
+   (the identity dictionary). */
+static inline uint32_t item_of(const or_items *items, uint32_t aid)
+{
+	return items ? or_items_index(items, aid) : aid;
+}
+
+/* Pairs of one session; writes them to out (2 uint32 items each) unless
+   NULL. */
 static size_t session_pairs(const uint32_t *aid, const int64_t *ts,
 			    const uint8_t *type, size_t n,
-			    const or_pairs_config *cfg, uint32_t *out)
+			    const or_pairs_config *cfg, const or_items *items, uint32_t *out)
 {
 	size_t cnt = 0;
 	const unsigned mask = cfg->type_mask;
@@ -82,11 +95,20 @@ static size_t session_pairs(const uint32_t *aid, const int64_t *ts,
 	if (mask == 7 && cfg->window == 1 && gap == 0) {
 		if (n < 2)
 			return 0;
-		if (out)
+		if (out && !items) {
 			for (size_t j = 0; j + 1 < n; j++) {
 				out[2 * j] = aid[j];
 				out[2 * j + 1] = aid[j + 1];
 			}
+		} else if (out) {
+			uint32_t prev = or_items_index(items, aid[0]);
+			for (size_t j = 0; j + 1 < n; j++) {
+				uint32_t next = or_items_index(items, aid[j + 1]);
+				out[2 * j] = prev;
+				out[2 * j + 1] = next;
+				prev = next;
+			}
+		}
 		return n - 1;
 	}
 	for (size_t j = 0; j < n; j++) {
@@ -100,8 +122,8 @@ static size_t session_pairs(const uint32_t *aid, const int64_t *ts,
 			if (gap > 0 && ts[l] - ts[j] > gap)
 				break; /* ts are non-decreasing: later ones too */
 			if (out) {
-				out[2 * cnt] = aid[j];
-				out[2 * cnt + 1] = aid[l];
+				out[2 * cnt] = item_of(items, aid[j]);
+				out[2 * cnt + 1] = item_of(items, aid[l]);
 			}
 			cnt++;
 		}
@@ -126,9 +148,10 @@ static int is_valid_session(const or_pairs_config *cfg, size_t store, int64_t id
 }
 
 /* Count (tout NULL) or write chunk c's pairs: training pairs to tout,
-   validation pairs to vout, each contiguous from the chunk's start. */
+   validation pairs to vout, each contiguous from the chunk's start (items:
+   the dictionary, NULL for the identity). */
 static void chunk_run(or_store *const *stores, const or_pairs_config *cfg,
-		      chunk *c, uint32_t *tout, uint32_t *vout)
+		      const or_items *items, chunk *c, uint32_t *tout, uint32_t *vout)
 {
 	const or_store *st = stores[c->store];
 	const uint64_t *off = or_store_offsets(st);
@@ -143,7 +166,7 @@ static void chunk_run(or_store *const *stores, const or_pairs_config *cfg,
 		uint32_t *out = NULL;
 		if (tout)
 			out = v ? vout + 2 * nv : tout + 2 * nt;
-		size_t k = session_pairs(aid + b, ts + b, type + b, n, cfg, out);
+		size_t k = session_pairs(aid + b, ts + b, type + b, n, cfg, items, out);
 		if (v) {
 			nv += k;
 			vs++;
@@ -202,10 +225,11 @@ static inline unsigned shuf_bucket(uint64_t seed, uint64_t p)
    validation section at p - nt.  wc: SHUF_BUCKETS x 8 pairs of
    write-combining buffer, wn their fill. */
 static void chunk_scatter(or_store *const *stores, const or_pairs_config *cfg,
-			  chunk *c, uint64_t nt, uint64_t *buf, uint64_t *dst,
-			  uint64_t *valid, uint64_t *cur, uint64_t *wc, uint8_t *wn)
+			  const or_items *items, chunk *c, uint64_t nt, uint64_t *buf,
+			  uint64_t *dst, uint64_t *valid, uint64_t *cur, uint64_t *wc,
+			  uint8_t *wn)
 {
-	chunk_run(stores, cfg, c, (uint32_t *)buf, (uint32_t *)valid + 2 * c->off_valid);
+	chunk_run(stores, cfg, items, c, (uint32_t *)buf, (uint32_t *)valid + 2 * c->off_valid);
 	const uint64_t seed = cfg->seed;
 	memset(wn, 0, SHUF_BUCKETS);
 	for (uint64_t j = 0; j < c->n_train; j++) {
@@ -238,8 +262,9 @@ static void chunk_scatter(or_store *const *stores, const or_pairs_config *cfg,
 
 /* Shuffled fill: count buckets per chunk, scatter, shuffle each bucket. */
 static int fill_shuffled(or_store *const *stores, const or_pairs_config *cfg,
-			 chunk *ch, size_t nch, uint64_t nt, int fd, off_t dst_off,
-			 uint64_t *valid, int threads, const or_log *log, or_err *err)
+			 const or_items *items, chunk *ch, size_t nch, uint64_t nt, int fd,
+			 off_t dst_off, uint64_t *valid, int threads, const or_log *log,
+			 or_err *err)
 {
 	size_t cells, maxc = 1;
 	if (or_size_mul(nch ? nch : 1, SHUF_BUCKETS, &cells))
@@ -295,7 +320,7 @@ OR_OMP(omp for schedule(dynamic, 2))
 				cancelled = 1;
 				continue;
 			}
-			chunk_scatter(stores, cfg, &ch[i], nt, buf, scratch, valid,
+			chunk_scatter(stores, cfg, items, &ch[i], nt, buf, scratch, valid,
 				      cnt + (size_t)i * SHUF_BUCKETS, wc, wn);
 		}
 		free(buf);
@@ -381,18 +406,26 @@ int or_pairs_build(or_store *const *stores, size_t n_stores,
 		return or_err_set(err, OR_EINVAL, "pairs: valid fraction must be in 0..1 and the gap >= 0");
 	const int T = n_threads(cfg->threads);
 	size_t nch = 0;
-	uint32_t aid_bound = 0;
 	uint64_t n_sessions = 0;
 	for (size_t s = 0; s < n_stores; s++) {
 		size_t ns = or_store_n_sessions(stores[s]);
 		nch += (ns + CHUNK_SESSIONS - 1) / CHUNK_SESSIONS;
 		n_sessions += ns;
-		if (or_store_aid_bound(stores[s]) > aid_bound)
-			aid_bound = or_store_aid_bound(stores[s]);
 	}
+	/* the models' dictionary: the union of the stores' */
+	or_items *dict = NULL;
+	int rc = or_items_from_stores(stores, n_stores, &dict, err);
+	if (rc)
+		return rc;
+	const size_t n_items = or_items_count(dict); /* <= OR_AID_MAX + 1: fits the header */
+	const uint32_t *item_aids = or_items_aids(dict);
+	/* aids 0..n-1: the items are the aids, copied without a lookup */
+	const or_items *items = n_items && item_aids[n_items - 1] == n_items - 1 ? NULL : dict;
 	chunk *ch = calloc(nch ? nch : 1, sizeof(chunk));
-	if (!ch)
+	if (!ch) {
+		or_items_free(dict);
 		return or_err_set(err, OR_ENOMEM, "pairs: out of memory");
+	}
 	size_t c = 0;
 	for (size_t s = 0; s < n_stores; s++) {
 		size_t ns = or_store_n_sessions(stores[s]);
@@ -405,7 +438,7 @@ int or_pairs_build(or_store *const *stores, size_t n_stores,
 	const long long nchl = (long long)nch;
 OR_OMP(omp parallel for schedule(dynamic, 4) num_threads(T))
 	for (long long i = 0; i < nchl; i++)
-		chunk_run(stores, cfg, &ch[i], NULL, NULL);
+		chunk_run(stores, cfg, items, &ch[i], NULL, NULL);
 	uint64_t nt = 0, nv = 0, nvs = 0;
 	for (size_t i = 0; i < nch; i++) {
 		ch[i].off_train = nt;
@@ -423,14 +456,16 @@ OR_OMP(omp parallel for schedule(dynamic, 4) num_threads(T))
 	or_log_progress(log, "pairs: count", 1, 1, "steps");
 	size_t total_pairs, bytes_pairs, file_bytes;
 	if (or_size_add((size_t)nt, (size_t)nv, &total_pairs) || or_size_mul(total_pairs, 8, &bytes_pairs) ||
-	    or_size_add(bytes_pairs, OR_PAIRS_HEADER_SIZE, &file_bytes)) {
+	    or_size_add(bytes_pairs, OR_PAIRS_HEADER_SIZE + n_items * 4, &file_bytes)) {
 		free(ch);
+		or_items_free(dict);
 		return or_err_set(err, OR_ENOMEM, "pairs: %llu pairs overflow the file size", (unsigned long long)(nt + nv));
 	}
 	or_file f;
-	int rc = or_file_open(&f, path, err);
+	rc = or_file_open(&f, path, err);
 	if (rc) {
 		free(ch);
+		or_items_free(dict);
 		return rc;
 	}
 	unsigned char *map = NULL;
@@ -446,8 +481,11 @@ OR_OMP(omp parallel for schedule(dynamic, 4) num_threads(T))
 	}
 	uint32_t *train_sec = (uint32_t *)(map + OR_PAIRS_HEADER_SIZE);
 	uint32_t *valid_sec = train_sec + 2 * nt;
+	uint32_t *items_sec = valid_sec + 2 * nv;
+	if (n_items)
+		memcpy(items_sec, item_aids, n_items * sizeof(*items_sec));
 	if (cfg->shuffle && nt > 1) {
-		rc = fill_shuffled(stores, cfg, ch, nch, nt, f.fd, (off_t)OR_PAIRS_HEADER_SIZE,
+		rc = fill_shuffled(stores, cfg, items, ch, nch, nt, f.fd, (off_t)OR_PAIRS_HEADER_SIZE,
 				   (uint64_t *)valid_sec, T, log, err);
 		if (rc)
 			goto fail;
@@ -463,7 +501,7 @@ OR_OMP(omp parallel for schedule(dynamic, 4) num_threads(T))
 				cancelled = 1;
 				continue;
 			}
-			chunk_run(stores, cfg, &ch[i], train_sec + 2 * ch[i].off_train,
+			chunk_run(stores, cfg, items, &ch[i], train_sec + 2 * ch[i].off_train,
 				  cfg->valid_last ? NULL : valid_sec + 2 * ch[i].off_valid);
 		}
 		if (cancelled) {
@@ -479,7 +517,7 @@ OR_OMP(omp parallel for schedule(dynamic, 4) num_threads(T))
 	put32(h + 12, OR_PAIRS_HEADER_SIZE);
 	put64(h + 16, nt);
 	put64(h + 24, nv);
-	put32(h + 32, aid_bound);
+	put32(h + 32, (uint32_t)n_items);
 	put32(h + 36, (uint32_t)cfg->window);
 	put32(h + 40, cfg->type_mask);
 	put32(h + 44, (cfg->shuffle && nt > 1 ? 1u : 0u) | (cfg->valid_last ? 2u : 0u));
@@ -493,33 +531,35 @@ OR_OMP(omp parallel for schedule(dynamic, 4) num_threads(T))
 		put64(h + 64, bits);
 	}
 	put64(h + 72, cfg->valid_last ? 0 : nvs);
-	uint64_t sums[2];
-	const void *secs[2] = { train_sec, valid_sec };
-	size_t sbytes[2] = { (size_t)nt * 8, (size_t)nv * 8 };
+	uint64_t sums[N_SECTIONS];
+	const void *secs[N_SECTIONS] = { train_sec, valid_sec, items_sec };
+	size_t sbytes[N_SECTIONS] = { (size_t)nt * 8, (size_t)nv * 8, n_items * 4 };
 OR_OMP(omp parallel for num_threads(T > 1 ? 2 : 1))
-	for (int s = 0; s < 2; s++)
+	for (int s = 0; s < N_SECTIONS; s++)
 		sums[s] = XXH3_64bits(secs[s], sbytes[s]);
-	for (int s = 0; s < 2; s++) {
+	for (int s = 0; s < N_SECTIONS; s++) {
 		put64(h + 80 + 32 * s, (uint64_t)((const unsigned char *)secs[s] - map));
 		put64(h + 88 + 32 * s, sbytes[s]);
 		put64(h + 96 + 32 * s, sums[s]);
 	}
-	put64(h + 144, XXH3_64bits(h, 144));
+	put64(h + HCHECK_OFF, XXH3_64bits(h, HCHECK_OFF));
 	munmap(map, file_bytes);
 	map = NULL;
 	free(ch);
+	or_items_free(dict);
 	if (st) {
 		st->n_train = nt;
 		st->n_valid = nv;
 		st->n_valid_sessions = cfg->valid_last ? 0 : nvs;
 		st->n_sessions = n_sessions;
-		st->aid_bound = aid_bound;
+		st->n_items = (uint32_t)n_items;
 	}
 	return or_file_commit(&f, err);
 fail:
 	if (map)
 		munmap(map, file_bytes);
 	free(ch);
+	or_items_free(dict);
 	or_file_abort(&f);
 	return rc;
 }
@@ -528,7 +568,7 @@ struct or_pairs {
 	unsigned char *map;
 	size_t bytes;
 	uint64_t n_train, n_valid;
-	uint32_t aid_bound;
+	uint32_t n_items;
 	char *path;
 };
 
@@ -558,14 +598,24 @@ int or_pairs_open(const char *path, or_pairs **out, or_err *err)
 		rc = or_err_set(err, OR_EFORMAT, "%s: not a pairs file (magic OTTOPAIR; HINT: make it with `ottorec pairs`)", path);
 	else if (get32(map + 8) != OR_PAIRS_VERSION)
 		rc = or_err_set(err, OR_EUNSUPPORTED, "%s: pairs format version %u, this build reads %u (HINT: rebuild it with `ottorec pairs`)", path, get32(map + 8), OR_PAIRS_VERSION);
-	else if (XXH3_64bits(map, 144) != get64(map + 144))
+	else if (XXH3_64bits(map, HCHECK_OFF) != get64(map + HCHECK_OFF))
 		rc = or_err_set(err, OR_EFORMAT, "%s: header checksum mismatch (damaged pairs file)", path);
-	uint64_t nt = get64(map + 16), nv = get64(map + 24);
+	uint64_t nt = get64(map + 16), nv = get64(map + 24), ni = get32(map + 32);
+	uint64_t items_off = OR_PAIRS_HEADER_SIZE + (nt + nv) * 8;
 	if (!rc && (nt > bytes / 8 || nv > bytes / 8 ||
 		    get64(map + 80) != OR_PAIRS_HEADER_SIZE || get64(map + 88) != nt * 8 ||
 		    get64(map + 112) != OR_PAIRS_HEADER_SIZE + nt * 8 || get64(map + 120) != nv * 8 ||
-		    OR_PAIRS_HEADER_SIZE + (nt + nv) * 8 != bytes))
+		    get64(map + 144) != items_off || get64(map + 152) != ni * 4 ||
+		    items_off + ni * 4 != bytes))
 		rc = or_err_set(err, OR_EFORMAT, "%s: sections do not match the file size (truncated?)", path);
+	if (!rc && XXH3_64bits(map + items_off, (size_t)ni * 4) != get64(map + 160))
+		rc = or_err_set(err, OR_EFORMAT, "%s: items section checksum mismatch (damaged pairs file)", path);
+	for (uint64_t i = 0; !rc && i < ni; i++) {
+		const uint32_t *a = (const uint32_t *)(map + items_off);
+		if ((i > 0 && a[i] <= a[i - 1]) || a[i] > OR_AID_MAX)
+			rc = or_err_set(err, OR_EFORMAT, "%s: item dictionary is not strictly increasing at item %llu (damaged pairs file)",
+					path, (unsigned long long)i);
+	}
 	or_pairs *p = rc ? NULL : calloc(1, sizeof(*p));
 	if (!rc && (!p || !(p->path = strdup(path)))) {
 		free(p);
@@ -580,7 +630,7 @@ int or_pairs_open(const char *path, or_pairs **out, or_err *err)
 	p->bytes = bytes;
 	p->n_train = nt;
 	p->n_valid = nv;
-	p->aid_bound = get32(map + 32);
+	p->n_items = (uint32_t)ni;
 	*out = p;
 	return OR_OK;
 }
@@ -596,7 +646,7 @@ void or_pairs_free(or_pairs *p)
 
 int or_pairs_verify(const or_pairs *p, or_err *err)
 {
-	for (int s = 0; s < 2; s++) {
+	for (int s = 0; s < 2; s++) { /* the items were checked at open */
 		uint64_t off = get64(p->map + 80 + 32 * s), len = get64(p->map + 88 + 32 * s);
 		if (XXH3_64bits(p->map + off, (size_t)len) != get64(p->map + 96 + 32 * s))
 			return or_err_set(err, OR_EFORMAT, "%s: %s section checksum mismatch (damaged pairs file)", p->path, s ? "valid" : "train");
@@ -604,13 +654,14 @@ int or_pairs_verify(const or_pairs *p, or_err *err)
 	const uint32_t *a = or_pairs_train(p);
 	size_t n = 2 * (size_t)(p->n_train + p->n_valid);
 	for (size_t i = 0; i < n; i++)
-		if (a[i] >= p->aid_bound)
-			return or_err_set(err, OR_EFORMAT, "%s: pair %zu names aid %u, not below the aid bound %u", p->path, i / 2, a[i], p->aid_bound);
+		if (a[i] >= p->n_items)
+			return or_err_set(err, OR_EFORMAT, "%s: pair %zu names item %u, not below the %u items", p->path, i / 2, a[i], p->n_items);
 	return OR_OK;
 }
 
 size_t or_pairs_n_train(const or_pairs *p) { return (size_t)p->n_train; }
 size_t or_pairs_n_valid(const or_pairs *p) { return (size_t)p->n_valid; }
-uint32_t or_pairs_aid_bound(const or_pairs *p) { return p->aid_bound; }
+size_t or_pairs_n_items(const or_pairs *p) { return p->n_items; }
+const uint32_t *or_pairs_items(const or_pairs *p) { return or_pairs_valid(p) + 2 * p->n_valid; }
 const uint32_t *or_pairs_train(const or_pairs *p) { return (const uint32_t *)(p->map + OR_PAIRS_HEADER_SIZE); }
 const uint32_t *or_pairs_valid(const or_pairs *p) { return or_pairs_train(p) + 2 * p->n_train; }

@@ -3,6 +3,13 @@
  * (the OTTO notebook's training data for matrix factorisation), and the
  * pairs file that holds them.
  *
+ * Pairs hold dense item indices, not aids: the file carries the models'
+ * item dictionary, the union of the stores' dictionaries (or_items.h),
+ * and item i is its i-th smallest aid.  Every model trained on the file
+ * has one row per item (n_items rows, however large the aids); on data
+ * whose aids are 0..n-1 the dictionary is the identity and the pairs are
+ * the aids themselves.
+ *
  * Pairs come from every session of the given stores (train and test
  * together, as the notebook does).  Within a session, after dropping the
  * events whose type is not in type_mask, event j pairs with each of the next
@@ -23,7 +30,7 @@
  *   12      4     header size (4096)
  *   16      8     n_train pairs
  *   24      8     n_valid pairs
- *   32      4     aid_bound: largest aid of the stores + 1 (rows of a model)
+ *   32      4     n_items: distinct aids of the stores (rows of a model)
  *   36      4     window
  *   40      4     type_mask (bit t: events of type t used)
  *   44      4     flags: bit 0 shuffled, bit 1 valid = last N pairs
@@ -31,16 +38,21 @@
  *   56      8     seed
  *   64      8     valid_fraction (IEEE double) or, with flag bit 1, N
  *   72      8     n_valid_sessions (0 with flag bit 1)
- *   80      64    2 sections {u64 offset, u64 bytes, u64 XXH3-64, u64 0}:
- *                   0 train pairs  uint32[n_train][2] (aid, aid_next)
+ *   80      96    3 sections {u64 offset, u64 bytes, u64 XXH3-64, u64 0}:
+ *                   0 train pairs  uint32[n_train][2] (item, item_next)
  *                   1 valid pairs  uint32[n_valid][2]
- *   144     8     XXH3-64 of bytes [0, 144)
- *   152..4095     zero
- *   4096          train pairs, then valid pairs right after them
+ *                   2 items        uint32[n_items]: the aid of each item,
+ *                                  strictly increasing (the dictionary)
+ *   176     8     XXH3-64 of bytes [0, 176)
+ *   184..4095     zero
+ *   4096          train pairs, then valid pairs, then the items, each
+ *                 right after the one before
  *
- * Opening checks magic, version, header checksum and section bounds (O(1));
- * or_pairs_verify checks the section checksums and that every aid is below
- * aid_bound.
+ * Opening checks magic, version, header checksum and section bounds, and
+ * the dictionary (its checksum and order: O(n_items), a few milliseconds at
+ * OTTO's 1.86 M items); or_pairs_verify checks the pair sections' checksums
+ * and that every item is below n_items.  Version 1 (pairs of aids, sized
+ * by the largest aid) is refused with a hint to rebuild it.
  */
 #ifndef OR_PAIRS_H
 #define OR_PAIRS_H
@@ -52,7 +64,7 @@
 #include "or_log.h"
 #include "or_store.h"
 
-#define OR_PAIRS_VERSION 1u
+#define OR_PAIRS_VERSION 2u
 #define OR_PAIRS_HEADER_SIZE 4096u
 
 typedef struct or_pairs_config {
@@ -70,7 +82,7 @@ void or_pairs_config_default(or_pairs_config *cfg);
 
 typedef struct or_pairs_stats {
 	uint64_t n_train, n_valid, n_valid_sessions, n_sessions;
-	uint32_t aid_bound;
+	uint32_t n_items;
 } or_pairs_stats;
 
 /* Build the pairs of the stores and write them atomically to path. */
@@ -82,13 +94,15 @@ typedef struct or_pairs or_pairs; /* opaque, read-only, mmap-backed */
 
 int or_pairs_open(const char *path, or_pairs **out, or_err *err);
 void or_pairs_free(or_pairs *p); /* NULL is fine */
-/* Checksums of both sections and aid < aid_bound. */
+/* Checksums of the pair sections and every item < n_items. */
 int or_pairs_verify(const or_pairs *p, or_err *err);
 
 size_t or_pairs_n_train(const or_pairs *p);
 size_t or_pairs_n_valid(const or_pairs *p);
-uint32_t or_pairs_aid_bound(const or_pairs *p);
-/* Interleaved (aid, aid_next), valid until or_pairs_free. */
+/* The dictionary: n_items aids, increasing; item i is aid items[i]. */
+size_t or_pairs_n_items(const or_pairs *p);
+const uint32_t *or_pairs_items(const or_pairs *p);
+/* Interleaved (item, item_next), valid until or_pairs_free. */
 const uint32_t *or_pairs_train(const or_pairs *p);
 const uint32_t *or_pairs_valid(const or_pairs *p);
 

@@ -476,6 +476,9 @@ int or_ann_build(const float *data, size_t n, size_t d,
 		}
 	if (bad_row != SIZE_MAX)
 		return or_err_set(err, OR_EINVAL, "index build: row %zu has a value that is not finite", bad_row);
+	if (!cfg->row_aids && n > (size_t)OR_AID_MAX + 1)
+		return or_err_set(err, OR_EINVAL, "index build: %zu rows are more than the aids 0..%u (give the rows' aids)",
+				  n, OR_AID_MAX);
 	for (size_t r = 0; cfg->row_aids && r < n; r++)
 		if (cfg->row_aids[r] > OR_AID_MAX || (r > 0 && cfg->row_aids[r] <= cfg->row_aids[r - 1]))
 			return or_err_set(err, OR_EINVAL, "index build: the row aids are not strictly increasing in 0..%u at row %zu",

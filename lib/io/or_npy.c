@@ -146,7 +146,8 @@ static int parse_shape(const char *p, size_t *rows, size_t *cols)
 	return 0;
 }
 
-/* A mapped .npy file: its C-order data, dtype text ("<f4") and shape. */
+/* A mapped .npy file: its C-order data, dtype text ("'<f4'", quotes kept) and
+   shape. */
 typedef struct npy_file {
 	void *map;
 	size_t bytes;

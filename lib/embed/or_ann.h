@@ -114,8 +114,9 @@ size_t or_ann_auto_nlist(size_t n);
 
 /*
  * Build the index of the n x d matrix data (row r = item r, whose aid is
- * cfg->row_aids[r], or r) and write it atomically to path.  The same data, config and thread count give the same
- * file bytes (in fact any thread count does).  Progress and cancellation
+ * cfg->row_aids[r], or r) and write it atomically to path.  The same data,
+ * config and thread count give the same file bytes (in fact any thread
+ * count does).  Progress and cancellation
  * through log.  Errors: OR_EINVAL (empty data, d or n too large, a value
  * that is not finite), OR_ENOMEM, OR_EIO, OR_ECANCELLED.
  * On success *out_nprobe (may be NULL) receives the chosen default nprobe and

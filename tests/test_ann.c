@@ -10,6 +10,7 @@
  * the engine and of the rerank width once it holds the true neighbours.
  */
 #include "check.h"
+#include "check_sfile.h"
 #include "or_ann.h"
 #include "or_ann_internal.h"
 #include "or_knn.h"
@@ -830,6 +831,18 @@ static void test_row_aids(void)
 		good[sz - n * 4 + 4 * 10] ^= 0x01;
 		CHECK_INT(or_ann_open(check_write_file("aidflip.idx", good, sz), &a, &err), OR_EFORMAT);
 		CHECK_STR_CONTAINS(err.msg, "checksum mismatch in the aids section");
+		/* sound checksums, but the aids out of order or beyond the largest
+		   aid: refused at open all the same */
+		static const struct { uint32_t row, aid; } bad[2] = { { 7, 2147480000u + 7 * 6 },
+								     { 299, 2147483648u } };
+		good[sz - n * 4 + 4 * 10] ^= 0x01; /* the good bytes again */
+		for (int i = 0; i < 2; i++) {
+			const char *bp = check_write_file("aidorder.idx", good, sz);
+			if (!check_sfile_patch(bp, 8, 4 * bad[i].row, &bad[i].aid, 4))
+				continue;
+			CHECK_INT(or_ann_open(bp, &a, &err), OR_EFORMAT);
+			CHECK_STR_CONTAINS(err.msg, "damaged index: row aids are not strictly increasing in 0..2147483647");
+		}
 		free(good);
 	}
 	aids[7] = aids[6];

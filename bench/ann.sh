@@ -31,6 +31,9 @@ echo "== ann: $N x 32 float32, $THREADS threads (target: build <= 60 s; recall@2
 SETS="clustered gaussian"
 if [ -n "${BENCH_EMB:-}" ]; then
 	ln -sf "$(cd "$(dirname "$BENCH_EMB")" && pwd)/$(basename "$BENCH_EMB")" "$DIR/embeddings.npy"
+	ids="${BENCH_EMB%.npy}.ids.npy" # the rows' aids, as `ottorec train` writes them
+	rm -f "$DIR/embeddings.ids.npy"
+	[ -e "$ids" ] && ln -sf "$(cd "$(dirname "$ids")" && pwd)/$(basename "$ids")" "$DIR/embeddings.ids.npy"
 	SETS="embeddings $SETS"
 fi
 first=1

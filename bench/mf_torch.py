@@ -32,13 +32,13 @@ def main():
     assert h[:8] == b"OTTOPAIR"
     # layout: lib/embed/or_pairs.h (fields at 32, sections at 160)
     nt, nv = struct.unpack("<QQ", h[32:48])
-    bound = struct.unpack("<I", h[48:52])[0]
+    n_items = struct.unpack("<I", h[48:52])[0]  # rows: the pairs are item indices
     train_off = struct.unpack("<Q", h[160:168])[0]
     allp = np.memmap(path, dtype="<u4", mode="r", offset=train_off, shape=(nt + nv, 2))
     train = torch.from_numpy(np.array(allp[: min(n, nt)], dtype=np.int64))
     valid = torch.from_numpy(np.array(allp[nt:], dtype=np.int64))
     torch.manual_seed(int(sys.argv[4]) if len(sys.argv) > 4 else 42)
-    model = MatrixFactorization(bound, 32)
+    model = MatrixFactorization(n_items, 32)
     opt = torch.optim.SparseAdam(model.parameters(), lr=0.1)
     crit = nn.BCEWithLogitsLoss()
     bs = 65536

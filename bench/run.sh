@@ -201,7 +201,8 @@ if /usr/bin/python3 -c 'import torch' 2>/dev/null; then
 else
 	echo "peer: python3-torch not installed (apt-get install -y python3-torch) - no PyTorch ratio"
 fi
-rm -f "$DIR/mf.pairs" "$DIR/exact.npy" "$DIR/fast.npy" "$DIR/exact-slice.npy"
+rm -f "$DIR/mf.pairs" "$DIR/exact.npy" "$DIR/fast.npy" "$DIR/exact-slice.npy" \
+	"$DIR/exact.ids.npy" "$DIR/fast.ids.npy" "$DIR/exact-slice.ids.npy"
 
 # ---- the whole pipeline, `ottorec run` (issue #7): bench/pipeline.sh --------
 OTTOREC="$OTTOREC" DIR="$DIR" sh "$(dirname "$0")/pipeline.sh" || echo "pipeline section failed"

@@ -15,17 +15,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char usage_text[] =
 	"usage: ottorec index build EMB.npy -o IDX [options]\n"
 	"       ottorec index eval IDX [--queries N] [-k K] [options]\n"
 	"       ottorec index synth -o EMB.npy --rows N --dim D [--clusters C] [--seed S]\n"
 	"\n"
-	"build: index the float32 n x d matrix EMB.npy (row r = item r) for nearest-\n"
-	"neighbour queries (IVF: k-means lists of 8-bit codes, the best --rerank\n"
-	"candidates re-scored exactly; nprobe chosen at build so that\n"
-	"recall@20 against exact search reaches --target-recall).  Same seed and\n"
-	"data give the same file bytes.\n"
+	"build: index the float32 n x d matrix EMB.npy for nearest-neighbour\n"
+	"queries (IVF: k-means lists of 8-bit codes, the best --rerank candidates\n"
+	"re-scored exactly; nprobe chosen at build so that recall@20 against exact\n"
+	"search reaches --target-recall).  The aid of each row comes from\n"
+	"EMB.ids.npy beside it (as `ottorec train` writes it: int64, one aid per\n"
+	"row, strictly increasing); without that file row r is aid r.  Same seed\n"
+	"and data give the same file bytes.\n"
 	"  -o, --output IDX       the index file (written atomically)\n"
 	"      --metric M         l2 (squared euclidean, default) | ip | cos\n"
 	"      --seed N           k-means sample and tuning seed (default 42)\n"
@@ -183,6 +186,18 @@ static int do_build(const index_opts *o, const char *input)
 	int rc = or_npy_open_f32(input, &m, &err);
 	if (rc)
 		return cli_fail("index build", &err);
+	/* the rows' aids, when the matrix has an ids file (else row r = aid r) */
+	char *ids_path = or_npy_ids_path(input);
+	uint32_t *row_aids = NULL;
+	if (!ids_path)
+		rc = or_err_set(&err, OR_ENOMEM, "out of memory");
+	else if (access(ids_path, F_OK) == 0)
+		rc = or_npy_read_ids(ids_path, m.rows, &row_aids, &err);
+	if (rc) {
+		or_npy_close(&m);
+		free(ids_path);
+		return cli_fail("index build", &err);
+	}
 	or_ann_build_config cfg;
 	or_ann_build_config_default(&cfg);
 	cfg.metric = o->metric;
@@ -202,14 +217,19 @@ static int do_build(const index_opts *o, const char *input)
 		cfg.nprobe = (size_t)o->nprobe;
 		cfg.tune_queries = 0;
 	}
+	cfg.row_aids = row_aids;
+	const int have_ids = row_aids != NULL;
 	size_t nprobe = 0;
 	double recall = -1;
 	rc = or_ann_build(m.data, m.rows, m.cols, &cfg, o->output, &nprobe, &recall, cli_log(), &err);
 	size_t n = m.rows, d = m.cols;
 	or_npy_close(&m);
+	free(row_aids);
 	cli_progress_done();
-	if (rc)
+	if (rc) {
+		free(ids_path);
 		return cli_fail("index build", &err);
+	}
 	double wall = cli_now() - t0;
 	size_t nlist = cfg.nlist ? cfg.nlist : or_ann_auto_nlist(n);
 	if (nlist > n)
@@ -222,6 +242,7 @@ static int do_build(const index_opts *o, const char *input)
 		cli_json_str(&j, "metric", or_metric_name(cfg.metric));
 		cli_json_int(&j, "rows", (long long)n);
 		cli_json_int(&j, "dim", (long long)d);
+		cli_json_str(&j, "row_aids", have_ids ? ids_path : "row numbers");
 		cli_json_int(&j, "nlist", (long long)nlist);
 		cli_json_int(&j, "nprobe", (long long)nprobe);
 		cli_json_num(&j, "tune_recall_at_20", recall);
@@ -231,12 +252,13 @@ static int do_build(const index_opts *o, const char *input)
 		cli_json_int(&j, "peak_rss_bytes", (long long)cli_peak_rss());
 		cli_json_print(&j);
 	} else if (!o->quiet) {
-		fprintf(stderr, "wrote %s: %zu x %zu, %s, %zu lists, nprobe %zu", o->output, n, d,
-			or_metric_name(cfg.metric), nlist, nprobe);
+		fprintf(stderr, "wrote %s: %zu x %zu (row aids: %s), %s, %zu lists, nprobe %zu", o->output,
+			n, d, have_ids ? ids_path : "row numbers", or_metric_name(cfg.metric), nlist, nprobe);
 		if (recall >= 0)
 			fprintf(stderr, " (recall@20 %.4f on %zu sampled items)", recall, cfg.tune_queries);
 		fprintf(stderr, ", in %.2f s\n", wall);
 	}
+	free(ids_path);
 	return cli_finish_stdout("index build");
 }
 

@@ -39,11 +39,22 @@ static const char usage_text[] =
 	"                         queries/s, peak RSS\n"
 	"  -h, --help             this text\n";
 
+/* "N items, aids A..B" of the index, for messages (a static buffer). */
+static const char *index_span(const or_items *items)
+{
+	static char buf[96];
+	size_t n = or_items_count(items);
+	snprintf(buf, sizeof(buf), "%zu items, aids %u..%u", n, n ? or_items_aid(items, 0) : 0,
+		 n ? or_items_aid(items, (uint32_t)(n - 1)) : 0);
+	return buf;
+}
+
 enum { O_AID = 256, O_QUERIES, O_NPROBE, O_FORMAT, O_THREADS, O_NOSIMD, O_QUIET, O_JSON, O_RERANK };
 
-/* Read one aid per line; blank lines are skipped; anything else is an error
+/* Read one aid per line into its item (row) of the index; blank lines are
+   skipped; anything else, or an aid the index does not hold, is an error
    naming the line. */
-static int read_queries(const char *path, int64_t **out, size_t *nout, size_t n_items)
+static int read_queries(const char *path, int64_t **out, size_t *nout, const or_items *items)
 {
 	FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
 	if (!f) {
@@ -72,9 +83,10 @@ static int read_queries(const char *path, int64_t **out, size_t *nout, size_t n_
 			rc = CLI_FAIL;
 			break;
 		}
-		if ((uint64_t)a >= n_items) {
-			fprintf(stderr, "ottorec neighbors: %s:%zu: aid %lld is not in the index (items 0..%zu)\n",
-				path, lineno, (long long)a, n_items - 1);
+		uint32_t row = a <= (int64_t)UINT32_MAX ? or_items_index(items, (uint32_t)a) : OR_ITEM_NONE;
+		if (row == OR_ITEM_NONE) {
+			fprintf(stderr, "ottorec neighbors: %s:%zu: aid %lld is not in the index (%s)\n",
+				path, lineno, (long long)a, index_span(items));
 			rc = CLI_FAIL;
 			break;
 		}
@@ -89,7 +101,7 @@ static int read_queries(const char *path, int64_t **out, size_t *nout, size_t n_
 			v = nv;
 			alloc = na;
 		}
-		v[n++] = a;
+		v[n++] = row;
 	}
 	if (rc == CLI_OK && ferror(f)) {
 		fprintf(stderr, "ottorec neighbors: %s: read error\n", path);
@@ -180,24 +192,26 @@ int cmd_neighbors(int argc, char **argv)
 	or_ann *ix = NULL;
 	if (or_ann_open(argv[optind], &ix, &err))
 		return cli_fail("neighbors", &err);
-	size_t n_items = or_ann_n(ix);
+	/* queries and answers are rows of the index; aids are what users see */
+	const or_items *dict = or_ann_items(ix);
 	int64_t *items = NULL;
 	size_t nq = 0;
 	if (qfile) {
-		if (read_queries(qfile, &items, &nq, n_items)) {
+		if (read_queries(qfile, &items, &nq, dict)) {
 			or_ann_free(ix);
 			return CLI_FAIL;
 		}
 	} else {
-		if ((uint64_t)aid >= n_items) {
-			fprintf(stderr, "ottorec neighbors: aid %lld is not in the index (items 0..%zu)\n",
-				(long long)aid, n_items - 1);
+		uint32_t row = aid <= (int64_t)UINT32_MAX ? or_items_index(dict, (uint32_t)aid) : OR_ITEM_NONE;
+		if (row == OR_ITEM_NONE) {
+			fprintf(stderr, "ottorec neighbors: aid %lld is not in the index (%s)\n",
+				(long long)aid, index_span(dict));
 			or_ann_free(ix);
 			return CLI_FAIL;
 		}
 		items = malloc(sizeof(int64_t));
 		if (items)
-			items[0] = aid;
+			items[0] = row;
 		nq = 1;
 	}
 	size_t kk = (size_t)k, tot = 0;
@@ -231,9 +245,10 @@ int cmd_neighbors(int argc, char **argv)
 			for (size_t r = 0; r < kk && !rc; r++) {
 				if (ids[q * kk + r] < 0)
 					break;
-				len = snprintf(line, sizeof(line), "%lld%c%zu%c%lld%c%.7g\n",
-					       (long long)items[q], sep, r + 1, sep,
-					       (long long)ids[q * kk + r], sep, (double)dist[q * kk + r]);
+				len = snprintf(line, sizeof(line), "%u%c%zu%c%u%c%.7g\n",
+					       or_items_aid(dict, (uint32_t)items[q]), sep, r + 1, sep,
+					       or_items_aid(dict, (uint32_t)ids[q * kk + r]), sep,
+					       (double)dist[q * kk + r]);
 				rc = or_file_write(&f, line, (size_t)len, &err);
 			}
 		if (!rc)

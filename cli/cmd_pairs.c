@@ -17,7 +17,9 @@ static const char usage_text[] =
 	"Pairs (aid, aid_next) from consecutive events of every session of the\n"
 	"stores (give train and test together, as the notebook does), written\n"
 	"atomically as a versioned, checksummed, mmap-able pairs file.  The pairs\n"
-	"of a deterministic share of sessions are held out for validation.\n"
+	"of a deterministic share of sessions are held out for validation.  The\n"
+	"file carries the models' item dictionary, the union of the stores' aids,\n"
+	"and models trained on it have one row per distinct aid.\n"
 	"\n"
 	"options:\n"
 	"  -o, --output PAIRS       output file (required)\n"
@@ -167,15 +169,15 @@ int cmd_pairs(int argc, char **argv)
 		cli_json_int(&j, "train_pairs", (long long)st.n_train);
 		cli_json_int(&j, "valid_pairs", (long long)st.n_valid);
 		cli_json_int(&j, "valid_sessions", (long long)st.n_valid_sessions);
-		cli_json_int(&j, "aid_bound", (long long)st.aid_bound);
+		cli_json_int(&j, "items", (long long)st.n_items);
 		cli_json_num(&j, "wall_seconds", wall);
 		cli_json_num(&j, "pairs_per_s", wall > 0 ? (double)(st.n_train + st.n_valid) / wall : 0);
 		cli_json_int(&j, "peak_rss_bytes", (long long)cli_peak_rss());
 		cli_json_print(&j);
 	} else if (!quiet) {
-		fprintf(stderr, "wrote %s: %llu training + %llu validation pairs from %llu sessions in %.2f s\n",
+		fprintf(stderr, "wrote %s: %llu training + %llu validation pairs of %u items from %llu sessions in %.2f s\n",
 			output, (unsigned long long)st.n_train, (unsigned long long)st.n_valid,
-			(unsigned long long)st.n_sessions, wall);
+			st.n_items, (unsigned long long)st.n_sessions, wall);
 	}
 	return cli_finish_stdout("pairs");
 }

@@ -8,6 +8,7 @@
 #include "cli.h"
 #include "cli_pipeline.h"
 #include "or_file.h"
+#include "or_npy.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -32,8 +33,9 @@ static const char usage_text[] =
 	"  evaluate   Recall@20 and score against LABELS, when given\n"
 	"then a table of each stage's wall time, peak RSS and outputs.  Files in\n"
 	"OUTDIR: train.store, test.store (when converted), pairs.bin,\n"
-	"embeddings.npy, index.ann, covisit/, submission.csv (one strategy) or\n"
-	"submission_<strategy>.csv (several), logs/ (each stage's summary).\n"
+	"embeddings.npy with the aid of each row in embeddings.ids.npy, index.ann,\n"
+	"covisit/, submission.csv (one strategy) or submission_<strategy>.csv\n"
+	"(several), logs/ (each stage's summary).\n"
 	"Every output is written atomically; when a stage fails, the finished\n"
 	"stages' outputs are kept and --resume skips them on the next run.\n"
 	"\n"
@@ -92,7 +94,7 @@ static int convert_stage(cli_pipeline *p, const cli_run_config *cfg, const char 
 }
 
 typedef struct run_paths {
-	char *train, *test, *pairs, *emb, *index, *covisit;
+	char *train, *test, *pairs, *emb, *emb_ids, *index, *covisit;
 } run_paths;
 
 static void paths_free(run_paths *rp)
@@ -101,6 +103,7 @@ static void paths_free(run_paths *rp)
 	free(rp->test);
 	free(rp->pairs);
 	free(rp->emb);
+	free(rp->emb_ids);
 	free(rp->index);
 	free(rp->covisit);
 }
@@ -129,7 +132,8 @@ static int embedding_stages(cli_pipeline *p, const cli_run_config *cfg, const ru
 	cli_argv_add(&a, "-o");
 	cli_argv_add(&a, rp->emb);
 	cli_argv_add(&a, rp->pairs);
-	rc = cli_pipeline_stage(p, "train", &a, (const char *const[]){ rp->emb }, 1);
+	/* the ids file travels with the matrix: index build reads it */
+	rc = cli_pipeline_stage(p, "train", &a, (const char *const[]){ rp->emb, rp->emb_ids }, 2);
 	cli_argv_free(&a);
 	if (rc)
 		return rc;
@@ -235,8 +239,9 @@ int cli_run_model_stages(cli_pipeline *p, const cli_run_config *cfg, cli_run_sco
 	if (!rc && need_emb) {
 		rp.pairs = cli_path_join(cfg->out_dir, "pairs.bin");
 		rp.emb = cli_path_join(cfg->out_dir, "embeddings.npy");
+		rp.emb_ids = rp.emb ? or_npy_ids_path(rp.emb) : NULL;
 		rp.index = cli_path_join(cfg->out_dir, "index.ann");
-		rc = rp.pairs && rp.emb && rp.index ? embedding_stages(p, cfg, &rp) : CLI_FAIL;
+		rc = rp.pairs && rp.emb && rp.emb_ids && rp.index ? embedding_stages(p, cfg, &rp) : CLI_FAIL;
 	}
 	if (!rc && need_cov) {
 		rp.covisit = cli_path_join(cfg->out_dir, "covisit");

@@ -1,6 +1,7 @@
 /*
  * cmd_train.c - `ottorec train`: matrix-factorisation embeddings from a
- * pairs file into a .npy matrix (n_aids x dim float32).
+ * pairs file into a .npy matrix (n_items x dim float32) and the rows' aids
+ * beside it (EMB.ids.npy, int64).
  */
 #include "cli.h"
 #include "or_mf.h"
@@ -17,9 +18,12 @@ static const char usage_text[] =
 	"usage: ottorec train -o EMB.npy [options] PAIRS\n"
 	"\n"
 	"Train aid embeddings on a pairs file (from `ottorec pairs`) and write them\n"
-	"as a float32 .npy matrix, one row per aid (np.load reads it).  After each\n"
-	"epoch it prints the training loss and the notebook's validation accuracy\n"
-	"(positive sigmoid > 0.5, shuffled negative < 0.5) on the held-out pairs.\n"
+	"as a float32 .npy matrix, one row per distinct aid of the pairs file's\n"
+	"dictionary in increasing aid order, and the aid of each row as an int64\n"
+	"vector beside it: EMB.npy and EMB.ids.npy (np.load reads both; `index\n"
+	"build` reads the ids).  After each epoch it prints the training loss and\n"
+	"the notebook's validation accuracy (positive sigmoid > 0.5, shuffled\n"
+	"negative < 0.5) on the held-out pairs.\n"
 	"\n"
 	"modes:\n"
 	"  exact  the notebook's model and optimiser step for step: batches of\n"
@@ -36,7 +40,8 @@ static const char usage_text[] =
 	"         (lock-free updates).\n"
 	"\n"
 	"options:\n"
-	"  -o, --output EMB.npy     output matrix (required)\n"
+	"  -o, --output EMB.npy     output matrix (required); the ids go to\n"
+	"                           EMB.ids.npy (the name less .npy, plus .ids.npy)\n"
 	"  -m, --mode exact|fast    default exact\n"
 	"      --dim D              embedding width (default 32)\n"
 	"      --epochs N           default 1\n"
@@ -69,6 +74,28 @@ static void on_epoch(void *ctx, int epoch, const or_mf_stats *st)
 	cli_progress_done();
 	fprintf(stderr, "epoch %d/%d: train loss %.4f, valid accuracy %.4f, valid loss %.4f, %.2f M pairs/s\n",
 		epoch, e->epochs, st->train_loss, st->valid_accuracy, st->valid_loss, st->pairs_per_s / 1e6);
+}
+
+/* The rows' aids (the pairs file's dictionary) to ids_path, then the
+   matrix to output, each atomically (tmp + rename).  The ids go first, so
+   a matrix is never newer than its ids: an interrupted run may leave new
+   ids beside an old matrix (index build refuses them when the counts
+   differ; `run` has not recorded the stage as done and redoes it). */
+static int write_outputs(const char *output, const char *ids_path, const or_mf_model *m,
+			 const or_pairs *p, or_err *err)
+{
+	size_t n = or_pairs_n_items(p);
+	const uint32_t *items = or_pairs_items(p);
+	int64_t *ids = malloc(n * sizeof(*ids));
+	if (!ids)
+		return or_err_set(err, OR_ENOMEM, "out of memory (%zu row ids)", n);
+	for (size_t i = 0; i < n; i++)
+		ids[i] = items[i];
+	int rc = or_npy_write_i64(ids_path, ids, n, err);
+	free(ids);
+	if (!rc)
+		rc = or_npy_write_f32(output, m->emb, m->n_rows, m->dim, err);
+	return rc;
 }
 
 int cmd_train(int argc, char **argv)
@@ -189,18 +216,20 @@ int cmd_train(int argc, char **argv)
 	memset(&m, 0, sizeof(m));
 	or_mf_stats st;
 	memset(&st, 0, sizeof(st));
-	int rc = or_pairs_open(argv[optind], &p, &err);
-	if (!rc && or_pairs_aid_bound(p) == 0)
-		rc = or_err_set(&err, OR_EFORMAT, "%s: no aids (empty pairs file)", argv[optind]);
+	char *ids_path = or_npy_ids_path(output);
+	int rc = ids_path ? or_pairs_open(argv[optind], &p, &err) : or_err_set(&err, OR_ENOMEM, "out of memory");
+	if (!rc && or_pairs_n_items(p) == 0)
+		rc = or_err_set(&err, OR_EFORMAT, "%s: no items (empty pairs file)", argv[optind]);
 	int resumed = 0;
 	if (!rc && resume && access(checkpoint, F_OK) == 0) {
-		rc = or_mf_checkpoint_load(&m, checkpoint, &cfg, or_pairs_aid_bound(p), &err);
+		/* a checkpoint has one row per item: the count must be the pairs file's */
+		rc = or_mf_checkpoint_load(&m, checkpoint, &cfg, or_pairs_n_items(p), &err);
 		resumed = !rc;
 		if (resumed && !quiet)
 			fprintf(stderr, "resumed %s after epoch %llu (step %llu)\n", checkpoint,
 				(unsigned long long)m.epoch, (unsigned long long)m.step);
 	} else if (!rc) {
-		rc = or_mf_model_init(&m, or_pairs_aid_bound(p), &cfg, &err);
+		rc = or_mf_model_init(&m, or_pairs_n_items(p), &cfg, &err);
 	}
 	epoch_ctx ec = { quiet, cfg.epochs };
 	size_t n_use = p ? or_pairs_n_train(p) : 0;
@@ -210,14 +239,16 @@ int cmd_train(int argc, char **argv)
 		rc = or_mf_train(&m, &cfg, or_pairs_train(p), n_use, or_pairs_valid(p),
 				 or_pairs_n_valid(p), cli_log(), on_epoch, &ec, &st, &err);
 	if (!rc)
-		rc = or_npy_write_f32(output, m.emb, m.n_rows, m.dim, &err);
+		rc = write_outputs(output, ids_path, &m, p, &err);
 	cli_progress_done();
 	size_t n_train = n_use, n_valid = p ? or_pairs_n_valid(p) : 0;
 	size_t rows = m.n_rows;
 	or_mf_model_free(&m);
 	or_pairs_free(p);
-	if (rc)
+	if (rc) {
+		free(ids_path);
 		return cli_fail("train", &err);
+	}
 	double wall = cli_now() - t0;
 	if (json) {
 		cli_json j;
@@ -225,6 +256,7 @@ int cmd_train(int argc, char **argv)
 		cli_json_str(&j, "command", "train");
 		cli_json_str(&j, "mode", cfg.mode == OR_MF_EXACT ? "exact" : "fast");
 		cli_json_str(&j, "output", output);
+		cli_json_str(&j, "ids", ids_path);
 		cli_json_int(&j, "rows", (long long)rows);
 		cli_json_int(&j, "dim", (long long)cfg.dim);
 		cli_json_int(&j, "epochs", cfg.epochs);
@@ -240,7 +272,9 @@ int cmd_train(int argc, char **argv)
 		cli_json_int(&j, "peak_rss_bytes", (long long)cli_peak_rss());
 		cli_json_print(&j);
 	} else if (!quiet) {
-		fprintf(stderr, "wrote %s: %zu x %zu float32 in %.2f s\n", output, rows, cfg.dim, wall);
+		fprintf(stderr, "wrote %s: %zu x %zu float32 (row aids in %s) in %.2f s\n", output, rows,
+			cfg.dim, ids_path, wall);
 	}
+	free(ids_path);
 	return cli_finish_stdout("train");
 }

@@ -10,6 +10,7 @@
  * the engine and of the rerank width once it holds the true neighbours.
  */
 #include "check.h"
+#include "check_sfile.h"
 #include "or_ann.h"
 #include "or_ann_internal.h"
 #include "or_cpu.h"
@@ -762,12 +763,94 @@ static void test_damaged_files(void)
 	v2[8] = 9;
 	CHECK_INT(or_ann_open(check_write_file("v.idx", v2, n), &ix, &err), OR_EUNSUPPORTED);
 	CHECK_STR_CONTAINS(err.msg, "rebuild");
+	v2[8] = 3; /* version 3: its own header */
+	CHECK_INT(or_ann_open(check_write_file("v.idx", v2, n), &ix, &err), OR_EUNSUPPORTED);
+	CHECK_STR_CONTAINS(err.msg, "version 3");
+	CHECK_STR_CONTAINS(err.msg, "rebuild it with `ottorec index build`");
+	v2[8] = 4; /* version 4: no row aids yet */
+	CHECK_INT(or_ann_open(check_write_file("v.idx", v2, n), &ix, &err), OR_EUNSUPPORTED);
+	CHECK_STR_CONTAINS(err.msg, "index format version 4, this ottorec reads version 5");
+	CHECK_STR_CONTAINS(err.msg, "rebuild it with `ottorec index build`");
 	free(v2);
 	CHECK_INT(or_ann_open(idx_path("missing.idx"), &ix, &err), OR_EIO);
 	/* the good file still opens */
 	CHECK_INT(or_ann_open(check_write_file("again.idx", good, n), &ix, &err), OR_OK);
 	or_ann_free(ix);
 	free(good);
+	free(x);
+}
+
+/* Rows with aids near 2^31: the index keeps them (or_ann_items), searches
+   stay in rows, and they survive the file; without row aids it is the
+   identity; row aids that are not increasing are refused. */
+static void test_row_aids(void)
+{
+	size_t n = 300, d = 8;
+	float *x = gauss_data(n, d);
+	uint32_t *aids = malloc(n * sizeof(*aids));
+	for (size_t r = 0; r < n; r++)
+		aids[r] = 2147480000u + 7 * (uint32_t)r;
+	or_ann_build_config cfg;
+	or_ann_build_config_default(&cfg);
+	cfg.tune_queries = 50;
+	cfg.row_aids = aids;
+	or_err err;
+	const char *p = idx_path("aids.idx"), *q = idx_path("plain.idx");
+	CHECK_INT(or_ann_build(x, n, d, &cfg, p, NULL, NULL, NULL, &err), OR_OK);
+	cfg.row_aids = NULL;
+	CHECK_INT(or_ann_build(x, n, d, &cfg, q, NULL, NULL, NULL, &err), OR_OK);
+	or_ann *a = NULL, *b = NULL;
+	CHECK_INT(or_ann_open(p, &a, &err), OR_OK);
+	CHECK_INT(or_ann_open(q, &b, &err), OR_OK);
+	if (a && b) {
+		const or_items *da = or_ann_items(a), *db = or_ann_items(b);
+		CHECK_INT(or_items_count(da), n);
+		CHECK_INT(or_items_count(db), n);
+		CHECK_INT(or_items_aid(da, 0), 2147480000u);
+		CHECK_INT(or_items_aid(da, 299), 2147480000u + 7 * 299);
+		CHECK_INT(or_items_index(da, 2147480000u + 7 * 42), 42);
+		CHECK_INT(or_items_index(da, 2147480001u), OR_ITEM_NONE);
+		CHECK_INT(or_items_index(da, 42), OR_ITEM_NONE);
+		CHECK_INT(or_items_aid(db, 42), 42);
+		CHECK_INT(or_items_index(db, 42), 42);
+		CHECK_INT(or_items_index(db, 300), OR_ITEM_NONE);
+		/* the same vectors, the same answers, in rows */
+		int64_t items[3] = { 0, 42, 299 }, ia[30], ib[30];
+		or_ann_search_params sp;
+		or_ann_search_params_default(&sp);
+		CHECK_INT(or_ann_search_items(a, items, 3, 10, &sp, ia, NULL, NULL, &err), OR_OK);
+		CHECK_INT(or_ann_search_items(b, items, 3, 10, &sp, ib, NULL, NULL, &err), OR_OK);
+		CHECK(memcmp(ia, ib, sizeof(ia)) == 0);
+	}
+	or_ann_free(a);
+	or_ann_free(b);
+	/* the aids are in the file, its last section: a flipped byte there is
+	   found */
+	size_t sz = 0;
+	unsigned char *good = check_read_file(p, &sz);
+	if (good) {
+		good[sz - n * 4 + 4 * 10] ^= 0x01;
+		CHECK_INT(or_ann_open(check_write_file("aidflip.idx", good, sz), &a, &err), OR_EFORMAT);
+		CHECK_STR_CONTAINS(err.msg, "checksum mismatch in the aids section");
+		/* sound checksums, but the aids out of order or beyond the largest
+		   aid: refused at open all the same */
+		static const struct { uint32_t row, aid; } bad[2] = { { 7, 2147480000u + 7 * 6 },
+								     { 299, 2147483648u } };
+		good[sz - n * 4 + 4 * 10] ^= 0x01; /* the good bytes again */
+		for (int i = 0; i < 2; i++) {
+			const char *bp = check_write_file("aidorder.idx", good, sz);
+			if (!check_sfile_patch(bp, 8, 4 * bad[i].row, &bad[i].aid, 4))
+				continue;
+			CHECK_INT(or_ann_open(bp, &a, &err), OR_EFORMAT);
+			CHECK_STR_CONTAINS(err.msg, "damaged index: row aids are not strictly increasing in 0..2147483647");
+		}
+		free(good);
+	}
+	aids[7] = aids[6];
+	cfg.row_aids = aids;
+	CHECK_INT(or_ann_build(x, n, d, &cfg, idx_path("dup.idx"), NULL, NULL, NULL, &err), OR_EINVAL);
+	CHECK_STR_CONTAINS(err.msg, "not strictly increasing");
+	free(aids);
 	free(x);
 }
 
@@ -922,6 +1005,7 @@ int main(void)
 	RUN_TEST(test_exhaustive_equals_exact);
 	RUN_TEST(test_determinism);
 	RUN_TEST(test_damaged_files);
+	RUN_TEST(test_row_aids);
 	RUN_TEST(test_padding_and_exclusion);
 	RUN_TEST(test_metrics);
 	RUN_TEST(test_bad_input_and_cancel);

@@ -1,6 +1,9 @@
 /* test_npy.c - .npy matrices: files written by NumPy (tests/data/npy, made by
-   make_fixtures.py) are read right, ours round-trip, bad ones are refused. */
+   make_fixtures.py) are read right, ours round-trip, bad ones are refused;
+   the ids file beside a matrix (its name, int64 round trip, and what is
+   refused: wrong length, unsorted, out of range, another dtype). */
 #include "check.h"
+#include "or_file.h"
 #include "or_npy.h"
 
 static const char *fixture(const char *name)
@@ -65,6 +68,18 @@ static void test_refused(void)
 	CHECK_INT(or_npy_open_f32("/nonexistent.npy", &m, &err), OR_EIO);
 }
 
+/* The 128-byte header of the file at path holds the dict want. */
+static void check_header(const char *path, const char *want)
+{
+	FILE *f = fopen(path, "rb");
+	char head[128];
+	CHECK(f && fread(head, 1, sizeof(head), f) == sizeof(head));
+	if (f)
+		fclose(f);
+	CHECK(memcmp(head + 10, want, strlen(want)) == 0);
+	CHECK(head[127] == '\n');
+}
+
 static void test_round_trip(void)
 {
 	float v[6] = { 1.5f, -2, 3, 4, 5e-8f, 6 };
@@ -80,14 +95,66 @@ static void test_round_trip(void)
 	CHECK(((uintptr_t)m.data % 64) == 0); /* data 64-byte aligned */
 	or_npy_close(&m);
 	/* the header is what NumPy itself writes for the same array */
-	FILE *a = fopen(path, "rb");
-	char head[128];
-	CHECK(a && fread(head, 1, sizeof(head), a) == sizeof(head));
-	if (a)
-		fclose(a);
-	const char *want = "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }";
-	CHECK(memcmp(head + 10, want, strlen(want)) == 0);
-	CHECK(head[127] == '\n');
+	check_header(path, "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }");
+}
+
+static void test_ids(void)
+{
+	char *p = or_npy_ids_path("dir/emb.npy");
+	CHECK(p && !strcmp(p, "dir/emb.ids.npy"));
+	free(p);
+	p = or_npy_ids_path("emb");
+	CHECK(p && !strcmp(p, "emb.ids.npy"));
+	free(p);
+	const int64_t ids[4] = { 3, 2147480000, 2147480003, 2147483647 };
+	char path[512];
+	snprintf(path, sizeof(path), "%s/e.ids.npy", check_tmpdir());
+	or_err err;
+	CHECK_INT(or_npy_write_i64(path, ids, 4, &err), OR_OK);
+	/* NumPy's own header for np.save of an int64 vector */
+	check_header(path, "{'descr': '<i8', 'fortran_order': False, 'shape': (4,), }");
+	CHECK_INT(or_file_size(path, &err), 128 + 4 * 8);
+	uint32_t *got = NULL;
+	CHECK_INT(or_npy_read_ids(path, 4, &got, &err), OR_OK);
+	for (int i = 0; got && i < 4; i++)
+		CHECK_INT(got[i], ids[i]);
+	free(got);
+	got = NULL;
+	/* one aid per row of the matrix, no fewer, no more */
+	CHECK_INT(or_npy_read_ids(path, 5, &got, &err), OR_EFORMAT);
+	CHECK_STR_CONTAINS(err.msg, "4 aids for a matrix of 5 rows");
+	CHECK_STR_CONTAINS(err.msg, "e.ids.npy");
+	CHECK(got == NULL);
+	const int64_t unsorted[3] = { 1, 9, 9 }, big[2] = { 1, 2147483648ll }, neg[2] = { -1, 4 };
+	CHECK_INT(or_npy_write_i64(path, unsorted, 3, &err), OR_OK);
+	CHECK_INT(or_npy_read_ids(path, 3, &got, &err), OR_EFORMAT);
+	CHECK_STR_CONTAINS(err.msg, "not strictly increasing at row 2");
+	CHECK_INT(or_npy_write_i64(path, big, 2, &err), OR_OK);
+	CHECK_INT(or_npy_read_ids(path, 2, &got, &err), OR_EFORMAT);
+	CHECK_STR_CONTAINS(err.msg, "aid 2147483648 at row 1 is outside 0..2147483647");
+	CHECK_INT(or_npy_write_i64(path, neg, 2, &err), OR_OK);
+	CHECK_INT(or_npy_read_ids(path, 2, &got, &err), OR_EFORMAT);
+	CHECK_STR_CONTAINS(err.msg, "aid -1 at row 0");
+	/* a float matrix is not an ids file; NumPy's 2 x 2 int32 is not a vector */
+	CHECK_INT(or_npy_read_ids(fixture("f4_1d.npy"), 5, &got, &err), OR_EUNSUPPORTED);
+	CHECK_STR_CONTAINS(err.msg, "dtype '<f4'");
+	CHECK_INT(or_npy_read_ids(fixture("i4_2x2.npy"), 2, &got, &err), OR_EUNSUPPORTED);
+	CHECK_STR_CONTAINS(err.msg, "expected a vector of aids");
+	CHECK(got == NULL);
+	/* int32 aids ('<i4', as np.int32 arrays save): a header written here */
+	char buf[128 + 12];
+	memset(buf, ' ', 128);
+	memcpy(buf, "\x93NUMPY\x01\x00\x76\x00", 10);
+	const char *dict = "{'descr': '<i4', 'fortran_order': False, 'shape': (3,), }";
+	memcpy(buf + 10, dict, strlen(dict));
+	buf[127] = '\n';
+	const int32_t v32[3] = { 0, 7, 2147483647 };
+	memcpy(buf + 128, v32, sizeof(v32));
+	const char *i4 = check_write_file("i4.ids.npy", buf, sizeof(buf));
+	CHECK_INT(or_npy_read_ids(i4, 3, &got, &err), OR_OK);
+	for (int i = 0; got && i < 3; i++)
+		CHECK_INT(got[i], v32[i]);
+	free(got);
 }
 
 int main(void)
@@ -96,5 +163,6 @@ int main(void)
 	RUN_TEST(test_numpy_written);
 	RUN_TEST(test_refused);
 	RUN_TEST(test_round_trip);
+	RUN_TEST(test_ids);
 	CHECK_MAIN_END
 }

@@ -5,7 +5,8 @@
  * random sessions, that the covisit weights reproduce or_recommend_covisit
  * exactly, that history-only weights reproduce the history ranking of
  * or_history (an independent implementation), that results do not depend
- * on the thread count, and the weights file (round trip, errors by line).
+ * on the thread count, and the weights file (round trip, errors by line);
+ * and an index whose rows are not aids (its dictionary maps them).
  */
 #include "check.h"
 #include "or_blend.h"
@@ -239,6 +240,62 @@ static void test_hand_features(void)
 	or_blend_table_release(&t);
 	or_covisit_free(cl);
 	or_covisit_free(b2b);
+	or_ann_free(ix);
+	or_store_free(st);
+}
+
+/*
+ * An index whose rows are not aids: row r (x = r * r / 10, as above) is
+ * aid 2 r + 1.  Session: click 11 (row 5), click 15 (row 7), cart 11.  The
+ * 2 nearest other rows of 5 are 4 and 6 (aids 9, 13), of 7 are 6 and 8
+ * (13, 17): emb 9 = 1, 13 = 1/2 + 1/2 = 1, 17 = 1/4, as in the hand case.
+ */
+static void test_index_rows_are_not_aids(void)
+{
+	static const int64_t ids[1] = { 100 };
+	static const size_t len[1] = { 3 };
+	static const uint32_t aid[3] = { 11, 15, 11 };
+	static const uint8_t ty[3] = { 0, 0, 1 };
+	or_store *st = make_store("odd.store", 1, ids, len, aid, ty);
+	float x[16];
+	uint32_t row_aids[16];
+	for (int r = 0; r < 16; r++) {
+		x[r] = (float)(r * r) / 10.0f;
+		row_aids[r] = (uint32_t)(2 * r + 1);
+	}
+	or_ann_build_config cfg;
+	or_ann_build_config_default(&cfg);
+	cfg.nlist = 2;
+	cfg.tune_queries = 0;
+	cfg.nprobe = 2;
+	cfg.row_aids = row_aids;
+	char path[512];
+	snprintf(path, sizeof(path), "%s/odd.idx", check_tmpdir());
+	or_err err;
+	or_ann *ix = NULL;
+	CHECK_INT(or_ann_build(x, 16, 1, &cfg, path, NULL, NULL, NULL, &err), OR_OK);
+	CHECK_INT(or_ann_open(path, &ix, &err), OR_OK);
+	or_blend_config bc;
+	or_blend_config_default(&bc);
+	bc.emb_k = 2;
+	or_blend_model m = model(NULL, NULL, NULL, ix);
+	or_blend_table t;
+	memset(&t, 0, sizeof(t));
+	CHECK_INT(or_blend_candidates(st, &m, &bc, NULL, &t, NULL, &err), OR_OK);
+	const float *x9 = feat(&t, 0, 9), *x13 = feat(&t, 0, 13), *x17 = feat(&t, 0, 17);
+	CHECK(x9 && x13 && x17);
+	if (x9 && x13 && x17) {
+		CLOSE(x9[OR_BLEND_EMB], 1);
+		CLOSE(x13[OR_BLEND_EMB], 1);
+		CLOSE(x17[OR_BLEND_EMB], 0.25);
+		/* most recent distinct aid: 11 */
+		CLOSE(x9[OR_BLEND_EMB_LAST], 1);
+		CLOSE(x13[OR_BLEND_EMB_LAST], 0.5);
+		CLOSE(x17[OR_BLEND_EMB_LAST], 0);
+	}
+	/* rows 4..8 as aids would be neighbours of the wrong items */
+	CHECK(feat(&t, 0, 4) == NULL && feat(&t, 0, 6) == NULL);
+	or_blend_table_release(&t);
 	or_ann_free(ix);
 	or_store_free(st);
 }
@@ -552,6 +609,7 @@ int main(void)
 {
 	CHECK_MAIN_BEGIN
 	RUN_TEST(test_hand_features);
+	RUN_TEST(test_index_rows_are_not_aids);
 	RUN_TEST(test_covisit_weights_reproduce_covisit);
 	RUN_TEST(test_history_weights_reproduce_history);
 	RUN_TEST(test_threads_same_result);

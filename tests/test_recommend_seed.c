@@ -6,7 +6,8 @@
  * ties (first appearance wins), a single event, neighbours already in the
  * session skipped, an aid beyond the index, an index with fewer rows than k,
  * no index, thread-count independence across batches, cancellation, bad
- * arguments; and, on random sessions with integer embeddings indexed with
+ * arguments, sparse aids near 2^31 (the index's dictionary maps them to
+ * rows and back: the same lists, mapped); and, on random sessions with integer embeddings indexed with
  * nprobe = nlist (exhaustive, so equal to exact search), the whole
  * submission byte for byte against the stdlib Python port
  * tests/ref/seed_ref.py, which computes its neighbours itself.
@@ -76,11 +77,13 @@ static float *int_data(size_t n, size_t d)
 }
 
 /* IVF over x with nprobe = nlist: an exhaustive scan, the same answers as
-   exact search */
-static or_ann *build_index(const float *x, size_t n, size_t d, const char *name)
+   exact search (row r is aid aids[r], or r when aids is NULL) */
+static or_ann *build_index_aids(const float *x, size_t n, size_t d, const uint32_t *aids,
+				const char *name)
 {
 	or_ann_build_config cfg;
 	or_ann_build_config_default(&cfg);
+	cfg.row_aids = aids;
 	cfg.nlist = n >= 16 ? 4 : 1;
 	cfg.tune_queries = 0;
 	cfg.nprobe = cfg.nlist;
@@ -91,6 +94,11 @@ static or_ann *build_index(const float *x, size_t n, size_t d, const char *name)
 	or_ann *ix = NULL;
 	CHECK_INT(or_ann_open(path, &ix, &err), OR_OK);
 	return ix;
+}
+
+static or_ann *build_index(const float *x, size_t n, size_t d, const char *name)
+{
+	return build_index_aids(x, n, d, NULL, name);
 }
 
 /* exact neighbours of item a (itself left out) by or_knn */
@@ -348,6 +356,55 @@ static void test_threads_and_batches(void)
 	or_store_free(st);
 }
 
+/* aid -> an order-preserving sparse aid near 2^31 */
+static uint32_t sparse(uint32_t a) { return 2147480000u + 3 * a; }
+
+/* The same sessions with aids mapped by `sparse`, and an index whose rows
+   carry the mapped aids: the same lists, mapped.  Aids beyond the index
+   stay beyond it (not in its dictionary). */
+static void test_sparse_aids(void)
+{
+	enum { NS = 3000, L = 30 };
+	static uint32_t a[NS][L];
+	static uint8_t t[NS][L];
+	size_t len[NS];
+	for (int i = 0; i < NS; i++) {
+		len[i] = 1 + next_rand() % L;
+		for (size_t j = 0; j < len[i]; j++) {
+			a[i][j] = (uint32_t)(next_rand() % (N_IX + 5));
+			t[i][j] = (uint8_t)(next_rand() % 3);
+		}
+		add(a[i], t[i], len[i]);
+	}
+	or_store *dense = finish("dense.store");
+	for (int i = 0; i < NS; i++) {
+		for (size_t j = 0; j < len[i]; j++)
+			a[i][j] = sparse(a[i][j]);
+		add(a[i], t[i], len[i]);
+	}
+	or_store *mapped = finish("sparse.store");
+	uint32_t aids[N_IX];
+	for (uint32_t r = 0; r < N_IX; r++)
+		aids[r] = sparse(r);
+	or_ann *ix = build_index_aids(X, N_IX, D_IX, aids, "sparse.idx");
+	or_recommend_seed_config cfg;
+	or_recommend_seed_config_default(&cfg);
+	int64_t *o1 = run_seed(dense, IX, &cfg);
+	int64_t *o2 = run_seed(mapped, ix, &cfg);
+	size_t bad = 0, nb = 0;
+	for (size_t i = 0; i < (size_t)NS * K; i++) {
+		bad += o2[i] != (o1[i] < 0 ? -1 : (int64_t)sparse((uint32_t)o1[i]));
+		nb += o1[i] >= 0 && o1[i] >= N_IX; /* only history can name aids beyond the index */
+	}
+	CHECK_INT(bad, 0);
+	CHECK(nb > 0);
+	free(o1);
+	free(o2);
+	or_ann_free(ix);
+	or_store_free(dense);
+	or_store_free(mapped);
+}
+
 static int read_all(const char *path, char **buf, size_t *n)
 {
 	FILE *f = fopen(path, "rb");
@@ -443,6 +500,7 @@ int main(void)
 	RUN_TEST(test_ties_first_seen);
 	RUN_TEST(test_threads_and_batches);
 	RUN_TEST(test_against_python_reference);
+	RUN_TEST(test_sparse_aids);
 	or_ann_free(IX);
 	free(X);
 	CHECK_MAIN_END

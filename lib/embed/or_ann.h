@@ -1,9 +1,15 @@
 /*
  * or_ann.h - the approximate nearest-neighbour index over item embeddings
  * (what the OTTO notebooks use Annoy for): build from an n x d float32
- * matrix whose row r is item (aid) r, save to one versioned, checksummed,
+ * matrix whose row r is item r, save to one versioned, checksummed,
  * mmap-able file, search by vector or by item, measure recall against exact
  * search (or_knn).
+ *
+ * Items are the rows 0..n-1; searches take and return rows.  The index
+ * also stores the aid of each row (from the matrix's ids file, or row r =
+ * aid r without one) and exposes them as an item dictionary
+ * (or_ann_items): callers map aids to rows with or_items_index and rows
+ * back to aids with or_items_aid.
  *
  * The index is an inverted file with quantised lists and exact re-ranking
  * (IVF-SQ8): k-means centroids (nlist of them), each vector stored once, in
@@ -29,8 +35,9 @@
  *   offset  size  field
  *   0       8     magic "ORANNIVF"
  *   8       4     format version (OR_ANN_VERSION; 2 added the codes, 3
- *                 made their blocks row-major, 4 moved to or_sfile.h)
- *   12      148   or_sfile.h's header fields: 8 sections aligned to 4096
+ *                 made their blocks row-major, 4 moved to or_sfile.h,
+ *                 5 added the aids)
+ *   12      148   or_sfile.h's header fields: 9 sections aligned to 4096
  *   32      4     metric (0 l2, 1 ip, 2 cos)
  *   36      4     dim d
  *   40      8     n, rows (items 0..n-1)
@@ -41,7 +48,7 @@
  *   68      4     rows the k-means was trained on
  *   72      4     default rerank (candidates re-scored exactly, >= 1)
  *   76      4     reserved, 0
- *   160     256   section table (or_sfile.h):
+ *   160     288   section table (or_sfile.h):
  *                   0 centroids  f32[nlist * d]
  *                   1 offsets    u64[nlist + 1]; list l holds stored
  *                                positions [offsets[l], offsets[l+1])
@@ -55,13 +62,16 @@
  *                                in blocks of 16 vectors, B blocks in all
  *                                (sum over lists of ceil(len / 16); the block
  *                                layout is described in or_ann_sq.c)
+ *                   8 aids       u32[n]: the aid of each item (row),
+ *                                strictly increasing
  *   672     8     header checksum
  *   4096          the sections
  *
  * Opening maps the file and checks everything: its header, that each
  * section has the size the counts imply, each section's checksum, and that
- * offsets, ids and positions are consistent (a damaged or truncated file is
- * an error, never a crash).
+ * offsets, ids, positions and aids are consistent (a damaged or truncated
+ * file is an error, never a crash; an older version is refused with a hint
+ * to rebuild it).
  */
 #ifndef OR_ANN_H
 #define OR_ANN_H
@@ -70,10 +80,11 @@
 #include <stdint.h>
 
 #include "or_err.h"
+#include "or_items.h"
 #include "or_knn.h"
 #include "or_log.h"
 
-#define OR_ANN_VERSION 4u
+#define OR_ANN_VERSION 5u
 
 typedef struct or_ann_build_config {
 	int metric;           /* OR_METRIC_* (default L2) */
@@ -88,6 +99,9 @@ typedef struct or_ann_build_config {
 	size_t tune_queries;  /* default 2000; 0 = skip tuning, nprobe = nprobe */
 	size_t nprobe;        /* default nprobe when tuning is skipped (0 = auto) */
 	size_t rerank;        /* default candidates re-scored exactly (0 = 32) */
+	const uint32_t *row_aids; /* the aid of each of the n rows, strictly
+				     increasing, <= OR_AID_MAX (an ids file:
+				     or_npy_read_ids); NULL: row r is aid r */
 } or_ann_build_config;
 
 void or_ann_build_config_default(or_ann_build_config *cfg);
@@ -100,9 +114,10 @@ void or_ann_build_config_default(or_ann_build_config *cfg);
 size_t or_ann_auto_nlist(size_t n);
 
 /*
- * Build the index of the n x d matrix data (row r = item r) and write it
- * atomically to path.  The same data, config and thread count give the same
- * file bytes (in fact any thread count does).  Progress and cancellation
+ * Build the index of the n x d matrix data (row r = item r, whose aid is
+ * cfg->row_aids[r], or r) and write it atomically to path.  The same data,
+ * config and thread count give the same file bytes (in fact any thread
+ * count does).  Progress and cancellation
  * through log.  Errors: OR_EINVAL (empty data, d or n too large, a value
  * that is not finite), OR_ENOMEM, OR_EIO, OR_ECANCELLED.
  * On success *out_nprobe (may be NULL) receives the chosen default nprobe and
@@ -125,6 +140,10 @@ size_t or_ann_nlist(const or_ann *ix);
 size_t or_ann_nprobe(const or_ann *ix); /* the default chosen at build */
 size_t or_ann_rerank(const or_ann *ix); /* the default rerank */
 uint64_t or_ann_seed(const or_ann *ix);
+/* The aids of the items: item (row) i is aid or_items_aid(d, i); an aid's
+   row is or_items_index(d, aid) (OR_ITEM_NONE: not in the index).  For an
+   index built without row aids, the identity 0..n-1.  Owned by the index. */
+const or_items *or_ann_items(const or_ann *ix);
 /* The stored vector of item (d floats, unit length for COS), valid until
    or_ann_free; NULL when item is out of range. */
 const float *or_ann_vector(const or_ann *ix, int64_t item);

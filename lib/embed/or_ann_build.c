@@ -76,6 +76,7 @@
 #include "or_par.h"
 #include "or_ann_internal.h"
 #include "or_knn_internal.h"
+#include "or_store.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -261,6 +262,16 @@ static int sort_lists_by_norm(const float *X, size_t n, size_t d, const uint64_t
 static int write_index(const or_ann *ix, const or_ann_build_config *cfg,
 		       size_t ntrain, const char *path, or_err *err)
 {
+	uint32_t *identity = NULL;
+	const uint32_t *aids = cfg->row_aids;
+	if (!aids) {
+		identity = malloc(ix->n * sizeof(*identity));
+		if (!identity)
+			return or_err_set(err, OR_ENOMEM, "index build: out of memory (%zu row aids)", ix->n);
+		for (size_t r = 0; r < ix->n; r++)
+			identity[r] = (uint32_t)r;
+		aids = identity;
+	}
 	or_ann_meta m = {
 		.metric = (uint32_t)ix->metric, .dim = (uint32_t)ix->d, .n = ix->n,
 		.nlist = (uint32_t)ix->nlist, .nprobe = (uint32_t)ix->nprobe, .seed = cfg->seed,
@@ -268,18 +279,22 @@ static int write_index(const or_ann *ix, const or_ann_build_config *cfg,
 		.rerank = (uint32_t)ix->rerank,
 	};
 	const void *sec[OR_ANN_N_SECTIONS] = { ix->centroids, ix->offsets, ix->ids,
-					       ix->vecs, ix->norms, ix->pos, ix->sq_min, ix->codes };
+					       ix->vecs, ix->norms, ix->pos, ix->sq_min, ix->codes,
+					       aids };
 	const uint64_t bytes[OR_ANN_N_SECTIONS] = {
 		ix->nlist * ix->d * 4, (ix->nlist + 1) * 8, ix->n * 4, ix->n * ix->d * 4, ix->n * 4,
-		ix->n * 4, 2 * ix->d * 4, (size_t)ix->bstart[ix->nlist] * 64 * or_ann_sq_groups(ix->d)
+		ix->n * 4, 2 * ix->d * 4, (size_t)ix->bstart[ix->nlist] * 64 * or_ann_sq_groups(ix->d),
+		ix->n * 4
 	};
 	or_sfile_writer *w;
 	int rc = or_sfile_writer_open(&w, path, &or_ann_format, bytes, OR_SFILE_STREAM, err);
 	for (unsigned s = 0; s < OR_ANN_N_SECTIONS && !rc; s++)
 		rc = or_sfile_writer_append(w, s, sec[s], (size_t)bytes[s], err);
 	if (!rc)
-		return or_sfile_writer_commit(w, &m, sizeof(m), NULL, err);
-	or_sfile_writer_abort(w);
+		rc = or_sfile_writer_commit(w, &m, sizeof(m), NULL, err);
+	else
+		or_sfile_writer_abort(w);
+	free(identity);
 	return rc;
 }
 
@@ -409,6 +424,13 @@ int or_ann_build(const float *data, size_t n, size_t d,
 		}
 	if (bad_row != SIZE_MAX)
 		return or_err_set(err, OR_EINVAL, "index build: row %zu has a value that is not finite", bad_row);
+	if (!cfg->row_aids && n > (size_t)OR_AID_MAX + 1)
+		return or_err_set(err, OR_EINVAL, "index build: %zu rows are more than the aids 0..%u (give the rows' aids)",
+				  n, OR_AID_MAX);
+	for (size_t r = 0; cfg->row_aids && r < n; r++)
+		if (cfg->row_aids[r] > OR_AID_MAX || (r > 0 && cfg->row_aids[r] <= cfg->row_aids[r - 1]))
+			return or_err_set(err, OR_EINVAL, "index build: the row aids are not strictly increasing in 0..%u at row %zu",
+					  OR_AID_MAX, r);
 
 	size_t ntrain = nlist * (cfg->train_per_list ? cfg->train_per_list : 64);
 	if (ntrain > n || ntrain / nlist < (cfg->train_per_list ? cfg->train_per_list : 64))

@@ -7,6 +7,7 @@
 #include "or_par.h"
 #include "or_ann_internal.h"
 #include "or_knn_internal.h"
+#include "or_store.h" /* OR_AID_MAX */
 
 #include <math.h>
 #include <stdlib.h>
@@ -14,7 +15,8 @@
 #include <time.h>
 
 static const char *const sec_names[OR_ANN_N_SECTIONS] = {
-	"centroids", "offsets", "ids", "vectors", "norms", "positions", "quantiser", "codes"
+	"centroids", "offsets", "ids", "vectors", "norms", "positions", "quantiser", "codes",
+	"aids"
 };
 const or_sfile_format or_ann_format = {
 	.magic = "ORANNIVF", .version = OR_ANN_VERSION, .align = 4096,
@@ -61,6 +63,7 @@ void or_ann_free(or_ann *ix)
 	free(ix->cpanel);
 	free(ix->bstart);
 	free(ix->bmin);
+	or_items_free(ix->items);
 	free(ix);
 }
 
@@ -85,6 +88,8 @@ static int check_sizes(const or_ann *ix, or_err *err)
 		rc = or_sfile_expect(f, OR_ANN_SEC_POSITIONS, ix->n, 4, err);
 	if (!rc)
 		rc = or_sfile_expect(f, OR_ANN_SEC_QUANTISER, 2 * ix->d, 4, err);
+	if (!rc)
+		rc = or_sfile_expect(f, OR_ANN_SEC_AIDS, ix->n, 4, err);
 	return rc;
 }
 
@@ -142,6 +147,7 @@ int or_ann_open(const char *path, or_ann **out, or_err *err)
 	ix->sq_min = or_sfile_section_data(f, OR_ANN_SEC_QUANTISER);
 	ix->sq_scale = ix->sq_min + ix->d;
 	ix->codes = or_sfile_section_data(f, OR_ANN_SEC_CODES);
+	ix->aids = or_sfile_section_data(f, OR_ANN_SEC_AIDS);
 	for (size_t j = 0; j < ix->d; j++)
 		if (!isfinite(ix->sq_min[j]) || !(ix->sq_scale[j] > 0) || !isfinite(ix->sq_scale[j])) {
 			rc = or_sfile_damaged(f, err, "quantiser values out of range");
@@ -152,7 +158,13 @@ int or_ann_open(const char *path, or_ann **out, or_err *err)
 			rc = or_sfile_damaged(f, err, "ids and positions disagree");
 			goto fail;
 		}
-	rc = or_ann_prepare(ix, err);
+	rc = or_items_new(ix->aids, ix->n, 0, path, &ix->items, err);
+	if (rc == OR_EFORMAT) {
+		rc = or_sfile_damaged(f, err, "row aids are not strictly increasing in 0..%u", OR_AID_MAX);
+		goto fail;
+	}
+	if (!rc)
+		rc = or_ann_prepare(ix, err);
 	if (rc)
 		goto fail;
 	*out = ix;
@@ -169,6 +181,7 @@ size_t or_ann_nlist(const or_ann *ix) { return ix->nlist; }
 size_t or_ann_nprobe(const or_ann *ix) { return ix->nprobe; }
 size_t or_ann_rerank(const or_ann *ix) { return ix->rerank; }
 uint64_t or_ann_seed(const or_ann *ix) { return ix->seed; }
+const or_items *or_ann_items(const or_ann *ix) { return ix->items; }
 
 const float *or_ann_vector(const or_ann *ix, int64_t item)
 {

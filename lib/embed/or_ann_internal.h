@@ -18,7 +18,7 @@
 enum {
 	OR_ANN_SEC_CENTROIDS, OR_ANN_SEC_OFFSETS, OR_ANN_SEC_IDS, OR_ANN_SEC_VECTORS,
 	OR_ANN_SEC_NORMS, OR_ANN_SEC_POSITIONS, OR_ANN_SEC_QUANTISER, OR_ANN_SEC_CODES,
-	OR_ANN_N_SECTIONS
+	OR_ANN_SEC_AIDS, OR_ANN_N_SECTIONS
 };
 extern const or_sfile_format or_ann_format;
 
@@ -47,6 +47,9 @@ struct or_ann {
 	const float *sq_min;      /* d: quantiser minimum per dimension */
 	const float *sq_scale;    /* d: quantiser step per dimension */
 	const uint8_t *codes;     /* blocks of 16 codes (or_ann_sq.c) */
+	const uint32_t *aids;     /* n: aid of each item, increasing (NULL in
+				     the builder's view: cfg->row_aids) */
+	or_items *items;          /* the aids' dictionary (owned; reader only) */
 	size_t rerank;            /* default candidates re-scored exactly */
 	uint64_t *bstart;         /* nlist + 1 first block of each list (owned) */
 	float *cnorms;            /* nlist squared centroid norms (owned) */

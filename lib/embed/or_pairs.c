@@ -4,7 +4,9 @@
  *
  * Building is two parallel passes over fixed chunks of sessions (count,
  * then fill at the prefix-summed offsets) straight into the memory-mapped
- * temporary output, so the bytes do not depend on the thread count.
+ * temporary output, so the bytes do not depend on the thread count.  The
+ * fill writes item indices of the stores' union dictionary; when that is
+ * the identity (aids 0..n-1, as OTTO's) the aids are copied as they are.
  *
  * Shuffled runs fuse the shuffle into the fill (a two-pass bucketed
  * shuffle, cache-friendly): training pair number p (in store order) goes
@@ -24,6 +26,7 @@
  * are pairs_meta below.
  */
 #include "or_cpu.h"
+#include "or_items.h"
 #include "or_pairs.h"
 #include "or_par.h"
 #include "or_prng.h"
@@ -40,19 +43,19 @@
 /* The file's fields (or_pairs.h gives their offsets: 32 + these). */
 typedef struct pairs_meta {
 	uint64_t n_train, n_valid;
-	uint32_t aid_bound, window, type_mask, flags;
+	uint32_t n_items, window, type_mask, flags;
 	int64_t max_gap_ms;
 	uint64_t seed;
 	uint64_t valid_param; /* valid_fraction's bits, or N with flag bit 1 */
 	uint64_t n_valid_sessions;
 } pairs_meta;
 OR_SFILE_META_FITS(pairs_meta);
-_Static_assert(offsetof(pairs_meta, aid_bound) == 48 - 32 &&
+_Static_assert(offsetof(pairs_meta, n_items) == 48 - 32 &&
 	       offsetof(pairs_meta, max_gap_ms) == 64 - 32 &&
 	       offsetof(pairs_meta, n_valid_sessions) == 88 - 32, "or_pairs.h's layout");
 
-enum { SEC_TRAIN, SEC_VALID, N_SECTIONS };
-static const char *const sec_names[N_SECTIONS] = { "train pairs", "valid pairs" };
+enum { SEC_TRAIN, SEC_VALID, SEC_ITEMS, N_SECTIONS };
+static const char *const sec_names[N_SECTIONS] = { "train pairs", "valid pairs", "items" };
 static const or_sfile_format pairs_format = {
 	.magic = "OTTOPAIR", .version = OR_PAIRS_VERSION, .align = 8,
 	.n_sections = N_SECTIONS, .section_names = sec_names, .what = "pairs file",
@@ -72,10 +75,18 @@ void or_pairs_config_default(or_pairs_config *cfg)
 	cfg->threads = 0;
 }
 
-/* Pairs of one session; writes them to out (2 uint32 each) unless NULL. */
+/* The item of aid: its index in items, or aid itself when items is NULL
+   (the identity dictionary). */
+static inline uint32_t item_of(const or_items *items, uint32_t aid)
+{
+	return items ? or_items_index(items, aid) : aid;
+}
+
+/* Pairs of one session; writes them to out (2 uint32 items each) unless
+   NULL. */
 static size_t session_pairs(const uint32_t *aid, const int64_t *ts,
 			    const uint8_t *type, size_t n,
-			    const or_pairs_config *cfg, uint32_t *out)
+			    const or_pairs_config *cfg, const or_items *items, uint32_t *out)
 {
 	size_t cnt = 0;
 	const unsigned mask = cfg->type_mask;
@@ -83,11 +94,20 @@ static size_t session_pairs(const uint32_t *aid, const int64_t *ts,
 	if (mask == 7 && cfg->window == 1 && gap == 0) {
 		if (n < 2)
 			return 0;
-		if (out)
+		if (out && !items) {
 			for (size_t j = 0; j + 1 < n; j++) {
 				out[2 * j] = aid[j];
 				out[2 * j + 1] = aid[j + 1];
 			}
+		} else if (out) {
+			uint32_t prev = or_items_index(items, aid[0]);
+			for (size_t j = 0; j + 1 < n; j++) {
+				uint32_t next = or_items_index(items, aid[j + 1]);
+				out[2 * j] = prev;
+				out[2 * j + 1] = next;
+				prev = next;
+			}
+		}
 		return n - 1;
 	}
 	/* mask < 8: a type beyond 2 (a damaged store) is never used */
@@ -102,8 +122,8 @@ static size_t session_pairs(const uint32_t *aid, const int64_t *ts,
 			if (gap > 0 && ts[l] - ts[j] > gap)
 				break; /* ts are non-decreasing: later ones too */
 			if (out) {
-				out[2 * cnt] = aid[j];
-				out[2 * cnt + 1] = aid[l];
+				out[2 * cnt] = item_of(items, aid[j]);
+				out[2 * cnt + 1] = item_of(items, aid[l]);
 			}
 			cnt++;
 		}
@@ -129,9 +149,10 @@ static int is_valid_session(const or_pairs_config *cfg, size_t store, int64_t id
 }
 
 /* Count (tout NULL) or write chunk c's pairs: training pairs to tout,
-   validation pairs to vout, each contiguous from the chunk's start. */
+   validation pairs to vout, each contiguous from the chunk's start (items:
+   the dictionary, NULL for the identity). */
 static void chunk_run(or_store *const *stores, const or_pairs_config *cfg,
-		      chunk *c, uint32_t *tout, uint32_t *vout)
+		      const or_items *items, chunk *c, uint32_t *tout, uint32_t *vout)
 {
 	const or_store *st = stores[c->store];
 	const uint64_t *off = or_store_offsets(st);
@@ -152,7 +173,7 @@ static void chunk_run(or_store *const *stores, const or_pairs_config *cfg,
 		uint32_t *out = NULL;
 		if (tout)
 			out = v ? vout + 2 * nv : tout + 2 * nt;
-		size_t k = session_pairs(aid + b, ts + b, type + b, n, cfg, out);
+		size_t k = session_pairs(aid + b, ts + b, type + b, n, cfg, items, out);
 		if (v) {
 			nv += k;
 			vs++;
@@ -212,10 +233,11 @@ static inline unsigned shuf_bucket(uint64_t seed, uint64_t p)
    validation section at p - nt.  wc: SHUF_BUCKETS x 8 pairs of
    write-combining buffer, wn their fill. */
 static void chunk_scatter(or_store *const *stores, const or_pairs_config *cfg,
-			  chunk *c, uint64_t nt, uint64_t *buf, uint64_t *dst,
-			  uint64_t *valid, uint64_t *cur, uint64_t *wc, uint8_t *wn)
+			  const or_items *items, chunk *c, uint64_t nt, uint64_t *buf,
+			  uint64_t *dst, uint64_t *valid, uint64_t *cur, uint64_t *wc,
+			  uint8_t *wn)
 {
-	chunk_run(stores, cfg, c, (uint32_t *)buf, (uint32_t *)valid + 2 * c->off_valid);
+	chunk_run(stores, cfg, items, c, (uint32_t *)buf, (uint32_t *)valid + 2 * c->off_valid);
 	const uint64_t seed = cfg->seed;
 	memset(wn, 0, SHUF_BUCKETS);
 	for (uint64_t j = 0; j < c->n_train; j++) {
@@ -248,7 +270,7 @@ static void chunk_scatter(or_store *const *stores, const or_pairs_config *cfg,
 
 /* Shuffled fill: count buckets per chunk, scatter, shuffle each bucket. */
 static int fill_shuffled(or_store *const *stores, const or_pairs_config *cfg,
-			 chunk *ch, size_t nch, uint64_t nt, or_sfile_writer *out,
+			 const or_items *items, chunk *ch, size_t nch, uint64_t nt, or_sfile_writer *out,
 			 uint64_t *valid, int threads, const or_log *log, or_err *err)
 {
 	size_t cells, maxc = 1;
@@ -301,7 +323,7 @@ OMP(omp for schedule(dynamic, 2))
 		for (long long i = 0; i < nc; i++) {
 			if (or_par_stop(&failed, log))
 				continue;
-			chunk_scatter(stores, cfg, &ch[i], nt, buf, scratch, valid,
+			chunk_scatter(stores, cfg, items, &ch[i], nt, buf, scratch, valid,
 				      cnt + (size_t)i * SHUF_BUCKETS, wc, wn);
 		}
 		free(buf);
@@ -375,18 +397,26 @@ int or_pairs_build(or_store *const *stores, size_t n_stores,
 		return or_err_set(err, OR_EINVAL, "pairs: valid fraction must be in 0..1 and the gap >= 0");
 	const int T = or_par_threads(cfg->threads);
 	size_t nch = 0;
-	uint32_t aid_bound = 0;
 	uint64_t n_sessions = 0;
 	for (size_t s = 0; s < n_stores; s++) {
 		size_t ns = or_store_n_sessions(stores[s]);
 		nch += (ns + CHUNK_SESSIONS - 1) / CHUNK_SESSIONS;
 		n_sessions += ns;
-		if (or_store_aid_bound(stores[s]) > aid_bound)
-			aid_bound = or_store_aid_bound(stores[s]);
 	}
+	/* the models' dictionary: the union of the stores' */
+	or_items *dict = NULL;
+	int rc = or_items_from_stores(stores, n_stores, &dict, err);
+	if (rc)
+		return rc;
+	const size_t n_items = or_items_count(dict); /* <= OR_AID_MAX + 1: fits the header */
+	const uint32_t *item_aids = or_items_aids(dict);
+	/* aids 0..n-1: the items are the aids, copied without a lookup */
+	const or_items *items = n_items && item_aids[n_items - 1] == n_items - 1 ? NULL : dict;
 	chunk *ch = calloc(nch ? nch : 1, sizeof(chunk));
-	if (!ch)
+	if (!ch) {
+		or_items_free(dict);
 		return or_err_set(err, OR_ENOMEM, "pairs: out of memory");
+	}
 	size_t c = 0;
 	for (size_t s = 0; s < n_stores; s++) {
 		size_t ns = or_store_n_sessions(stores[s]);
@@ -399,14 +429,15 @@ int or_pairs_build(or_store *const *stores, size_t n_stores,
 	const long long nchl = (long long)nch;
 OMP(omp parallel for schedule(dynamic, 4) num_threads(T))
 	for (long long i = 0; i < nchl; i++)
-		chunk_run(stores, cfg, &ch[i], NULL, NULL);
+		chunk_run(stores, cfg, items, &ch[i], NULL, NULL);
 	uint64_t nt = 0, nv = 0, nvs = 0;
 	for (size_t i = 0; i < nch; i++) {
 		if (ch[i].bad) {
-			int rc = or_err_set(err, OR_EFORMAT,
-					    "pairs: %s: session %zu has offsets outside the store (damaged; rebuild it with `ottorec convert`)",
-					    or_store_path(stores[ch[i].store]), ch[i].bad - 1);
+			rc = or_err_set(err, OR_EFORMAT,
+					"pairs: %s: session %zu has offsets outside the store (damaged; rebuild it with `ottorec convert`)",
+					or_store_path(stores[ch[i].store]), ch[i].bad - 1);
 			free(ch);
+			or_items_free(dict);
 			return rc;
 		}
 		ch[i].off_train = nt;
@@ -422,19 +453,23 @@ OMP(omp parallel for schedule(dynamic, 4) num_threads(T))
 		nv = k;
 	}
 	or_log_progress(log, "pairs: count", 1, 1, "steps");
-	const uint64_t bytes[N_SECTIONS] = { nt * 8, nv * 8 };
+	const uint64_t bytes[N_SECTIONS] = { nt * 8, nv * 8, (uint64_t)n_items * 4 };
 	or_sfile_writer *w = NULL;
-	int rc = or_sfile_writer_open(&w, path, &pairs_format, bytes, OR_SFILE_MAPPED, err);
+	rc = or_sfile_writer_open(&w, path, &pairs_format, bytes, OR_SFILE_MAPPED, err);
 	if (rc) {
 		free(ch);
+		or_items_free(dict);
 		return rc;
 	}
 	/* the layout puts the valid pairs right after the train pairs (8-byte
 	   alignment), which the fills below rely on */
 	uint32_t *train_sec = or_sfile_writer_map(w, SEC_TRAIN);
 	uint32_t *valid_sec = or_sfile_writer_map(w, SEC_VALID);
+	rc = or_sfile_writer_put(w, SEC_ITEMS, 0, item_aids, n_items * 4, err);
+	if (rc)
+		goto fail;
 	if (cfg->shuffle && nt > 1) {
-		rc = fill_shuffled(stores, cfg, ch, nch, nt, w, (uint64_t *)valid_sec, T, log, err);
+		rc = fill_shuffled(stores, cfg, items, ch, nch, nt, w, (uint64_t *)valid_sec, T, log, err);
 		if (rc)
 			goto fail;
 	} else {
@@ -445,7 +480,7 @@ OMP(omp parallel for schedule(dynamic, 4) num_threads(T))
 		for (long long i = 0; i < nchl; i++) {
 			if (or_par_stop(&failed, log))
 				continue;
-			chunk_run(stores, cfg, &ch[i], train_sec + 2 * ch[i].off_train,
+			chunk_run(stores, cfg, items, &ch[i], train_sec + 2 * ch[i].off_train,
 				  cfg->valid_last ? NULL : valid_sec + 2 * ch[i].off_valid);
 		}
 		if (failed) {
@@ -455,7 +490,7 @@ OMP(omp parallel for schedule(dynamic, 4) num_threads(T))
 	}
 	or_log_progress(log, "pairs: fill", 1, 1, "steps");
 	pairs_meta meta = {
-		.n_train = nt, .n_valid = nv, .aid_bound = aid_bound, .window = (uint32_t)cfg->window,
+		.n_train = nt, .n_valid = nv, .n_items = (uint32_t)n_items, .window = (uint32_t)cfg->window,
 		.type_mask = cfg->type_mask,
 		.flags = (cfg->shuffle && nt > 1 ? 1u : 0u) | (cfg->valid_last ? 2u : 0u),
 		.max_gap_ms = cfg->max_gap_ms, .seed = cfg->seed,
@@ -464,16 +499,18 @@ OMP(omp parallel for schedule(dynamic, 4) num_threads(T))
 	if (!cfg->valid_last)
 		memcpy(&meta.valid_param, &cfg->valid_fraction, 8);
 	free(ch);
+	or_items_free(dict);
 	if (st) {
 		st->n_train = nt;
 		st->n_valid = nv;
 		st->n_valid_sessions = cfg->valid_last ? 0 : nvs;
 		st->n_sessions = n_sessions;
-		st->aid_bound = aid_bound;
+		st->n_items = (uint32_t)n_items;
 	}
 	return or_sfile_writer_commit(w, &meta, sizeof(meta), log, err);
 fail:
 	free(ch);
+	or_items_free(dict);
 	or_sfile_writer_abort(w);
 	return rc;
 }
@@ -481,7 +518,7 @@ fail:
 struct or_pairs {
 	or_sfile f;
 	uint64_t n_train, n_valid;
-	uint32_t aid_bound;
+	uint32_t n_items;
 };
 
 int or_pairs_open(const char *path, or_pairs **out, or_err *err)
@@ -498,13 +535,24 @@ int or_pairs_open(const char *path, or_pairs **out, or_err *err)
 	}
 	if (!rc)
 		rc = or_sfile_expect(&p->f, SEC_VALID, m.n_valid, 8, err);
+	if (!rc)
+		rc = or_sfile_expect(&p->f, SEC_ITEMS, m.n_items, 4, err);
+	/* the dictionary: checked whole at open (O(n_items), a few ms at OTTO's
+	   1.86 M items), since a model's rows are its items */
+	if (!rc)
+		rc = or_sfile_verify_section(&p->f, SEC_ITEMS, err);
+	const uint32_t *a = rc ? NULL : or_sfile_section_data(&p->f, SEC_ITEMS);
+	for (uint32_t i = 0; !rc && i < m.n_items; i++)
+		if ((i > 0 && a[i] <= a[i - 1]) || a[i] > OR_AID_MAX)
+			rc = or_sfile_damaged(&p->f, err, "item dictionary is not strictly increasing in 0..%u at item %u",
+					      OR_AID_MAX, i);
 	if (rc) {
 		or_pairs_free(p);
 		return rc;
 	}
 	p->n_train = m.n_train;
 	p->n_valid = m.n_valid;
-	p->aid_bound = m.aid_bound;
+	p->n_items = m.n_items;
 	*out = p;
 	return OR_OK;
 }
@@ -525,14 +573,15 @@ int or_pairs_verify(const or_pairs *p, or_err *err)
 	const uint32_t *a = or_pairs_train(p);
 	size_t n = 2 * (size_t)(p->n_train + p->n_valid);
 	for (size_t i = 0; i < n; i++)
-		if (a[i] >= p->aid_bound)
-			return or_sfile_damaged(&p->f, err, "pair %zu names aid %u, not below the aid bound %u",
-						i / 2, a[i], p->aid_bound);
+		if (a[i] >= p->n_items)
+			return or_sfile_damaged(&p->f, err, "pair %zu names item %u, not below the %u items",
+						i / 2, a[i], p->n_items);
 	return OR_OK;
 }
 
 size_t or_pairs_n_train(const or_pairs *p) { return (size_t)p->n_train; }
 size_t or_pairs_n_valid(const or_pairs *p) { return (size_t)p->n_valid; }
-uint32_t or_pairs_aid_bound(const or_pairs *p) { return p->aid_bound; }
+size_t or_pairs_n_items(const or_pairs *p) { return p->n_items; }
+const uint32_t *or_pairs_items(const or_pairs *p) { return or_sfile_section_data(&p->f, SEC_ITEMS); }
 const uint32_t *or_pairs_train(const or_pairs *p) { return or_sfile_section_data(&p->f, SEC_TRAIN); }
 const uint32_t *or_pairs_valid(const or_pairs *p) { return or_sfile_section_data(&p->f, SEC_VALID); }

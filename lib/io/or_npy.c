@@ -1,4 +1,5 @@
-/* or_npy.c - reading and writing float32 .npy matrices (see or_npy.h). */
+/* or_npy.c - reading and writing float32 .npy matrices and int64 id
+   vectors (see or_npy.h). */
 #include "or_npy.h"
 #include "or_file.h"
 
@@ -14,16 +15,15 @@
 
 #define NPY_MAGIC "\x93NUMPY"
 
-int or_npy_write_f32(const char *path, const float *data, size_t rows,
-		     size_t cols, or_err *err)
+/* Write the header (descr, shape text such as "3, 4" or "5,") and n bytes
+   of data atomically to path. */
+static int npy_write(const char *path, const char *descr, const char *shape,
+		     const void *data, size_t n, or_err *err)
 {
-	size_t n;
-	if (or_size_mul(rows, cols, &n) || or_size_mul(n, sizeof(float), &n))
-		return or_err_set(err, OR_EINVAL, "%s: matrix of %zu x %zu is too large", path, rows, cols);
 	char dict[160];
 	int dl = snprintf(dict, sizeof(dict),
-			  "{'descr': '<f4', 'fortran_order': False, 'shape': (%zu, %zu), }",
-			  rows, cols);
+			  "{'descr': '%s', 'fortran_order': False, 'shape': (%s), }",
+			  descr, shape);
 	if (dl < 0 || (size_t)dl >= sizeof(dict))
 		return or_err_set(err, OR_EINVAL, "%s: header too long", path);
 	/* magic(6) version(2) len(2 or 4) dict, padded with spaces, '\n' */
@@ -59,6 +59,40 @@ int or_npy_write_f32(const char *path, const float *data, size_t rows,
 		return rc;
 	}
 	return or_file_commit(&f, err);
+}
+
+int or_npy_write_f32(const char *path, const float *data, size_t rows,
+		     size_t cols, or_err *err)
+{
+	size_t n;
+	if (or_size_mul(rows, cols, &n) || or_size_mul(n, sizeof(float), &n))
+		return or_err_set(err, OR_EINVAL, "%s: matrix of %zu x %zu is too large", path, rows, cols);
+	char shape[48];
+	snprintf(shape, sizeof(shape), "%zu, %zu", rows, cols);
+	return npy_write(path, "<f4", shape, data, n, err);
+}
+
+int or_npy_write_i64(const char *path, const int64_t *data, size_t n, or_err *err)
+{
+	size_t bytes;
+	if (or_size_mul(n, sizeof(int64_t), &bytes))
+		return or_err_set(err, OR_EINVAL, "%s: vector of %zu is too large", path, n);
+	char shape[32];
+	snprintf(shape, sizeof(shape), "%zu,", n);
+	return npy_write(path, "<i8", shape, data, bytes, err);
+}
+
+char *or_npy_ids_path(const char *emb_path)
+{
+	size_t len = strlen(emb_path);
+	if (len >= 4 && !strcmp(emb_path + len - 4, ".npy"))
+		len -= 4;
+	char *s = malloc(len + sizeof(".ids.npy"));
+	if (!s)
+		return NULL;
+	memcpy(s, emb_path, len);
+	memcpy(s + len, ".ids.npy", sizeof(".ids.npy"));
+	return s;
 }
 
 /* The text after 'key': in the header dict, or NULL. */
@@ -112,9 +146,22 @@ static int parse_shape(const char *p, size_t *rows, size_t *cols)
 	return 0;
 }
 
-int or_npy_open_f32(const char *path, or_npy *out, or_err *err)
+/* A mapped .npy file: its C-order data, dtype text ("'<f4'", quotes kept) and
+   shape. */
+typedef struct npy_file {
+	void *map;
+	size_t bytes;
+	const unsigned char *data;
+	size_t avail; /* bytes from data to the end of the file */
+	char descr[8];
+	size_t rows, cols;
+} npy_file;
+
+/* Map path and read its header (versions 1.0-3.0, C order, 1-D or 2-D);
+   the caller checks the dtype and the data size and munmaps f->map. */
+static int npy_map(const char *path, npy_file *f, or_err *err)
 {
-	memset(out, 0, sizeof(*out));
+	memset(f, 0, sizeof(*f));
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return or_err_errno(err, errno, "cannot open %s", path);
@@ -129,8 +176,8 @@ int or_npy_open_f32(const char *path, or_npy *out, or_err *err)
 	close(fd);
 	if (map == MAP_FAILED)
 		return or_err_errno(err, e, "cannot map %s", path);
-	out->map_ = map;
-	out->map_bytes_ = bytes;
+	f->map = map;
+	f->bytes = bytes;
 	const unsigned char *b = map;
 	int rc = OR_OK;
 	if (memcmp(b, NPY_MAGIC, 6) != 0) {
@@ -162,26 +209,56 @@ int or_npy_open_f32(const char *path, or_npy *out, or_err *err)
 	const char *descr = dict_value(dict, "descr");
 	const char *fo = dict_value(dict, "fortran_order");
 	const char *shape = dict_value(dict, "shape");
-	int f8 = 0;
 	if (!descr || !fo || !shape)
 		rc = or_err_set(err, OR_EFORMAT, "%s: .npy header lacks descr, fortran_order or shape", path);
-	else if (strncmp(descr, "'<f4'", 5) != 0 && !(f8 = strncmp(descr, "'<f8'", 5) == 0))
-		rc = or_err_set(err, OR_EUNSUPPORTED, "%s: unsupported: dtype %.8s (expected float32 '<f4' or float64 '<f8')", path, descr);
 	else if (strncmp(fo, "False", 5) != 0)
 		rc = or_err_set(err, OR_EUNSUPPORTED, "%s: unsupported: Fortran-order array (save it with np.ascontiguousarray)", path);
-	else if (parse_shape(shape, &out->rows, &out->cols))
+	else if (parse_shape(shape, &f->rows, &f->cols))
 		rc = or_err_set(err, OR_EUNSUPPORTED, "%s: unsupported: shape %.40s (expected 1-D or 2-D)", path, shape);
+	else
+		snprintf(f->descr, sizeof(f->descr), "%.*s", (int)strcspn(descr, ",}"), descr);
 	free(dict);
 	if (rc)
 		goto fail;
-	size_t n, need, elem = f8 ? 8 : 4;
-	if (or_size_mul(out->rows, out->cols, &n) || or_size_mul(n, elem, &need) ||
-	    need > bytes - prefix - hl) {
+	f->data = b + prefix + hl;
+	f->avail = bytes - prefix - hl;
+	return OR_OK;
+fail:
+	munmap(map, bytes);
+	memset(f, 0, sizeof(*f));
+	return rc;
+}
+
+/* rows x cols elements of elem bytes fit in the file. */
+static int npy_size_ok(const npy_file *f, size_t elem, size_t *n)
+{
+	size_t need;
+	return !or_size_mul(f->rows, f->cols, n) && !or_size_mul(*n, elem, &need) && need <= f->avail;
+}
+
+int or_npy_open_f32(const char *path, or_npy *out, or_err *err)
+{
+	memset(out, 0, sizeof(*out));
+	npy_file nf;
+	int rc = npy_map(path, &nf, err);
+	if (rc)
+		return rc;
+	out->map_ = nf.map;
+	out->map_bytes_ = nf.bytes;
+	out->rows = nf.rows;
+	out->cols = nf.cols;
+	int f8 = 0;
+	if (strncmp(nf.descr, "'<f4'", 5) != 0 && !(f8 = strncmp(nf.descr, "'<f8'", 5) == 0)) {
+		rc = or_err_set(err, OR_EUNSUPPORTED, "%s: unsupported: dtype %.8s (expected float32 '<f4' or float64 '<f8')", path, nf.descr);
+		goto fail;
+	}
+	size_t n, elem = f8 ? 8 : 4;
+	if (!npy_size_ok(&nf, elem, &n)) {
 		rc = or_err_set(err, OR_EFORMAT, "%s: .npy data shorter than its shape %zu x %zu says (truncated?)",
 				path, out->rows, out->cols);
 		goto fail;
 	}
-	const unsigned char *data = b + prefix + hl;
+	const unsigned char *data = nf.data;
 	if (!f8 && ((uintptr_t)data % sizeof(float)) == 0) {
 		out->data = (const float *)data;
 		return OR_OK;
@@ -207,6 +284,52 @@ int or_npy_open_f32(const char *path, or_npy *out, or_err *err)
 fail:
 	or_npy_close(out);
 	return rc;
+}
+
+int or_npy_read_ids(const char *path, size_t rows, uint32_t **ids, or_err *err)
+{
+	*ids = NULL;
+	npy_file nf;
+	int rc = npy_map(path, &nf, err);
+	if (rc)
+		return rc;
+	int i8 = strncmp(nf.descr, "'<i8'", 5) == 0, i4 = strncmp(nf.descr, "'<i4'", 5) == 0;
+	size_t n = 0;
+	uint32_t *out = NULL;
+	if (!i8 && !i4)
+		rc = or_err_set(err, OR_EUNSUPPORTED, "%s: unsupported: dtype %.8s (expected int64 '<i8' or int32 '<i4' aids)", path, nf.descr);
+	else if (nf.cols != 1)
+		rc = or_err_set(err, OR_EUNSUPPORTED, "%s: shape %zu x %zu, expected a vector of aids", path, nf.rows, nf.cols);
+	else if (!npy_size_ok(&nf, i8 ? 8 : 4, &n))
+		rc = or_err_set(err, OR_EFORMAT, "%s: .npy data shorter than its shape %zu says (truncated?)", path, nf.rows);
+	else if (n != rows)
+		rc = or_err_set(err, OR_EFORMAT, "%s: %zu aids for a matrix of %zu rows (one aid per row expected)", path, n, rows);
+	else if (!(out = malloc((n ? n : 1) * sizeof(*out))))
+		rc = or_err_set(err, OR_ENOMEM, "out of memory reading %s", path);
+	for (size_t i = 0; !rc && i < n; i++) {
+		int64_t v;
+		if (i8) {
+			memcpy(&v, nf.data + 8 * i, 8);
+		} else {
+			int32_t w;
+			memcpy(&w, nf.data + 4 * i, 4);
+			v = w;
+		}
+		if (v < 0 || v > INT32_MAX)
+			rc = or_err_set(err, OR_EFORMAT, "%s: aid %lld at row %zu is outside 0..2147483647", path, (long long)v, i);
+		else if (i > 0 && (uint32_t)v <= out[i - 1])
+			rc = or_err_set(err, OR_EFORMAT, "%s: aids are not strictly increasing at row %zu (%lld after %u)",
+					path, i, (long long)v, out[i - 1]);
+		else
+			out[i] = (uint32_t)v;
+	}
+	munmap(nf.map, nf.bytes);
+	if (rc) {
+		free(out);
+		return rc;
+	}
+	*ids = out;
+	return OR_OK;
 }
 
 void or_npy_close(or_npy *m)

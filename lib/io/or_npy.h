@@ -1,6 +1,9 @@
 /*
  * or_npy.h - NumPy .npy files holding float32 matrices (n x d), the format
- * embeddings are exchanged in, so that Python users can `np.load` them.
+ * embeddings are exchanged in, so that Python users can `np.load` them, and
+ * the ids file beside an embeddings matrix: the aid of each row, a 1-D
+ * int64 array named after the matrix (emb.npy -> emb.ids.npy).  A matrix
+ * without an ids file means row r = aid r.
  *
  * Writing produces format version 1.0 (2.0 when the header needs it),
  * '<f4', C order, the data 64-byte aligned, atomically (tmp + rename).
@@ -14,12 +17,27 @@
 #define OR_NPY_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "or_err.h"
 
 /* Write rows x cols floats (row-major) to path. */
 int or_npy_write_f32(const char *path, const float *data, size_t rows,
 		     size_t cols, or_err *err);
+/* Write n int64 values to path as a 1-D '<i8' array. */
+int or_npy_write_i64(const char *path, const int64_t *data, size_t n, or_err *err);
+
+/* The ids file of an embeddings matrix: emb_path with its trailing ".npy"
+   replaced by ".ids.npy" (appended when it has none); malloc'd, NULL when
+   out of memory. */
+char *or_npy_ids_path(const char *emb_path);
+/*
+ * Read the ids file of a matrix of `rows` rows: a 1-D (or n x 1) '<i8' or
+ * '<i4' array of exactly `rows` aids, strictly increasing, each in
+ * 0..2147483647, into a malloc'd array (*ids, free() it).  Anything else
+ * is OR_EFORMAT or OR_EUNSUPPORTED naming path and what is wrong.
+ */
+int or_npy_read_ids(const char *path, size_t rows, uint32_t **ids, or_err *err);
 
 typedef struct or_npy {
 	const float *data; /* rows * cols floats, row-major */

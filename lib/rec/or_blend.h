@@ -15,7 +15,7 @@
  *   - the buy2buy rows of the first max_history aids of B;
  *   - the emb_k nearest neighbours (or_ann_search_items, the aid itself
  *     left out) of u_0..u_{e-1}, e = min(|U|, n_recent_emb), when an
- *     index is given and the aid is below its row count;
+ *     index is given and holds the aid (or_ann_items);
  *   - the covisit strategy's clicks and buys lists (or_recommend_covisit
  *     with the default rule and list length cfg->k);
  *   - the cfg->k most clicked, most carted and most ordered aids of the

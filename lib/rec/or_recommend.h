@@ -147,9 +147,9 @@ size_t or_history_top(const or_history *h, size_t k, int64_t *out);
  *     (1, 6, 3), the k best, ties by first appearance;
  *   otherwise: its distinct aids, most recent first, then the nearest
  *     neighbours in index of its most recent aid, the aid itself left out
- *     (Annoy's get_nns_by_item(a, k + 1)[1:]), up to k in all.  An aid with
- *     no row in the index (aid >= or_ann_n) has no neighbours; index may be
- *     NULL (no neighbours at all).
+ *     (Annoy's get_nns_by_item(a, k + 1)[1:]), up to k in all.  An aid the
+ *     index does not hold (not in or_ann_items) has no neighbours; index
+ *     may be NULL (no neighbours at all).
  * One list serves clicks, carts and orders.  Deviation: the notebook
  * appends the neighbours without removing those already in the session
  * (repeats in its list); we skip them and keep taking neighbours.  k

@@ -140,8 +140,9 @@ typedef struct ctx {
 	const or_items *items;              /* the tables' dictionary, NULL: no tables */
 	const uint32_t *item_aid;           /* its aids */
 	size_t ann_n;
-	uint32_t *nn_row;                   /* ann_n: row of nn for an aid, UINT32_MAX none */
-	uint32_t *nn;                       /* n_queries x emb_k neighbours, UINT32_MAX pad */
+	const or_items *ann_items;          /* the index's aids (its rows' dictionary) */
+	uint32_t *nn_row;                   /* ann_n: row of nn for an index row, UINT32_MAX none */
+	uint32_t *nn;                       /* n_queries x emb_k neighbour aids, UINT32_MAX pad */
 } ctx;
 
 static void ctx_free(ctx *c)
@@ -236,6 +237,7 @@ static int ctx_init(ctx *c, const or_store *test, const or_blend_model *m,
 					  c->pop[OR_ORDERS], c->n_pop[OR_ORDERS] };
 	rc = or_recommend_covisit(test, &cm, &rc_cfg, c->rule_clicks, c->rule_buys, log, err);
 	c->ann_n = m->index ? or_ann_n(m->index) : 0;
+	c->ann_items = m->index ? or_ann_items(m->index) : NULL;
 	return rc;
 }
 
@@ -401,10 +403,10 @@ static int session_candidates(worker *w, const ctx *c, size_t si, const or_sessi
 		add_row(w, m->buy2buy, c->item_aid, w->bitem[r], r, OR_BLEND_B2B);
 	/* neighbours of the most recent aids (searched once per aid, see search_neighbours) */
 	for (size_t r = 0; c->nn && r < nu && r < cfg->n_recent_emb; r++) {
-		uint32_t a = w->uniq[r];
-		if ((size_t)a >= c->ann_n || c->nn_row[a] == UINT32_MAX)
+		uint32_t ir = or_items_index(c->ann_items, w->uniq[r]);
+		if (ir == OR_ITEM_NONE || c->nn_row[ir] == UINT32_MAX)
 			continue;
-		const uint32_t *row = c->nn + (size_t)c->nn_row[a] * cfg->emb_k;
+		const uint32_t *row = c->nn + (size_t)c->nn_row[ir] * cfg->emb_k;
 		for (size_t j = 0; j < cfg->emb_k; j++) {
 			if (row[j] == UINT32_MAX)
 				continue;
@@ -490,7 +492,8 @@ void or_blend_rank_row(const or_blend_table *t, size_t r, const double *w, size_
 /*
  * The aids that some kept session needs neighbours of (its n_recent_emb
  * most recent distinct aids held by the index), searched once each in
- * ascending aid order, in batches; c->nn_row[a] is a's row of c->nn.
+ * ascending aid order (= index row order), in batches; c->nn_row[i] is the
+ * row of c->nn of index row i, whose entries are the neighbours' aids.
  */
 static int search_neighbours(ctx *c, const uint8_t *keep, const or_log *log, or_err *err)
 {
@@ -520,8 +523,9 @@ static int search_neighbours(ctx *c, const uint8_t *keep, const or_log *log, or_
 			if (dup)
 				continue;
 			seen[n_seen++] = a;
-			if ((size_t)a < c->ann_n)
-				c->nn_row[a] = 0;
+			uint32_t ir = or_items_index(c->ann_items, a);
+			if (ir != OR_ITEM_NONE)
+				c->nn_row[ir] = 0;
 		}
 	}
 	size_t nq = 0;
@@ -556,7 +560,9 @@ static int search_neighbours(ctx *c, const uint8_t *keep, const or_log *log, or_
 		}
 		rc = or_ann_search_items(c->m->index, q, n, K, &p, ids, NULL, NULL, err);
 		for (size_t i = 0; !rc && i < n * K; i++)
-			c->nn[done * K + i] = ids[i] < 0 || ids[i] >= (int64_t)UINT32_MAX ? UINT32_MAX : (uint32_t)ids[i];
+			c->nn[done * K + i] = ids[i] < 0 || ids[i] >= (int64_t)c->ann_n
+						      ? UINT32_MAX
+						      : or_items_aid(c->ann_items, (uint32_t)ids[i]);
 		done += n;
 		or_log_progress(log, "neighbours", (double)done, (double)nq, "aids");
 	}

@@ -7,7 +7,9 @@
  * neighbours of); the distinct such items asked once each, in batches, of
  * the ANN index (which parallelises them itself); the short lists completed
  * in parallel.  Every row depends on its session alone, so the output does
- * not depend on the thread count.
+ * not depend on the thread count.  The index works in its rows: a session's
+ * aid is looked up in the index's dictionary (or_ann_items), and the
+ * neighbour rows are turned back into aids.
  */
 #include "or_recommend.h"
 #include "or_par.h"
@@ -31,10 +33,11 @@ void or_recommend_seed_config_default(or_recommend_seed_config *cfg)
 }
 
 /* The history part of session s into row (k entries, padded with -1); the
-   item to ask neighbours of, or -1 when the row is complete or the most
-   recent aid has no row in the index. */
+   index row to ask neighbours of, or -1 when the row is complete or the
+   most recent aid has no row in the index (dict: the index's aids, NULL
+   without an index). */
 static int seed_history(or_history *h, const or_session *s, const or_recommend_seed_config *cfg,
-			size_t n_index, int64_t *row, int64_t *query)
+			const or_items *dict, int64_t *row, int64_t *query)
 {
 	size_t k = cfg->k;
 	for (size_t j = 0; j < k; j++)
@@ -52,8 +55,11 @@ static int seed_history(or_history *h, const or_session *s, const or_recommend_s
 	const uint32_t *aids = or_history_aids(h);
 	for (size_t j = 0; j < u && j < k; j++)
 		row[j] = aids[j];
-	if (u < k && s->n > 0 && (size_t)s->aid[s->n - 1] < n_index)
-		*query = s->aid[s->n - 1];
+	if (u < k && s->n > 0 && dict) {
+		uint32_t r = or_items_index(dict, s->aid[s->n - 1]);
+		if (r != OR_ITEM_NONE)
+			*query = r;
+	}
 	return 0;
 }
 
@@ -82,7 +88,7 @@ static void seed_fill(int64_t *row, size_t k, const int32_t *nb)
 /* Phase 1: every session's history part into out, its query item into
    query[i]. */
 static int seed_histories(const or_store *test, const or_recommend_seed_config *cfg,
-			  size_t n_index, int T, or_history **hs, int64_t *out,
+			  const or_items *dict, int T, or_history **hs, int64_t *out,
 			  int64_t *query, const or_log *log, or_err *err)
 {
 	size_t ns = or_store_n_sessions(test), k = cfg->k, done = 0;
@@ -98,7 +104,7 @@ static int seed_histories(const or_store *test, const or_recommend_seed_config *
 			for (size_t i = b; i < e; i++) {
 				or_session s;
 				or_store_session(test, i, &s);
-				if (seed_history(hs[tid], &s, cfg, n_index, out + i * k, &query[i])) {
+				if (seed_history(hs[tid], &s, cfg, dict, out + i * k, &query[i])) {
 					or_par_fail(&failed, OR_PAR_FAILED);
 					break;
 				}
@@ -140,23 +146,22 @@ int or_recommend_seed(const or_store *test, const or_ann *index,
 	if (log)
 		quiet.cancel = log->cancel;
 	size_t n_index = index ? or_ann_n(index) : 0;
-	if (n_index > (size_t)OR_AID_MAX + 1)
-		n_index = (size_t)OR_AID_MAX + 1; /* no aid beyond; ids fit int32 */
+	const or_items *dict = n_index ? or_ann_items(index) : NULL;
 	int T = or_par_threads(cfg->threads);
 	int rc = OR_OK;
 	int64_t *query = malloc((ns ? ns : 1) * sizeof(*query));
 	or_history **hs = calloc((size_t)T, sizeof(*hs));
 	uint32_t *pos = NULL;  /* index row -> its place in items, or UINT32_MAX */
-	int64_t *items = NULL; /* distinct query items, in order of first need */
-	int64_t *ids = NULL;   /* one batch of answers */
-	int32_t *nb = NULL;    /* k neighbours of each of items */
+	int64_t *items = NULL; /* distinct query rows, in order of first need */
+	int64_t *ids = NULL;   /* one batch of answers (rows) */
+	int32_t *nb = NULL;    /* k neighbour aids of each of items, -1 none */
 	size_t nq = 0;
 	if (!query || !hs)
 		rc = or_err_set(err, OR_ENOMEM, "out of memory (seed strategy, %zu sessions)", ns);
 	for (int t = 0; !rc && t < T; t++)
 		rc = or_history_new(&hs[t], err);
 	if (!rc)
-		rc = seed_histories(test, cfg, n_index, T, hs, out, query, log, err);
+		rc = seed_histories(test, cfg, dict, T, hs, out, query, log, err);
 	/* Phase 2: each distinct item asked once (sessions share their most
 	   recent aid: at OTTO scale 1.6 M queries are 0.6 M items). */
 	if (!rc && n_index) {
@@ -183,7 +188,7 @@ int or_recommend_seed(const or_store *test, const or_ann *index,
 			size_t bn = nq - b < batch ? nq - b : batch;
 			rc = or_ann_search_items(index, items + b, bn, k, &sp, ids, NULL, &quiet, err);
 			for (size_t j = 0; !rc && j < bn * k; j++)
-				nb[b * k + j] = (int32_t)ids[j];
+				nb[b * k + j] = ids[j] < 0 ? -1 : (int32_t)or_items_aid(dict, (uint32_t)ids[j]);
 			or_log_progress(log, "neighbours", (double)(b + bn), (double)nq, "items");
 		}
 	}

@@ -12,10 +12,12 @@
 # caught where the reader verifies that section's checksum: `info --verify`
 # (store), `train --resume` (checkpoint), every reader of an index (the index
 # is checked whole at open) and of co-visitation tables (recommend and tune
-# verify them); there it must fail naming the file and the section.  The
-# other readers open in O(1) by design (`info`, `export`, `split`, `pairs`,
-# `covisit`, `recommend`, `tune`, `run` on a store; `train` on pairs): there a
-# flipped byte must at least not crash (no signal, no sanitizer report).
+# verify them), and the item dictionary of a pairs file (section 2, checked
+# at open); there it must fail naming the file and the section.  The other
+# readers open in O(1) by design (`info`, `export`, `split`, `pairs`,
+# `covisit`, `recommend`, `tune`, `run` on a store; `train` on the pairs of
+# a pairs file): there a flipped byte must at least not crash (no signal, no
+# sanitizer report).
 . "$TESTS_DIR/cli/lib.sh"
 
 O="$OTTOREC"
@@ -94,8 +96,8 @@ expect_no_crash() {
 
 # run_format FORMAT GOOD BAD READER...: every case against every reader.
 # A reader is the name of a function called with the damaged file's path
-# and a scratch output path, and marked "=verify" when it checks section
-# checksums.
+# and a scratch output path, and marked "=verify" when it checks every
+# section's checksum, "=verify:I" when it checks section I's only.
 run_format() {
 	fmt=$1 good=$2 bad=$3
 	shift 3
@@ -103,8 +105,11 @@ run_format() {
 	while read -r cname kind arg; do
 		damage "$good" "$bad" "$kind" "$arg"
 		ver=$(($(u32 "$good" 8) - 1))
+		sec=${cname#section-}
+		sec=${sec%-flipped}
 		for reader in "$@"; do
-			fn=${reader%=verify}
+			fn=${reader%%=*}
+			checks=${reader#"$fn"}
 			name="$fmt $cname: $fn"
 			rm -rf "$T/out"
 			mkdir -p "$T/out"
@@ -112,7 +117,7 @@ run_format() {
 				expect_fail "$name" "$bad: .*format version $ver, .*reads version $((ver + 1))" "$fn" "$bad" "$T/out"
 			elif [ "$kind" != section ]; then
 				expect_fail "$name" "$bad" "$fn" "$bad" "$T/out"
-			elif [ "$fn" != "$reader" ]; then
+			elif [ "$checks" = "=verify" ] || [ "$checks" = "=verify:$sec" ]; then
 				expect_fail "$name" "$bad: checksum mismatch in the .* section" "$fn" "$bad" "$T/out"
 			else
 				expect_no_crash "$name" "$fn" "$bad" "$T/out"
@@ -137,7 +142,10 @@ run_format store "$D/train.store" "$T/bad.store" r_info r_verify=verify r_export
 
 # ---- the pairs file and the MF checkpoint ----
 r_train() { "$O" train --quiet --dim 8 -o "$2/e.npy" "$1"; }
-run_format pairs "$T/p.pairs" "$T/bad.pairs" r_train
+run_format pairs "$T/p.pairs" "$T/bad.pairs" r_train=verify:2
+# the item dictionary (section 2, the last) was cut at its start and flipped
+expect_true "pairs cases cover the item dictionary" \
+	[ "$(grep -c -x -e "cut-at-section-2-start cut .*" -e "section-2-flipped section .*" "$T/cases.txt")" = 2 ]
 r_resume() { "$O" train --quiet --dim 8 --epochs 2 --checkpoint "$1" --resume -o "$2/e.npy" "$T/p.pairs"; }
 run_format checkpoint "$T/m.ckpt" "$T/bad.ckpt" r_resume=verify
 
@@ -148,6 +156,9 @@ r_rec_index() { "$O" recommend --quiet --strategy seed --test "$D/test.store" --
 r_tune_index() { "$O" tune --quiet --sessions 1 --test "$D/test.store" --labels "$L" --covisit "$T/cv" --index "$1" -o "$2/w"; }
 run_format index "$T/i.idx" "$T/bad.idx" r_eval=verify r_neighbors=verify r_rec_index=verify \
 	r_tune_index=verify
+# the rows' aids (section 8, the last) were cut at their start and flipped
+expect_true "index cases cover the row aids" \
+	[ "$(grep -c -x -e "cut-at-section-8-start cut .*" -e "section-8-flipped section .*" "$T/cases.txt")" = 2 ]
 
 # ---- a co-visitation table (in a copy of the directory) ----
 # Its four sections: row offsets, neighbours, weights and the item

@@ -27,6 +27,7 @@ static const cli_command commands[] = {
 	{ "covisit", cmd_covisit, "co-visitation matrices (clicks, carts-orders, buy2buy)" },
 	{ "recommend", cmd_recommend, "recommendations for test sessions -> submission CSV" },
 	{ "tune", cmd_tune, "blend weights that maximise Recall@20 on a local split" },
+	{ "fit", cmd_fit, "the gbt ranker (XGBoost, per type) fitted on a candidates directory" },
 	{ "run", cmd_run, "the whole pipeline: convert .. recommend, evaluate, stage table" },
 	{ "demo", cmd_demo, "synthetic data, local split, every strategy, score table" },
 };

@@ -54,6 +54,11 @@ static const char usage_text[] =
 	"                         history,covisit,buy2buy,embedding,rule,popular)\n"
 	"      --share S          share of the sessions used, drawn with --seed\n"
 	"                         (0 < S <= 1, default 1)\n"
+	"      --max-sessions N   at most about N sessions used (lowers --share)\n"
+	"      --rest-store FILE  write sessions --share leaves out there (at most\n"
+	"      --rest-labels FILE about --max-sessions of them) as a store, and\n"
+	"                         their labels (labels JSONL): an honest local\n"
+	"                         validation set for a ranker fitted on DIR\n"
 	"      --negatives N      negatives kept per session, drawn with --seed\n"
 	"                         (default 0 = all)\n"
 	"      --all-sessions     keep sessions without labels or positives\n"
@@ -71,6 +76,44 @@ static int parse_size(const char *opt, const char *arg, int64_t lo, int64_t hi, 
 				       (long long)lo, (long long)hi, arg);
 	*out = (size_t)v;
 	return CLI_OK;
+}
+
+/* The uniform [0, 1) draw of a session for --share: from (seed, id) only. */
+static double session_draw(int64_t seed, int64_t id)
+{
+	return (double)(or_prng_hash((uint64_t)seed, (uint64_t)id) >> 11) * 0x1p-53;
+}
+
+/* The sessions of st drawn in [lo, hi) as a store, and their labels. */
+static int write_rest(const or_store *st, const or_labels *labels, int64_t seed, double lo,
+		      double hi, const char *store_path, const char *labels_path, size_t *n_rest,
+		      or_err *err)
+{
+	or_store_builder *b = NULL;
+	or_labels rest;
+	or_labels_init(&rest);
+	int rc = or_store_builder_new(&b, err);
+	size_t ns = or_store_n_sessions(st);
+	for (size_t i = 0; !rc && i < ns; i++) {
+		or_session s;
+		or_store_session(st, i, &s);
+		double u = session_draw(seed, s.id);
+		if (u >= lo && u < hi)
+			rc = or_store_builder_add(b, s.id, s.n, s.aid, s.ts, s.type, err);
+	}
+	for (size_t i = 0; !rc && i < labels->n; i++) {
+		double u = session_draw(seed, labels->rows[i].session);
+		if (u >= lo && u < hi)
+			rc = or_labels_copy_row(&rest, labels, i, err);
+	}
+	*n_rest = b ? or_store_builder_n_sessions(b) : 0;
+	if (!rc)
+		rc = or_store_builder_write(b, store_path, cli_log(), err);
+	if (!rc)
+		rc = or_labels_write_jsonl(&rest, labels_path, err);
+	or_labels_release(&rest);
+	or_store_builder_free(b);
+	return rc;
 }
 
 int cmd_candidates(int argc, char **argv)
@@ -91,6 +134,9 @@ int cmd_candidates(int argc, char **argv)
 		{ "sources", required_argument, NULL, 'S' },
 		{ "share", required_argument, NULL, 'x' },
 		{ "negatives", required_argument, NULL, 'N' },
+		{ "max-sessions", required_argument, NULL, 'X' },
+		{ "rest-labels", required_argument, NULL, 'r' },
+		{ "rest-store", required_argument, NULL, 'u' },
 		{ "all-sessions", no_argument, NULL, 'A' },
 		{ "seed", required_argument, NULL, 'e' },
 		{ "threads", required_argument, NULL, 't' },
@@ -101,8 +147,8 @@ int cmd_candidates(int argc, char **argv)
 	};
 	enum { MAX_TRAIN = 8 };
 	const char *test_path = NULL, *labels_path = NULL, *cv_dir = NULL, *index_path = NULL;
-	const char *out = NULL, *train_path[MAX_TRAIN];
-	size_t n_train = 0, negatives = 0, nprobe = 0;
+	const char *out = NULL, *train_path[MAX_TRAIN], *rest_path = NULL, *rest_store = NULL;
+	size_t n_train = 0, negatives = 0, nprobe = 0, max_sessions = 0;
 	int quiet = 0, json = 0, all_sessions = 0, c;
 	int64_t threads = 0, seed = 42;
 	double share = 1.0;
@@ -132,6 +178,9 @@ int cmd_candidates(int argc, char **argv)
 		case 'n': bad = parse_size("nprobe", optarg, 1, 65536, &nprobe); break;
 		case 'P': bad = parse_size("popular", optarg, 0, 100, &cfg.n_popular); break;
 		case 'N': bad = parse_size("negatives", optarg, 0, 1000000, &negatives); break;
+		case 'X': bad = parse_size("max-sessions", optarg, 1, INT64_MAX, &max_sessions); break;
+		case 'r': rest_path = optarg; break;
+		case 'u': rest_store = optarg; break;
 		case 'S':
 			if (or_cand_sources_parse(optarg, &cfg.sources, &err))
 				return cli_usage_error(CMD, "--sources: %s", err.msg);
@@ -168,6 +217,10 @@ int cmd_candidates(int argc, char **argv)
 		return cli_usage_error(CMD, "give the sessions with --test STORE");
 	if (!out)
 		return cli_usage_error(CMD, "give the table's directory with -o DIR");
+	if ((rest_path || rest_store) && !labels_path)
+		return cli_usage_error(CMD, "--rest-labels and --rest-store need --labels");
+	if (!rest_path != !rest_store)
+		return cli_usage_error(CMD, "give both --rest-store and --rest-labels");
 	cfg.threads = (int)threads;
 	cli_log_setup(quiet);
 	if (!cv_dir)
@@ -196,6 +249,13 @@ int cmd_candidates(int argc, char **argv)
 	if (!rc)
 		rc = or_cand_table_init(&t, labels_path ? &labels : NULL, &err);
 	size_t ns = test ? or_store_n_sessions(test) : 0, used = ns;
+	if (max_sessions && (double)max_sessions < share * (double)ns)
+		share = (double)max_sessions / (double)ns;
+	/* the rest: draws in [share, share + rest_share) */
+	double rest_share = 1.0 - share;
+	if (max_sessions && ns && (double)max_sessions / (double)ns < rest_share)
+		rest_share = (double)max_sessions / (double)ns;
+	size_t n_rest = 0;
 	if (!rc && share < 1.0) {
 		keep = malloc(ns ? ns : 1);
 		if (!keep)
@@ -203,11 +263,13 @@ int cmd_candidates(int argc, char **argv)
 		used = 0;
 		const int64_t *ids = or_store_session_ids(test);
 		for (size_t i = 0; keep && i < ns; i++) {
-			double u = (double)(or_prng_hash((uint64_t)seed, (uint64_t)ids[i]) >> 11) * 0x1p-53;
-			keep[i] = u < share;
+			keep[i] = session_draw(seed, ids[i]) < share;
 			used += keep[i];
 		}
 	}
+	if (!rc && rest_path)
+		rc = write_rest(test, &labels, seed, share, share + rest_share, rest_store, rest_path,
+				&n_rest, &err);
 	t.negatives = negatives;
 	t.keep_unlabelled = all_sessions || !labels_path;
 	t.seed = (uint64_t)seed;
@@ -216,7 +278,7 @@ int cmd_candidates(int argc, char **argv)
 		or_ann_search_params sp;
 		or_ann_search_params_default(&sp);
 		sp.nprobe = nprobe;
-		or_cand_model m = { tab[0], tab[1], tab[2], ix, sp, stats };
+		or_cand_model m = { tab[0], tab[1], tab[2], ix, sp, stats, NULL };
 		rc = or_cand_generate(test, &m, &cfg, keep, or_cand_table_add, &t, cli_log(), &err);
 	}
 	double t_gen = cli_now() - t1;
@@ -234,6 +296,8 @@ int cmd_candidates(int argc, char **argv)
 		cli_json_str(&j, "output", out);
 		cli_json_int(&j, "sessions", (long long)used);
 		cli_json_int(&j, "groups", (long long)t.n_groups);
+		if (rest_path)
+			cli_json_int(&j, "rest_sessions", (long long)n_rest);
 		cli_json_int(&j, "rows", (long long)t.n_rows);
 		cli_json_int(&j, "features", OR_CF_N);
 		for (unsigned ty = 0; labels_path && ty < 3; ty++)

@@ -74,6 +74,9 @@ static const char usage_text[] =
 	"      --weights FILE   blend weights (`ottorec tune -o FILE`)\n"
 	"      --model MODEL    ranker model (`ottorec fit -o MODEL`)\n"
 	"      --train STORE    a store of the training period (ranker; repeatable)\n"
+	"      --period STORE   the test period whose popularity the ranker's\n"
+	"                       features read (default: --test; give the whole\n"
+	"                       test period when --test holds only some of it)\n"
 	"  -o, --output FILE   the submission (\"-\" = stdout)\n"
 	"  -k, --k K           aids per row (default 20)\n"
 	"      --threads N     threads (default: all cores)\n"
@@ -92,6 +95,7 @@ int cmd_recommend(int argc, char **argv)
 		{ "weights", required_argument, NULL, 'w' },
 		{ "model", required_argument, NULL, 'm' },
 		{ "train", required_argument, NULL, 'R' },
+		{ "period", required_argument, NULL, 'P' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "k", required_argument, NULL, 'k' },
 		{ "threads", required_argument, NULL, 't' },
@@ -102,7 +106,7 @@ int cmd_recommend(int argc, char **argv)
 	};
 	enum { MAX_TRAIN = 8 };
 	const char *strategy = "covisit", *test_path = NULL, *cv_dir = NULL, *out = NULL;
-	const char *index_path = NULL, *weights_path = NULL, *model_path = NULL;
+	const char *index_path = NULL, *weights_path = NULL, *model_path = NULL, *period_path = NULL;
 	const char *train_path[MAX_TRAIN];
 	size_t n_train = 0;
 	int quiet = 0, json = 0, c;
@@ -117,6 +121,7 @@ int cmd_recommend(int argc, char **argv)
 		case 'i': index_path = optarg; break;
 		case 'w': weights_path = optarg; break;
 		case 'm': model_path = optarg; break;
+		case 'P': period_path = optarg; break;
 		case 'R':
 			if (n_train == MAX_TRAIN)
 				return cli_usage_error(CMD, "at most %d --train stores", MAX_TRAIN);
@@ -166,6 +171,8 @@ int cmd_recommend(int argc, char **argv)
 		return cli_usage_error(CMD, "--weights is for --strategy blend");
 	if (model_path && !(needs & OR_NEEDS_MODEL))
 		return cli_usage_error(CMD, "--model is for --strategy ranker");
+	if (period_path && !(needs & OR_NEEDS_TRAIN))
+		return cli_usage_error(CMD, "--period is for --strategy ranker");
 	if (n_train && !(needs & OR_NEEDS_TRAIN))
 		return cli_usage_error(CMD, "--train is for --strategy ranker");
 	if (cv_dir && !(needs & OR_NEEDS_COVISIT))
@@ -181,7 +188,7 @@ int cmd_recommend(int argc, char **argv)
 	double t0 = cli_now();
 	or_err err;
 	or_err_clear(&err);
-	or_store *test = NULL, *train[MAX_TRAIN] = { NULL };
+	or_store *test = NULL, *period = NULL, *train[MAX_TRAIN] = { NULL };
 	or_covisit *tab[3] = { NULL, NULL, NULL };
 	or_ann *ix = NULL;
 	or_ranker *ranker = NULL;
@@ -202,6 +209,8 @@ int cmd_recommend(int argc, char **argv)
 		rc = or_store_open(train_path[i], &train[i], &err);
 	if (!rc && n_train)
 		rc = or_cand_stats_build(train, n_train, &stats, cli_log(), &err);
+	if (!rc && period_path)
+		rc = or_store_open(period_path, &period, &err);
 	double t_load = cli_now() - t0;
 	size_t cells = 0;
 	if (!rc) {
@@ -227,6 +236,7 @@ int cmd_recommend(int argc, char **argv)
 		in.weights = weights_path ? (const double (*)[OR_BLEND_N_FEATURES])w : NULL;
 		in.ranker = ranker;
 		in.stats = stats;
+		in.period = period;
 		in.k = (size_t)k;
 		in.threads = (int)threads;
 		rc = st->run(&in, rows, cli_log(), &err);
@@ -245,6 +255,7 @@ int cmd_recommend(int argc, char **argv)
 	or_cand_stats_free(stats);
 	for (size_t i = 0; i < n_train; i++)
 		or_store_free(train[i]);
+	or_store_free(period);
 	or_store_free(test);
 	cli_progress_done();
 	if (rc)

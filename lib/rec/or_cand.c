@@ -67,7 +67,7 @@ typedef struct gen {
 	const uint32_t *item_aid;
 	int64_t *rule[2];             /* n_sessions x RULE_K: covisit clicks, buys lists */
 	or_items *st_items;           /* the ranked store's dictionary */
-	uint32_t *st_cnt[3];          /* its events per item and type */
+	float *st_log[2];             /* per item: log1p(clicks), log1p(carts + orders) */
 	uint32_t pop[N_POP_LISTS][100];
 	size_t n_pop[N_POP_LISTS];
 	or_rec_neighbours nb;
@@ -81,8 +81,8 @@ static void gen_free(gen *g)
 	free(g->rule[0]);
 	free(g->rule[1]);
 	or_items_free(g->st_items);
-	for (int t = 0; t < 3; t++)
-		free(g->st_cnt[t]);
+	free(g->st_log[0]);
+	free(g->st_log[1]);
 	or_rec_neighbours_release(&g->nb);
 }
 
@@ -104,16 +104,29 @@ static int gen_init(gen *g, const or_store *st, const or_cand_model *m, const or
 	if (rc)
 		return rc;
 	g->item_aid = g->items ? or_items_aids(g->items) : NULL;
-	rc = or_rec_item_counts(st, &g->st_items, g->st_cnt, err);
+	const or_store *period = m->period ? m->period : st;
+	uint32_t *cnt[3];
+	rc = or_rec_item_counts(period, &g->st_items, cnt, err);
 	if (rc)
 		return rc;
-	g->ts_end = or_store_ts_max(st);
+	size_t nti = or_items_count(g->st_items);
+	g->st_log[0] = malloc((nti ? nti : 1) * sizeof(float));
+	g->st_log[1] = malloc((nti ? nti : 1) * sizeof(float));
+	for (size_t i = 0; g->st_log[0] && g->st_log[1] && i < nti; i++) {
+		g->st_log[0][i] = (float)log1p((double)cnt[0][i]);
+		g->st_log[1][i] = (float)log1p((double)cnt[1][i] + (double)cnt[2][i]);
+	}
+	for (int t = 0; t < 3; t++)
+		free(cnt[t]);
+	if (!g->st_log[0] || !g->st_log[1])
+		return or_err_set(err, OR_ENOMEM, "out of memory (item counts)");
+	g->ts_end = or_store_ts_max(period);
 	size_t ns = or_store_n_sessions(st);
 	size_t np = cfg->n_popular;
 	for (unsigned t = 0; !rc && (cfg->sources & OR_CAND_SRC_POPULAR) && np && t < 3; t++) {
 		int64_t top[100];
 		size_t n = 0;
-		rc = or_recommend_popular(st, t, np, top, &n, err);
+		rc = or_recommend_popular(period, t, np, top, &n, err);
 		for (size_t i = 0; i < n; i++)
 			g->pop[t][i] = (uint32_t)top[i];
 		g->n_pop[t] = n;
@@ -130,9 +143,9 @@ static int gen_init(gen *g, const or_store *st, const or_cand_model *m, const or
 			return or_err_set(err, OR_ENOMEM, "out of memory (covisit lists)");
 		int64_t tc[RULE_K], to[RULE_K];
 		size_t ntc = 0, nto = 0;
-		rc = or_recommend_popular(st, OR_CLICKS, RULE_K, tc, &ntc, err);
+		rc = or_recommend_popular(period, OR_CLICKS, RULE_K, tc, &ntc, err);
 		if (!rc)
-			rc = or_recommend_popular(st, OR_ORDERS, RULE_K, to, &nto, err);
+			rc = or_recommend_popular(period, OR_ORDERS, RULE_K, to, &nto, err);
 		or_recommend_config rcfg;
 		or_recommend_config_default(&rcfg);
 		rcfg.k = RULE_K;
@@ -538,8 +551,8 @@ static void fill_rows(worker *w, const gen *g, const or_session *s, size_t n_kee
 		}
 		uint32_t ti = or_items_index(g->st_items, a);
 		if (ti != OR_ITEM_NONE) {
-			x[OR_CF_T_CLICKS] = (float)log1p((double)g->st_cnt[0][ti]);
-			x[OR_CF_T_BUYS] = (float)log1p((double)g->st_cnt[1][ti] + (double)g->st_cnt[2][ti]);
+			x[OR_CF_T_CLICKS] = g->st_log[0][ti];
+			x[OR_CF_T_BUYS] = g->st_log[1][ti];
 		}
 		if (st)
 			or_cand_stats_features(st, a, x);

@@ -112,6 +112,9 @@ typedef struct or_cand_model {
 	const or_ann *index;
 	or_ann_search_params search;
 	const or_cand_stats *stats;
+	const or_store *period; /* the test period whose popularity the t_*
+				   features and the popular lists read; NULL =
+				   the ranked store itself */
 } or_cand_model;
 
 /* One block of sessions' candidate rows, in session order. */

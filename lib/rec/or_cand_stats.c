@@ -17,9 +17,12 @@
 
 enum { ALL = 0, WEEK = 3, DAY = 6, N_CNT = 9 };
 
+#define N_ITEM_F (OR_CF_I_TREND - OR_CF_I_CLICKS + 1)
+
 struct or_cand_stats {
 	or_items *items;
 	uint32_t *cnt;       /* n_items x N_CNT */
+	float *feat;         /* n_items x N_ITEM_F: the x[OR_CF_I_*] of each item */
 	double period_days;  /* at least 7 */
 };
 
@@ -29,7 +32,25 @@ void or_cand_stats_free(or_cand_stats *s)
 		return;
 	or_items_free(s->items);
 	free(s->cnt);
+	free(s->feat);
 	free(s);
+}
+
+/* x[OR_CF_I_*] from an item's counts c (x is indexed by feature). */
+static void item_features(const or_cand_stats *s, const uint32_t *c, float *x)
+{
+	x[OR_CF_I_CLICKS] = (float)log1p((double)c[ALL + 0]);
+	x[OR_CF_I_CARTS] = (float)log1p((double)c[ALL + 1]);
+	x[OR_CF_I_ORDERS] = (float)log1p((double)c[ALL + 2]);
+	x[OR_CF_I_CLICKS_WEEK] = (float)log1p((double)c[WEEK + 0]);
+	x[OR_CF_I_CARTS_WEEK] = (float)log1p((double)c[WEEK + 1]);
+	x[OR_CF_I_ORDERS_WEEK] = (float)log1p((double)c[WEEK + 2]);
+	x[OR_CF_I_CLICKS_DAY] = (float)log1p((double)c[DAY + 0]);
+	x[OR_CF_I_BUYS_DAY] = (float)log1p((double)c[DAY + 1] + (double)c[DAY + 2]);
+	x[OR_CF_I_CART_CLICK] = (float)((double)c[ALL + 1] / (1.0 + (double)c[ALL + 0]));
+	x[OR_CF_I_ORDER_CART] = (float)((double)c[ALL + 2] / (1.0 + (double)c[ALL + 1]));
+	x[OR_CF_I_TREND] = (float)(log1p((double)c[WEEK + 0]) -
+				   log1p((double)c[ALL + 0] * 7.0 / s->period_days));
 }
 
 int or_cand_stats_build(or_store *const *stores, size_t n_stores, or_cand_stats **out,
@@ -83,9 +104,16 @@ int or_cand_stats_build(or_store *const *stores, size_t n_stores, or_cand_stats 
 				or_log_progress(log, "item statistics", (double)done, (double)total, "events");
 		}
 	}
+	if (!rc && !(s->feat = malloc((n ? n : 1) * N_ITEM_F * sizeof(float))))
+		rc = or_err_set(err, OR_ENOMEM, "out of memory (item statistics)");
 	if (rc) {
 		or_cand_stats_free(s);
 		return rc;
+	}
+	for (size_t i = 0; i < n; i++) {
+		float x[OR_CF_N];
+		item_features(s, s->cnt + i * N_CNT, x);
+		memcpy(s->feat + i * N_ITEM_F, x + OR_CF_I_CLICKS, N_ITEM_F * sizeof(float));
 	}
 	or_log_progress(log, "item statistics", (double)total, (double)total, "events");
 	*out = s;
@@ -95,21 +123,8 @@ int or_cand_stats_build(or_store *const *stores, size_t n_stores, or_cand_stats 
 void or_cand_stats_features(const or_cand_stats *s, uint32_t aid, float *x)
 {
 	uint32_t it = or_items_index(s->items, aid);
-	if (it == OR_ITEM_NONE)
-		return;
-	const uint32_t *c = s->cnt + (size_t)it * N_CNT;
-	x[OR_CF_I_CLICKS] = (float)log1p((double)c[ALL + 0]);
-	x[OR_CF_I_CARTS] = (float)log1p((double)c[ALL + 1]);
-	x[OR_CF_I_ORDERS] = (float)log1p((double)c[ALL + 2]);
-	x[OR_CF_I_CLICKS_WEEK] = (float)log1p((double)c[WEEK + 0]);
-	x[OR_CF_I_CARTS_WEEK] = (float)log1p((double)c[WEEK + 1]);
-	x[OR_CF_I_ORDERS_WEEK] = (float)log1p((double)c[WEEK + 2]);
-	x[OR_CF_I_CLICKS_DAY] = (float)log1p((double)c[DAY + 0]);
-	x[OR_CF_I_BUYS_DAY] = (float)log1p((double)c[DAY + 1] + (double)c[DAY + 2]);
-	x[OR_CF_I_CART_CLICK] = (float)((double)c[ALL + 1] / (1.0 + (double)c[ALL + 0]));
-	x[OR_CF_I_ORDER_CART] = (float)((double)c[ALL + 2] / (1.0 + (double)c[ALL + 1]));
-	x[OR_CF_I_TREND] = (float)(log1p((double)c[WEEK + 0]) -
-				   log1p((double)c[ALL + 0] * 7.0 / s->period_days));
+	if (it != OR_ITEM_NONE)
+		memcpy(x + OR_CF_I_CLICKS, s->feat + (size_t)it * N_ITEM_F, N_ITEM_F * sizeof(float));
 }
 
 size_t or_cand_stats_top_week(const or_cand_stats *s, unsigned t, size_t k, uint32_t *out)
@@ -174,50 +189,60 @@ size_t or_cand_config_json(const or_cand_config *cfg, char *buf, size_t cap)
 	return n;
 }
 
+/* One "key":value member at the cursor into cfg: 0, 1 (OR_EFORMAT set in
+   err), or -1 (a JSON error recorded in j). */
+static int parse_member(or_json *j, const char *what, or_cand_config *cfg, or_err *err)
+{
+	char key[64], val[256];
+	int fits;
+	if (or_json_string(j, key, sizeof(key), &fits) || or_json_expect(j, ':', "expected ':'"))
+		return -1;
+	if (fits && !strcmp(key, "sources")) {
+		if (or_json_string(j, val, sizeof(val), &fits))
+			return -1;
+		or_err e2;
+		if (!fits)
+			return or_err_set(err, OR_EFORMAT, "%s: candidate sources too long", what), 1;
+		if (or_cand_sources_parse(val, &cfg->sources, &e2))
+			return or_err_set(err, OR_EFORMAT, "%s: %s", what, e2.msg), 1;
+		return 0;
+	}
+	size_t k = N_KEYS;
+	for (size_t i = 0; fits && i < N_KEYS && k == N_KEYS; i++)
+		if (!strcmp(key, keys[i].key))
+			k = i;
+	if (k == N_KEYS)
+		return or_err_set(err, OR_EFORMAT, "%s: unknown candidate setting \"%s\"", what, key), 1;
+	int neg;
+	uint64_t v;
+	or_json_ws(j);
+	if (or_json_int(j, &neg, &v) != OR_JSON_INT_OK || neg || v < keys[k].lo || v > keys[k].hi)
+		return or_err_set(err, OR_EFORMAT, "%s: candidate setting \"%s\" must be an integer in %zu..%zu",
+				  what, key, keys[k].lo, keys[k].hi), 1;
+	*(size_t *)((char *)cfg + keys[k].off) = (size_t)v;
+	return 0;
+}
+
 int or_cand_config_from_json(const char *json, size_t len, const char *what, or_cand_config *cfg,
 			     or_err *err)
 {
 	or_json j;
 	or_json_init(&j, json, json + len);
-	if (or_json_expect(&j, '{', "expected '{'"))
-		goto bad;
-	if (or_json_eat(&j, '}'))
-		return OR_OK;
-	do {
-		char key[64], val[256];
-		int fits;
-		if (or_json_string(&j, key, sizeof(key), &fits) || or_json_expect(&j, ':', "expected ':'"))
-			goto bad;
-		if (fits && !strcmp(key, "sources")) {
-			if (or_json_string(&j, val, sizeof(val), &fits))
-				goto bad;
-			if (!fits)
-				return or_err_set(err, OR_EFORMAT, "%s: candidate sources too long", what);
-			or_err e2;
-			if (or_cand_sources_parse(val, &cfg->sources, &e2))
-				return or_err_set(err, OR_EFORMAT, "%s: %s", what, e2.msg);
-			continue;
-		}
-		size_t k = N_KEYS;
-		for (size_t i = 0; fits && i < N_KEYS && k == N_KEYS; i++)
-			if (!strcmp(key, keys[i].key))
-				k = i;
-		if (k == N_KEYS)
-			return or_err_set(err, OR_EFORMAT, "%s: unknown candidate setting \"%s\"", what, key);
-		int neg;
-		uint64_t v;
-		or_json_ws(&j);
-		if (or_json_int(&j, &neg, &v) != OR_JSON_INT_OK || neg || v < keys[k].lo || v > keys[k].hi)
-			return or_err_set(err, OR_EFORMAT, "%s: candidate setting \"%s\" must be an integer in %zu..%zu",
-					  what, key, keys[k].lo, keys[k].hi);
-		*(size_t *)((char *)cfg + keys[k].off) = (size_t)v;
-	} while (or_json_eat(&j, ','));
-	if (or_json_expect(&j, '}', "expected ',' or '}'"))
-		goto bad;
+	int r = or_json_expect(&j, '{', "expected '{'");
+	if (!r && !or_json_eat(&j, '}')) {
+		do
+			r = parse_member(&j, what, cfg, err);
+		while (!r && or_json_eat(&j, ','));
+		if (!r)
+			r = or_json_expect(&j, '}', "expected ',' or '}'");
+	}
+	if (r > 0)
+		return OR_EFORMAT;
+	if (r < 0)
+		return or_err_set(err, OR_EFORMAT, "%s: candidate settings: %s at byte %zu", what,
+				  j.err_what ? j.err_what : "bad JSON",
+				  (size_t)(j.err_at ? j.err_at - json : 0));
 	if (or_json_peek(&j) != -1)
 		return or_err_set(err, OR_EFORMAT, "%s: text after the candidate settings", what);
 	return OR_OK;
-bad:
-	return or_err_set(err, OR_EFORMAT, "%s: candidate settings: %s at byte %zu", what,
-			  j.err_what ? j.err_what : "bad JSON", (size_t)(j.err_at ? j.err_at - json : 0));
 }

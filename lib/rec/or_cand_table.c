@@ -169,7 +169,7 @@ int or_cand_table_add(void *ctx, const or_cand_chunk *c, or_err *err)
 			}
 		}
 		int any = pos[0] || pos[1] || pos[2];
-		if (!any && !t->keep_unlabelled)
+		if (!any && !t->keep_unlabelled && t->labels_)
 			continue;
 		/* rows: every positive, and `negatives` of the rest (seeded per session) */
 		size_t kept = 0;

@@ -77,7 +77,8 @@ static int run_ranker(const or_strategy_inputs *in, int64_t *const out[3], const
 	if (rc)
 		return rc;
 	cfg.threads = in->threads;
-	or_cand_model m = { in->clicks, in->carts_orders, in->buy2buy, in->index, in->search, in->stats };
+	or_cand_model m = { in->clicks, in->carts_orders, in->buy2buy, in->index, in->search, in->stats,
+			    in->period };
 	return or_recommend_ranker(in->test, &m, &cfg, in->ranker, in->k, out, log, err);
 }
 

@@ -39,6 +39,7 @@ typedef struct or_strategy_inputs {
 	const double (*weights)[OR_BLEND_N_FEATURES]; /* blend; NULL = built-in */
 	or_ranker *ranker;                            /* ranker */
 	const or_cand_stats *stats;                   /* ranker */
+	const or_store *period;                       /* ranker: or_cand_model's; NULL = test */
 	size_t k;                                     /* 1..OR_RECOMMEND_K_MAX */
 	int threads;
 } or_strategy_inputs;

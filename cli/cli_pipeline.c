@@ -107,16 +107,17 @@ int cli_pipeline_init(cli_pipeline *p, const char *cmd, const char *log_dir,
 	if (!p->self) {
 		fprintf(stderr, "ottorec %s: cannot find this program's path (/proc/self/exe): %s\n",
 			cmd, strerror(errno));
+		cli_pipeline_free(p);
 		return CLI_FAIL;
 	}
 	p->log_dir = strdup(log_dir);
-	if (!p->log_dir) {
+	if (!p->log_dir)
 		or_err_set(&err, OR_ENOMEM, "out of memory");
-		return cli_fail(cmd, &err);
-	}
-	if (or_dir_make_all(log_dir, &err))
-		return cli_fail(cmd, &err);
-	return CLI_OK;
+	else if (!or_dir_make_all(log_dir, &err))
+		return CLI_OK;
+	/* the caller frees p only after a success */
+	cli_pipeline_free(p);
+	return cli_fail(cmd, &err);
 }
 
 void cli_pipeline_free(cli_pipeline *p)

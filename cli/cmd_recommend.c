@@ -6,6 +6,7 @@
  * lib/rec/or_recommend_seed.c and lib/rec/or_recommend_blend.c.
  */
 #include "cli.h"
+#include "cli_guard.h"
 #include "cli_models.h"
 #include "or_ann.h"
 #include "or_blend.h"
@@ -64,9 +65,9 @@ static const char usage_text[] =
 	"                       blend: at most 8, see docs/blend.md)\n"
 	"      --weights FILE   blend weights (`ottorec tune -o FILE`)\n"
 	"  -o, --output FILE   the submission (\"-\" = stdout)\n"
-	"      --k K           aids per row (default 20)\n"
+	"  -k, --k K           aids per row (default 20)\n"
 	"      --threads N     threads (default: all cores)\n"
-	"      --quiet         no progress line or summary\n"
+	"  -q, --quiet         no progress line or summary\n"
 	"      --json          print a one-line JSON summary on stdout\n"
 	"  -h, --help          this text\n";
 
@@ -94,7 +95,8 @@ int cmd_recommend(int argc, char **argv)
 	int quiet = 0, json = 0, c;
 	int64_t k = 20, threads = 0, nprobe = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "o:k:qh", opts, NULL)) != -1) {
 		switch (c) {
 		case 's': strategy = optarg; break;
 		case 'T': test_path = optarg; break;
@@ -120,7 +122,7 @@ int cmd_recommend(int argc, char **argv)
 			fputs(usage_text, stdout);
 			return cli_finish_stdout(CMD);
 		default:
-			return cli_usage_error(CMD, "unknown option");
+			return cli_bad_option(CMD, argv, "o:k:qh", opts);
 		}
 	}
 	if (optind < argc)
@@ -144,6 +146,9 @@ int cmd_recommend(int argc, char **argv)
 		return cli_usage_error(CMD, "--weights is for --strategy blend");
 	if (!out)
 		return cli_usage_error(CMD, "give the submission file with -o FILE");
+	cli_input ins[] = { { test_path, 0 }, { cv_dir, 1 }, { index_path, 0 }, { weights_path, 0 } };
+	if (cli_check_output(CMD, out, NULL, ins, 4))
+		return CLI_USAGE;
 	cli_log_setup(quiet);
 	if (strat == S_BLEND && !index_path)
 		or_log_msg(cli_log(), OR_LOG_WARN,

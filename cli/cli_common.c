@@ -97,6 +97,11 @@ void cli_log_setup(int quiet)
 		sigaction(SIGINT, &sa, NULL);
 		sigaction(SIGTERM, &sa, NULL);
 		sigaction(SIGHUP, &sa, NULL);
+		/* past a file-size limit (ulimit -f) a write or fallocate then
+		   fails with EFBIG, reported like a full disk and with the
+		   temporary removed, instead of the signal killing the process
+		   and leaving it */
+		signal(SIGXFSZ, SIG_IGN);
 		installed = 1;
 	}
 }

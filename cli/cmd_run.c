@@ -51,8 +51,9 @@ static const char usage_text[] =
 	"      --seed N           seed of pairs, train and index (their default 42)\n"
 	"      --threads N        threads of every stage (default: all cores)\n"
 	"      --mem-gib G        covisit memory per pass (default 8)\n"
-	"      --resume           skip stages finished by an earlier run with the\n"
-	"                         same command line whose outputs are still there\n"
+	"      --resume           skip stages an earlier run finished whose command\n"
+	"                         line, inputs and outputs are unchanged (size, mtime,\n"
+	"                         checksum of ottorec's files)\n"
 	"  -q, --quiet            no stage lines, no progress lines\n"
 	"      --json             print a one-line JSON summary on stdout\n"
 	"  -h, --help             this text\n";

@@ -184,7 +184,7 @@ static void test_header_text(void)
 	CHECK_INT(or_npy_open_f32(p, &m, &err), OR_EUNSUPPORTED);
 	CHECK_STR_CONTAINS(err.msg, "shape (2, 3, 4) (expected 1-D or 2-D)");
 	p = npy_with_header("long.npy",
-			    "{'descr': '<f4', 'fortran_order': False, 'shape': (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20), }",
+			    "{'descr': '<f4', 'fortran_order': False, 'shape': (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25), }",
 			    0);
 	CHECK_INT(or_npy_open_f32(p, &m, &err), OR_EUNSUPPORTED);
 	CHECK_STR_CONTAINS(err.msg, "shape (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, ... (expected");

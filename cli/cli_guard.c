@@ -90,29 +90,29 @@ int cli_check_output(const char *cmd, const char *out, const char *const *names,
 	/* refused before any work: the final rename would fail only at the end */
 	struct stat so;
 	if (stat(out, &so) == 0 && !names && S_ISDIR(so.st_mode))
-		return cli_usage_error(cmd, "-o %s is a directory; give a file name", out);
+		return cli_usage_error(cmd, "the output %s is a directory; give a file name", out);
 	if (stat(out, &so) == 0 && names && !S_ISDIR(so.st_mode))
-		return cli_usage_error(cmd, "-o %s exists and is not a directory", out);
+		return cli_usage_error(cmd, "the output directory %s exists and is not a directory", out);
 	for (size_t i = 0; i < n_inputs; i++) {
 		const char *in = inputs[i].path;
 		if (!in || is_std(in))
 			continue;
 		if (inputs[i].is_dir && inside(out, in))
-			return cli_usage_error(cmd, "-o %s is or lies inside the input directory %s; give another output",
+			return cli_usage_error(cmd, "the output %s is or lies inside the input directory %s; give another output",
 					       out, in);
 		if (!names) {
 			if (same_file(out, in))
-				return cli_usage_error(cmd, "-o %s is the input %s; give another output", out, in);
+				return cli_usage_error(cmd, "the output %s is the input %s; give another output", out, in);
 			continue;
 		}
 		if (same_file(out, in))
-			return cli_usage_error(cmd, "-o %s is the input %s; give another output directory", out, in);
+			return cli_usage_error(cmd, "the output directory %s is the input %s; give another one", out, in);
 		for (const char *const *nm = names; *nm; nm++) {
 			char *p = join(out, *nm);
 			int clash = p && same_file(p, in);
 			free(p);
 			if (clash)
-				return cli_usage_error(cmd, "-o %s would overwrite the input %s (the command writes %s/%s); give another output directory",
+				return cli_usage_error(cmd, "the output directory %s would overwrite the input %s (the command writes %s/%s); give another one",
 						       out, in, out, *nm);
 		}
 	}

@@ -36,7 +36,7 @@ typedef struct cli_input {
 
 /*
  * CLI_OK when output `out` conflicts with none of inputs[0..n_inputs), else
- * the usage error printed ("ottorec CMD: -o OUT is the input IN ...") and
+ * the usage error printed ("ottorec CMD: the output OUT is the input IN ...") and
  * CLI_USAGE.  names: NULL when out is a file; else out is a directory and
  * names the files (NULL-terminated) the command writes in it.  Inputs that
  * are NULL are skipped.

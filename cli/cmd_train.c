@@ -198,7 +198,8 @@ int cmd_train(int argc, char **argv)
 		cli_input ins[] = { { argv[optind], 0 }, { checkpoint, 0 } };
 		char *ids = or_npy_ids_path(output);
 		int bad = cli_check_output("train", output, NULL, ins, 2) ||
-			  (ids && cli_check_output("train", ids, NULL, ins, 2));
+			  (ids && cli_check_output("train", ids, NULL, ins, 2)) ||
+			  cli_check_output("train", checkpoint, NULL, ins, 1);
 		free(ids);
 		if (bad)
 			return CLI_USAGE;

@@ -338,6 +338,10 @@ int or_sfile_writer_open(or_sfile_writer **out, const char *path, const or_sfile
 	*out = NULL;
 	if (!format_ok(fmt) || (mode != OR_SFILE_STREAM && mode != OR_SFILE_MAPPED))
 		return or_err_set(err, OR_EINVAL, "%s: bad file format description", path);
+	if (!strcmp(path, "-"))
+		return or_err_set(err, OR_EINVAL,
+				  "an ottorec %s is written in place, not to standard output (-); give a file name",
+				  fmt->what);
 	or_sfile_writer *w = calloc(1, sizeof(*w));
 	if (!w)
 		return or_err_set(err, OR_ENOMEM, "out of memory");

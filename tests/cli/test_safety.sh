@@ -12,10 +12,10 @@ cp "$S/train.store" "$T/train.orig"
 
 # ---- 1. an output is never one of the command's inputs ----
 expect_fail "split -o DIR refuses to overwrite its input DIR/train.store" \
-	"-o .*/S would overwrite the input .*/S/train.store" "$O" split --quiet -o "$S" "$S/train.store"
+	"output directory .*/S would overwrite the input .*/S/train.store" "$O" split --quiet -o "$S" "$S/train.store"
 expect_same "split left its input as it was" "$S/train.store" "$T/train.orig"
 expect_ok "split into another directory" "$O" split --quiet -o "$T/sp" "$S/train.store"
-expect_fail "pairs -o its input store" "-o .*train.store is the input" \
+expect_fail "pairs -o its input store" "output .*train.store is the input" \
 	"$O" pairs --quiet -o "$S/train.store" "$S/train.store"
 expect_fail "pairs -o the input under another spelling" "is the input" \
 	"$O" pairs --quiet -o "$S/../S/./train.store" "$S/test.store" "$S/train.store"
@@ -30,6 +30,10 @@ expect_ok "index build" "$O" index build --quiet --nlist 4 -o "$T/i.ann" "$T/e.n
 expect_fail "neighbors -o its index" "is the input" "$O" neighbors "$T/i.ann" --aid 1 -o "$T/i.ann"
 printf '1\n2\n' >"$T/q.txt"
 expect_fail "neighbors -o its queries" "is the input" "$O" neighbors "$T/i.ann" --queries "$T/q.txt" -o "$T/q.txt"
+expect_ok "pairs" "$O" pairs --quiet -o "$T/p.bin" "$T/sp/train.store"
+expect_fail "train --checkpoint over its pairs file" "output .*p.bin is the input" \
+	"$O" train --quiet -o "$T/m.npy" --checkpoint "$T/p.bin" "$T/p.bin"
+expect_fail "train -o its pairs file" "is the input" "$O" train --quiet -o "$T/p.bin" "$T/p.bin"
 expect_ok "covisit" "$O" covisit --quiet --threads 2 -o "$T/cv" "$T/sp/train.store" "$T/sp/test.store"
 expect_fail "recommend -o its test store" "is the input" \
 	"$O" recommend --quiet --test "$T/sp/test.store" --covisit "$T/cv" -o "$T/sp/test.store"
@@ -144,10 +148,14 @@ expect_fail "neighbors --queries of an empty file" "empty.txt holds no query aid
 expect_fail "convert given a store says so" "train.store is an ottorec event store already" \
 	"$O" convert -o "$T/y.store" "$S/train.store"
 mkdir -p "$T/exp/d"
-expect_fail "export -o DIR fails before writing" "-o .*exp/d is a directory" "$O" export -o "$T/exp/d" "$S/train.store"
+expect_fail "export -o DIR fails before writing" "output .*exp/d is a directory" "$O" export -o "$T/exp/d" "$S/train.store"
 expect_true "and leaves nothing beside it" test "$(ls "$T/exp")" = d
 expect_fail "pairs -o - is refused up front" "not to standard output" "$O" pairs -o - "$S/train.store"
 expect_true "with nothing on stdout" test ! -s "$T/stdout"
+expect_fail "convert -o - (a store is written in place)" "event store is written in place, not to standard output" \
+	"$O" convert --quiet -o - "$S/test.jsonl"
+expect_fail "index build -o -" "index is written in place, not to standard output" \
+	"$O" index build --quiet --nlist 4 -o - "$T/e.npy"
 { head -c 4096 /dev/zero | tr '\0' '\n'; head -2 "$SAMPLE"; } >"$T/blank_head.jsonl"
 expect_ok "4096 blank bytes before valid JSONL are read" "$O" convert --quiet -o "$T/bh.store" "$T/blank_head.jsonl"
 expect_ok "info of it" "$O" info "$T/bh.store"

@@ -49,6 +49,13 @@ int cli_fail(const char *cmd, const or_err *err);
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* After getopt_long returned '?' (with opterr = 0, so getopt printed
+   nothing): one usage error naming the option (unknown, needs a value,
+   takes none); returns CLI_USAGE. */
+struct option;
+int cli_bad_option(const char *cmd, char *const *argv, const char *shortopts,
+		   const struct option *longopts);
+
 /* Strict number parsing: the whole string, in [lo, hi]; 0 on success. */
 int cli_parse_i64(const char *s, int64_t lo, int64_t hi, int64_t *out);
 int cli_parse_double(const char *s, double lo, double hi, double *out);

@@ -3,6 +3,7 @@
 #include "or_file.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <math.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -96,6 +97,11 @@ void cli_log_setup(int quiet)
 		sigaction(SIGINT, &sa, NULL);
 		sigaction(SIGTERM, &sa, NULL);
 		sigaction(SIGHUP, &sa, NULL);
+		/* past a file-size limit (ulimit -f) a write or fallocate then
+		   fails with EFBIG, reported like a full disk and with the
+		   temporary removed, instead of the signal killing the process
+		   and leaving it */
+		signal(SIGXFSZ, SIG_IGN);
 		installed = 1;
 	}
 }
@@ -132,6 +138,34 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, "\n(see `ottorec %s -h`)\n", cmd);
 	return CLI_USAGE;
+}
+
+int cli_bad_option(const char *cmd, char *const *argv, const char *shortopts,
+		   const struct option *longopts)
+{
+	const char *arg = optind > 0 ? argv[optind - 1] : "";
+	if (arg && !strncmp(arg, "--", 2) && arg[2]) {
+		const char *name = arg + 2, *eq = strchr(name, '=');
+		size_t n = eq ? (size_t)(eq - name) : strlen(name);
+		const struct option *o = longopts;
+		while (o && o->name && !(strlen(o->name) == n && !strncmp(o->name, name, n)))
+			o++;
+		/* optopt is 0 for an unknown long option, its val otherwise;
+		   a short option inside a later cluster has its own optopt */
+		if (!optopt || (o && o->name && o->val == optopt)) {
+			if (!o || !o->name)
+				return cli_usage_error(cmd, "unknown option --%.*s", (int)n, name);
+			if (eq && o->has_arg == no_argument)
+				return cli_usage_error(cmd, "option --%s takes no value", o->name);
+			return cli_usage_error(cmd, "option --%s needs a value", o->name);
+		}
+	}
+	const char *known = optopt && optopt != ':' ? strchr(shortopts, optopt) : NULL;
+	if (known && known[1] == ':')
+		return cli_usage_error(cmd, "option -%c needs a value", optopt);
+	if (optopt > 0x20 && optopt < 0x7f)
+		return cli_usage_error(cmd, "unknown option -%c", optopt);
+	return cli_usage_error(cmd, "unknown option %s", arg ? arg : "");
 }
 
 int cli_parse_i64(const char *s, int64_t lo, int64_t hi, int64_t *out)

@@ -11,8 +11,9 @@
 #include "or_err.h"
 
 /* tab[kind] = DIR/<kind name>.covisit for the three kinds, which must
-   hold the same item dictionary (tab[1] and tab[2] use tab[0]'s: free
-   them with cli_free_covisit); on error all are freed and NULL. */
+   hold the same item dictionary and be the set DIR/covisit.manifest names
+   (or_covisit_set.h; tab[1] and tab[2] use tab[0]'s dictionary: free them
+   with cli_free_covisit); on error all are freed and NULL. */
 int cli_open_covisit_dir(const char *dir, or_covisit *tab[3], or_err *err);
 void cli_free_covisit(or_covisit *tab[3]);
 

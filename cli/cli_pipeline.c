@@ -3,6 +3,7 @@
 
 #include "cli.h"
 #include "or_file.h"
+#include "or_sfile.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -107,16 +108,17 @@ int cli_pipeline_init(cli_pipeline *p, const char *cmd, const char *log_dir,
 	if (!p->self) {
 		fprintf(stderr, "ottorec %s: cannot find this program's path (/proc/self/exe): %s\n",
 			cmd, strerror(errno));
+		cli_pipeline_free(p);
 		return CLI_FAIL;
 	}
 	p->log_dir = strdup(log_dir);
-	if (!p->log_dir) {
+	if (!p->log_dir)
 		or_err_set(&err, OR_ENOMEM, "out of memory");
-		return cli_fail(cmd, &err);
-	}
-	if (or_dir_make_all(log_dir, &err))
-		return cli_fail(cmd, &err);
-	return CLI_OK;
+	else if (!or_dir_make_all(log_dir, &err))
+		return CLI_OK;
+	/* the caller frees p only after a success */
+	cli_pipeline_free(p);
+	return cli_fail(cmd, &err);
 }
 
 void cli_pipeline_free(cli_pipeline *p)
@@ -190,15 +192,84 @@ static char *read_small_file(const char *path)
 	return s;
 }
 
-static int already_done(const cli_pipeline *p, const char *name, const char *cmdline,
-			const char *const *outputs, size_t n_outputs)
+static int not_dot(const struct dirent *e)
 {
-	for (size_t i = 0; i < n_outputs; i++)
-		if (access(outputs[i], F_OK) != 0)
-			return 0;
+	return e->d_name[0] != '.';
+}
+
+/* One line naming what path holds, cheaply: size, mtime, inode and, for a
+   sectioned file (stores, pairs, tables, index), its header checksum, which
+   also proves the file whole (not truncated, header intact); a directory
+   gives a line for each file directly inside it (dot files aside). */
+static void file_identity(FILE *m, const char *role, const char *path, int depth)
+{
+	struct stat st;
+	if (stat(path, &st) != 0) {
+		fprintf(m, "%s %s missing\n", role, path);
+		return;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		fprintf(m, "%s %s directory\n", role, path);
+		struct dirent **list = NULL;
+		int n = depth == 0 ? scandir(path, &list, not_dot, alphasort) : 0;
+		for (int i = 0; i < n; i++) {
+			char *sub = cli_path_join(path, list[i]->d_name);
+			if (sub)
+				file_identity(m, role, sub, depth + 1);
+			free(sub);
+			free(list[i]);
+		}
+		free(list);
+		return;
+	}
+	char magic[9];
+	uint64_t sum = 0;
+	or_err err;
+	int whole = or_sfile_identity(path, magic, &sum, &err) == OR_OK;
+	fprintf(m, "%s %s %lld bytes, mtime %lld.%09ld, inode %llu, %s %016llx\n", role, path,
+		(long long)st.st_size, (long long)st.st_mtim.tv_sec, (long)st.st_mtim.tv_nsec,
+		(unsigned long long)st.st_ino, whole ? magic : "-", (unsigned long long)sum);
+}
+
+/* What a stage's .done file records (malloc'd): its command line, then the
+   identity of every argument that names an existing file or directory (its
+   inputs), of its outputs and of its captured standard output.  A stage is
+   resumed only when all of it is the same now: inputs replaced under the
+   same name, an output truncated or rewritten, a summary lost, and the
+   stage runs again. */
+static char *stage_record(const cli_argv *args, const char *cmdline, const char *const *outputs,
+			  size_t n_outputs, const char *out_path)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&buf, &len);
+	if (!m)
+		return NULL;
+	fputs(cmdline, m);
+	for (size_t i = 0; i < args->n; i++) {
+		const char *a = args->v[i];
+		int is_out = 0;
+		for (size_t j = 0; j < n_outputs; j++)
+			is_out |= !strcmp(a, outputs[j]);
+		struct stat st;
+		if (a[0] != '-' && !is_out && stat(a, &st) == 0)
+			file_identity(m, "input", a, 0);
+	}
+	for (size_t j = 0; j < n_outputs; j++)
+		file_identity(m, "output", outputs[j], 0);
+	file_identity(m, "summary", out_path, 0);
+	if (fclose(m) != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+static int already_done(const cli_pipeline *p, const char *name, const char *record)
+{
 	char *done = stage_file(p, name, ".done");
 	char *old = done ? read_small_file(done) : NULL;
-	int same = old && strcmp(old, cmdline) == 0;
+	int same = old && record && strcmp(old, record) == 0;
 	free(old);
 	free(done);
 	return same;
@@ -321,7 +392,10 @@ int cli_pipeline_stage(cli_pipeline *p, const char *name, const cli_argv *args,
 		fprintf(stderr, "ottorec %s: out of memory\n", p->cmd);
 		goto done;
 	}
-	if (p->resume && already_done(p, name, cmdline, outputs, n_outputs)) {
+	char *record = p->resume ? stage_record(args, cmdline, outputs, n_outputs, out_path) : NULL;
+	int resumed = record && already_done(p, name, record);
+	free(record);
+	if (resumed) {
 		s->skipped = 1;
 		announce(p, s, args, " (done before, skipped)");
 		rc = CLI_OK;
@@ -338,7 +412,10 @@ int cli_pipeline_stage(cli_pipeline *p, const char *name, const cli_argv *args,
 	s->seconds = cli_now() - t0;
 	s->peak_rss = (uint64_t)ru.ru_maxrss * 1024u;
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-		record_done(p, name, cmdline);
+		record = stage_record(args, cmdline, outputs, n_outputs, out_path);
+		if (record)
+			record_done(p, name, record);
+		free(record);
 		rc = CLI_OK;
 		goto done;
 	}

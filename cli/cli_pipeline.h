@@ -12,10 +12,14 @@
  * A stage's standard output goes to LOGDIR/<stage>.txt (commands run with
  * --json, so that is their one-line summary); standard error is inherited,
  * so progress lines and error messages reach the user as usual.  After a
- * stage succeeds, LOGDIR/<stage>.done records its command line; with resume
- * on, a stage whose .done file holds the same command line and whose outputs
- * all exist is skipped (changed input contents under the same name are not
- * detected: remove the .done file or run without --resume).
+ * stage succeeds, LOGDIR/<stage>.done records its command line and the
+ * identity of its inputs (every argument naming an existing file or
+ * directory), its outputs and its captured summary: size, mtime, inode and,
+ * for ottorec's sectioned files, the header checksum (which also proves the
+ * file whole).  With resume on, a stage is skipped only when all of that is
+ * the same now: an input replaced under the same name, or an output
+ * truncated or rewritten since, makes it run again, and with it every stage
+ * that reads its outputs.
  */
 #ifndef OR_CLI_PIPELINE_H
 #define OR_CLI_PIPELINE_H

@@ -6,6 +6,7 @@
  * the candidates are lib/rec/or_cand.c, the table lib/rec/or_cand_table.c.
  */
 #include "cli.h"
+#include "cli_guard.h"
 #include "cli_models.h"
 #include "or_cand.h"
 #include "or_cand_table.h"
@@ -158,7 +159,7 @@ int cmd_candidates(int argc, char **argv)
 	or_err_clear(&err);
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":o:qh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "o:qh", opts, NULL)) != -1) {
 		int bad = CLI_OK;
 		switch (c) {
 		case 'T': test_path = optarg; break;
@@ -203,10 +204,8 @@ int cmd_candidates(int argc, char **argv)
 		case 'h':
 			printf(usage_text, OR_CF_N);
 			return cli_finish_stdout(CMD);
-		case ':':
-			return cli_usage_error(CMD, "option '%s' needs a value", argv[optind - 1]);
 		default:
-			return cli_usage_error(CMD, "unknown option '%s'", argv[optind - 1]);
+			return cli_bad_option(CMD, argv, "o:qh", opts);
 		}
 		if (bad)
 			return bad;
@@ -221,6 +220,15 @@ int cmd_candidates(int argc, char **argv)
 		return cli_usage_error(CMD, "--rest-labels and --rest-store need --labels");
 	if (!rest_path != !rest_store)
 		return cli_usage_error(CMD, "give both --rest-store and --rest-labels");
+	cli_input ins[4 + MAX_TRAIN] = { { test_path, 0 }, { labels_path, 0 }, { cv_dir, 1 }, { index_path, 0 } };
+	for (size_t i = 0; i < n_train; i++)
+		ins[4 + i] = (cli_input){ train_path[i], 0 };
+	static const char *const names[] = { "features.npy", "labels.npy", "group_sizes.npy", "session.npy",
+					     "aid.npy", "candidates.json", NULL };
+	if (cli_check_output(CMD, out, names, ins, 4 + n_train) ||
+	    (rest_store && cli_check_output(CMD, rest_store, NULL, ins, 4 + n_train)) ||
+	    (rest_path && cli_check_output(CMD, rest_path, NULL, ins, 4 + n_train)))
+		return CLI_USAGE;
 	cfg.threads = (int)threads;
 	cli_log_setup(quiet);
 	if (!cv_dir)

@@ -4,6 +4,7 @@
  * store file, or_parquet_convert).
  */
 #include "cli.h"
+#include "cli_guard.h"
 #include "or_file.h"
 #include "or_ingest.h"
 #include "or_parquet.h"
@@ -37,7 +38,7 @@ static const char usage_text[] =
 	"                         first ts is below 1e11, else ms; a Parquet TIMESTAMP\n"
 	"                         column says its own unit).  Stored ts are always ms.\n"
 	"      --max-line-bytes N longest accepted line (default 1048576)\n"
-	"      --quiet            no progress line\n"
+	"  -q, --quiet            no progress line\n"
 	"      --json             print a one-line JSON summary on stdout\n"
 	"  -h, --help             this text\n";
 
@@ -78,7 +79,8 @@ int cmd_convert(int argc, char **argv)
 	or_ingest_config cfg;
 	or_ingest_config_default(&cfg);
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "o:qh", opts, NULL)) != -1) {
 		int64_t v;
 		switch (c) {
 		case 'o': output = optarg; break;
@@ -106,7 +108,7 @@ int cmd_convert(int argc, char **argv)
 			fputs(usage_text, stdout);
 			return cli_finish_stdout("convert");
 		default:
-			return cli_usage_error("convert", "unknown option");
+			return cli_bad_option("convert", argv, "o:qh", opts);
 		}
 	}
 	int n_inputs = argc - optind;
@@ -122,6 +124,10 @@ int cmd_convert(int argc, char **argv)
 			return CLI_FAIL;
 		}
 		output = owned_output;
+	}
+	if (cli_check_output_argv("convert", output, NULL, argv + optind, n_inputs)) {
+		free(owned_output);
+		return CLI_USAGE;
 	}
 	cli_log_setup(quiet);
 	double t0 = cli_now();

@@ -5,7 +5,9 @@
  * the rule and the format are lib/covisit/or_covisit.c.
  */
 #include "cli.h"
+#include "cli_guard.h"
 #include "or_covisit.h"
+#include "or_covisit_set.h"
 #include "or_file.h"
 #include "or_store.h"
 
@@ -32,8 +34,10 @@ static const char usage_text[] =
 	"distinct aids): sizes follow distinct aids, never the largest aid.\n"
 	"Writes DIR/clicks.covisit, DIR/carts_orders.covisit, DIR/buy2buy.covisit\n"
 	"(versioned, checksummed, mmap-able, each with the dictionary; layout in\n"
-	"lib/covisit/or_covisit.h), each atomically.  The same inputs give the same\n"
-	"bytes for any thread count.\n"
+	"lib/covisit/or_covisit.h), each atomically, then DIR/covisit.manifest, the\n"
+	"checksums of the set that readers check (an interrupted run is refused,\n"
+	"never mixed).  A second covisit into DIR at the same time fails at once.\n"
+	"The same inputs give the same bytes for any thread count.\n"
 	"\n"
 	"options:\n"
 	"  -o, --output DIR        output directory (created if missing)\n"
@@ -48,7 +52,7 @@ static const char usage_text[] =
 	"      --mem-gib G         memory for the pair tables of one item-range pass\n"
 	"                          (default 8); more passes when the data need more\n"
 	"      --threads N         threads (default: all cores)\n"
-	"      --quiet             no progress line or summary\n"
+	"  -q, --quiet             no progress line or summary\n"
 	"      --json              print a one-line JSON summary on stdout\n"
 	"  -h, --help              this text\n";
 
@@ -103,7 +107,8 @@ int cmd_covisit(int argc, char **argv)
 	int64_t last_n = 30, win_h = 24, b2b_d = 14, top_c = 20, top_b = 15, threads = 0;
 	double mem_gib = 8, tw[3] = { 1, 6, 3 };
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "o:qh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o': dir = optarg; break;
 		case 'O': {
@@ -162,13 +167,15 @@ int cmd_covisit(int argc, char **argv)
 			fputs(usage_text, stdout);
 			return cli_finish_stdout(CMD);
 		default:
-			return cli_usage_error(CMD, "unknown option");
+			return cli_bad_option(CMD, argv, "o:qh", opts);
 		}
 	}
 	if (optind >= argc)
 		return cli_usage_error(CMD, "no STORE given");
 	if (!dir)
 		return cli_usage_error(CMD, "give the output directory with -o DIR");
+	if (cli_check_output_argv(CMD, dir, or_covisit_set_files, argv + optind, argc - optind))
+		return CLI_USAGE;
 	cli_log_setup(quiet);
 	double t0 = cli_now();
 	or_err err;
@@ -180,6 +187,12 @@ int cmd_covisit(int argc, char **argv)
 		rc = or_store_open(argv[optind + (int)i], &stores[i], &err);
 	if (!rc)
 		rc = or_dir_make(dir, &err);
+	if (!rc && cli_lock_dir(CMD, dir)) {
+		for (size_t i = 0; i < n_stores; i++)
+			or_store_free(stores[i]);
+		free(stores);
+		return CLI_FAIL;
+	}
 	or_covisit_stats st[3];
 	memset(st, 0, sizeof(st));
 	or_covisit_config cfgs[3];
@@ -208,6 +221,8 @@ int cmd_covisit(int argc, char **argv)
 	double t_build = cli_now() - t1;
 	cli_progress_done();
 	uint32_t n_items = !rc && nk ? or_covisit_n_items(tabs[0]) : 0;
+	if (!rc)
+		rc = or_covisit_set_begin(dir, &err);
 	for (size_t q = 0; !rc && q < nk; q++) {
 		unsigned k = kinds[q];
 		st[k] = pst[q];
@@ -225,6 +240,8 @@ int cmd_covisit(int argc, char **argv)
 				(unsigned long long)st[k].distinct, (unsigned long long)st[k].entries,
 				st[k].parts, st[k].parts == 1 ? "" : "s");
 	}
+	if (!rc)
+		rc = or_covisit_set_commit(dir, kinds, nk, &err);
 	for (size_t q = 0; q < nk; q++)
 		or_covisit_free(tabs[q]);
 	for (size_t i = 0; stores && i < n_stores; i++)

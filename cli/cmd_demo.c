@@ -5,6 +5,7 @@
  * stage table.  The stages are run's (cli_run_model_stages).
  */
 #include "cli.h"
+#include "cli_guard.h"
 #include "cli_pipeline.h"
 
 #include <getopt.h>
@@ -34,7 +35,7 @@ static const char usage_text[] =
 	"      --mode M       train mode: exact | fast\n"
 	"      --threads N    threads of every stage (default: all cores)\n"
 	"      --resume       skip stages an earlier demo in DIR finished\n"
-	"      --quiet        no stage lines, no progress lines\n"
+	"  -q, --quiet        no stage lines, no progress lines\n"
 	"      --json         print a one-line JSON summary on stdout\n"
 	"  -h, --help         this text\n";
 
@@ -57,7 +58,8 @@ int cmd_demo(int argc, char **argv)
 	int64_t num;
 	double dnum;
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "o:qh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o': dir = optarg; break;
 		case 'x':
@@ -84,7 +86,7 @@ int cmd_demo(int argc, char **argv)
 		case 'q': quiet = 1; break;
 		case 'j': json = 1; break;
 		case 'h': fputs(usage_text, stdout); return cli_finish_stdout(CMD);
-		default: fputs(usage_text, stderr); return CLI_USAGE;
+		default: return cli_bad_option(CMD, argv, "o:qh", opts);
 		}
 	}
 	if (optind != argc)
@@ -108,6 +110,8 @@ int cmd_demo(int argc, char **argv)
 	if ((rc = cli_pipeline_init(&p, CMD, logs, quiet, resume)))
 		goto done;
 	have_p = 1;
+	if ((rc = cli_lock_dir(CMD, dir)))
+		goto done;
 
 	cli_argv a;
 	cli_argv_init(&a);

@@ -38,7 +38,7 @@ static const char usage_text[] =
 	"      --lenient        skip malformed submission lines and report how many\n"
 	"                       (default: the first one is an error naming its line)\n"
 	"      --json           print a one-line JSON result on stdout\n"
-	"      --quiet          no progress line, no warnings about coverage\n"
+	"  -q, --quiet          no progress line, no warnings about coverage\n"
 	"  -h, --help           this text\n";
 
 static const char *const type_names[3] = { "clicks", "carts", "orders" };
@@ -65,7 +65,8 @@ int cmd_evaluate(int argc, char **argv)
 	or_submission_config scfg;
 	or_submission_config_default(&scfg);
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'l': labels_path = optarg; break;
 		case 'L': scfg.lenient = 1; break;
@@ -75,7 +76,7 @@ int cmd_evaluate(int argc, char **argv)
 			fputs(usage_text, stdout);
 			return cli_finish_stdout(CMD);
 		default:
-			return cli_usage_error(CMD, "unknown option");
+			return cli_bad_option(CMD, argv, "qh", opts);
 		}
 	}
 	if (!labels_path)

@@ -4,13 +4,13 @@
  * usage text; the writing itself is lib/io/or_export.c.
  */
 #include "cli.h"
+#include "cli_guard.h"
 #include "or_export.h"
 #include "or_file.h"
 #include "or_store.h"
 
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 
 static const char *const CMD = "export";
 
@@ -34,7 +34,7 @@ static void usage(FILE *out)
 		"  --type-digits      csv: type as 0/1/2 (clicks/carts/orders) instead of words\n"
 		"  --ts-seconds       csv: ts in seconds (ts/1000); refused unless every ts is\n"
 		"                     a whole second, so that nothing is lost\n"
-		"  --quiet            no progress line\n"
+		"  -q, --quiet        no progress line\n"
 		"  --json             print a one-line JSON summary on standard output\n"
 		"                     (needs -o, since standard output would carry the data)\n"
 		"  -h, --help         this text\n");
@@ -94,10 +94,9 @@ int cmd_export(int argc, char **argv)
 	if (json && (!out_given || !strcmp(out, "-")))
 		return cli_usage_error(CMD, "--json needs -o OUT (standard output carries the data)");
 
-	struct stat so, ss;
-	if (strcmp(out, "-") && stat(out, &so) == 0 && stat(store_path, &ss) == 0 &&
-	    so.st_dev == ss.st_dev && so.st_ino == ss.st_ino)
-		return cli_usage_error(CMD, "-o %s is the store itself", out);
+	cli_input in = { store_path, 0 };
+	if (cli_check_output(CMD, out, NULL, &in, 1))
+		return CLI_USAGE;
 
 	cli_log_setup(quiet);
 	or_err err;

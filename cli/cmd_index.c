@@ -5,6 +5,7 @@
  * embeddings (Gaussian or clustered) for tests and benchmarks.
  */
 #include "cli.h"
+#include "cli_guard.h"
 #include "or_ann.h"
 #include "or_knn.h"
 #include "or_npy.h"
@@ -54,7 +55,7 @@ static const char usage_text[] =
 	"groups of 8 subgroups each, with noise).\n"
 	"\n"
 	"common: --no-simd (scalar kernels), --no-amx (the AVX-512 VNNI code scan\n"
-	"even where AMX is available; answers are the same), --quiet, --json\n"
+	"even where AMX is available; answers are the same), -q/--quiet, --json\n"
 	"(one-line summary with"
 	" wall time, queries/s and peak RSS), -h\n";
 
@@ -177,6 +178,14 @@ static int do_build(const index_opts *o, const char *input)
 {
 	if (!o->output)
 		return cli_usage_error("index build", "give the output index with -o");
+	{
+		char *ids = or_npy_ids_path(input);
+		cli_input ins[] = { { input, 0 }, { ids, 0 } };
+		int bad = cli_check_output("index build", o->output, NULL, ins, 2);
+		free(ids);
+		if (bad)
+			return CLI_USAGE;
+	}
 	cli_log_setup(o->quiet);
 	double t0 = cli_now();
 	or_err err;
@@ -345,7 +354,8 @@ int cmd_index(int argc, char **argv)
 	o.iters = -1;
 	int c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:k:h", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "o:k:qh", opts, NULL)) != -1) {
 		int64_t v = 0;
 		switch (c) {
 		case 'o': o.output = optarg; break;
@@ -379,13 +389,13 @@ int cmd_index(int argc, char **argv)
 			break;
 		case O_NOSIMD: o.simd = 0; break;
 		case O_NOAMX: o.simd = o.simd ? 2 : 0; break;
-		case O_QUIET: o.quiet = 1; break;
+		case O_QUIET: case 'q': o.quiet = 1; break;
 		case O_JSON: o.json = 1; break;
 		case 'h':
 			fputs(usage_text, stdout);
 			return cli_finish_stdout("index");
 		default:
-			return cli_usage_error("index", "unknown option (see ottorec index -h)");
+			return cli_bad_option("index", argv, "o:k:qh", opts);
 		}
 		if (c == O_SEED)
 			o.seed_set = 1;

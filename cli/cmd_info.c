@@ -32,7 +32,7 @@ static void usage(FILE *out)
 		"  --verify     first check the whole store (checksums, offsets, order,\n"
 		"               types); a damaged store is an error\n"
 		"  --json       one JSON line with all the same numbers instead of the table\n"
-		"  --quiet      no progress line\n"
+		"  -q, --quiet  no progress line\n"
 		"  -h, --help   this text\n");
 }
 

@@ -5,6 +5,7 @@
  * `aid,rank,neighbor,distance`.
  */
 #include "cli.h"
+#include "cli_guard.h"
 #include "or_ann.h"
 #include "or_file.h"
 
@@ -34,7 +35,7 @@ static const char usage_text[] =
 	"      --format F         csv (default) | tsv\n"
 	"      --threads N        threads (default: all cores)\n"
 	"      --no-simd          scalar kernels\n"
-	"      --quiet            no progress line\n"
+	"  -q, --quiet            no progress line\n"
 	"      --json             one-line summary on stdout (needs -o): wall time,\n"
 	"                         queries/s, peak RSS\n"
 	"  -h, --help             this text\n";
@@ -110,6 +111,10 @@ static int read_queries(const char *path, int64_t **out, size_t *nout, const or_
 	free(line);
 	if (f != stdin)
 		fclose(f);
+	if (rc == CLI_OK && n == 0) {
+		fprintf(stderr, "ottorec neighbors: %s holds no query aids (one aid a line expected)\n", path);
+		rc = CLI_FAIL;
+	}
 	if (rc) {
 		free(v);
 		return rc;
@@ -140,7 +145,8 @@ int cmd_neighbors(int argc, char **argv)
 	int simd = 1, quiet = 0, json = 0, c;
 	char sep = ',';
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:k:h", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "o:k:qh", opts, NULL)) != -1) {
 		switch (c) {
 		case O_AID:
 			if (cli_parse_i64(optarg, 0, INT64_MAX, &aid))
@@ -170,13 +176,13 @@ int cmd_neighbors(int argc, char **argv)
 			else return cli_usage_error("neighbors", "--format must be csv or tsv, not '%s'", optarg);
 			break;
 		case O_NOSIMD: simd = 0; break;
-		case O_QUIET: quiet = 1; break;
+		case O_QUIET: case 'q': quiet = 1; break;
 		case O_JSON: json = 1; break;
 		case 'h':
 			fputs(usage_text, stdout);
 			return cli_finish_stdout("neighbors");
 		default:
-			return cli_usage_error("neighbors", "unknown option (see ottorec neighbors -h)");
+			return cli_bad_option("neighbors", argv, "o:k:qh", opts);
 		}
 	}
 	if (argc - optind != 1)
@@ -185,6 +191,9 @@ int cmd_neighbors(int argc, char **argv)
 		return cli_usage_error("neighbors", "give either --aid or --queries");
 	if (json && !strcmp(output, "-"))
 		return cli_usage_error("neighbors", "--json needs -o (stdout carries the neighbours)");
+	cli_input ins[] = { { argv[optind], 0 }, { qfile, 0 } };
+	if (cli_check_output("neighbors", output, NULL, ins, 2))
+		return CLI_USAGE;
 	cli_log_setup(quiet);
 	double t0 = cli_now();
 	or_err err;

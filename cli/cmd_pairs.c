@@ -3,6 +3,7 @@
  * a pairs file (the training data of `ottorec train`).
  */
 #include "cli.h"
+#include "cli_guard.h"
 #include "or_pairs.h"
 #include "or_store.h"
 
@@ -38,7 +39,7 @@ static const char usage_text[] =
 	"      --no-shuffle         keep the training pairs in store order\n"
 	"      --threads N          worker threads (default: all cores); the\n"
 	"                           output bytes do not depend on it\n"
-	"      --quiet              no progress line\n"
+	"  -q, --quiet              no progress line\n"
 	"      --json               print a one-line JSON summary on stdout\n"
 	"  -h, --help               this text\n";
 
@@ -83,7 +84,8 @@ int cmd_pairs(int argc, char **argv)
 	or_pairs_config cfg;
 	or_pairs_config_default(&cfg);
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:w:h", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "o:w:qh", opts, NULL)) != -1) {
 		int64_t v;
 		switch (c) {
 		case 'o': output = optarg; break;
@@ -129,7 +131,7 @@ int cmd_pairs(int argc, char **argv)
 			fputs(usage_text, stdout);
 			return cli_finish_stdout("pairs");
 		default:
-			return cli_usage_error("pairs", "unknown option");
+			return cli_bad_option("pairs", argv, "o:w:qh", opts);
 		}
 	}
 	int n_stores = argc - optind;
@@ -137,6 +139,10 @@ int cmd_pairs(int argc, char **argv)
 		return cli_usage_error("pairs", "no STORE given");
 	if (!output)
 		return cli_usage_error("pairs", "give the output file with -o");
+	if (!strcmp(output, "-"))
+		return cli_usage_error("pairs", "-o -: a pairs file is written in place (mapped), not to standard output; give a file name");
+	if (cli_check_output_argv("pairs", output, NULL, argv + optind, n_stores))
+		return CLI_USAGE;
 	cli_log_setup(quiet);
 	double t0 = cli_now();
 	or_err err;

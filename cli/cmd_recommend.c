@@ -6,6 +6,7 @@
  * command's options and usage text.
  */
 #include "cli.h"
+#include "cli_guard.h"
 #include "cli_models.h"
 #include "or_ann.h"
 #include "or_blend.h"
@@ -113,7 +114,7 @@ int cmd_recommend(int argc, char **argv)
 	int64_t k = 20, threads = 0, nprobe = 0;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":o:k:qh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "o:k:qh", opts, NULL)) != -1) {
 		switch (c) {
 		case 's': strategy = optarg; break;
 		case 'T': test_path = optarg; break;
@@ -145,10 +146,8 @@ int cmd_recommend(int argc, char **argv)
 		case 'h':
 			fputs(usage_text, stdout);
 			return cli_finish_stdout(CMD);
-		case ':':
-			return cli_usage_error(CMD, "option '%s' needs a value", argv[optind - 1]);
 		default:
-			return cli_usage_error(CMD, "unknown option '%s'", argv[optind - 1]);
+			return cli_bad_option(CMD, argv, "o:k:qh", opts);
 		}
 	}
 	if (optind < argc)
@@ -181,6 +180,12 @@ int cmd_recommend(int argc, char **argv)
 		return cli_usage_error(CMD, "--index is not used by --strategy %s", strategy);
 	if (!out)
 		return cli_usage_error(CMD, "give the submission file with -o FILE");
+	cli_input ins[4 + 2 + MAX_TRAIN] = { { test_path, 0 }, { cv_dir, 1 }, { index_path, 0 },
+					     { weights_path, 0 }, { model_path, 0 }, { period_path, 0 } };
+	for (size_t i = 0; i < n_train; i++)
+		ins[6 + i] = (cli_input){ train_path[i], 0 };
+	if (cli_check_output(CMD, out, NULL, ins, 6 + n_train))
+		return CLI_USAGE;
 	cli_log_setup(quiet);
 	if ((needs & OR_USES_INDEX) && !index_path && !(needs & OR_NEEDS_MODEL))
 		or_log_msg(cli_log(), OR_LOG_WARN,

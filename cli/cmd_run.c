@@ -7,6 +7,7 @@
  * `ottorec demo` reuses.
  */
 #include "cli.h"
+#include "cli_guard.h"
 #include "cli_pipeline.h"
 #include "or_file.h"
 #include "or_npy.h"
@@ -67,9 +68,10 @@ static const char usage_text[] =
 	"      --seed N           seed of pairs, train and index (their default 42)\n"
 	"      --threads N        threads of every stage (default: all cores)\n"
 	"      --mem-gib G        covisit memory per pass (default 8)\n"
-	"      --resume           skip stages finished by an earlier run with the\n"
-	"                         same command line whose outputs are still there\n"
-	"      --quiet            no stage lines, no progress lines\n"
+	"      --resume           skip stages an earlier run finished whose command\n"
+	"                         line, inputs and outputs are unchanged (size, mtime,\n"
+	"                         checksum of ottorec's files)\n"
+	"  -q, --quiet            no stage lines, no progress lines\n"
 	"      --json             print a one-line JSON summary on stdout\n"
 	"  -h, --help             this text\n";
 
@@ -500,6 +502,28 @@ int cli_parse_strategies(const char *cmd, const char *arg, unsigned *out)
 	return cli_usage_error(cmd, "--strategy must be seed, covisit, blend, ranker or all, not '%s'", arg);
 }
 
+/* The inputs must not be among the files the stages write in OUTDIR (a
+   store input is not converted, so OUTDIR/train.store may be one). */
+static int check_outputs(const cli_run_config *cfg)
+{
+	const char *names[16];
+	size_t n = 0;
+	if (!cli_is_store(cfg->train))
+		names[n++] = "train.store";
+	if (!cli_is_store(cfg->test))
+		names[n++] = "test.store";
+	static const char *const always[] = {
+		"pairs.bin", "embeddings.npy", "embeddings.ids.npy", "index.ann", "covisit",
+		"submission.csv", "submission_seed.csv", "submission_covisit.csv",
+		"submission_blend.csv", "submission_ranker.csv", "ranker.model", "fit", "logs", NULL
+	};
+	for (const char *const *a = always; *a; a++)
+		names[n++] = *a;
+	names[n] = NULL;
+	cli_input ins[] = { { cfg->train, 0 }, { cfg->test, 0 }, { cfg->labels, 0 }, { cfg->weights, 0 } };
+	return cli_check_output(CMD, cfg->out_dir, names, ins, 4);
+}
+
 int cmd_run(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -528,7 +552,8 @@ int cmd_run(int argc, char **argv)
 	int64_t num;
 	double dnum;
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "o:qh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'T': cfg.train = optarg; break;
 		case 'S': cfg.test = optarg; break;
@@ -573,7 +598,7 @@ int cmd_run(int argc, char **argv)
 		case 'q': quiet = 1; break;
 		case 'j': json = 1; break;
 		case 'h': fputs(usage_text, stdout); return cli_finish_stdout(CMD);
-		default: fputs(usage_text, stderr); return CLI_USAGE;
+		default: return cli_bad_option(CMD, argv, "o:qh", opts);
 		}
 	}
 	if (optind != argc)
@@ -582,6 +607,8 @@ int cmd_run(int argc, char **argv)
 		return cli_usage_error(CMD, "give both --train and --test");
 	if (!cfg.out_dir)
 		return cli_usage_error(CMD, "give the output directory with -o OUTDIR");
+	if (check_outputs(&cfg))
+		return CLI_USAGE;
 	cli_log_setup(quiet);
 	char *logs = cli_path_join(cfg.out_dir, "logs");
 	cli_pipeline p;
@@ -589,6 +616,10 @@ int cmd_run(int argc, char **argv)
 	free(logs);
 	if (rc)
 		return rc;
+	if (cli_lock_dir(CMD, cfg.out_dir)) {
+		cli_pipeline_free(&p);
+		return CLI_FAIL;
+	}
 	cli_run_scores scores;
 	rc = cli_run_model_stages(&p, &cfg, &scores);
 	rc = cli_run_report(CMD, &p, &scores, rc, json);

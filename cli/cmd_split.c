@@ -5,6 +5,7 @@
  * command's options and usage text; the rule is lib/store/or_split.c.
  */
 #include "cli.h"
+#include "cli_guard.h"
 #include "or_file.h"
 #include "or_ingest.h"
 #include "or_labels.h"
@@ -48,7 +49,7 @@ static const char usage_text[] =
 	"      --seed S           seed of Python's random.seed (default 42)\n"
 	"      --format F         text input: jsonl | csv | auto (default auto)\n"
 	"      --ts-unit U        text input: ms | s | auto (as for convert)\n"
-	"      --quiet            no progress line or summary\n"
+	"  -q, --quiet            no progress line or summary\n"
 	"      --json             print a one-line JSON summary on stdout\n"
 	"  -h, --help             this text\n";
 
@@ -122,7 +123,8 @@ int cmd_split(int argc, char **argv)
 	or_ingest_config icfg;
 	or_ingest_config_default(&icfg);
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "o:qh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o': dir = optarg; break;
 		case 'd':
@@ -151,7 +153,7 @@ int cmd_split(int argc, char **argv)
 			fputs(usage_text, stdout);
 			return cli_finish_stdout(CMD);
 		default:
-			return cli_usage_error(CMD, "unknown option");
+			return cli_bad_option(CMD, argv, "o:qh", opts);
 		}
 	}
 	if (argc - optind != 1)
@@ -159,6 +161,9 @@ int cmd_split(int argc, char **argv)
 	if (!dir)
 		return cli_usage_error(CMD, "give the output directory with -o DIR");
 	const char *input = argv[optind];
+	static const char *const written[] = { "train.store", "test.store", "test_labels.jsonl", NULL };
+	if (cli_check_output_argv(CMD, dir, written, argv + optind, 1))
+		return CLI_USAGE;
 	cli_log_setup(quiet);
 	double t0 = cli_now();
 	or_err err;

@@ -29,10 +29,10 @@ static const char *usage_text =
 	"                 the same bytes whatever the thread count\n"
 	"  -o, --output DIR  output directory (required)\n"
 	"  --jsonl        also write train.jsonl and test.jsonl (OTTO's format;\n"
-	"                 about 11 GB at scale 1.0); without it, JSONL files of an\n"
-	"                 earlier run in DIR are removed\n"
+	"                 about 11 GB at scale 1.0); without it, JSONL files in DIR\n"
+	"                 are kept (with a warning: not this run's)\n"
 	"  --threads N    worker threads (default: all cores)\n"
-	"  --quiet        no progress line and no summary\n"
+	"  -q, --quiet    no progress line and no summary\n"
 	"  --json         print a one-line JSON summary on stdout\n"
 	"  -h, --help     this text\n";
 
@@ -88,7 +88,7 @@ int cmd_synth(int argc, char **argv)
 			cfg.threads = (int)v;
 		} else if (!strcmp(a, "--jsonl")) {
 			jsonl = 1;
-		} else if (!strcmp(a, "--quiet")) {
+		} else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
 			quiet = 1;
 		} else if (!strcmp(a, "--json")) {
 			json = 1;

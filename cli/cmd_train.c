@@ -4,6 +4,7 @@
  * beside it (EMB.ids.npy, int64).
  */
 #include "cli.h"
+#include "cli_guard.h"
 #include "or_mf.h"
 #include "or_npy.h"
 #include "or_pairs.h"
@@ -57,7 +58,7 @@ static const char usage_text[] =
 	"      --resume             continue from --checkpoint FILE when it exists\n"
 	"      --no-simd            scalar kernels only (also OTTOREC_NO_SIMD=1)\n"
 	"      --max-pairs N        train on the first N training pairs only\n"
-	"      --quiet              no progress line and no epoch lines\n"
+	"  -q, --quiet              no progress line and no epoch lines\n"
 	"      --json               print a one-line JSON summary on stdout\n"
 	"  -h, --help               this text\n";
 
@@ -128,7 +129,8 @@ int cmd_train(int argc, char **argv)
 	int no_simd = 0, init = -1;
 	int64_t max_pairs = -1;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:m:h", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "o:m:qh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o': output = optarg; break;
 		case 'm':
@@ -182,7 +184,7 @@ int cmd_train(int argc, char **argv)
 			fputs(usage_text, stdout);
 			return cli_finish_stdout("train");
 		default:
-			return cli_usage_error("train", "unknown option");
+			return cli_bad_option("train", argv, "o:m:qh", opts);
 		}
 	}
 	if (argc - optind != 1)
@@ -191,6 +193,17 @@ int cmd_train(int argc, char **argv)
 		return cli_usage_error("train", "give the output matrix with -o");
 	if (resume && !checkpoint)
 		return cli_usage_error("train", "--resume needs --checkpoint FILE");
+	{
+		/* the matrix and its ids file beside it are both outputs */
+		cli_input ins[] = { { argv[optind], 0 }, { checkpoint, 0 } };
+		char *ids = or_npy_ids_path(output);
+		int bad = cli_check_output("train", output, NULL, ins, 2) ||
+			  (ids && cli_check_output("train", ids, NULL, ins, 2)) ||
+			  cli_check_output("train", checkpoint, NULL, ins, 1);
+		free(ids);
+		if (bad)
+			return CLI_USAGE;
+	}
 	or_mf_config cfg;
 	if (mode == OR_MF_FAST)
 		or_mf_config_default_fast(&cfg);

@@ -5,6 +5,7 @@
  * options, usage text and report; the search is lib/rec/or_tune.c.
  */
 #include "cli.h"
+#include "cli_guard.h"
 #include "cli_models.h"
 #include "or_blend.h"
 #include "or_labels.h"
@@ -44,7 +45,7 @@ static const char usage_text[] =
 	"                       candidates a session); default 0 = all\n"
 	"  -o, --output FILE   write the tuned weights there (atomically)\n"
 	"      --threads N     threads (default: all cores)\n"
-	"      --quiet         no progress line\n"
+	"  -q, --quiet         no progress line\n"
 	"      --json          print a one-line JSON summary on stdout\n"
 	"  -h, --help          this text\n";
 
@@ -72,7 +73,8 @@ int cmd_tune(int argc, char **argv)
 	int quiet = 0, json = 0, c;
 	int64_t threads = 0, nprobe = 0, max_sessions = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "o:qh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'T': test_path = optarg; break;
 		case 'l': labels_path = optarg; break;
@@ -98,7 +100,7 @@ int cmd_tune(int argc, char **argv)
 			fputs(usage_text, stdout);
 			return cli_finish_stdout(CMD);
 		default:
-			return cli_usage_error(CMD, "unknown option");
+			return cli_bad_option(CMD, argv, "o:qh", opts);
 		}
 	}
 	if (optind < argc)
@@ -109,6 +111,10 @@ int cmd_tune(int argc, char **argv)
 		return cli_usage_error(CMD, "give the split's labels with --labels LABELS");
 	if (!cv_dir)
 		return cli_usage_error(CMD, "give the matrices' directory with --covisit DIR");
+	cli_input ins[] = { { test_path, 0 }, { labels_path, 0 }, { cv_dir, 1 }, { index_path, 0 },
+			     { strcmp(start, "covisit") && strcmp(start, "builtin") ? start : NULL, 0 } };
+	if (cli_check_output(CMD, out, NULL, ins, 5))
+		return CLI_USAGE;
 	cli_log_setup(quiet);
 	if (!index_path)
 		or_log_msg(cli_log(), OR_LOG_WARN, "tune without --index: no embedding neighbours (emb features are 0)");

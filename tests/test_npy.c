@@ -157,6 +157,39 @@ static void test_ids(void)
 	free(got);
 }
 
+/* A header of 256 bytes holding dict, then `data` bytes of zeros. */
+static const char *npy_with_header(const char *name, const char *dict, size_t data)
+{
+	static char buf[256 + 64];
+	memset(buf, 0, sizeof(buf));
+	memset(buf, ' ', 256);
+	memcpy(buf, "\x93NUMPY\x01\x00\xf6\x00", 10);
+	memcpy(buf + 10, dict, strlen(dict));
+	buf[255] = '\n';
+	return check_write_file(name, buf, 256 + data);
+}
+
+/* issue 16: messages quote a header's value whole (not clipped to a few
+   bytes), or shortened with "..." */
+static void test_header_text(void)
+{
+	or_npy m;
+	or_err err;
+	const char *p = npy_with_header("dtype.npy",
+					"{'descr': '>float32', 'fortran_order': False, 'shape': (2,), }", 8);
+	CHECK_INT(or_npy_open_f32(p, &m, &err), OR_EUNSUPPORTED);
+	CHECK_STR_CONTAINS(err.msg, "dtype '>float32' (expected");
+	p = npy_with_header("shape.npy",
+			    "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3, 4), }", 0);
+	CHECK_INT(or_npy_open_f32(p, &m, &err), OR_EUNSUPPORTED);
+	CHECK_STR_CONTAINS(err.msg, "shape (2, 3, 4) (expected 1-D or 2-D)");
+	p = npy_with_header("long.npy",
+			    "{'descr': '<f4', 'fortran_order': False, 'shape': (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25), }",
+			    0);
+	CHECK_INT(or_npy_open_f32(p, &m, &err), OR_EUNSUPPORTED);
+	CHECK_STR_CONTAINS(err.msg, "shape (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, ... (expected");
+}
+
 int main(void)
 {
 	CHECK_MAIN_BEGIN
@@ -164,5 +197,6 @@ int main(void)
 	RUN_TEST(test_refused);
 	RUN_TEST(test_round_trip);
 	RUN_TEST(test_ids);
+	RUN_TEST(test_header_text);
 	CHECK_MAIN_END
 }

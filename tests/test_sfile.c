@@ -373,6 +373,42 @@ static void test_full_disk(void)
 	CHECK(!leftovers("full.sf"));
 }
 
+/* issue 16: a file's identity from its header alone (run --resume, the
+   covisit manifest): whole files give the header's checksum, a truncated
+   or foreign one an error; "-" is no output for a writer */
+static void test_identity(void)
+{
+	fill_data();
+	const char *p = make("ident.sf", OR_SFILE_STREAM, &fmt);
+	or_sfile f;
+	or_err err;
+	CHECK_INT(or_sfile_open(&f, p, &fmt, &err), OR_OK);
+	char magic[9];
+	uint64_t sum = 0;
+	CHECK_INT(or_sfile_identity(p, magic, &sum, &err), OR_OK);
+	CHECK(sum == f.h.header_checksum && sum != 0);
+	CHECK(memcmp(magic, fmt.magic, 9) == 0);
+	or_sfile_release(&f);
+	size_t n = 0;
+	unsigned char *b = check_read_file(p, &n);
+	const char *cut = tmp_path("ident-cut.sf");
+	write_bytes(cut, b, n - 1);
+	CHECK_INT(or_sfile_identity(cut, magic, &sum, &err), OR_EFORMAT);
+	CHECK_STR_CONTAINS(err.msg, "truncated");
+	b[100] ^= 1;
+	write_bytes(cut, b, n);
+	CHECK_INT(or_sfile_identity(cut, magic, &sum, &err), OR_EFORMAT);
+	CHECK_STR_CONTAINS(err.msg, "no valid header");
+	free(b);
+	const char *text = check_write_file("ident.txt", "session,aid,ts,type\n", 20);
+	CHECK_INT(or_sfile_identity(text, magic, &sum, &err), OR_EFORMAT);
+	CHECK_INT(or_sfile_identity(tmp_path("nothing-here.sf"), magic, &sum, &err), OR_EIO);
+	or_sfile_writer *w = NULL;
+	CHECK_INT(or_sfile_writer_open(&w, "-", &fmt, sizes, OR_SFILE_MAPPED, &err), OR_EINVAL);
+	CHECK_STR_CONTAINS(err.msg, "not to standard output");
+	CHECK(w == NULL);
+}
+
 int main(void)
 {
 	CHECK_MAIN_BEGIN
@@ -381,5 +417,6 @@ int main(void)
 	RUN_TEST(test_open_is_o1);
 	RUN_TEST(test_writer_errors);
 	RUN_TEST(test_full_disk);
+	RUN_TEST(test_identity);
 	CHECK_MAIN_END
 }

@@ -200,6 +200,27 @@ int or_sfile_open(or_sfile *f, const char *path, const or_sfile_format *fmt, or_
 	return check_header(f, err);
 }
 
+int or_sfile_identity(const char *path, char magic[9], uint64_t *checksum, or_err *err)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return or_err_errno(err, errno, "cannot open %s", path);
+	or_sfile_header h;
+	struct stat sb;
+	ssize_t got = fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) ? pread(fd, &h, sizeof(h), 0) : -1;
+	close(fd);
+	if (got != (ssize_t)sizeof(h) || h.header_bytes != sizeof(h) ||
+	    sfile_hash(&h, HEADER_SUM_AT) != h.header_checksum)
+		return or_err_set(err, OR_EFORMAT, "%s: not a whole ottorec file (no valid header)", path);
+	if ((uint64_t)sb.st_size != h.file_bytes)
+		return or_err_set(err, OR_EFORMAT, "%s: %lld bytes, its header says %llu (truncated or appended to)",
+				  path, (long long)sb.st_size, (unsigned long long)h.file_bytes);
+	memcpy(magic, h.magic, 8);
+	magic[8] = '\0';
+	*checksum = h.header_checksum;
+	return OR_OK;
+}
+
 void or_sfile_release(or_sfile *f)
 {
 	if (f->map)
@@ -317,6 +338,10 @@ int or_sfile_writer_open(or_sfile_writer **out, const char *path, const or_sfile
 	*out = NULL;
 	if (!format_ok(fmt) || (mode != OR_SFILE_STREAM && mode != OR_SFILE_MAPPED))
 		return or_err_set(err, OR_EINVAL, "%s: bad file format description", path);
+	if (!strcmp(path, "-"))
+		return or_err_set(err, OR_EINVAL,
+				  "an ottorec %s is written in place, not to standard output (-); give a file name",
+				  fmt->what);
 	or_sfile_writer *w = calloc(1, sizeof(*w));
 	if (!w)
 		return or_err_set(err, OR_ENOMEM, "out of memory");

@@ -135,6 +135,17 @@ int or_sfile_open(or_sfile *f, const char *path, const or_sfile_format *fmt, or_
 /* Unmap and free; f may be zeroed or already released. */
 void or_sfile_release(or_sfile *f);
 
+/*
+ * The identity of a file of any format, reading its header alone (no
+ * mapping, O(1)): OR_OK when path holds a whole sectioned file (header of
+ * 680 bytes with a matching checksum, file exactly as long as the header
+ * says) with *magic (8 characters and a NUL) and *checksum, the header's
+ * checksum: it covers every section's checksum, so it names the content.
+ * OR_EFORMAT (truncated, damaged, not a sectioned file) or OR_EIO with err
+ * set otherwise.  For `run --resume` and the covisit manifest.
+ */
+int or_sfile_identity(const char *path, char magic[9], uint64_t *checksum, or_err *err);
+
 /* The format's fields: copies min(n, OR_SFILE_META_BYTES) bytes. */
 void or_sfile_meta(const or_sfile *f, void *out, size_t n);
 /* Section sec's bytes in the mapping (valid until release), its size. */

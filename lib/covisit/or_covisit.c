@@ -939,6 +939,11 @@ unsigned or_covisit_kind(const or_covisit *t) { return t->kind; }
 uint32_t or_covisit_n_items(const or_covisit *t) { return t->n_items; }
 uint32_t or_covisit_top_k(const or_covisit *t) { return t->top_k; }
 uint64_t or_covisit_n_entries(const or_covisit *t) { return t->n_entries; }
+
+uint64_t or_covisit_file_checksum(const or_covisit *t)
+{
+	return t->f.map ? t->f.h.header_checksum : 0;
+}
 const or_items *or_covisit_items(const or_covisit *t) { return t->items; }
 
 int or_covisit_shared_items(const or_covisit *const *t, size_t n, const or_items **out,

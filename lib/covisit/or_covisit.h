@@ -188,6 +188,9 @@ unsigned or_covisit_kind(const or_covisit *t);
 uint32_t or_covisit_n_items(const or_covisit *t);
 uint32_t or_covisit_top_k(const or_covisit *t);
 uint64_t or_covisit_n_entries(const or_covisit *t);
+/* The checksum of the header of the file t was opened from (it names the
+   content: or_sfile_identity); 0 for a table built in memory. */
+uint64_t or_covisit_file_checksum(const or_covisit *t);
 /* The table's item dictionary (valid while t is alive): aid -> item with
    or_items_index(_many), item -> aid with or_items_aid(s). */
 const or_items *or_covisit_items(const or_covisit *t);

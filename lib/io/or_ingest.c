@@ -100,6 +100,14 @@ int or_ingest_file(or_store_builder *b, const char *path,
 		return rc;
 	char head[4096];
 	size_t n = or_input_peek(in, head, sizeof(head), err);
+	if (n >= 8 && memcmp(head, "OTTOSTOR", 8) == 0) {
+		/* the magic of lib/store's event store */
+		rc = or_err_set(err, OR_EINVAL,
+				"%s is an ottorec event store already (convert reads OTTO JSONL, CSV and Parquet); give it as it is to the commands that read stores",
+				or_input_path(in));
+		or_input_close(in);
+		return rc;
+	}
 	or_format f = cfg->format;
 	if (f == OR_FORMAT_AUTO) {
 		if (n == 0) {
@@ -108,6 +116,11 @@ int or_ingest_file(or_store_builder *b, const char *path,
 			return rc;
 		}
 		f = or_ingest_detect(head, n);
+		if (f == OR_FORMAT_AUTO && n == sizeof(head) && only_blank(head, n)) {
+			/* blank lines longer than the head: look past them */
+			n = or_input_peek_past_blank(in, head, sizeof(head));
+			f = n ? or_ingest_detect(head, n) : OR_FORMAT_AUTO;
+		}
 		if (f == OR_FORMAT_AUTO && n < sizeof(head) && only_blank(head, n)) {
 			rc = or_err_set(err, OR_EFORMAT, "%s: empty input (only blank lines, no events)",
 					or_input_path(in));

@@ -168,6 +168,18 @@ size_t or_input_peek(or_input *in, char *buf, size_t n, or_err *err)
 	return n;
 }
 
+size_t or_input_peek_past_blank(or_input *in, char *buf, size_t n)
+{
+	size_t at = in->start;
+	while (at < in->end && (in->buf[at] == ' ' || in->buf[at] == '\t' || in->buf[at] == '\r' ||
+				in->buf[at] == '\n'))
+		at++;
+	if (n > in->end - at)
+		n = in->end - at;
+	memcpy(buf, in->buf + at, n);
+	return n;
+}
+
 /* a plain loop that the compiler vectorises: faster than memchr per line
    for short CSV rows */
 static uint64_t count_newlines(const char *p, size_t n)

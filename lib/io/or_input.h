@@ -36,6 +36,11 @@ int or_input_lines(or_input *in, const char **data, size_t *len,
    or_input_lines call. */
 size_t or_input_peek(or_input *in, char *buf, size_t n, or_err *err);
 
+/* The same from the first byte that is not blank (space, tab, CR, LF) of
+   what is buffered (up to the first 8 MiB): for content after a long run
+   of blank lines. */
+size_t or_input_peek_past_blank(or_input *in, char *buf, size_t n);
+
 const char *or_input_path(const or_input *in);
 int or_input_is_gzip(const or_input *in);
 /* Progress: bytes of the file consumed so far (compressed bytes for gzip)

@@ -114,6 +114,33 @@ static const char *dict_value(const char *dict, const char *key)
 	return p;
 }
 
+/* The text of one header value for a message: a bracketed value through
+   its closing bracket, else up to the next ',' or '}'; shortened with "..."
+   when it does not fit out (n >= 8). */
+static void value_text(const char *v, char *out, size_t n)
+{
+	size_t len = 0;
+	if (*v == '(' || *v == '[') {
+		int depth = 0;
+		for (; v[len]; len++) {
+			depth += v[len] == '(' || v[len] == '[';
+			depth -= v[len] == ')' || v[len] == ']';
+			if (depth == 0) {
+				len++;
+				break;
+			}
+		}
+	} else {
+		len = strcspn(v, ",}");
+		while (len > 0 && v[len - 1] == ' ')
+			len--;
+	}
+	if (len < n)
+		snprintf(out, n, "%.*s", (int)len, v);
+	else
+		snprintf(out, n, "%.*s...", (int)(n - 4), v);
+}
+
 static int parse_shape(const char *p, size_t *rows, size_t *cols, int *ndim)
 {
 	if (*p++ != '(')
@@ -154,7 +181,7 @@ typedef struct npy_file {
 	size_t bytes;
 	const unsigned char *data;
 	size_t avail; /* bytes from data to the end of the file */
-	char descr[8];
+	char descr[72]; /* the dtype's text, for messages (value_text) */
 	size_t rows, cols;
 	int ndim; /* 1 or 2 */
 } npy_file;
@@ -215,10 +242,12 @@ static int npy_map(const char *path, npy_file *f, or_err *err)
 		rc = or_err_set(err, OR_EFORMAT, "%s: .npy header lacks descr, fortran_order or shape", path);
 	else if (strncmp(fo, "False", 5) != 0)
 		rc = or_err_set(err, OR_EUNSUPPORTED, "%s: unsupported: Fortran-order array (save it with np.ascontiguousarray)", path);
-	else if (parse_shape(shape, &f->rows, &f->cols, &f->ndim))
-		rc = or_err_set(err, OR_EUNSUPPORTED, "%s: unsupported: shape %.40s (expected 1-D or 2-D)", path, shape);
-	else
-		snprintf(f->descr, sizeof(f->descr), "%.*s", (int)strcspn(descr, ",}"), descr);
+	else if (parse_shape(shape, &f->rows, &f->cols, &f->ndim)) {
+		char text[72];
+		value_text(shape, text, sizeof(text));
+		rc = or_err_set(err, OR_EUNSUPPORTED, "%s: unsupported: shape %s (expected 1-D or 2-D)", path, text);
+	} else
+		value_text(descr, f->descr, sizeof(f->descr));
 	free(dict);
 	if (rc)
 		goto fail;
@@ -251,7 +280,7 @@ int or_npy_open_f32(const char *path, or_npy *out, or_err *err)
 	out->cols = nf.cols;
 	int f8 = 0;
 	if (strncmp(nf.descr, "'<f4'", 5) != 0 && !(f8 = strncmp(nf.descr, "'<f8'", 5) == 0)) {
-		rc = or_err_set(err, OR_EUNSUPPORTED, "%s: unsupported: dtype %.8s (expected float32 '<f4' or float64 '<f8')", path, nf.descr);
+		rc = or_err_set(err, OR_EUNSUPPORTED, "%s: unsupported: dtype %s (expected float32 '<f4' or float64 '<f8')", path, nf.descr);
 		goto fail;
 	}
 	size_t n, elem = f8 ? 8 : 4;
@@ -299,7 +328,7 @@ int or_npy_read_ids(const char *path, size_t rows, uint32_t **ids, or_err *err)
 	size_t n = 0;
 	uint32_t *out = NULL;
 	if (!i8 && !i4)
-		rc = or_err_set(err, OR_EUNSUPPORTED, "%s: unsupported: dtype %.8s (expected int64 '<i8' or int32 '<i4' aids)", path, nf.descr);
+		rc = or_err_set(err, OR_EUNSUPPORTED, "%s: unsupported: dtype %s (expected int64 '<i8' or int32 '<i4' aids)", path, nf.descr);
 	else if (nf.cols != 1)
 		rc = or_err_set(err, OR_EUNSUPPORTED, "%s: shape %zu x %zu, expected a vector of aids", path, nf.rows, nf.cols);
 	else if (!npy_size_ok(&nf, i8 ? 8 : 4, &n))

@@ -469,27 +469,32 @@ int or_synth_write_dir(const or_synth_config *cfg, const char *dir, int jsonl,
 	/* from here on the directory changes: on failure, none of this run's
 	   outputs stays (each file is written whole or not at all, and a
 	   mix of two runs must not be left either) */
-	int writing = !rc;
+	int written[N_OUT] = { 0 };
 	if (!rc)
-		rc = or_store_builder_write(train, path[0], log, err);
+		written[0] = !(rc = or_store_builder_write(train, path[0], log, err));
 	or_store_builder_free(train);
 	if (!rc)
-		rc = or_store_builder_write(test, path[1], log, err);
+		written[1] = !(rc = or_store_builder_write(test, path[1], log, err));
 	or_store_builder_free(test);
 	if (!rc)
-		rc = or_labels_write_jsonl(&labels, path[2], err);
+		written[2] = !(rc = or_labels_write_jsonl(&labels, path[2], err));
 	or_labels_release(&labels);
 	if (!rc && jsonl)
-		rc = export_one(path[0], path[3], log, err);
+		written[3] = !(rc = export_one(path[0], path[3], log, err));
 	if (!rc && jsonl)
-		rc = export_one(path[1], path[4], log, err);
-	if (!rc && !jsonl) {
-		/* JSONL of an earlier run would not match the new stores */
-		unlink(path[3]);
-		unlink(path[4]);
-	}
-	if (rc && writing)
-		for (int i = 0; i < N_OUT; i++)
+		written[4] = !(rc = export_one(path[1], path[4], log, err));
+	/* JSONL already there is not this run's: it may be the user's own
+	   (OTTO's real files), so it stays, with a warning that it does not
+	   hold these stores' sessions */
+	for (int i = 3; !rc && !jsonl && i < N_OUT; i++)
+		if (access(path[i], F_OK) == 0)
+			or_log_msg(log, OR_LOG_WARN,
+				   "%s is not from this run (kept as it was): it does not hold the new stores' sessions",
+				   path[i]);
+	/* on failure only this run's files go (the directory never mixes two
+	   runs' stores; what this run did not write is never deleted) */
+	for (int i = 0; rc && i < N_OUT; i++)
+		if (written[i])
 			unlink(path[i]);
 	for (int i = 0; i < N_OUT; i++)
 		free(path[i]);

@@ -115,9 +115,10 @@ int or_synth_generate_full(const or_synth_config *cfg, or_store_builder *train,
  * test_labels.jsonl, and with `jsonl` also train.jsonl and test.jsonl
  * (OTTO's format, via or_export_jsonl on the written stores).  The builders
  * are freed before the JSONL export, so peak memory is that of generation.
- * Without `jsonl`, train.jsonl and test.jsonl of an earlier run are removed;
- * when a write fails or is cancelled, every output of this run is removed:
- * the directory never mixes two runs.  A failure before writing (bad
+ * Without `jsonl`, train.jsonl and test.jsonl already in dir are kept (they
+ * may be the user's own; a warning says they are not this run's): nothing
+ * this run did not write is ever deleted.  When a write fails or is
+ * cancelled, every file this run wrote is removed.  A failure before writing (bad
  * config, cancelled generation) leaves the directory as it was.  `res` may
  * be NULL.  Progress also has the stages of the writers.
  */

@@ -65,7 +65,7 @@ expect_fail "export without a store" 'missing STORE' "$OTTOREC" export
 expect_fail "export --ts-seconds with jsonl" 'csv only' "$OTTOREC" export --ts-seconds "$T/s.store"
 expect_fail "export --json to stdout" 'needs -o' "$OTTOREC" export --json "$T/s.store"
 cp "$T/s.store" "$T/keep.store"
-expect_fail "export over its own store" 'is the store itself' "$OTTOREC" export -o "$T/keep.store" "$T/keep.store"
+expect_fail "export over its own store" 'is the input' "$OTTOREC" export -o "$T/keep.store" "$T/keep.store"
 expect_same "store left as it was" "$T/keep.store" "$T/s.store"
 expect_ok "export --json -o" "$OTTOREC" export --quiet --json -o "$T/js.jsonl" "$T/s.store"
 expect_true "export --json parses" sh -c "python3 -c 'import json,sys; d=json.load(sys.stdin); assert d[\"events\"]==862 and d[\"bytes\"]==$(wc -c < "$SAMPLE"), d' < '$T/stdout'"

@@ -44,8 +44,14 @@ expect_true "train.jsonl: one line per session" test "$(wc -l < "$T/e/train.json
 expect_ok "convert train.jsonl back" "$OTTOREC" convert --quiet -o "$T/e/back.store" "$T/e/train.jsonl"
 expect_same "JSONL round trip gives the same store" "$T/e/back.store" "$T/e/train.store"
 expect_same "seed 1 again: the same store" "$T/d/train.store" "$T/e/train.store"
+# issue 16: files this run did not write are never deleted (they may be
+# the user's own OTTO files): kept, with a warning naming them
+cp "$T/e/train.jsonl" "$T/e/train.jsonl.orig"
 expect_ok "synth again without --jsonl" "$OTTOREC" synth --scale 0.0001 --seed 2 -o "$T/e" --quiet
-expect_true "stale JSONL of the earlier run removed" test ! -e "$T/e/train.jsonl" -a ! -e "$T/e/test.jsonl"
+expect_true "JSONL it did not write is kept as it was" cmp -s "$T/e/train.jsonl" "$T/e/train.jsonl.orig"
+expect_true "test.jsonl kept too" test -s "$T/e/test.jsonl"
+expect_true "a warning names the JSONL that is not this run's" \
+	grep -q "warning: .*/e/train.jsonl is not from this run" "$T/stderr"
 
 # errors: clear messages, non-zero exit, nothing written
 expect_fail "scale 0 rejected" 'scale.*0\.0001 to 1' "$OTTOREC" synth --scale 0 --seed 1 -o "$T/x"
@@ -59,8 +65,10 @@ expect_fail "bad seed" "--seed '-3'" "$OTTOREC" synth --seed -3 -o "$T/x"
 expect_fail "bad threads" "--threads '0'" "$OTTOREC" synth --threads 0 -o "$T/x"
 expect_fail "unknown option" "unknown option or argument '--bogus'" "$OTTOREC" synth --bogus -o "$T/x"
 mkdir -p "$T/f/test.store"
+printf 'mine\n' > "$T/f/train.jsonl"
 expect_fail "a write that fails" 'test\.store' "$OTTOREC" synth --scale 0.0001 -o "$T/f"
 expect_true "a failed run leaves none of its files" test ! -e "$T/f/train.store" -a ! -e "$T/f/test_labels.jsonl"
+expect_true "a failed run keeps the files it did not write" grep -q mine "$T/f/train.jsonl"
 printf 'x' > "$T/file"
 expect_fail "output under a file" 'file' "$OTTOREC" synth --scale 0.0001 -o "$T/file/sub"
 

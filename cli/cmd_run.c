@@ -506,7 +506,7 @@ int cli_parse_strategies(const char *cmd, const char *arg, unsigned *out)
    store input is not converted, so OUTDIR/train.store may be one). */
 static int check_outputs(const cli_run_config *cfg)
 {
-	const char *names[16];
+	const char *names[24];
 	size_t n = 0;
 	if (!cli_is_store(cfg->train))
 		names[n++] = "train.store";

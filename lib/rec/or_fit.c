@@ -440,6 +440,7 @@ int or_fit_run(const or_cand_dir *d, const char *dir, const or_fit_config *cfg,
 	int rc = config_check(cfg, err);
 	if (rc)
 		return rc;
+	or_xgb_quiet();
 	res->n_features = d->n_features;
 	res->nthread = cfg->threads > 0 ? cfg->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
 	if (res->nthread < 1)

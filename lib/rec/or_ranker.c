@@ -10,6 +10,11 @@
 
 static const char *const type_names[3] = { "clicks", "carts", "orders" };
 
+void or_xgb_quiet(void)
+{
+	XGBSetGlobalConfig("{\"verbosity\":0}");
+}
+
 int or_xgb_error(or_err *err, int code, const char *what)
 {
 	const char *m = XGBGetLastError();

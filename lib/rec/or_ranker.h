@@ -32,7 +32,7 @@
  *   40      12    uses[3]: the type whose booster type t uses (t = gbt)
  *   52      12    XGBoost's version at fit time (major, minor, patch)
  *   160     128   section table (or_sfile.h):
- *                   0 meta     the meta JSON below (one line, UTF-8)
+ *                   0 meta     the meta JSON below (UTF-8 text)
  *                   1 clicks   XGBoost booster of clicks, UBJ
  *                              (XGBoosterSaveModelToBuffer "ubj"); empty
  *                              when clicks is a fallback type

@@ -239,6 +239,7 @@ int or_ranker_open(const char *path, or_ranker **out, or_err *err)
 	BoosterHandle boost[3] = { NULL, NULL, NULL };
 	char *meta = NULL;
 	ranker_meta m;
+	or_xgb_quiet();
 	int rc = or_sfile_open(&f, path, &ranker_format, err);
 	if (!rc) {
 		or_sfile_meta(&f, &m, sizeof(m));

@@ -36,6 +36,10 @@ int or_ranker_gbt_new(size_t n_features, const char *const *names, const char *p
 		      BoosterHandle boost[3], const unsigned uses[3], const char *settings,
 		      const char *meta, or_ranker **out, or_err *err);
 
+/* XGBoost's global verbosity 0 (its warnings would go to stderr): called
+   before any fit or load. */
+void or_xgb_quiet(void);
+
 /* Set err from XGBoost's last error: "WHAT: <its first line, without the
    time stamp>"; returns code. */
 int or_xgb_error(or_err *err, int code, const char *what);

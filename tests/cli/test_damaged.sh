@@ -1,6 +1,7 @@
 # tests/cli/test_damaged.sh - one damaged-file test over every binary format
 # ottorec owns (event store, pairs, MF checkpoint, ANN index, co-visitation
-# table with its item dictionary: all or_sfile files, lib/base/or_sfile.h)
+# table with its item dictionary, ranker model: all or_sfile files,
+# lib/base/or_sfile.h)
 # and every command that reads it.  Small files of each are made with the CLI, then each is damaged
 # in every way below and handed to each of its readers:
 #   empty, header page only, truncated at every section boundary (each
@@ -10,8 +11,8 @@
 # Every case but the last must fail with an error naming the file (the
 # version case also says how to rebuild it).  A flipped section byte is
 # caught where the reader verifies that section's checksum: `info --verify`
-# (store), `train --resume` (checkpoint), every reader of an index (the index
-# is checked whole at open) and of co-visitation tables (recommend and tune
+# (store), `train --resume` (checkpoint), every reader of an index and of a
+# ranker model (both are checked whole at open) and of co-visitation tables (recommend and tune
 # verify them), and the item dictionary of a pairs file (section 2, checked
 # at open); there it must fail naming the file and the section.  The other
 # readers open in O(1) by design (`info`, `export`, `split`, `pairs`,
@@ -159,6 +160,16 @@ run_format index "$T/i.idx" "$T/bad.idx" r_eval=verify r_neighbors=verify r_rec_
 # the rows' aids (section 8, the last) were cut at their start and flipped
 expect_true "index cases cover the row aids" \
 	[ "$(grep -c -x -e "cut-at-section-8-start cut .*" -e "section-8-flipped section .*" "$T/cases.txt")" = 2 ]
+
+# ---- the ranker model of `ottorec fit` (checked whole at open) ----
+python3 "$TESTS_DIR/cli/make_candidates.py" "$T/cand" --groups 40 --rows 12 --no-type orders
+expect_ok "make ranker model" "$O" fit --quiet --rounds 3 --depth 2 --threads 1 --candidates "$T/cand" -o "$T/r.model"
+r_fit_eval() { "$O" fit --quiet --candidates "$T/cand" --evaluate "$1"; }
+run_format ranker "$T/r.model" "$T/bad.model" r_fit_eval=verify
+# its four sections: the meta JSON, then the boosters of clicks, carts and
+# orders (empty here: orders uses the carts model)
+expect_true "ranker cases cover the meta and both boosters" \
+	[ "$(grep -c -x -e "section-[012]-flipped section .*" "$T/cases.txt")" = 3 ]
 
 # ---- a co-visitation table (in a copy of the directory) ----
 # Its four sections: row offsets, neighbours, weights and the item

@@ -55,8 +55,8 @@ static const char usage_text[] =
 	"      --min-child-weight W  XGBoost's min_child_weight (default 1)\n"
 	"      --subsample F         rows per tree, (0, 1] (default 1)\n"
 	"      --colsample F         features per tree, (0, 1] (default 1)\n"
-	"      --threads N           XGBoost's threads (default: all cores; the\n"
-	"                            model depends on it)\n"
+	"      --threads N           XGBoost's threads (default: all cores, at most\n"
+	"                            one per 100,000 rows; the model depends on it)\n"
 	"      --quiet               no progress line\n"
 	"      --json                print a one-line JSON summary on stdout\n"
 	"  -h, --help                this text\n";

@@ -115,6 +115,7 @@ static void toy_config(or_fit_config *cfg, int threads)
 	cfg->rounds = 20;
 	cfg->depth = 4;
 	cfg->threads = threads;
+	cfg->rows_per_thread = 0; /* the toy is small: no cap, so threads are tested */
 	cfg->valid_share = 0.25;
 }
 

@@ -41,6 +41,9 @@
 #include "or_ranker.h"
 
 #define OR_FIT_TOP 20
+/* By default XGBoost gets at most one thread per this many rows of the
+   directory (and at most cfg->threads); the model records the count. */
+#define OR_FIT_ROWS_PER_THREAD 100000
 
 typedef struct or_fit_config {
 	size_t negatives;        /* negatives kept per fitted group (20), >= 0 */
@@ -55,6 +58,8 @@ typedef struct or_fit_config {
 	double subsample;        /* rows per tree (1), (0, 1] */
 	double colsample;        /* colsample_bytree (1), (0, 1] */
 	int threads;             /* XGBoost's nthread; 0 = every core */
+	size_t rows_per_thread;  /* at most one thread per this many rows
+				    (OR_FIT_ROWS_PER_THREAD; 0 = no cap) */
 } or_fit_config;
 
 void or_fit_config_default(or_fit_config *cfg);

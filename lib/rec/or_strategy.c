@@ -70,10 +70,14 @@ static int run_ranker(const or_strategy_inputs *in, int64_t *const out[3], const
 {
 	if (!in->ranker)
 		return or_err_set(err, OR_EINVAL, "the ranker strategy needs a model");
+	/* the features first: a model of other candidates is named as such */
+	int rc = or_ranker_check_features(in->ranker, or_cand_feature_names(), OR_CF_N, err);
+	if (rc)
+		return rc;
 	or_cand_config cfg;
 	or_cand_config_default(&cfg);
 	const char *js = or_ranker_settings_json(in->ranker);
-	int rc = or_cand_config_from_json(js, strlen(js), "the model's candidate settings", &cfg, err);
+	rc = or_cand_config_from_json(js, strlen(js), "the model's candidate settings", &cfg, err);
 	if (rc)
 		return rc;
 	cfg.threads = in->threads;

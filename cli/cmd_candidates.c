@@ -45,7 +45,7 @@ static const char usage_text[] =
 	"      --index IDX        ANN index of item embeddings (neighbour candidates,\n"
 	"                         similarity features; without it they are empty)\n"
 	"  -o, --output DIR       the table's directory\n"
-	"      --max N            candidates kept per session (default 80, 1..1000)\n"
+	"      --max N            candidates kept per session (default 50, 1..1000)\n"
 	"      --history H        recent distinct aids whose rows are read (30)\n"
 	"      --emb-recent E     recent aids whose neighbours are searched (3, 0..16)\n"
 	"      --emb-k K          neighbours per searched aid (20, 1..100)\n"

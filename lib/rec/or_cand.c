@@ -46,7 +46,7 @@ const char *const *or_cand_feature_names(void)
 void or_cand_config_default(or_cand_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
-	cfg->max_candidates = 80;
+	cfg->max_candidates = 50;
 	cfg->max_history = 30;
 	cfg->n_recent_emb = 3;
 	cfg->emb_k = 20;

@@ -93,7 +93,7 @@ int or_cand_sources_parse(const char *list, unsigned *out, or_err *err);
 const char *or_cand_source_name(unsigned bit);
 
 typedef struct or_cand_config {
-	size_t max_candidates; /* kept per session after stage 1 (80), 1..OR_CAND_MAX */
+	size_t max_candidates; /* kept per session after stage 1 (50), 1..OR_CAND_MAX */
 	size_t max_history;    /* recent distinct aids whose matrix rows are read (30) */
 	size_t n_recent_emb;   /* most recent distinct aids searched (3), 0..16 */
 	size_t emb_k;          /* neighbours per searched aid (20), 1..100 */

@@ -174,10 +174,6 @@ int cmd_recommend(int argc, char **argv)
 		return cli_usage_error(CMD, "--period is for --strategy ranker");
 	if (n_train && !(needs & OR_NEEDS_TRAIN))
 		return cli_usage_error(CMD, "--train is for --strategy ranker");
-	if (cv_dir && !(needs & OR_NEEDS_COVISIT))
-		return cli_usage_error(CMD, "--covisit is not used by --strategy %s", strategy);
-	if (index_path && !(needs & (OR_NEEDS_INDEX | OR_USES_INDEX)))
-		return cli_usage_error(CMD, "--index is not used by --strategy %s", strategy);
 	if (!out)
 		return cli_usage_error(CMD, "give the submission file with -o FILE");
 	cli_input ins[4 + 2 + MAX_TRAIN] = { { test_path, 0 }, { cv_dir, 1 }, { index_path, 0 },
@@ -202,9 +198,10 @@ int cmd_recommend(int argc, char **argv)
 	size_t ns = 0;
 	int64_t *rows[3] = { NULL, NULL, NULL };
 	int rc = or_store_open(test_path, &test, &err);
-	if (!rc && cv_dir)
+	/* what the strategy does not use is not opened (a script may pass all) */
+	if (!rc && cv_dir && (needs & OR_NEEDS_COVISIT))
 		rc = cli_open_covisit_dir(cv_dir, tab, &err);
-	if (!rc && index_path)
+	if (!rc && index_path && (needs & (OR_NEEDS_INDEX | OR_USES_INDEX)))
 		rc = or_ann_open(index_path, &ix, &err);
 	if (!rc && weights_path)
 		rc = or_blend_weights_read(weights_path, w, &err);

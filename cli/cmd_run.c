@@ -27,7 +27,7 @@ static const char usage_text[] =
 	"\n"
 	"The whole pipeline, each stage the ottorec command of the same name:\n"
 	"  convert    TRAIN and TEST into stores (skipped for inputs that are stores)\n"
-	"  split      the organiser's split of TRAIN (--valid-days) (ranker, blend)\n"
+	"  split-fit  the organiser's split of TRAIN (--valid-days) (ranker, blend)\n"
 	"  covisit-fit    the matrices of the split               (ranker, blend)\n"
 	"  candidates-fit the ranker's candidates of a share of the split's test\n"
 	"             sessions with their labels                  (ranker)\n"
@@ -271,7 +271,7 @@ static int fit_stages(cli_pipeline *p, const cli_run_config *cfg, run_paths *rp,
 	cli_argv_add(&a, "-o");
 	cli_argv_add(&a, rp->fit_dir);
 	cli_argv_add(&a, rp->train);
-	int rc = cli_pipeline_stage(p, "split", &a,
+	int rc = cli_pipeline_stage(p, "split-fit", &a,
 				    (const char *const[]){ rp->fit_train, rp->fit_test, rp->fit_labels }, 3);
 	cli_argv_free(&a);
 	if (!rc)

@@ -70,10 +70,12 @@ int or_labels_copy_row(or_labels *dst, const or_labels *src, size_t r, or_err *e
 	or_label *to = &dst->rows[dst->n++];
 	*to = *from;
 	to->carts_at = dst->n_aids;
-	memcpy(dst->aids + dst->n_aids, src->aids + from->carts_at, from->n_carts * sizeof(uint32_t));
+	if (from->n_carts)
+		memcpy(dst->aids + dst->n_aids, src->aids + from->carts_at, from->n_carts * sizeof(uint32_t));
 	dst->n_aids += from->n_carts;
 	to->orders_at = dst->n_aids;
-	memcpy(dst->aids + dst->n_aids, src->aids + from->orders_at, from->n_orders * sizeof(uint32_t));
+	if (from->n_orders)
+		memcpy(dst->aids + dst->n_aids, src->aids + from->orders_at, from->n_orders * sizeof(uint32_t));
 	dst->n_aids += from->n_orders;
 	return OR_OK;
 }

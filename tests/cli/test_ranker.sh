@@ -76,7 +76,7 @@ expect_fail "a model of other features is refused, naming the difference" "expec
 expect_ok "run (default strategy)" "$O" run --quiet --train "$S/train.store" --test "$S/test.store" \
 	--labels "$S/test_labels.jsonl" -o "$T/r1"
 cp "$T/stdout" "$T/r1.out"
-for st in split covisit-fit candidates-fit fit recommend-valid evaluate-valid covisit recommend-ranker evaluate-ranker; do
+for st in split-fit covisit-fit candidates-fit fit recommend-valid evaluate-valid covisit recommend-ranker evaluate-ranker; do
 	expect_true "run has the stage $st" grep -q "^$st " "$T/r1.out"
 done
 expect_true "run has no embedding stages for the ranker" sh -c "! grep -q -E '^(pairs|train|index) ' '$T/r1.out'"

@@ -323,11 +323,30 @@ typedef struct trainer {
 	uint64_t *block_pairs, *block_eff;
 } trainer;
 
+/* A center's plan: its contexts and each pair's targets (the center, then
+   the negatives that were not the center). */
+typedef struct center_plan {
+	int nc;
+	uint32_t *ctx;   /* 2 window */
+	int *ntgt;       /* 2 window */
+	uint32_t *tgt;   /* 2 window x (1 + negative) */
+} center_plan;
+
+#define NEG_AHEAD 64 /* negatives' random numbers drawn ahead (a power of 2) */
+
+/* The stream of negatives: NEG_AHEAD random numbers drawn ahead, whose
+   alias entries are prefetched when drawn, so that a negative costs no
+   wait on the alias table. */
+typedef struct neg_ring {
+	uint64_t r[NEG_AHEAD];
+	unsigned pos;
+	or_prng g;
+} neg_ring;
+
 typedef struct block_ws {
 	uint32_t kept[OR_I2V_MAX_SENTENCE];
-	uint32_t *tgt;   /* 2 window x (1 + negative) */
-	int *ntgt;       /* 2 window */
-	uint32_t *ctx;   /* 2 window */
+	center_plan plan[2];
+	neg_ring neg;
 	float *work, *dots;
 } block_ws;
 
@@ -337,17 +356,81 @@ static inline void prefetch_row(const float *row, size_t d)
 		__builtin_prefetch((const char *)row + o, 1);
 }
 
-/* Train block b of epoch e. */
+static inline const or_i2v_alias *alias_entry(const or_i2v_alias *tab, uint32_t n, uint64_t r)
+{
+	return tab + (((r >> 32) * (uint64_t)n) >> 32);
+}
+
+static void neg_ring_init(neg_ring *q, const trainer *t, uint64_t stream)
+{
+	or_prng_seed(&q->g, t->cfg->seed, stream);
+	for (unsigned i = 0; i < NEG_AHEAD; i++) {
+		q->r[i] = or_prng_next(&q->g);
+		__builtin_prefetch(alias_entry(t->alias, (uint32_t)t->c->n_vocab, q->r[i]));
+	}
+	q->pos = 0;
+}
+
+static inline uint32_t neg_ring_draw(neg_ring *q, const or_i2v_alias *tab, uint32_t n)
+{
+	uint64_t r = q->r[q->pos];
+	uint64_t nx = or_prng_next(&q->g);
+	q->r[q->pos] = nx;
+	q->pos = (q->pos + 1) & (NEG_AHEAD - 1);
+	__builtin_prefetch(alias_entry(tab, n, nx));
+	return or_i2v_alias_draw(tab, n, r);
+}
+
+/* Plan center i of kept[0..n): its reduced window, its contexts, every
+   pair's negatives; the rows it will touch are prefetched. */
+static void plan_center(trainer *t, block_ws *ws, or_prng *r, size_t i, size_t n, center_plan *pl)
+{
+	const size_t d = t->cfg->dim;
+	const int K = t->cfg->negative, W = t->cfg->window;
+	const uint32_t nv = (uint32_t)t->c->n_vocab;
+	size_t red = (size_t)(((or_prng_next(r) >> 32) * (uint64_t)W) >> 32);
+	size_t lo = i + red >= (size_t)W ? i + red - (size_t)W : 0;
+	size_t hi = i + (size_t)W + 1 - red;
+	if (hi > n)
+		hi = n;
+	const uint32_t center = ws->kept[i];
+	int nc = 0;
+	for (size_t j = lo; j < hi; j++) {
+		if (j == i)
+			continue;
+		uint32_t *tg = pl->tgt + (size_t)nc * (size_t)(K + 1);
+		int m = 0;
+		tg[m++] = center;
+		for (int q = 0; q < K; q++) {
+			uint32_t ng = neg_ring_draw(&ws->neg, t->alias, nv);
+			if (ng == center)
+				continue;
+			tg[m++] = ng;
+			prefetch_row(t->syn1 + (size_t)ng * d, d);
+		}
+		pl->ntgt[nc] = m;
+		pl->ctx[nc] = ws->kept[j];
+		prefetch_row(t->syn0 + (size_t)ws->kept[j] * d, d);
+		nc++;
+	}
+	if (nc)
+		prefetch_row(t->syn1 + (size_t)center * d, d);
+	pl->nc = nc;
+}
+
+/* Train block b of epoch e: sentence after sentence, each center planned
+   one center ahead of its training. */
 static void train_block(trainer *t, block_ws *ws, int e, size_t b)
 {
 	const or_i2v_config *cfg = t->cfg;
 	const corpus *c = t->c;
 	const size_t d = cfg->dim;
-	const int K = cfg->negative, W = cfg->window;
-	const uint32_t nv = (uint32_t)c->n_vocab;
+	const int K = cfg->negative;
 	const double total = (double)c->n_words * cfg->epochs;
+	const uint64_t stream = (uint64_t)e * c->n_blocks + b;
 	or_prng r;
-	or_prng_seed(&r, cfg->seed, (uint64_t)e * c->n_blocks + b);
+	or_prng_seed(&r, cfg->seed, 2 * stream);
+	neg_ring_init(&ws->neg, t, 2 * stream + 1);
 	uint64_t word0 = t->block_word0[b];
 	double loss = 0;
 	uint64_t pairs = 0, eff = 0;
@@ -367,40 +450,18 @@ static void train_block(trainer *t, block_ws *ws, int e, size_t b)
 			ws->kept[n++] = sw[i];
 		}
 		eff += n;
+		if (n < 2)
+			continue;
+		plan_center(t, ws, &r, 0, n, &ws->plan[0]);
 		for (size_t i = 0; i < n; i++) {
-			size_t red = (size_t)(((or_prng_next(&r) >> 32) * (uint64_t)W) >> 32);
-			size_t lo = i + red >= (size_t)W ? i + red - (size_t)W : 0;
-			size_t hi = i + (size_t)W + 1 - red;
-			if (hi > n)
-				hi = n;
-			const uint32_t center = ws->kept[i];
-			int nc = 0;
-			/* draw every pair's negatives first and prefetch their rows */
-			for (size_t j = lo; j < hi; j++) {
-				if (j == i)
-					continue;
-				uint32_t *tg = ws->tgt + (size_t)nc * (size_t)(K + 1);
-				int m = 0;
-				tg[m++] = center;
-				for (int q = 0; q < K; q++) {
-					uint32_t ng = or_i2v_alias_draw(t->alias, nv, or_prng_next(&r));
-					if (ng == center)
-						continue;
-					tg[m++] = ng;
-					prefetch_row(t->syn1 + (size_t)ng * d, d);
-				}
-				ws->ntgt[nc] = m;
-				ws->ctx[nc] = ws->kept[j];
-				prefetch_row(t->syn0 + (size_t)ws->kept[j] * d, d);
-				nc++;
-			}
-			if (nc)
-				prefetch_row(t->syn1 + (size_t)center * d, d);
-			for (int q = 0; q < nc; q++)
-				loss += t->k->pair(t->syn0 + (size_t)ws->ctx[q] * d, t->syn1,
-						   ws->tgt + (size_t)q * (size_t)(K + 1), ws->ntgt[q], d, alpha,
+			if (i + 1 < n)
+				plan_center(t, ws, &r, i + 1, n, &ws->plan[(i + 1) & 1]);
+			const center_plan *pl = &ws->plan[i & 1];
+			for (int q = 0; q < pl->nc; q++)
+				loss += t->k->pair(t->syn0 + (size_t)pl->ctx[q] * d, t->syn1,
+						   pl->tgt + (size_t)q * (size_t)(K + 1), pl->ntgt[q], d, alpha,
 						   &t->tab, ws->work, ws->dots);
-			pairs += (uint64_t)nc;
+			pairs += (uint64_t)pl->nc;
 		}
 	}
 	t->block_loss[b] = loss;
@@ -499,31 +560,38 @@ static int check_config(const or_i2v_config *cfg, or_err *err)
 	return OR_OK;
 }
 
-static int ws_alloc(block_ws **out, const or_i2v_config *cfg)
-{
-	block_ws *ws = calloc(1, sizeof(*ws));
-	if (!ws)
-		return -1;
-	size_t nctx = 2 * (size_t)cfg->window;
-	ws->tgt = malloc(nctx * (size_t)(cfg->negative + 1) * sizeof(*ws->tgt));
-	ws->ntgt = malloc(nctx * sizeof(*ws->ntgt));
-	ws->ctx = malloc(nctx * sizeof(*ws->ctx));
-	ws->work = malloc(cfg->dim * sizeof(*ws->work));
-	ws->dots = malloc((size_t)(cfg->negative + 1) * sizeof(*ws->dots));
-	*out = ws;
-	return ws->tgt && ws->ntgt && ws->ctx && ws->work && ws->dots ? 0 : -1;
-}
-
 static void ws_free(block_ws *ws)
 {
 	if (!ws)
 		return;
-	free(ws->tgt);
-	free(ws->ntgt);
-	free(ws->ctx);
+	for (int k = 0; k < 2; k++) {
+		free(ws->plan[k].ctx);
+		free(ws->plan[k].ntgt);
+		free(ws->plan[k].tgt);
+	}
 	free(ws->work);
 	free(ws->dots);
 	free(ws);
+}
+
+static int ws_alloc(block_ws **out, const or_i2v_config *cfg)
+{
+	block_ws *ws = calloc(1, sizeof(*ws));
+	*out = ws;
+	if (!ws)
+		return -1;
+	size_t nctx = 2 * (size_t)cfg->window;
+	int ok = 1;
+	for (int k = 0; k < 2; k++) {
+		center_plan *pl = &ws->plan[k];
+		pl->ctx = malloc(nctx * sizeof(*pl->ctx));
+		pl->ntgt = malloc(nctx * sizeof(*pl->ntgt));
+		pl->tgt = malloc(nctx * (size_t)(cfg->negative + 1) * sizeof(*pl->tgt));
+		ok &= pl->ctx && pl->ntgt && pl->tgt;
+	}
+	ws->work = malloc(cfg->dim * sizeof(*ws->work));
+	ws->dots = malloc((size_t)(cfg->negative + 1) * sizeof(*ws->dots));
+	return ok && ws->work && ws->dots ? 0 : -1;
 }
 
 int or_i2v_train(struct or_store *const *stores, size_t n_stores, const or_i2v_config *cfg,

@@ -11,7 +11,7 @@
 # fit on its train, score on its test labels) and synthetic data
 # (`ottorec synth --scale BENCH_I2V_SCALE`, default 0.05, seeds
 # BENCH_I2V_SEEDS, default "1 2": fit on train + test, score on the test
-# labels).  BENCH_I2V_FULL=1 adds item2vec alone at synth --scale 1.0
+# labels; BENCH_I2V_SYNTH_RUNS timed runs each, default BENCH_RUNS).  BENCH_I2V_FULL=1 adds item2vec alone at synth --scale 1.0
 # (5 epochs; wall time and peak RSS; targets < 300 s, < 4096 MiB).
 # Called from bench/run.sh; runs alone with OTTOREC=build/rel/ottorec.
 set -eu
@@ -19,6 +19,7 @@ set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
 DIR=${BENCH_DIR:-/tmp/ottorec-bench}/item2vec
 RUNS=${BENCH_RUNS:-3}
+SRUNS=${BENCH_I2V_SYNTH_RUNS:-$RUNS}
 THREADS=${BENCH_THREADS:-$(nproc)}
 SCALE=${BENCH_I2V_SCALE:-0.05}
 SEEDS=${BENCH_I2V_SEEDS:-1 2}
@@ -36,13 +37,14 @@ score() {
 	"$OTTOREC" index build --quiet --threads "$THREADS" --metric "$3" -o "$2.ann" "$2"
 	"$OTTOREC" recommend --quiet --threads "$THREADS" --strategy seed --test "$4" --index "$2.ann" -o "$2.csv"
 	"$OTTOREC" evaluate --json --labels "$5" "$2.csv" 2>/dev/null > "$2.eval"
-	echo "$(field "$2.eval" clicks) $(field "$2.eval" carts) $(field "$2.eval" orders) $(field "$2.eval" total)"
+	awk -v a="$(field "$2.eval" clicks)" -v b="$(field "$2.eval" carts)" -v c="$(field "$2.eval" orders)" \
+		-v d="$(field "$2.eval" total)" 'BEGIN { printf "%.4f %.4f %.4f %.4f", a, b, c, d }'
 }
 
-# compare NAME TEST LABELS STORE... : the three embeddings on one data set
+# compare RUNS NAME TEST LABELS STORE... : the three embeddings on one data set
 compare() {
-	name=$1 test=$2 labels=$3
-	shift 3
+	runs=$1 name=$2 test=$3 labels=$4
+	shift 4
 	D="$DIR/$name"
 	mkdir -p "$D"
 	: > "$D/jsonl.list"
@@ -55,7 +57,7 @@ compare() {
 	"$OTTOREC" train --quiet --json --threads "$THREADS" -o "$D/mf.npy" "$D/mf.pairs" > "$D/mf.json"
 	: > "$D/ours.txt"
 	: > "$D/gensim.txt"
-	for i in $(seq "$RUNS"); do
+	for i in $(seq "$runs"); do
 		"$TIME" -f '%e %M' -o "$D/time.txt" "$OTTOREC" item2vec --quiet --json --threads "$THREADS" \
 			-o "$D/i2v.npy" "$@" > "$D/i2v.json"
 		echo "$(field "$D/i2v.json" train_seconds) $(cat "$D/time.txt")" >> "$D/ours.txt"
@@ -64,19 +66,19 @@ compare() {
 				awk '{ print $3 }' >> "$D/gensim.txt"
 		fi
 	done
-	echo "-- $name: seed rule Recall@20 (clicks carts orders total), training seconds (median of $RUNS, alternated)"
-	printf '%-34s %s  train %.2f s\n' "ottorec train (MF exact), l2" "$(score mf "$D/mf.npy" l2 "$test" "$labels")" \
+	echo "-- $name: seed rule Recall@20 (clicks carts orders total), training seconds (median of $runs, alternated)"
+	printf '%-36s %s  train %.2f s\n' "ottorec train (MF exact), l2" "$(score mf "$D/mf.npy" l2 "$test" "$labels")" \
 		"$(field "$D/mf.json" train_seconds)"
 	OURS=$(cut -d' ' -f1 "$D/ours.txt" | median)
-	printf '%-34s %s  train %.2f s (wall %.2f s, peak RSS %.0f MiB)\n' "ottorec item2vec, cos" \
+	printf '%-36s %s  train %.2f s (wall %.2f s, peak RSS %.0f MiB)\n' "ottorec item2vec, cos" \
 		"$(score i2v "$D/i2v.npy" cos "$test" "$labels")" "$OURS" "$(cut -d' ' -f2 "$D/ours.txt" | median)" \
 		"$(cut -d' ' -f3 "$D/ours.txt" | sort -n | tail -n 1 | awk '{ print $1 / 1024 }')"
 	if [ -n "$HAVE_GENSIM" ]; then
 		G=$(median < "$D/gensim.txt")
-		printf '%-34s %s  train %.2f s\n' "gensim Word2Vec sg=1, cos" "$(score gensim "$D/gensim.npy" cos "$test" "$labels")" "$G"
+		printf '%-36s %s  train %.2f s\n' "gensim Word2Vec sg=1, cos" "$(score gensim "$D/gensim.npy" cos "$test" "$labels")" "$G"
 		"$PY" "$HERE/item2vec_gensim.py" --sg 0 --workers "$THREADS" -o "$D/cbow.npy" $(cat "$D/jsonl.list") |
 			awk '{ print $3 }' > "$D/cbow.txt"
-		printf '%-34s %s  train %.2f s (one run)\n' "gensim Word2Vec default (CBOW), cos" \
+		printf '%-36s %s  train %.2f s (one run)\n' "gensim Word2Vec default (CBOW), cos" \
 			"$(score cbow "$D/cbow.npy" cos "$test" "$labels")" "$(cat "$D/cbow.txt")"
 		awk -v g="$G" -v o="$OURS" -v c="$(cat "$D/cbow.txt")" -v w="$(field "$D/i2v.json" words)" 'BEGIN {
 			printf "speed: ottorec %.2f M words/s, gensim sg=1 %.2f M words/s: %.1fx (target >= 5x); against gensim CBOW %.1fx\n",
@@ -93,13 +95,13 @@ if [ -f "$DG/train.jsonl.gz" ]; then
 	"$OTTOREC" convert --quiet -o "$DIR/dg-data/train.store" "$DG/train.jsonl.gz"
 	"$OTTOREC" convert --quiet -o "$DIR/dg-data/test.store" "$DG/test.jsonl.gz"
 	gzip -dc "$DG/test_labels.jsonl.gz" > "$DIR/dg-data/labels.jsonl"
-	compare diginetica "$DIR/dg-data/test.store" "$DIR/dg-data/labels.jsonl" "$DIR/dg-data/train.store"
+	compare "$RUNS" diginetica "$DIR/dg-data/test.store" "$DIR/dg-data/labels.jsonl" "$DIR/dg-data/train.store"
 else
 	echo "DIGINETICA skipped: no $DG/train.jsonl.gz (set DIGINETICA=DIR)"
 fi
 for s in $SEEDS; do
 	"$OTTOREC" synth --quiet --scale "$SCALE" --seed "$s" -o "$DIR/syn$s-data"
-	compare "synth-$SCALE-seed$s" "$DIR/syn$s-data/test.store" "$DIR/syn$s-data/test_labels.jsonl" \
+	compare "$SRUNS" "synth-$SCALE-seed$s" "$DIR/syn$s-data/test.store" "$DIR/syn$s-data/test_labels.jsonl" \
 		"$DIR/syn$s-data/train.store" "$DIR/syn$s-data/test.store"
 done
 if [ "${BENCH_I2V_FULL:-}" = 1 ]; then

@@ -1,6 +1,6 @@
 /*
- * test_item2vec.c - item2vec (or_item2vec.h): the scalar and AVX2 pair
- * kernels agree; the pair kernel against a hand-worked update; gensim's
+ * test_item2vec.c - item2vec (or_item2vec.h): the scalar, AVX2 and
+ * AVX-512 pair kernels agree; the pair kernel against a hand-worked update; gensim's
  * downsampling thresholds; the alias table draws its weights (also with a
  * negative exponent); sessions drawn from disjoint item groups give every
  * item nearest neighbours (by cosine) in its own group; with one thread
@@ -57,13 +57,8 @@ static void run_pair(const or_i2v_kernels *k, float *h, float *syn1, const uint3
 	*loss = k->pair(h, syn1, tgt, nt, d, alpha, tab, work, dots);
 }
 
-static void test_kernels_agree(void)
+static void kernels_agree(const or_i2v_kernels *fast)
 {
-	const or_i2v_kernels *fast = or_i2v_kernels_avx2();
-	if (!fast) {
-		check_skip("test_kernels_agree[avx2]", "the CPU has no AVX2/FMA (or a NO_SIMD build)");
-		return;
-	}
 	or_i2v_tables tab;
 	or_i2v_tables_init(&tab);
 	const size_t dims[] = { 1, 7, 8, 15, 32, 33, 100, 256 };
@@ -91,8 +86,8 @@ static void test_kernels_agree(void)
 			for (size_t j = 0; j < rows * d; j++)
 				worst = fmaxf(worst, fabsf(s0[j] - s1[j]));
 			if (worst > 1e-5f || fabsf(l0 - l1) > 1e-4f * (1 + fabsf(l0))) {
-				fprintf(stderr, "  d %zu rep %d: max difference %g, loss %g vs %g\n", d, rep,
-					(double)worst, (double)l0, (double)l1);
+				fprintf(stderr, "  %s d %zu rep %d: max difference %g, loss %g vs %g\n", fast->name,
+					d, rep, (double)worst, (double)l0, (double)l1);
 				CHECK(0);
 				break;
 			}
@@ -104,6 +99,22 @@ static void test_kernels_agree(void)
 	}
 }
 
+static void test_kernels_agree(void)
+{
+	const or_i2v_kernels *avx2 = or_i2v_kernels_avx2(), *avx512 = or_i2v_kernels_avx512();
+	if (avx2)
+		kernels_agree(avx2);
+	else
+		check_skip("test_kernels_agree[avx2]", "the CPU has no AVX2/FMA (or a NO_SIMD build)");
+	if (avx512)
+		kernels_agree(avx512);
+	else
+		check_skip("test_kernels_agree[avx512]", "the CPU has no AVX-512 (or a NO_SIMD build)");
+	CHECK(!strcmp(or_i2v_kernels_pick(0, 32)->name, "scalar"));
+	CHECK(!avx512 || or_i2v_kernels_pick(1, 32) == avx512);
+	CHECK(!avx2 || or_i2v_kernels_pick(1, 16) == avx2);
+}
+
 /* One pair worked by hand: d 2, h = (1, 0), center row (0.5, 0),
    negative row (0, 1).  Dots 0.5 and 0; g_pos = (1 - s(0.5)) a,
    g_neg = (0 - s(0)) a with the table's bins. */
@@ -111,8 +122,8 @@ static void test_pair_by_hand(void)
 {
 	or_i2v_tables tab;
 	or_i2v_tables_init(&tab);
-	const or_i2v_kernels *ks[2] = { or_i2v_kernels_scalar(), or_i2v_kernels_avx2() };
-	for (int ki = 0; ki < 2; ki++) {
+	const or_i2v_kernels *ks[3] = { or_i2v_kernels_scalar(), or_i2v_kernels_avx2(), or_i2v_kernels_avx512() };
+	for (int ki = 0; ki < 3; ki++) {
 		if (!ks[ki])
 			continue;
 		float h[2] = { 1, 0 }, syn1[4] = { 0.5f, 0, 0, 1 };
@@ -239,11 +250,9 @@ static or_store *group_store(const char *name)
 static void test_groups(void)
 {
 	or_store *st = group_store("groups.store");
-	const or_i2v_kernels *ks[2] = { or_i2v_kernels_scalar(), or_i2v_kernels_avx2() };
 	for (int simd = 0; simd < 2; simd++) {
 		or_i2v_config cfg;
 		or_i2v_config_default(&cfg);
-		cfg.dim = 16;
 		cfg.epochs = 10;
 		cfg.simd = simd;
 		cfg.threads = 2;
@@ -254,7 +263,7 @@ static void test_groups(void)
 		CHECK_INT(s.vocab, G * S);
 		CHECK_INT(s.sentences, 1200);
 		CHECK(s.loss > 0 && s.loss < s.epoch_loss[0]);
-		CHECK(simd == 0 || !ks[1] || !strcmp(s.kernels, "avx2"));
+		CHECK(!strcmp(s.kernels, or_i2v_kernels_pick(simd, 32)->name));
 		const int k = 5;
 		int bad = 0;
 		for (size_t i = 0; i < m.n_rows; i++) {

@@ -488,7 +488,7 @@ static int trainer_init(trainer *t, const or_i2v_config *cfg, const corpus *c, o
 	memset(t, 0, sizeof(*t));
 	t->cfg = cfg;
 	t->c = c;
-	t->k = or_i2v_kernels_pick(cfg->simd);
+	t->k = or_i2v_kernels_pick(cfg->simd, cfg->dim);
 	or_i2v_tables_init(&t->tab);
 	const size_t nv = c->n_vocab, d = cfg->dim;
 	size_t cells;
@@ -521,7 +521,7 @@ static int trainer_init(trainer *t, const or_i2v_config *cfg, const corpus *c, o
 		trainer_release(t);
 		return rc;
 	}
-	/* input vectors uniform in +-0.5/dim, each row from the stream of its aid */
+	/* input vectors uniform in +-1/dim (gensim 4), each row from the stream of its aid */
 	for (size_t r = 0; r < nv; r++) {
 		or_prng g;
 		or_prng_seed(&g, cfg->seed, 0x1000000000ull + or_items_aid(c->items, c->vocab_item[r]));

@@ -20,7 +20,9 @@
  *    a logistic loss; dot products beyond +-6 give no update (gensim's rule);
  *  - the learning rate decays linearly from alpha to min_alpha over all
  *    epochs' words;
- *  - input vectors start uniform in +-0.5/dim, output vectors at 0.
+ *  - input vectors start uniform in +-1/dim (gensim 4's; word2vec.c and
+ *    gensim 3 used +-0.5/dim, which scores lower here: docs/item2vec.md),
+ *    output vectors at 0.
  *
  * Differences, by choice: the random numbers are this library's (per
  * block of sentences, or_prng.h), so results are not gensim's bits; the
@@ -68,7 +70,7 @@ typedef struct or_i2v_config {
 	int collapse_repeats;  /* 1: a run of the same aid counts once (0) */
 	uint64_t seed;         /* initial vectors and every draw (1) */
 	int threads;           /* 0: all cores */
-	int simd;              /* 1: AVX2/FMA kernels where the CPU has them (1) */
+	int simd;              /* 1: AVX2/FMA or AVX-512 kernels where the CPU has them (1) */
 } or_i2v_config;
 
 void or_i2v_config_default(or_i2v_config *cfg);
@@ -94,7 +96,7 @@ typedef struct or_i2v_stats {
 	double seconds;          /* training time (after building the corpus) */
 	double words_per_s;      /* words / seconds */
 	double corpus_seconds;   /* building the vocabulary and the corpus */
-	const char *kernels;     /* "scalar" or "avx2" */
+	const char *kernels;     /* "scalar", "avx2" or "avx512" */
 } or_i2v_stats;
 
 /* Called from one thread every few blocks and once after each epoch (may

@@ -1,7 +1,7 @@
 /*
  * or_item2vec_internal.h - private parts of the item2vec module shared by
  * its files and its test: the sigmoid and log-sigmoid tables, the pair
- * kernel (or_item2vec_kernels.c: scalar reference + AVX2/FMA), the
+ * kernel (or_item2vec_kernels.c: scalar reference, AVX2/FMA, AVX-512), the
  * downsampling rule and the alias table of negatives (or_item2vec.c).
  */
 #ifndef OR_ITEM2VEC_INTERNAL_H
@@ -44,12 +44,16 @@ typedef float (*or_i2v_pair_fn)(float *h, float *syn1, const uint32_t *tgt, int 
 
 typedef struct or_i2v_kernels {
 	or_i2v_pair_fn pair;
-	const char *name; /* "scalar" or "avx2" */
+	const char *name; /* "scalar", "avx2" or "avx512" */
 } or_i2v_kernels;
 
 const or_i2v_kernels *or_i2v_kernels_scalar(void);
-const or_i2v_kernels *or_i2v_kernels_avx2(void); /* NULL when unsupported */
-const or_i2v_kernels *or_i2v_kernels_pick(int simd);
+/* NULL when the CPU (or the build, or OTTOREC_NO_SIMD) does not allow them;
+   the AVX-512 one handles width 32 itself and hands others to AVX2 */
+const or_i2v_kernels *or_i2v_kernels_avx2(void);
+const or_i2v_kernels *or_i2v_kernels_avx512(void);
+/* The fastest allowed for width dim (simd 0: the scalar ones). */
+const or_i2v_kernels *or_i2v_kernels_pick(int simd, size_t dim);
 
 /* gensim's downsampling: the 32-bit threshold below which a uniform
    32-bit draw keeps an occurrence of an item of count c, given

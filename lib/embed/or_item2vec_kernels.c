@@ -1,10 +1,13 @@
 /*
  * or_item2vec_kernels.c - the pair kernel of item2vec (one context, its
  * center and negatives; or_item2vec_internal.h says what it computes) as a
- * scalar reference and an AVX2/FMA version, built and chosen as or_cpu.h
- * says, and the sigmoid tables both read.  The two differ only in the
+ * scalar reference, an AVX2/FMA version for any width and an AVX-512 one
+ * for width 32 (the default), built and chosen as or_cpu.h says, and the
+ * sigmoid tables they read.  The two differ only in the
  * order of the additions inside a dot product (and FMA's single
- * rounding); tests/test_item2vec.c checks that they agree.
+ * rounding); tests/test_item2vec.c checks that they agree.  The AVX-512
+ * one keeps h and the work vector in registers: at width 32 it trains
+ * about 1.3x as many words a second as the AVX2 one (docs/item2vec.md).
  *
  * Why all the dot products first: they are independent, so the SIMD
  * version overlaps their horizontal sums and memory loads instead of
@@ -145,12 +148,63 @@ const or_i2v_kernels *or_i2v_kernels_avx2(void)
 {
 	return or_cpu_has(OR_CPU_AVX2 | OR_CPU_FMA) ? &avx2_kernels : NULL;
 }
+
+/* AVX-512 for d = 32 (the default width): h and the work vector stay in
+   two registers each, a target row is two loads; other widths take the
+   AVX2 kernel. */
+OR_TARGET("avx512f")
+static float pair_avx512_d32(float *h, float *syn1, const uint32_t *tgt, int nt, size_t d,
+			     float alpha, const or_i2v_tables *tab, float *work, float *dots)
+{
+	(void)work;
+	if (d != 32)
+		return pair_avx2(h, syn1, tgt, nt, d, alpha, tab, work, dots);
+	const __m512 h0 = _mm512_loadu_ps(h), h1 = _mm512_loadu_ps(h + 16);
+	for (int i = 0; i < nt; i++) {
+		const float *o = syn1 + (size_t)tgt[i] * 32;
+		__m512 s = _mm512_mul_ps(h0, _mm512_loadu_ps(o));
+		s = _mm512_fmadd_ps(h1, _mm512_loadu_ps(o + 16), s);
+		dots[i] = _mm512_reduce_add_ps(s);
+	}
+	__m512 w0 = _mm512_setzero_ps(), w1 = _mm512_setzero_ps();
+	float loss = 0.0f;
+	for (int i = 0; i < nt; i++) {
+		float f = dots[i];
+		if (f <= -OR_I2V_MAX_EXP || f >= OR_I2V_MAX_EXP)
+			continue;
+		int b = or_i2v_bin(f);
+		float g = ((i == 0 ? 1.0f : 0.0f) - tab->sigmoid[b]) * alpha;
+		loss += i == 0 ? tab->logsig[b] : tab->logsig_neg[b];
+		float *o = syn1 + (size_t)tgt[i] * 32;
+		const __m512 gv = _mm512_set1_ps(g);
+		__m512 o0 = _mm512_loadu_ps(o), o1 = _mm512_loadu_ps(o + 16);
+		w0 = _mm512_fmadd_ps(gv, o0, w0);
+		w1 = _mm512_fmadd_ps(gv, o1, w1);
+		_mm512_storeu_ps(o, _mm512_fmadd_ps(gv, h0, o0));
+		_mm512_storeu_ps(o + 16, _mm512_fmadd_ps(gv, h1, o1));
+	}
+	_mm512_storeu_ps(h, _mm512_add_ps(h0, w0));
+	_mm512_storeu_ps(h + 16, _mm512_add_ps(h1, w1));
+	return loss;
+}
+
+static const or_i2v_kernels avx512_kernels = { pair_avx512_d32, "avx512" };
+
+const or_i2v_kernels *or_i2v_kernels_avx512(void)
+{
+	return or_cpu_has(OR_CPU_AVX512F | OR_CPU_AVX2 | OR_CPU_FMA) ? &avx512_kernels : NULL;
+}
 #else
 const or_i2v_kernels *or_i2v_kernels_avx2(void) { return NULL; }
+const or_i2v_kernels *or_i2v_kernels_avx512(void) { return NULL; }
 #endif
 
-const or_i2v_kernels *or_i2v_kernels_pick(int simd)
+const or_i2v_kernels *or_i2v_kernels_pick(int simd, size_t dim)
 {
-	const or_i2v_kernels *k = simd ? or_i2v_kernels_avx2() : NULL;
+	const or_i2v_kernels *k = NULL;
+	if (simd && dim == 32)
+		k = or_i2v_kernels_avx512();
+	if (simd && !k)
+		k = or_i2v_kernels_avx2();
 	return k ? k : &scalar_kernels;
 }

@@ -111,9 +111,10 @@ static void paths_free(run_paths *rp)
 	free(rp->covisit);
 }
 
-/* --embeddings item2vec: skip-gram vectors of train + test sessions, then a
-   cosine index over them (what word2vec similarities are) */
-static int item2vec_stages(cli_pipeline *p, const cli_run_config *cfg, const run_paths *rp)
+/* --embeddings item2vec: skip-gram vectors of train + test sessions, in
+   place of pairs + train (the index over them is then cosine: what
+   word2vec similarities are) */
+static int item2vec_stage(cli_pipeline *p, const cli_run_config *cfg, const run_paths *rp)
 {
 	cli_argv a;
 	cli_argv_init(&a);
@@ -126,27 +127,21 @@ static int item2vec_stages(cli_pipeline *p, const cli_run_config *cfg, const run
 	cli_argv_add(&a, rp->test);
 	int rc = cli_pipeline_stage(p, "item2vec", &a, (const char *const[]){ rp->emb, rp->emb_ids }, 2);
 	cli_argv_free(&a);
-	if (rc)
-		return rc;
-	cli_argv_add(&a, "index");
-	cli_argv_add(&a, "build");
-	cli_argv_add(&a, "--json");
-	common_args(&a, p, cfg, 1);
-	cli_argv_opt(&a, "--metric", "cos");
-	cli_argv_add(&a, "-o");
-	cli_argv_add(&a, rp->index);
-	cli_argv_add(&a, rp->emb);
-	rc = cli_pipeline_stage(p, "index", &a, (const char *const[]){ rp->index }, 1);
-	cli_argv_free(&a);
 	return rc;
 }
 
 static int embedding_stages(cli_pipeline *p, const cli_run_config *cfg, const run_paths *rp)
 {
-	if (cfg->embeddings && !strcmp(cfg->embeddings, "item2vec"))
-		return item2vec_stages(p, cfg, rp);
+	const int i2v = cfg->embeddings && !strcmp(cfg->embeddings, "item2vec");
 	cli_argv a;
 	cli_argv_init(&a);
+	int rc;
+	if (i2v) {
+		rc = item2vec_stage(p, cfg, rp);
+		if (rc)
+			return rc;
+		goto index;
+	}
 	cli_argv_add(&a, "pairs");
 	cli_argv_add(&a, "--json");
 	common_args(&a, p, cfg, 1);
@@ -154,7 +149,7 @@ static int embedding_stages(cli_pipeline *p, const cli_run_config *cfg, const ru
 	cli_argv_add(&a, rp->pairs);
 	cli_argv_add(&a, rp->train);
 	cli_argv_add(&a, rp->test);
-	int rc = cli_pipeline_stage(p, "pairs", &a, (const char *const[]){ rp->pairs }, 1);
+	rc = cli_pipeline_stage(p, "pairs", &a, (const char *const[]){ rp->pairs }, 1);
 	cli_argv_free(&a);
 	if (rc)
 		return rc;
@@ -173,10 +168,13 @@ static int embedding_stages(cli_pipeline *p, const cli_run_config *cfg, const ru
 	if (rc)
 		return rc;
 
+index:
 	cli_argv_add(&a, "index");
 	cli_argv_add(&a, "build");
 	cli_argv_add(&a, "--json");
 	common_args(&a, p, cfg, 1);
+	if (i2v)
+		cli_argv_opt(&a, "--metric", "cos");
 	cli_argv_add(&a, "-o");
 	cli_argv_add(&a, rp->index);
 	cli_argv_add(&a, rp->emb);

@@ -29,6 +29,20 @@ void or_i2v_tables_init(or_i2v_tables *t)
 	}
 }
 
+/* The step of a target whose dot product is f (label 1 for the center):
+   0 beyond +-MAX_EXP (no update), else 1 with *g = (label - sigmoid(f))
+   alpha and the target's loss added to *loss.  Every kernel's rule. */
+static inline int gain(float f, int center, float alpha, const or_i2v_tables *tab, float *g,
+		       float *loss)
+{
+	if (f <= -OR_I2V_MAX_EXP || f >= OR_I2V_MAX_EXP)
+		return 0;
+	int b = or_i2v_bin(f);
+	*g = ((center ? 1.0f : 0.0f) - tab->sigmoid[b]) * alpha;
+	*loss += center ? tab->logsig[b] : tab->logsig_neg[b];
+	return 1;
+}
+
 static float pair_scalar(float *h, float *syn1, const uint32_t *tgt, int nt, size_t d,
 			 float alpha, const or_i2v_tables *tab, float *work, float *dots)
 {
@@ -43,12 +57,9 @@ static float pair_scalar(float *h, float *syn1, const uint32_t *tgt, int nt, siz
 		work[j] = 0.0f;
 	float loss = 0.0f;
 	for (int i = 0; i < nt; i++) {
-		float f = dots[i];
-		if (f <= -OR_I2V_MAX_EXP || f >= OR_I2V_MAX_EXP)
+		float g;
+		if (!gain(dots[i], i == 0, alpha, tab, &g, &loss))
 			continue;
-		int b = or_i2v_bin(f);
-		float g = ((i == 0 ? 1.0f : 0.0f) - tab->sigmoid[b]) * alpha;
-		loss += i == 0 ? tab->logsig[b] : tab->logsig_neg[b];
 		float *o = syn1 + (size_t)tgt[i] * d;
 		for (size_t j = 0; j < d; j++) {
 			work[j] += g * o[j];
@@ -115,12 +126,9 @@ static float pair_avx2(float *h, float *syn1, const uint32_t *tgt, int nt, size_
 		work[j] = 0.0f;
 	float loss = 0.0f;
 	for (i = 0; i < nt; i++) {
-		float f = dots[i];
-		if (f <= -OR_I2V_MAX_EXP || f >= OR_I2V_MAX_EXP)
+		float g;
+		if (!gain(dots[i], i == 0, alpha, tab, &g, &loss))
 			continue;
-		int b = or_i2v_bin(f);
-		float g = ((i == 0 ? 1.0f : 0.0f) - tab->sigmoid[b]) * alpha;
-		loss += i == 0 ? tab->logsig[b] : tab->logsig_neg[b];
 		float *o = syn1 + (size_t)tgt[i] * d;
 		const __m256 gv = _mm256_set1_ps(g);
 		size_t j = 0;
@@ -169,12 +177,9 @@ static float pair_avx512_d32(float *h, float *syn1, const uint32_t *tgt, int nt,
 	__m512 w0 = _mm512_setzero_ps(), w1 = _mm512_setzero_ps();
 	float loss = 0.0f;
 	for (int i = 0; i < nt; i++) {
-		float f = dots[i];
-		if (f <= -OR_I2V_MAX_EXP || f >= OR_I2V_MAX_EXP)
+		float g;
+		if (!gain(dots[i], i == 0, alpha, tab, &g, &loss))
 			continue;
-		int b = or_i2v_bin(f);
-		float g = ((i == 0 ? 1.0f : 0.0f) - tab->sigmoid[b]) * alpha;
-		loss += i == 0 ? tab->logsig[b] : tab->logsig_neg[b];
 		float *o = syn1 + (size_t)tgt[i] * 32;
 		const __m512 gv = _mm512_set1_ps(g);
 		__m512 o0 = _mm512_loadu_ps(o), o1 = _mm512_loadu_ps(o + 16);

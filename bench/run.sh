@@ -158,6 +158,9 @@ OTTOREC="$OTTOREC" sh "$(dirname "$0")/ann.sh" || echo "ann section failed"
 # ---- seed strategy against the notebook's Python pipeline (issue #7): bench/seed.sh
 OTTOREC="$OTTOREC" sh "$(dirname "$0")/seed.sh" || echo "seed section failed"
 
+# ---- item2vec against gensim and MF, seed rule (issue #17): bench/item2vec.sh
+OTTOREC="$OTTOREC" sh "$(dirname "$0")/item2vec.sh" || echo "item2vec section failed"
+
 # ---- pairs and matrix-factorisation embeddings (issue #4) ----------------
 # pairs of train+test at full scale (medians of RUNS, store order and
 # shuffled); `train` exact on a slice of BENCH_MF_PAIRS pairs (the

@@ -24,6 +24,7 @@ int cmd_split(int argc, char **argv);
 int cmd_evaluate(int argc, char **argv);
 int cmd_pairs(int argc, char **argv);
 int cmd_train(int argc, char **argv);
+int cmd_item2vec(int argc, char **argv);
 int cmd_index(int argc, char **argv);
 int cmd_neighbors(int argc, char **argv);
 int cmd_covisit(int argc, char **argv);

@@ -113,6 +113,8 @@ typedef struct cli_run_config {
 	const char *out_dir;
 	unsigned strategies;       /* CLI_STRATEGY_* bits */
 	const char *mode;          /* train --mode; NULL: train's default */
+	const char *embeddings;    /* "item2vec": item2vec + cosine index instead of
+	                              pairs + train; NULL or "mf": those */
 	const char *weights;       /* recommend --weights; NULL: built-in */
 	const char *seed;          /* --seed for pairs/train/index; NULL: theirs */
 	const char *threads;       /* --threads for every stage; NULL: all cores */

@@ -37,6 +37,7 @@ static const char usage_text[] =
 	"  tune       blend weights on the split (unless --weights) (blend)\n"
 	"  pairs      aid -> next aid pairs of train + test      (seed, blend)\n"
 	"  train      matrix-factorisation embeddings (.npy)     (seed, blend)\n"
+	"  item2vec   instead of pairs + train with --embeddings item2vec\n"
 	"  index      nearest-neighbour index of the embeddings  (seed, blend)\n"
 	"  covisit    the three co-visitation matrices of train + test\n"
 	"                                                         (covisit, blend, ranker)\n"
@@ -60,6 +61,8 @@ static const char usage_text[] =
 	"  -o, --output OUTDIR    output directory (created if missing)\n"
 	"      --strategy S       seed | covisit | blend | ranker | all (default ranker)\n"
 	"      --mode M           train mode: exact (the notebook's model) | fast\n"
+	"      --embeddings E     mf (pairs + train, default) | item2vec (skip-gram\n"
+	"                         of train + test sessions, index --metric cos)\n"
 	"      --weights FILE     blend weights (from `ottorec tune`; default: tuned\n"
 	"                         on the internal split)\n"
 	"      --valid-days D     test window of the internal split (default 7)\n"
@@ -140,10 +143,37 @@ static void paths_free(run_paths *rp)
 	free(rp->covisit);
 }
 
-static int embedding_stages(cli_pipeline *p, const cli_run_config *cfg, const run_paths *rp)
+/* --embeddings item2vec: skip-gram vectors of train + test sessions, in
+   place of pairs + train (the index over them is then cosine: what
+   word2vec similarities are) */
+static int item2vec_stage(cli_pipeline *p, const cli_run_config *cfg, const run_paths *rp)
 {
 	cli_argv a;
 	cli_argv_init(&a);
+	cli_argv_add(&a, "item2vec");
+	cli_argv_add(&a, "--json");
+	common_args(&a, p, cfg, 1);
+	cli_argv_add(&a, "-o");
+	cli_argv_add(&a, rp->emb);
+	cli_argv_add(&a, rp->train);
+	cli_argv_add(&a, rp->test);
+	int rc = cli_pipeline_stage(p, "item2vec", &a, (const char *const[]){ rp->emb, rp->emb_ids }, 2);
+	cli_argv_free(&a);
+	return rc;
+}
+
+static int embedding_stages(cli_pipeline *p, const cli_run_config *cfg, const run_paths *rp)
+{
+	const int i2v = cfg->embeddings && !strcmp(cfg->embeddings, "item2vec");
+	cli_argv a;
+	cli_argv_init(&a);
+	int rc;
+	if (i2v) {
+		rc = item2vec_stage(p, cfg, rp);
+		if (rc)
+			return rc;
+		goto index;
+	}
 	cli_argv_add(&a, "pairs");
 	cli_argv_add(&a, "--json");
 	common_args(&a, p, cfg, 1);
@@ -151,7 +181,7 @@ static int embedding_stages(cli_pipeline *p, const cli_run_config *cfg, const ru
 	cli_argv_add(&a, rp->pairs);
 	cli_argv_add(&a, rp->train);
 	cli_argv_add(&a, rp->test);
-	int rc = cli_pipeline_stage(p, "pairs", &a, (const char *const[]){ rp->pairs }, 1);
+	rc = cli_pipeline_stage(p, "pairs", &a, (const char *const[]){ rp->pairs }, 1);
 	cli_argv_free(&a);
 	if (rc)
 		return rc;
@@ -170,10 +200,13 @@ static int embedding_stages(cli_pipeline *p, const cli_run_config *cfg, const ru
 	if (rc)
 		return rc;
 
+index:
 	cli_argv_add(&a, "index");
 	cli_argv_add(&a, "build");
 	cli_argv_add(&a, "--json");
 	common_args(&a, p, cfg, 1);
+	if (i2v)
+		cli_argv_opt(&a, "--metric", "cos");
 	cli_argv_add(&a, "-o");
 	cli_argv_add(&a, rp->index);
 	cli_argv_add(&a, rp->emb);
@@ -533,6 +566,7 @@ int cmd_run(int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' },
 		{ "strategy", required_argument, NULL, 's' },
 		{ "mode", required_argument, NULL, 'm' },
+		{ "embeddings", required_argument, NULL, 'E' },
 		{ "weights", required_argument, NULL, 'W' },
 		{ "seed", required_argument, NULL, 'e' },
 		{ "threads", required_argument, NULL, 't' },
@@ -567,6 +601,11 @@ int cmd_run(int argc, char **argv)
 			if (strcmp(optarg, "exact") && strcmp(optarg, "fast"))
 				return cli_usage_error(CMD, "--mode must be exact or fast, not '%s'", optarg);
 			cfg.mode = optarg;
+			break;
+		case 'E':
+			if (strcmp(optarg, "mf") && strcmp(optarg, "item2vec"))
+				return cli_usage_error(CMD, "--embeddings must be mf or item2vec, not '%s'", optarg);
+			cfg.embeddings = optarg;
 			break;
 		case 'W': cfg.weights = optarg; break;
 		case 'e':

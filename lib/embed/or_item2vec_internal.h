@@ -1,0 +1,81 @@
+/*
+ * or_item2vec_internal.h - private parts of the item2vec module shared by
+ * its files and its test: the sigmoid and log-sigmoid tables, the pair
+ * kernel (or_item2vec_kernels.c: scalar reference, AVX2/FMA, AVX-512), the
+ * downsampling rule and the alias table of negatives (or_item2vec.c).
+ */
+#ifndef OR_ITEM2VEC_INTERNAL_H
+#define OR_ITEM2VEC_INTERNAL_H
+
+#include "or_item2vec.h"
+
+/* The logistic function tabulated over (-MAX_EXP, MAX_EXP), as word2vec.c
+   and gensim do (their table has 1000 entries; ours 1024). */
+#define OR_I2V_MAX_EXP 6.0f
+#define OR_I2V_TABLE 1024
+
+typedef struct or_i2v_tables {
+	float sigmoid[OR_I2V_TABLE];  /* sigmoid at the bin's centre */
+	float logsig[OR_I2V_TABLE];   /* -log(sigmoid), same bins */
+	float logsig_neg[OR_I2V_TABLE]; /* -log(1 - sigmoid) */
+} or_i2v_tables;
+
+void or_i2v_tables_init(or_i2v_tables *t);
+
+/* The bin of f, for |f| < OR_I2V_MAX_EXP. */
+static inline int or_i2v_bin(float f)
+{
+	int b = (int)((f + OR_I2V_MAX_EXP) * ((float)OR_I2V_TABLE / (2.0f * OR_I2V_MAX_EXP)));
+	return b < 0 ? 0 : b >= OR_I2V_TABLE ? OR_I2V_TABLE - 1 : b;
+}
+
+/*
+ * One skip-gram pair: h (d floats) is the context's input vector, syn1 the
+ * output table (rows of d floats), tgt[0..nt) the rows of the targets:
+ * tgt[0] the center (label 1), the others negatives (label 0).  Every dot
+ * product h . syn1[tgt[i]] is taken first; then for each target with
+ * |dot| < MAX_EXP, g = (label - sigmoid(dot)) alpha, work += g syn1[tgt],
+ * syn1[tgt] += g h, in target order; finally h += work.  Returns the
+ * pair's loss (the sum of -log sigmoid(+-dot) over the targets updated).
+ * work is d floats of scratch, dots nt floats.
+ */
+typedef float (*or_i2v_pair_fn)(float *h, float *syn1, const uint32_t *tgt, int nt, size_t d,
+				float alpha, const or_i2v_tables *tab, float *work, float *dots);
+
+typedef struct or_i2v_kernels {
+	or_i2v_pair_fn pair;
+	const char *name; /* "scalar", "avx2" or "avx512" */
+} or_i2v_kernels;
+
+const or_i2v_kernels *or_i2v_kernels_scalar(void);
+/* NULL when the CPU (or the build, or OTTOREC_NO_SIMD) does not allow them;
+   the AVX-512 one handles width 32 itself and hands others to AVX2 */
+const or_i2v_kernels *or_i2v_kernels_avx2(void);
+const or_i2v_kernels *or_i2v_kernels_avx512(void);
+/* The fastest allowed for width dim (simd 0: the scalar ones). */
+const or_i2v_kernels *or_i2v_kernels_pick(int simd, size_t dim);
+
+/* gensim's downsampling: the 32-bit threshold below which a uniform
+   32-bit draw keeps an occurrence of an item of count c, given
+   threshold_count = sample x total (UINT32_MAX + 1 = always kept). */
+uint64_t or_i2v_keep_threshold(uint64_t c, double threshold_count);
+
+/* Vose's alias table over n weights: entry k is chosen uniformly, then
+   k itself when a 32-bit draw is below thr, else alias. */
+typedef struct or_i2v_alias {
+	uint32_t thr;
+	uint32_t alias;
+} or_i2v_alias;
+
+/* tab[0..n) from w[0..n) (each > 0); deterministic. */
+int or_i2v_alias_build(const double *w, size_t n, or_i2v_alias *tab, or_err *err);
+
+/* One draw from the table with the 64 random bits r. */
+static inline uint32_t or_i2v_alias_draw(const or_i2v_alias *tab, uint32_t n, uint64_t r)
+{
+	uint32_t k = (uint32_t)(((r >> 32) * (uint64_t)n) >> 32);
+	or_i2v_alias e = tab[k];
+	return (uint32_t)r < e.thr ? k : e.alias;
+}
+
+#endif

@@ -1,0 +1,454 @@
+/*
+ * test_item2vec.c - item2vec (or_item2vec.h): the scalar, AVX2 and
+ * AVX-512 pair kernels agree; the pair kernel against a hand-worked update; gensim's
+ * downsampling thresholds; the alias table draws its weights (also with a
+ * negative exponent); sessions drawn from disjoint item groups give every
+ * item nearest neighbours (by cosine) in its own group; with one thread
+ * the same seed gives the same bytes, another seed others; min_count drops
+ * rare items and keeps the aid order; collapsing repeats; sparse aids
+ * near 2^31; the word2vec text file reads back as the same floats; bad
+ * configs; cancellation.
+ */
+#include "check.h"
+#include "or_item2vec_internal.h"
+#include "or_prng.h"
+#include "or_store.h"
+
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+
+static or_store_builder *B;
+static int64_t next_id;
+
+static void add(const uint32_t *aid, size_t n)
+{
+	int64_t ts[512];
+	uint8_t ty[512];
+	for (size_t i = 0; i < n; i++) {
+		ts[i] = 1659304800000LL + (int64_t)i * 1000;
+		ty[i] = 0;
+	}
+	or_err err;
+	if (!B)
+		CHECK_INT(or_store_builder_new(&B, &err), OR_OK);
+	CHECK_INT(or_store_builder_add(B, next_id++, n, aid, ts, ty, &err), OR_OK);
+}
+
+static or_store *finish(const char *name)
+{
+	char path[512];
+	snprintf(path, sizeof(path), "%s/%s", check_tmpdir(), name);
+	or_err err;
+	or_store *st = NULL;
+	CHECK_INT(or_store_builder_write(B, path, NULL, &err), OR_OK);
+	or_store_builder_free(B);
+	B = NULL;
+	CHECK_INT(or_store_open(path, &st, &err), OR_OK);
+	return st;
+}
+
+/* ---- kernels ---------------------------------------------------------- */
+
+static void run_pair(const or_i2v_kernels *k, float *h, float *syn1, const uint32_t *tgt, int nt,
+		     size_t d, float alpha, const or_i2v_tables *tab, float *loss)
+{
+	float work[256], dots[OR_I2V_MAX_NEGATIVE + 1];
+	*loss = k->pair(h, syn1, tgt, nt, d, alpha, tab, work, dots);
+}
+
+static void kernels_agree(const or_i2v_kernels *fast)
+{
+	or_i2v_tables tab;
+	or_i2v_tables_init(&tab);
+	const size_t dims[] = { 1, 7, 8, 15, 32, 33, 100, 256 };
+	or_prng r;
+	or_prng_seed(&r, 5, 0);
+	for (size_t di = 0; di < sizeof(dims) / sizeof(dims[0]); di++) {
+		const size_t d = dims[di], rows = 40;
+		float *h0 = malloc(d * sizeof(float)), *h1 = malloc(d * sizeof(float));
+		float *s0 = malloc(rows * d * sizeof(float)), *s1 = malloc(rows * d * sizeof(float));
+		for (int rep = 0; rep < 50; rep++) {
+			for (size_t j = 0; j < d; j++)
+				h0[j] = h1[j] = (float)(or_prng_unit(&r) - 0.5) * 2.0f;
+			for (size_t j = 0; j < rows * d; j++)
+				s0[j] = s1[j] = (float)(or_prng_unit(&r) - 0.5) * 2.0f / sqrtf((float)d);
+			uint32_t tgt[OR_I2V_MAX_NEGATIVE + 1];
+			int nt = 1 + (int)or_prng_below(&r, 20);
+			for (int i = 0; i < nt; i++)
+				tgt[i] = (uint32_t)or_prng_below(&r, rows); /* duplicates allowed */
+			float l0, l1;
+			run_pair(or_i2v_kernels_scalar(), h0, s0, tgt, nt, d, 0.05f, &tab, &l0);
+			run_pair(fast, h1, s1, tgt, nt, d, 0.05f, &tab, &l1);
+			float worst = 0;
+			for (size_t j = 0; j < d; j++)
+				worst = fmaxf(worst, fabsf(h0[j] - h1[j]));
+			for (size_t j = 0; j < rows * d; j++)
+				worst = fmaxf(worst, fabsf(s0[j] - s1[j]));
+			if (worst > 1e-5f || fabsf(l0 - l1) > 1e-4f * (1 + fabsf(l0))) {
+				fprintf(stderr, "  %s d %zu rep %d: max difference %g, loss %g vs %g\n", fast->name,
+					d, rep, (double)worst, (double)l0, (double)l1);
+				CHECK(0);
+				break;
+			}
+		}
+		free(h0);
+		free(h1);
+		free(s0);
+		free(s1);
+	}
+}
+
+static void test_kernels_agree(void)
+{
+	const or_i2v_kernels *avx2 = or_i2v_kernels_avx2(), *avx512 = or_i2v_kernels_avx512();
+	if (avx2)
+		kernels_agree(avx2);
+	else
+		check_skip("test_kernels_agree[avx2]", "the CPU has no AVX2/FMA (or a NO_SIMD build)");
+	if (avx512)
+		kernels_agree(avx512);
+	else
+		check_skip("test_kernels_agree[avx512]", "the CPU has no AVX-512 (or a NO_SIMD build)");
+	CHECK(!strcmp(or_i2v_kernels_pick(0, 32)->name, "scalar"));
+	CHECK(!avx512 || or_i2v_kernels_pick(1, 32) == avx512);
+	CHECK(!avx2 || or_i2v_kernels_pick(1, 16) == avx2);
+}
+
+/* One pair worked by hand: d 2, h = (1, 0), center row (0.5, 0),
+   negative row (0, 1).  Dots 0.5 and 0; g_pos = (1 - s(0.5)) a,
+   g_neg = (0 - s(0)) a with the table's bins. */
+static void test_pair_by_hand(void)
+{
+	or_i2v_tables tab;
+	or_i2v_tables_init(&tab);
+	const or_i2v_kernels *ks[3] = { or_i2v_kernels_scalar(), or_i2v_kernels_avx2(), or_i2v_kernels_avx512() };
+	for (int ki = 0; ki < 3; ki++) {
+		if (!ks[ki])
+			continue;
+		float h[2] = { 1, 0 }, syn1[4] = { 0.5f, 0, 0, 1 };
+		uint32_t tgt[2] = { 0, 1 };
+		float loss;
+		run_pair(ks[ki], h, syn1, tgt, 2, 2, 0.1f, &tab, &loss);
+		float sp = tab.sigmoid[or_i2v_bin(0.5f)], sn = tab.sigmoid[or_i2v_bin(0.0f)];
+		CHECK(fabsf(sp - 1 / (1 + expf(-0.5f))) < 0.01f);
+		CHECK(fabsf(sn - 0.5f) < 0.01f);
+		float gp = (1 - sp) * 0.1f, gn = -sn * 0.1f;
+		/* syn1 rows move along h; h moves by gp * (0.5, 0) + gn * (0, 1) */
+		CHECK(fabsf(syn1[0] - (0.5f + gp)) < 1e-6f);
+		CHECK(fabsf(syn1[1]) < 1e-6f);
+		CHECK(fabsf(syn1[2] - gn) < 1e-6f);
+		CHECK(fabsf(syn1[3] - 1) < 1e-6f);
+		CHECK(fabsf(h[0] - (1 + gp * 0.5f)) < 1e-6f);
+		CHECK(fabsf(h[1] - gn) < 1e-6f);
+		CHECK(fabsf(loss - (tab.logsig[or_i2v_bin(0.5f)] + tab.logsig_neg[or_i2v_bin(0.0f)])) < 1e-6f);
+		/* beyond MAX_EXP: no update at all */
+		float h2[2] = { 4, 0 }, s2[2] = { 2, 0 };
+		uint32_t t2[1] = { 0 };
+		run_pair(ks[ki], h2, s2, t2, 1, 2, 0.1f, &tab, &loss);
+		CHECK(h2[0] == 4 && s2[0] == 2 && loss == 0);
+	}
+}
+
+/* ---- downsampling and negatives ---------------------------------------- */
+
+static void test_keep_threshold(void)
+{
+	const uint64_t always = (uint64_t)1 << 32;
+	CHECK(or_i2v_keep_threshold(100, 100) == always);   /* p = 2 */
+	CHECK(or_i2v_keep_threshold(261, 100) == always);   /* just below the golden-ratio point 261.8 */
+	/* c = 10 t: p = (sqrt(10) + 1) / 10 */
+	double p = (sqrt(10.0) + 1) / 10;
+	CHECK_INT(or_i2v_keep_threshold(1000, 100), (long long)llround(p * 4294967296.0));
+	/* c = 10000 t: about 1 % kept */
+	uint64_t thr = or_i2v_keep_threshold(1000000, 100);
+	CHECK(thr > (uint64_t)(0.0100 * 4294967296.0) && thr < (uint64_t)(0.0102 * 4294967296.0));
+}
+
+static void check_alias(const double *w, size_t n)
+{
+	or_i2v_alias *tab = malloc(n * sizeof(*tab));
+	or_err err;
+	CHECK_INT(or_i2v_alias_build(w, n, tab, &err), OR_OK);
+	double total = 0;
+	for (size_t i = 0; i < n; i++)
+		total += w[i];
+	size_t *hits = calloc(n, sizeof(*hits));
+	or_prng r;
+	or_prng_seed(&r, 9, 1);
+	const size_t draws = 2000000;
+	for (size_t i = 0; i < draws; i++)
+		hits[or_i2v_alias_draw(tab, (uint32_t)n, or_prng_next(&r))]++;
+	for (size_t i = 0; i < n; i++) {
+		double expect = w[i] / total * (double)draws;
+		double sd = sqrt(expect);
+		if (fabs((double)hits[i] - expect) > 5 * sd + 1) {
+			fprintf(stderr, "  entry %zu: %zu draws, expected %.0f\n", i, hits[i], expect);
+			CHECK(0);
+		}
+	}
+	free(hits);
+	free(tab);
+}
+
+static void test_alias(void)
+{
+	double w[50];
+	for (int i = 0; i < 50; i++)
+		w[i] = pow(1000.0 / (i + 1), 0.75); /* a Zipf count ^ 0.75 */
+	check_alias(w, 50);
+	for (int i = 0; i < 50; i++)
+		w[i] = pow(1000.0 / (i + 1), -0.5); /* a negative exponent: rare items favoured */
+	check_alias(w, 50);
+	double one[1] = { 3 };
+	check_alias(one, 1);
+	double eq[7] = { 1, 1, 1, 1, 1, 1, 1 };
+	check_alias(eq, 7);
+}
+
+/* ---- training ----------------------------------------------------------- */
+
+static int train(or_store *st, const or_i2v_config *cfg, or_i2v_model *m, or_i2v_stats *s)
+{
+	or_err err;
+	or_store *stores[1] = { st };
+	int rc = or_i2v_train(stores, 1, cfg, NULL, NULL, NULL, m, s, &err);
+	if (rc)
+		fprintf(stderr, "  train: %s\n", err.msg);
+	return rc;
+}
+
+static double cosine(const float *a, const float *b, size_t d)
+{
+	double ab = 0, aa = 0, bb = 0;
+	for (size_t j = 0; j < d; j++) {
+		ab += (double)a[j] * b[j];
+		aa += (double)a[j] * a[j];
+		bb += (double)b[j] * b[j];
+	}
+	return ab / sqrt(aa * bb + 1e-30);
+}
+
+/* G groups of S items (aid = 1000 + 7 x item, so rows are not aids); each
+   session a random walk inside one group */
+#define G 6
+#define S 12
+static or_store *group_store(const char *name)
+{
+	or_prng r;
+	or_prng_seed(&r, 77, 0);
+	for (int s = 0; s < 1200; s++) {
+		uint32_t g = (uint32_t)or_prng_below(&r, G), aid[40];
+		size_t n = 5 + (size_t)or_prng_below(&r, 30);
+		for (size_t i = 0; i < n; i++)
+			aid[i] = 1000 + 7 * (g * S + (uint32_t)or_prng_below(&r, S));
+		add(aid, n);
+	}
+	return finish(name);
+}
+
+static void test_groups(void)
+{
+	or_store *st = group_store("groups.store");
+	for (int simd = 0; simd < 2; simd++) {
+		or_i2v_config cfg;
+		or_i2v_config_default(&cfg);
+		cfg.epochs = 10;
+		cfg.simd = simd;
+		cfg.threads = 2;
+		or_i2v_model m;
+		or_i2v_stats s;
+		CHECK_INT(train(st, &cfg, &m, &s), OR_OK);
+		CHECK_INT(m.n_rows, G * S);
+		CHECK_INT(s.vocab, G * S);
+		CHECK_INT(s.sentences, 1200);
+		CHECK(s.loss > 0 && s.loss < s.epoch_loss[0]);
+		CHECK(!strcmp(s.kernels, or_i2v_kernels_pick(simd, 32)->name));
+		const int k = 5;
+		int bad = 0;
+		for (size_t i = 0; i < m.n_rows; i++) {
+			CHECK_INT(m.aids[i], 1000 + 7 * i);
+			/* the k most similar other items */
+			double best[5];
+			size_t who[5];
+			for (int q = 0; q < k; q++)
+				best[q] = -2, who[q] = 0;
+			for (size_t j = 0; j < m.n_rows; j++) {
+				if (j == i)
+					continue;
+				double c = cosine(m.vectors + i * m.dim, m.vectors + j * m.dim, m.dim);
+				int q = k - 1;
+				if (c <= best[q])
+					continue;
+				while (q > 0 && best[q - 1] < c) {
+					best[q] = best[q - 1];
+					who[q] = who[q - 1];
+					q--;
+				}
+				best[q] = c;
+				who[q] = j;
+			}
+			for (int q = 0; q < k; q++)
+				bad += who[q] / S != i / S;
+		}
+		if (bad)
+			fprintf(stderr, "  simd %d: %d of %d neighbours outside their group\n", simd, bad,
+				(int)m.n_rows * k);
+		CHECK_INT(bad, 0);
+		or_i2v_model_release(&m);
+	}
+	or_store_free(st);
+}
+
+static void test_determinism(void)
+{
+	or_store *st = group_store("det.store");
+	or_i2v_config cfg;
+	or_i2v_config_default(&cfg);
+	cfg.threads = 1;
+	cfg.epochs = 2;
+	cfg.sample = 0.001; /* downsampling on (keeps about 1 in 3): its draws are in the stream */
+	or_i2v_model a, b, c;
+	or_i2v_stats sa, sb;
+	CHECK_INT(train(st, &cfg, &a, &sa), OR_OK);
+	CHECK_INT(train(st, &cfg, &b, &sb), OR_OK);
+	CHECK(a.n_rows == b.n_rows && !memcmp(a.vectors, b.vectors, a.n_rows * a.dim * sizeof(float)));
+	CHECK(sa.loss == sb.loss && sa.effective_words == sb.effective_words);
+	CHECK(sa.effective_words < sa.words); /* some occurrences were dropped */
+	cfg.seed = 2;
+	CHECK_INT(train(st, &cfg, &c, NULL), OR_OK);
+	CHECK(memcmp(a.vectors, c.vectors, a.n_rows * a.dim * sizeof(float)) != 0);
+	or_i2v_model_release(&a);
+	or_i2v_model_release(&b);
+	or_i2v_model_release(&c);
+	or_store_free(st);
+}
+
+static void test_min_count_collapse(void)
+{
+	/* aid 5: 5 times (3 after collapsing), 9: 3, 2: 2, 7: 1, 8: 1 */
+	const uint32_t s1[] = { 5, 5, 5, 9, 2 }, s2[] = { 9, 5, 7 }, s3[] = { 2, 9, 5 };
+	add(s1, 5);
+	add(s2, 3);
+	add(s3, 3);
+	const uint32_t s4[] = { 8 }; /* a rare item alone */
+	add(s4, 1);
+	or_store *st = finish("minc.store");
+	or_i2v_config cfg;
+	or_i2v_config_default(&cfg);
+	cfg.epochs = 1;
+	or_i2v_model m;
+	or_i2v_stats s;
+	CHECK_INT(train(st, &cfg, &m, &s), OR_OK);
+	CHECK_INT(m.n_rows, 5);
+	CHECK_INT(s.corpus_words, 12);
+	or_i2v_model_release(&m);
+	cfg.min_count = 3;
+	CHECK_INT(train(st, &cfg, &m, &s), OR_OK);
+	CHECK_INT(m.n_rows, 2);
+	CHECK_INT(m.aids[0], 5);
+	CHECK_INT(m.aids[1], 9);
+	CHECK_INT(s.corpus_words, 8);
+	CHECK_INT(s.sentences, 3); /* the session of aid 8 alone has no word left */
+	CHECK_INT(s.items, 5);
+	or_i2v_model_release(&m);
+	cfg.collapse_repeats = 1;
+	CHECK_INT(train(st, &cfg, &m, &s), OR_OK);
+	CHECK_INT(s.corpus_words, 6); /* 5 x 3 + 9 x 3: 5 5 5 counts once */
+	or_i2v_model_release(&m);
+	cfg.min_count = 7;
+	or_err err;
+	or_store *stores[1] = { st };
+	CHECK_INT(or_i2v_train(stores, 1, &cfg, NULL, NULL, NULL, &m, NULL, &err), OR_EFORMAT);
+	CHECK_STR_CONTAINS(err.msg, "no item occurs 7 times");
+	or_store_free(st);
+}
+
+static void test_sparse_aids_and_text(void)
+{
+	const uint32_t big = 2147483647u;
+	const uint32_t s1[] = { big, 3, big - 1000000 }, s2[] = { 3, big };
+	for (int i = 0; i < 20; i++) {
+		add(s1, 3);
+		add(s2, 2);
+	}
+	or_store *st = finish("sparse.store");
+	or_i2v_config cfg;
+	or_i2v_config_default(&cfg);
+	cfg.dim = 5;
+	cfg.threads = 1;
+	or_i2v_model m;
+	CHECK_INT(train(st, &cfg, &m, NULL), OR_OK);
+	CHECK_INT(m.n_rows, 3);
+	CHECK_INT(m.aids[0], 3);
+	CHECK_INT(m.aids[1], big - 1000000);
+	CHECK_INT(m.aids[2], big);
+	char path[512];
+	snprintf(path, sizeof(path), "%s/vec.txt", check_tmpdir());
+	or_err err;
+	CHECK_INT(or_i2v_write_text(path, &m, &err), OR_OK);
+	FILE *f = fopen(path, "r");
+	CHECK(f != NULL);
+	unsigned long rows = 0, dim = 0;
+	CHECK(f && fscanf(f, "%lu %lu", &rows, &dim) == 2);
+	CHECK_INT(rows, 3);
+	CHECK_INT(dim, 5);
+	for (size_t r = 0; f && r < 3; r++) {
+		unsigned long aid = 0;
+		CHECK(fscanf(f, "%lu", &aid) == 1);
+		CHECK_INT(aid, m.aids[r]);
+		for (size_t j = 0; j < 5; j++) {
+			float x = 0;
+			CHECK(fscanf(f, "%f", &x) == 1);
+			CHECK(x == m.vectors[r * 5 + j]); /* 9 digits: the same float */
+		}
+	}
+	if (f)
+		fclose(f);
+	or_i2v_model_release(&m);
+	or_store_free(st);
+}
+
+static void test_bad_config_cancel(void)
+{
+	or_store *st = group_store("bad.store");
+	or_store *stores[1] = { st };
+	or_i2v_model m;
+	or_err err;
+	or_i2v_config cfg;
+	or_i2v_config_default(&cfg);
+	cfg.negative = 0;
+	CHECK_INT(or_i2v_train(stores, 1, &cfg, NULL, NULL, NULL, &m, NULL, &err), OR_EINVAL);
+	CHECK_STR_CONTAINS(err.msg, "negative 0");
+	or_i2v_config_default(&cfg);
+	cfg.window = 0;
+	CHECK_INT(or_i2v_train(stores, 1, &cfg, NULL, NULL, NULL, &m, NULL, &err), OR_EINVAL);
+	or_i2v_config_default(&cfg);
+	cfg.sample = 1.5;
+	CHECK_INT(or_i2v_train(stores, 1, &cfg, NULL, NULL, NULL, &m, NULL, &err), OR_EINVAL);
+	or_i2v_config_default(&cfg);
+	cfg.min_alpha = 1;
+	CHECK_INT(or_i2v_train(stores, 1, &cfg, NULL, NULL, NULL, &m, NULL, &err), OR_EINVAL);
+	or_i2v_config_default(&cfg);
+	CHECK_INT(or_i2v_train(stores, 0, &cfg, NULL, NULL, NULL, &m, NULL, &err), OR_EINVAL);
+	volatile sig_atomic_t stop = 1;
+	or_log log = { NULL, NULL, NULL, &stop };
+	CHECK_INT(or_i2v_train(stores, 1, &cfg, &log, NULL, NULL, &m, NULL, &err), OR_ECANCELLED);
+	CHECK(m.vectors == NULL);
+	or_store_free(st);
+}
+
+int main(void)
+{
+	CHECK_MAIN_BEGIN
+	RUN_TEST(test_kernels_agree);
+	RUN_TEST(test_pair_by_hand);
+	RUN_TEST(test_keep_threshold);
+	RUN_TEST(test_alias);
+	RUN_TEST(test_groups);
+	RUN_TEST(test_determinism);
+	RUN_TEST(test_min_count_collapse);
+	RUN_TEST(test_sparse_aids_and_text);
+	RUN_TEST(test_bad_config_cancel);
+	CHECK_MAIN_END
+}

@@ -117,13 +117,14 @@ static int convert_stage(cli_pipeline *p, const cli_run_config *cfg, const char 
 
 typedef struct run_paths {
 	char *train, *test, *pairs, *emb, *emb_ids, *index, *covisit;
-	char *fit_dir, *fit_train, *fit_test, *fit_labels, *fit_covisit, *fit_cand, *fit_rest;
+	char *fit_dir, *fit_split, *fit_train, *fit_test, *fit_labels, *fit_covisit, *fit_cand, *fit_rest;
 	char *fit_sub, *fit_valid, *model, *blend_weights;
 } run_paths;
 
 static void paths_free(run_paths *rp)
 {
 	free(rp->fit_dir);
+	free(rp->fit_split);
 	free(rp->fit_train);
 	free(rp->fit_test);
 	free(rp->fit_labels);
@@ -281,9 +282,12 @@ static int fit_stages(cli_pipeline *p, const cli_run_config *cfg, run_paths *rp,
 	rp->fit_dir = cli_path_join(cfg->out_dir, "fit");
 	if (!rp->fit_dir)
 		return CLI_FAIL;
-	rp->fit_train = cli_path_join(rp->fit_dir, "train.store");
-	rp->fit_test = cli_path_join(rp->fit_dir, "test.store");
-	rp->fit_labels = cli_path_join(rp->fit_dir, "test_labels.jsonl");
+	/* split writes a directory of its own: --resume keys a stage on its
+	   arguments' identities, and fit/ changes with every later stage */
+	rp->fit_split = cli_path_join(rp->fit_dir, "split");
+	rp->fit_train = rp->fit_split ? cli_path_join(rp->fit_split, "train.store") : NULL;
+	rp->fit_test = rp->fit_split ? cli_path_join(rp->fit_split, "test.store") : NULL;
+	rp->fit_labels = rp->fit_split ? cli_path_join(rp->fit_split, "test_labels.jsonl") : NULL;
 	rp->fit_covisit = cli_path_join(rp->fit_dir, "covisit");
 	rp->fit_cand = cli_path_join(rp->fit_dir, "candidates");
 	rp->fit_rest = cli_path_join(rp->fit_dir, "valid_labels.jsonl");
@@ -294,6 +298,9 @@ static int fit_stages(cli_pipeline *p, const cli_run_config *cfg, run_paths *rp,
 	if (!rp->fit_train || !rp->fit_test || !rp->fit_labels || !rp->fit_covisit || !rp->fit_cand ||
 	    !rp->fit_rest || !rp->fit_sub || !rp->fit_valid || !rp->model || !rp->blend_weights)
 		return CLI_FAIL;
+	or_err err;
+	if (or_dir_make_all(rp->fit_dir, &err))
+		return cli_fail(p->cmd, &err);
 	cli_argv a;
 	cli_argv_init(&a);
 	cli_argv_add(&a, "split");
@@ -302,7 +309,7 @@ static int fit_stages(cli_pipeline *p, const cli_run_config *cfg, run_paths *rp,
 		cli_argv_add(&a, "--quiet");
 	cli_argv_opt(&a, "--days", cfg->valid_days ? cfg->valid_days : "7");
 	cli_argv_add(&a, "-o");
-	cli_argv_add(&a, rp->fit_dir);
+	cli_argv_add(&a, rp->fit_split);
 	cli_argv_add(&a, rp->train);
 	int rc = cli_pipeline_stage(p, "split-fit", &a,
 				    (const char *const[]){ rp->fit_train, rp->fit_test, rp->fit_labels }, 3);

@@ -151,6 +151,48 @@ int or_sfile_expect(const or_sfile *f, unsigned sec, uint64_t count, size_t elem
 int or_sfile_verify_section(const or_sfile *f, unsigned sec, or_err *err);
 int or_sfile_verify(const or_sfile *f, const or_log *log, or_err *err);
 
+/*
+ * Streaming verification: the checksums of what a reader reads, computed
+ * while it reads (no second pass over the file), compared at the end of
+ * its pass and before it writes anything as a result.  The reader tells
+ * the check how far it has read each section (or_sfile_check_to, in
+ * bytes, any thread, in any order: the check hashes each section's bytes
+ * in order from the mapping, up to the furthest point it was told, while
+ * those pages are still in memory); or_sfile_check_end hashes whatever
+ * was not read (the rest of a section, the sections it did not touch),
+ * compares each checked section's checksum and zero gap, and fails naming the
+ * first damaged section.  The readers: the event store's sequential
+ * passes (or_store_check, or_store.h: pairs, covisit, split, stats,
+ * export, recommend's test sessions), train's pairs (or_pairs_check).
+ *
+ * Random-access readers cannot check this way (what a lookup reads is a
+ * scattered part of the file, and a damaged byte read before the check
+ * reaches it is already used).  They verify whole at open instead, where
+ * that is cheap relative to the work that follows: the ANN index (every
+ * reader: `neighbors`, `index eval`, recommend's seed strategy; its
+ * sections are the size of the vectors), the co-visitation tables
+ * (recommend, tune: read once, smaller than the stores they are scored
+ * on), the MF checkpoint (loaded whole anyway).  What open does not
+ * verify, their lookups must not trust: every offset read from a file is
+ * bounds-checked before it is used as one.
+ */
+typedef struct or_sfile_check or_sfile_check; /* opaque */
+
+/* A check of the sections of f in the bit mask `sections` (bit s: section
+   s; those that the reader has verified otherwise are left out); f must
+   outlive it.  NULL when out of memory. */
+#define OR_SFILE_ALL_SECTIONS 0xffffu
+or_sfile_check *or_sfile_check_new(const or_sfile *f, unsigned sections);
+/* Bytes [0, to) of section sec have been read: hash them (thread-safe;
+   to is clamped to the section; a point already reached is a no-op). */
+void or_sfile_check_to(or_sfile_check *c, unsigned sec, uint64_t to);
+/* Hash what is left and compare: OR_OK, or OR_EFORMAT naming the file and
+   the first damaged section (as or_sfile_verify_section).  Frees c (NULL:
+   OR_ENOMEM, for a check that could not be made). */
+int or_sfile_check_end(or_sfile_check *c, or_err *err);
+/* Free without comparing (a pass that failed for another reason). */
+void or_sfile_check_free(or_sfile_check *c);
+
 /* A format's own check failed: sets "PATH: damaged <what>: <message>;
    <rebuild>" and returns OR_EFORMAT. */
 int or_sfile_damaged(const or_sfile *f, or_err *err, const char *fmt, ...)

@@ -61,6 +61,12 @@ typedef struct or_mf_config {
 	int simd;            /* 1: AVX2/FMA kernels when the CPU has them */
 	const char *checkpoint; /* write state here after each epoch (NULL: no) */
 	int init;            /* OR_MF_INIT_NORMAL (default) or OR_MF_INIT_SMALL */
+	struct or_pairs_check *check; /* the training pairs' checksums
+	                        (or_pairs.h; NULL: none), carried along as the
+	                        first epoch reads them and compared when it
+	                        ends (after its validation), before a
+	                        checkpoint is written: a mismatch stops
+	                        training with its error.  or_mf_train ends it. */
 } or_mf_config;
 
 void or_mf_config_default(or_mf_config *cfg);

@@ -34,6 +34,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			volatile float sum = 0;
 			for (size_t i = 0; i < m.n_rows * m.dim; i++)
 				sum += m.emb[i];
+			(void)sum;
 		}
 		or_mf_model_free(&m);
 	}

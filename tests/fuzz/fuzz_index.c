@@ -30,6 +30,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			for (size_t j = 0; v && j < d; j++)
 				sum += v[j];
 		}
+		(void)sum;
 		float *q = d && d < 4096 ? calloc(d, sizeof(*q)) : NULL;
 		int64_t ids[3], item = 0;
 		float dist[3];

@@ -37,6 +37,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (rc == OR_OK)
 		for (size_t i = 0; i < rows; i++)
 			sum += (float)ids[i];
+	(void)sum;
 	free(ids);
 	close(fd);
 	return 0;

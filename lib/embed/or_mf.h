@@ -161,7 +161,8 @@ int or_mf_evaluate(const or_mf_model *m, const uint32_t *pairs, size_t n,
  *   672    8    header checksum
  *   4096        the sections
  *
- * Loading checks every section's checksum.
+ * Loading checks every section's checksum as it copies it (one pass, the
+ * model kept only when all match).
  */
 int or_mf_checkpoint_save(const or_mf_model *m, const char *path, or_err *err);
 /* Load into a zeroed model; fails naming the field when cfg disagrees

@@ -9,15 +9,16 @@
 #   flipped in the middle of each non-empty section.
 # Every case but the last must fail with an error naming the file (the
 # version case also says how to rebuild it).  A flipped section byte is
-# caught where the reader verifies that section's checksum: `info --verify`
-# (store), `train --resume` (checkpoint), every reader of an index (the index
-# is checked whole at open) and of co-visitation tables (recommend and tune
-# verify them), and the item dictionary of a pairs file (section 2, checked
-# at open); there it must fail naming the file and the section.  The other
-# readers open in O(1) by design (`info`, `export`, `split`, `pairs`,
-# `covisit`, `recommend`, `tune`, `run` on a store; `train` on the pairs of
-# a pairs file): there a flipped byte must at least not crash (no signal, no
-# sanitizer report).
+# caught where the reader verifies that section's checksum (or_sfile.h's
+# Verification): every reader of a store verifies its offsets and
+# dictionary at open and the sections its pass reads as it reads them
+# (info: the aids; the others: all); train verifies the pairs file (its
+# dictionary at open, the pairs as the first epoch reads them) and
+# `train --resume` the checkpoint; every reader of an index or of
+# co-visitation tables verifies them whole at open.  There it must fail
+# naming the file and the section; where a reader does not read a section
+# (info and the store's ts, type and session ids) a flipped byte must at
+# least not crash (no signal, no sanitizer report).
 . "$TESTS_DIR/cli/lib.sh"
 
 O="$OTTOREC"

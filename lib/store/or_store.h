@@ -137,8 +137,8 @@ int or_store_verify(const or_store *st, const or_log *log, or_err *err);
  * what was not read and returns OR_EFORMAT naming the first damaged store
  * and section if one is (so damage is named by its checksum), else rc;
  * any other rc is returned as it is.  Frees c.  NULL from _new (out of
- * memory) makes _read a no-op and _end OR_ENOMEM.  stores must outlive
- * the check.
+ * memory) makes _read a no-op and _end OR_ENOMEM.  The stores (not the
+ * array) must outlive the check.
  */
 typedef struct or_store_check or_store_check;
 /* what: the sections the pass reads (the offsets are verified at open) */

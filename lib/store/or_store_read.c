@@ -218,27 +218,31 @@ int or_store_verify(const or_store *st, const or_log *log, or_err *err)
 
 struct or_store_check {
 	size_t n;
-	const or_store *const *st;
-	or_sfile_check *c[]; /* one a store */
+	struct {
+		const or_store *st; /* copied: the caller's array may go */
+		or_sfile_check *c;
+	} s[];
 };
 
 or_store_check *or_store_check_new(const or_store *const *stores, size_t n, int what)
 {
 	/* the offsets and the dictionary were verified at open */
-	const unsigned mask = what == OR_STORE_CHECK_AIDS	 ? 1u << SEC_AID
-			      : what == OR_STORE_CHECK_AIDS_TYPES ? 1u << SEC_AID | 1u << SEC_TYPE
-								 : 1u << SEC_SESSION_IDS | 1u << SEC_AID |
-									   1u << SEC_TS | 1u << SEC_TYPE;
-	or_store_check *c = calloc(1, sizeof(*c) + n * sizeof(c->c[0]));
+	unsigned mask = 1u << SEC_SESSION_IDS | 1u << SEC_AID | 1u << SEC_TS | 1u << SEC_TYPE;
+	if (what == OR_STORE_CHECK_AIDS)
+		mask = 1u << SEC_AID;
+	else if (what == OR_STORE_CHECK_AIDS_TYPES)
+		mask = 1u << SEC_AID | 1u << SEC_TYPE;
+	or_store_check *c = calloc(1, sizeof(*c) + n * sizeof(c->s[0]));
 	if (!c)
 		return NULL;
 	c->n = n;
-	c->st = stores;
-	for (size_t i = 0; i < n; i++)
-		if (!(c->c[i] = or_sfile_check_new(&stores[i]->f, mask))) {
+	for (size_t i = 0; i < n; i++) {
+		c->s[i].st = stores[i];
+		if (!(c->s[i].c = or_sfile_check_new(&stores[i]->f, mask))) {
 			or_store_check_free(c);
 			return NULL;
 		}
+	}
 	return c;
 }
 
@@ -246,10 +250,10 @@ void or_store_check_read(or_store_check *c, size_t store, size_t s1)
 {
 	if (!c || store >= c->n)
 		return;
-	const or_store *st = c->st[store];
+	const or_store *st = c->s[store].st;
 	if (s1 > st->h.n_sessions)
 		s1 = (size_t)st->h.n_sessions;
-	or_sfile_check_to(c->c[store], SEC_SESSION_IDS, (uint64_t)s1 * 8);
+	or_sfile_check_to(c->s[store].c, SEC_SESSION_IDS, (uint64_t)s1 * 8);
 	or_store_check_events(c, store, (size_t)st->off[s1]);
 }
 
@@ -257,7 +261,7 @@ void or_store_check_events(or_store_check *c, size_t store, size_t e1)
 {
 	if (!c || store >= c->n)
 		return;
-	or_sfile_check *sc = c->c[store]; /* sections not checked are no-ops */
+	or_sfile_check *sc = c->s[store].c; /* sections not checked are no-ops */
 	or_sfile_check_to(sc, SEC_AID, (uint64_t)e1 * 4);
 	or_sfile_check_to(sc, SEC_TS, (uint64_t)e1 * 8);
 	or_sfile_check_to(sc, SEC_TYPE, e1);
@@ -274,9 +278,9 @@ int or_store_check_end(or_store_check *c, int rc, or_err *err)
 	int bad = OR_OK;
 	for (size_t i = 0; i < c->n; i++) {
 		if (bad)
-			or_sfile_check_free(c->c[i]);
+			or_sfile_check_free(c->s[i].c);
 		else
-			bad = or_sfile_check_end(c->c[i], err);
+			bad = or_sfile_check_end(c->s[i].c, err);
 	}
 	free(c);
 	return bad ? bad : rc;
@@ -287,6 +291,6 @@ void or_store_check_free(or_store_check *c)
 	if (!c)
 		return;
 	for (size_t i = 0; i < c->n; i++)
-		or_sfile_check_free(c->c[i]);
+		or_sfile_check_free(c->s[i].c);
 	free(c);
 }

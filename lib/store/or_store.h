@@ -50,9 +50,10 @@
  * dictionary's checksum.  The offsets are the one section whose values
  * are addresses, so once open no reader can be sent outside the columns;
  * the dictionary is what readers build their lookups from before their
- * pass.  Both are small: 8 bytes a session and 4 an item (OTTO's 12.9 M
- * sessions and 1.86 M items: 110 MB, tens of milliseconds warm) against
- * the 13 bytes an event of the columns.  The columns' values (aid, ts, type) are not checked at
+ * pass.  Both are small: 8 bytes a session and 4 an item against the 13
+ * bytes an event of the columns (a 645 K-session store opens in 0.63 ms
+ * warm, was 0.02; OTTO's 12.9 M sessions and 1.86 M items, 110 MB, about
+ * 13 ms).  The columns' values (aid, ts, type) are not checked at
  * open: every reader is safe on any value (a type >= 3 or an aid beyond
  * aid_bound is never an index or a shift count unchecked), and every
  * sequential pass checks the checksums of what it reads while it reads

@@ -9,14 +9,8 @@
 #include "fuzz_file.h"
 #include "or_mf.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+static void one(const char *path)
 {
-	char path[64];
-	int fd = fuzz_sfile(data, size, path, sizeof(path));
-	if (fd < 0)
-		return 0;
 	for (int mode = 0; mode < 2; mode++) {
 		or_mf_config cfg;
 		or_mf_config_default(&cfg);
@@ -28,8 +22,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memset(&m, 0, sizeof(m));
 		or_err err;
 		int rc = or_mf_checkpoint_load(&m, path, &cfg, 0, &err);
-		if (rc != OR_OK && err.msg[0] == '\0')
-			__builtin_trap();
+		fuzz_said(rc, &err);
 		if (rc == OR_OK) {
 			volatile float sum = 0;
 			for (size_t i = 0; i < m.n_rows * m.dim; i++)
@@ -38,6 +31,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		or_mf_model_free(&m);
 	}
-	close(fd);
-	return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	return fuzz_run(data, size, 1, one);
 }

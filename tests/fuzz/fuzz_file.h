@@ -63,4 +63,26 @@ static inline int fuzz_sfile(const uint8_t *data, size_t n, char *path, size_t p
 	return fd;
 }
 
+/* A reader's failure must say what was wrong: an error without a message
+   stops the fuzzer. */
+static inline void fuzz_said(int rc, const or_err *err)
+{
+	if (rc != OR_OK && err->msg[0] == '\0')
+		__builtin_trap();
+}
+
+/* The body of a target: the input as a file (sfile: checksums re-sealed,
+   fuzz_sfile), handed to one(path). */
+static inline int fuzz_run(const uint8_t *data, size_t n, int sfile, void (*one)(const char *path))
+{
+	char path[64];
+	int fd = sfile ? fuzz_sfile(data, n, path, sizeof(path))
+		       : fuzz_file(data, n, path, sizeof(path));
+	if (fd >= 0) {
+		one(path);
+		close(fd);
+	}
+	return 0;
+}
+
 #endif

@@ -9,19 +9,12 @@
 #include "fuzz_file.h"
 #include "or_ann.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+static void one(const char *path)
 {
-	char path[64];
-	int fd = fuzz_sfile(data, size, path, sizeof(path));
-	if (fd < 0)
-		return 0;
 	or_ann *ix;
 	or_err err;
 	int rc = or_ann_open(path, &ix, &err);
-	if (rc != OR_OK && err.msg[0] == '\0')
-		__builtin_trap();
+	fuzz_said(rc, &err);
 	if (rc == OR_OK) {
 		size_t n = or_ann_n(ix), d = or_ann_dim(ix), k = 3;
 		volatile float sum = 0;
@@ -41,17 +34,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (q) {
 			q[0] = 1;
 			rc = or_ann_search(ix, q, 1, k, NULL, &p, ids, dist, NULL, &err);
-			if (rc != OR_OK && err.msg[0] == '\0')
-				__builtin_trap();
+			fuzz_said(rc, &err);
 			free(q);
 		}
 		if (n) {
 			rc = or_ann_search_items(ix, &item, 1, k, &p, ids, dist, NULL, &err);
-			if (rc != OR_OK && err.msg[0] == '\0')
-				__builtin_trap();
+			fuzz_said(rc, &err);
 		}
 		or_ann_free(ix);
 	}
-	close(fd);
-	return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	return fuzz_run(data, size, 1, one);
 }

@@ -151,22 +151,49 @@ DEMO_DIR ?= demo-out
 demo: $(REL)/ottorec
 	$(REL)/ottorec demo -o $(DEMO_DIR) $(if $(DEMO_SCALE),--scale $(DEMO_SCALE))
 
-# libFuzzer (clang) over the readers, FUZZ_SECONDS each (default 120);
-# new interesting inputs are added to the kept corpus in tests/fuzz/corpus/.
+# libFuzzer (clang) over the readers: every tests/fuzz/fuzz_NAME.c is a
+# target (adding a file adds one), built with ASan+UBSan (any report stops
+# it) against the library built once for fuzzing, then run FUZZ_SECONDS
+# (default 120) from its kept corpus tests/fuzz/corpus/NAME/ (read only: the
+# inputs it finds go to build/fuzz/corpus/NAME/, crashes to build/fuzz/).
+# The table: a target's longest input, FUZZ_MAX_LEN_NAME where it needs
+# other than FUZZ_MAX_LEN (the sectioned files are 4 KiB of header and a
+# 4 KiB-aligned section each).  `make fuzz FUZZ=store` runs one target.
 FUZZ_SECONDS ?= 120
-FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE $(LIB_INC) -g -O1 -fsanitize=fuzzer,address,undefined
-fuzz: $(DEPS_STAMP) build/.clang-deps-installed
-	@mkdir -p build/fuzz
-	clang $(FUZZ_CFLAGS) -o build/fuzz/fuzz_ingest tests/fuzz/fuzz_ingest.c $(LIB_SRC) $(LIBS)
-	build/fuzz/fuzz_ingest -max_total_time=$(FUZZ_SECONDS) -max_len=8192 -timeout=10 \
-		-artifact_prefix=build/fuzz/ tests/fuzz/corpus/ingest
-	clang $(FUZZ_CFLAGS) -fno-sanitize-recover=all -o build/fuzz/fuzz_parquet tests/fuzz/fuzz_parquet.c $(LIB_SRC) $(LIBS)
-	build/fuzz/fuzz_parquet -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 \
-		-artifact_prefix=build/fuzz/ tests/fuzz/corpus/parquet
+FUZZ_MAX_LEN ?= 65536
+FUZZ_MAX_LEN_ingest ?= 8192
+FUZZ_MAX_LEN_npy ?= 8192
+FUZZ_MAX_LEN_store ?= 49152
+FUZZ_ALL := $(sort $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c)))
+FUZZ ?= $(FUZZ_ALL)
+FUZZ_DIR := build/fuzz
+FUZZ_SAN := address,undefined -fno-sanitize-recover=all
+FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE $(LIB_INC) -g -O1 $(WARN) -ffp-contract=off -Wno-pass-failed -MMD -MP
+FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FUZZ_DIR)/%.o)
+.SECONDARY: $(FUZZ_LIB_OBJ)
+
+$(FUZZ_DIR)/lib/%.o: lib/%.c $(DEPS_STAMP) build/.clang-deps-installed
+	@mkdir -p $(dir $@)
+	$(Q)clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,$(FUZZ_SAN) -c -o $@ $<
+$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB_OBJ)
+	$(Q)clang $(FUZZ_CFLAGS) -fsanitize=fuzzer,$(FUZZ_SAN) -o $@ $< $(FUZZ_LIB_OBJ) $(LIBS)
+
+fuzz_max_len = $(or $(FUZZ_MAX_LEN_$(1)),$(FUZZ_MAX_LEN))
+fuzz: $(FUZZ:%=$(FUZZ_DIR)/fuzz_%)
+	@for tl in $(foreach t,$(FUZZ),$(t):$(call fuzz_max_len,$(t))); do \
+		t=$${tl%%:*}; len=$${tl#*:}; \
+		echo "fuzz $$t: $(FUZZ_SECONDS) s, inputs up to $$len bytes"; \
+		mkdir -p $(FUZZ_DIR)/corpus/$$t tests/fuzz/corpus/$$t || exit 1; \
+		$(FUZZ_DIR)/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=$$len -timeout=10 \
+			-rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix=$(FUZZ_DIR)/$$t- \
+			$(FUZZ_DIR)/corpus/$$t tests/fuzz/corpus/$$t 2>$(FUZZ_DIR)/$$t.log || \
+			{ tail -60 $(FUZZ_DIR)/$$t.log; echo "fuzz $$t: FAILED (log $(FUZZ_DIR)/$$t.log)"; exit 1; }; \
+		grep -E '^(stat::number_of_executed_units|Done)' $(FUZZ_DIR)/$$t.log | tr '\n' ' '; echo; \
+	done
 
 clean:
 	rm -rf build $(filter-out build,$(BUILD))
 
 FORCE:
 
--include $(shell find $(REL) $(TST) -name '*.d' 2>/dev/null)
+-include $(shell find $(REL) $(TST) $(FUZZ_DIR) -name '*.d' 2>/dev/null)

@@ -248,6 +248,9 @@ int cmd_train(int argc, char **argv)
 	size_t n_use = p ? or_pairs_n_train(p) : 0;
 	if (max_pairs > 0 && (uint64_t)max_pairs < n_use)
 		n_use = (size_t)max_pairs;
+	/* the pairs' checksums as the first epoch reads them */
+	if (!rc && !(cfg.check = or_pairs_check_new(p)))
+		rc = or_err_set(&err, OR_ENOMEM, "out of memory");
 	if (!rc)
 		rc = or_mf_train(&m, &cfg, or_pairs_train(p), n_use, or_pairs_valid(p),
 				 or_pairs_n_valid(p), cli_log(), on_epoch, &ec, &st, &err);

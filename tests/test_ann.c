@@ -989,6 +989,53 @@ static void test_bad_input_and_cancel(void)
 	free(g);
 }
 
+/* Vectors whose l2 distances overflow float32 (issue 16: ~1e19 gave inf
+   distances and empty answers): refused at build naming the row, for l2
+   and ip, taken for cos (normalised); and an index holding one (re-sealed)
+   refused at open. */
+static void test_huge_vectors(void)
+{
+	size_t n = 300, d = 8;
+	float *x = gauss_data(n, d);
+	or_ann_build_config cfg;
+	or_ann_build_config_default(&cfg);
+	cfg.tune_queries = 50;
+	or_err err;
+	const char *p = idx_path("huge.idx");
+	float *h = malloc(n * d * sizeof(*h));
+	for (size_t i = 0; i < n * d; i++)
+		h[i] = x[i] * (i / d == 7 ? 1e19f : 1.0f);
+	for (int metric = OR_METRIC_L2; metric <= OR_METRIC_COS; metric++) {
+		cfg.metric = metric;
+		int rc = or_ann_build(h, n, d, &cfg, p, NULL, NULL, NULL, &err);
+		if (metric == OR_METRIC_COS) {
+			CHECK_INT(rc, OR_OK);
+			continue;
+		}
+		CHECK_INT(rc, OR_EINVAL);
+		CHECK_STR_CONTAINS(err.msg, "row 7 has squared norm");
+	}
+	/* 9e18 in one coordinate: below the limit; 1e19: over */
+	for (size_t i = 0; i < n * d; i++)
+		h[i] = x[i];
+	h[7 * d] = 9e18f;
+	cfg.metric = OR_METRIC_L2;
+	CHECK_INT(or_ann_build(h, n, d, &cfg, p, NULL, NULL, NULL, &err), OR_OK);
+	h[7 * d] = 1e19f;
+	CHECK_INT(or_ann_build(h, n, d, &cfg, p, NULL, NULL, NULL, &err), OR_EINVAL);
+	/* an index of ordinary vectors, one stored vector made huge */
+	CHECK_INT(or_ann_build(x, n, d, &cfg, p, NULL, NULL, NULL, &err), OR_OK);
+	float big = 1e19f;
+	CHECK(check_sfile_patch(p, OR_ANN_SEC_VECTORS, 4 * d * 5, &big, 4));
+	or_ann *ix = NULL;
+	CHECK_INT(or_ann_open(p, &ix, &err), OR_EFORMAT);
+	CHECK_STR_CONTAINS(err.msg, "has squared norm");
+	CHECK_STR_CONTAINS(err.msg, p);
+	CHECK(ix == NULL);
+	free(h);
+	free(x);
+}
+
 int main(void)
 {
 	CHECK_MAIN_BEGIN
@@ -1009,5 +1056,6 @@ int main(void)
 	RUN_TEST(test_padding_and_exclusion);
 	RUN_TEST(test_metrics);
 	RUN_TEST(test_bad_input_and_cancel);
+	RUN_TEST(test_huge_vectors);
 	CHECK_MAIN_END
 }

@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -282,6 +283,93 @@ int or_sfile_verify(const or_sfile *f, const or_log *log, or_err *err)
 		or_log_progress(log, "verify", s + 1, f->h.n_sections, "sections");
 	}
 	return OR_OK;
+}
+
+/* ---- streaming verification ------------------------------------------ */
+
+struct or_sfile_check {
+	const or_sfile *f;
+	pthread_mutex_t mu;
+	XXH3_state_t *hs[OR_SFILE_MAX_SECTIONS];
+	uint64_t done[OR_SFILE_MAX_SECTIONS]; /* bytes hashed */
+};
+
+void or_sfile_check_free(or_sfile_check *c)
+{
+	if (!c)
+		return;
+	for (unsigned s = 0; s < OR_SFILE_MAX_SECTIONS; s++)
+		XXH3_freeState(c->hs[s]);
+	pthread_mutex_destroy(&c->mu);
+	free(c);
+}
+
+or_sfile_check *or_sfile_check_new(const or_sfile *f, unsigned sections)
+{
+	or_sfile_check *c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	c->f = f;
+	if (pthread_mutex_init(&c->mu, NULL) != 0) {
+		free(c);
+		return NULL;
+	}
+	for (unsigned s = 0; s < f->h.n_sections; s++)
+		if (((sections >> s) & 1) &&
+		    (!(c->hs[s] = XXH3_createState()) || XXH3_64bits_reset(c->hs[s]) != XXH_OK)) {
+			or_sfile_check_free(c);
+			return NULL;
+		}
+	return c;
+}
+
+/* Section sec hashed on to `to` (the caller holds c->mu). */
+static void check_hash(or_sfile_check *c, unsigned sec, uint64_t to)
+{
+	const or_sfile_section *s = &c->f->h.section[sec];
+	if (to > s->bytes)
+		to = s->bytes;
+	if (to > c->done[sec]) {
+		sfile_hash_update(c->hs[sec], c->f->map + s->offset + c->done[sec],
+				  (size_t)(to - c->done[sec]));
+		c->done[sec] = to;
+	}
+}
+
+void or_sfile_check_to(or_sfile_check *c, unsigned sec, uint64_t to)
+{
+	if (!c || sec >= c->f->h.n_sections || !c->hs[sec])
+		return;
+	/* a thread that finds another hashing goes on with its work: the
+	   hash gets to `to` at a later call, or at the end */
+	if (pthread_mutex_trylock(&c->mu) != 0)
+		return;
+	check_hash(c, sec, to);
+	pthread_mutex_unlock(&c->mu);
+}
+
+int or_sfile_check_end(or_sfile_check *c, or_err *err)
+{
+	if (!c)
+		return or_err_set(err, OR_ENOMEM, "out of memory for a checksum check");
+	const or_sfile *f = c->f;
+	int rc = OR_OK;
+	pthread_mutex_lock(&c->mu);
+	for (unsigned sec = 0; !rc && sec < f->h.n_sections; sec++) {
+		if (!c->hs[sec])
+			continue;
+		const or_sfile_section *s = &f->h.section[sec];
+		check_hash(c, sec, s->bytes);
+		uint64_t next = sec + 1 < f->h.n_sections ? f->h.section[sec + 1].offset : f->h.file_bytes;
+		if (XXH3_64bits_digest(c->hs[sec]) != s->checksum ||
+		    !all_zero(f->map + s->offset + s->bytes, (size_t)(next - s->offset - s->bytes)))
+			rc = or_err_set(err, OR_EFORMAT,
+					"%s: checksum mismatch in the %s section (damaged %s); %s", f->path,
+					sec_name(f->fmt, sec), f->fmt->what, f->fmt->rebuild);
+	}
+	pthread_mutex_unlock(&c->mu);
+	or_sfile_check_free(c);
+	return rc;
 }
 
 int or_sfile_damaged(const or_sfile *f, or_err *err, const char *fmt, ...)

@@ -49,6 +49,29 @@
  * damaged, truncated or other-version file end with the format's rebuild
  * hint.
  *
+ * Verification: every reader checks the checksums of what it reads.  A
+ * sequential reader does it while it reads (or_sfile_check, below: the
+ * XXH3 of each section carried along as the reader walks it, compared at
+ * the end of its pass and before it writes anything as a result), so
+ * there is no second pass over the file: the event store's passes (pairs,
+ * covisit, split, info's aids, export, recommend's test sessions: through
+ * or_store_check), train on the pairs (or_pairs_check), the MF checkpoint
+ * (checked as it is copied into the model).  Small sections that a reader
+ * needs before its pass, or whose values are offsets into the others, are
+ * verified at open (the store's session offsets and dictionary, the pairs'
+ * and covisit tables' dictionaries, the index's list offsets).
+ * Random-access readers cannot check streaming: what a lookup reads is a
+ * scattered part of the file, and a damaged byte would be used before a
+ * check got to it.  They verify the whole file at open instead, which is
+ * cheap relative to what follows: the ANN index (every reader: neighbors,
+ * index eval, recommend's seed and blend strategies; its sections are the
+ * size of the vectors, which each of those scans or samples, and open
+ * also checks every vector's norm), the co-visitation tables (recommend
+ * and tune, cli_models.c: row offsets, neighbours and checksums, read
+ * once; they are smaller than the stores they score).  No `--verify`
+ * option is needed for them; `info --verify` remains for the store's
+ * semantic checks (time order, types, dictionary against the events).
+ *
  * Adding a format: one static const or_sfile_format (magic, version,
  * alignment, section names, what the file is, how to rebuild it); its fields
  * as a struct with OR_SFILE_META_FITS and _Static_asserts on the offsets its
@@ -161,6 +184,35 @@ int or_sfile_expect(const or_sfile *f, unsigned sec, uint64_t count, size_t elem
    mismatch. */
 int or_sfile_verify_section(const or_sfile *f, unsigned sec, or_err *err);
 int or_sfile_verify(const or_sfile *f, const or_log *log, or_err *err);
+
+/*
+ * Streaming verification (see the header comment): the reader tells the
+ * check how far it has read each section (or_sfile_check_to, in bytes, any
+ * thread, in any order: the check hashes each section's bytes in order
+ * from the mapping, up to the furthest point it was told, while those
+ * pages are still in memory); or_sfile_check_end hashes whatever was not
+ * read (the rest of a section, the sections it did not touch), compares
+ * each checked section's checksum and zero gap, and fails naming the
+ * first damaged section.  What open does not verify, readers must not
+ * trust in the meantime: no value read from a file is used as an index or
+ * a shift count before it is bounds-checked.
+ */
+typedef struct or_sfile_check or_sfile_check; /* opaque */
+
+/* A check of the sections of f in the bit mask `sections` (bit s: section
+   s; those that the reader has verified otherwise are left out); f must
+   outlive it.  NULL when out of memory. */
+#define OR_SFILE_ALL_SECTIONS 0xffffu
+or_sfile_check *or_sfile_check_new(const or_sfile *f, unsigned sections);
+/* Bytes [0, to) of section sec have been read: hash them (thread-safe;
+   to is clamped to the section; a point already reached is a no-op). */
+void or_sfile_check_to(or_sfile_check *c, unsigned sec, uint64_t to);
+/* Hash what is left and compare: OR_OK, or OR_EFORMAT naming the file and
+   the first damaged section (as or_sfile_verify_section).  Frees c (NULL:
+   OR_ENOMEM, for a check that could not be made). */
+int or_sfile_check_end(or_sfile_check *c, or_err *err);
+/* Free without comparing (a pass that failed for another reason). */
+void or_sfile_check_free(or_sfile_check *c);
 
 /* A format's own check failed: sets "PATH: damaged <what>: <message>;
    <rebuild>" and returns OR_EFORMAT. */

@@ -477,12 +477,8 @@ static int build_windows(build_ctx *bc, or_err *err)
 	for (size_t si = 0; si < bc->n_stores; si++) {
 		const or_store *st = bc->stores[si];
 		size_t ns = or_store_n_sessions(st);
-		const uint64_t *off = or_store_offsets(st);
-		size_t ne = or_store_n_events(st);
+		const uint64_t *off = or_store_offsets(st); /* checked at open */
 		for (size_t i = 0; i < ns; i++) {
-			if (off[i] >= off[i + 1] || off[i + 1] > ne)
-				return or_err_set(err, OR_EFORMAT, "%s: session %zu has bad offsets (damaged store)",
-						  or_store_path(st), i);
 			size_t n = (size_t)(off[i + 1] - off[i]);
 			cap += n < bc->last_n ? n : bc->last_n;
 		}
@@ -503,6 +499,8 @@ static int build_windows(build_ctx *bc, or_err *err)
 	size_t at = 0, nw = 0;
 	if (!rc)
 		W->off[0] = 0;
+	/* the one pass over the stores: their checksums as it goes */
+	or_store_check *chk = rc ? NULL : or_store_check_new((const or_store *const *)bc->stores, bc->n_stores, OR_STORE_CHECK_ALL);
 	for (size_t si = 0; !rc && si < bc->n_stores; si++) {
 		const or_store *st = bc->stores[si];
 		size_t ns = or_store_n_sessions(st);
@@ -511,6 +509,8 @@ static int build_windows(build_ctx *bc, or_err *err)
 				rc = or_err_set(err, OR_ECANCELLED, "cancelled");
 				break;
 			}
+			if ((i & 4095) == 0)
+				or_store_check_read(chk, si, i);
 			or_session s;
 			or_store_session(st, i, &s);
 			size_t L = session_window(&s, bc->buys_only, bc->last_n, wa, wt, wy);
@@ -536,8 +536,10 @@ static int build_windows(build_ctx *bc, or_err *err)
 				break;
 			W->off[++nw] = at;
 		}
+		or_store_check_read(chk, si, ns);
 		or_store_evict(st, 0, or_store_n_events(st));
 	}
+	rc = or_store_check_end(chk, rc, err);
 	W->n = nw;
 	free(wa);
 	free(wi);

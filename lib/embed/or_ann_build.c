@@ -79,6 +79,7 @@
 #include "or_store.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -388,6 +389,38 @@ out:
 	return rc;
 }
 
+void or_ann_rows_check(const float *x, size_t n, size_t d, int metric, size_t *bad,
+		       double *norm2)
+{
+	*bad = SIZE_MAX;
+	*norm2 = 0;
+	for (size_t i = 0; i < n; i++) {
+		const float *r = x + i * d;
+		double s = 0;
+		for (size_t j = 0; j < d; j++)
+			s += (double)r[j] * r[j]; /* inf or NaN for a value that is not finite */
+		if (!(s <= (metric == OR_METRIC_COS ? HUGE_VAL : OR_ANN_NORM2_MAX)) || s != s) {
+			*bad = i;
+			*norm2 = s;
+			return;
+		}
+	}
+}
+
+int or_ann_row_error(or_err *err, int code, const char *what, size_t row, const uint32_t *aids,
+		     double norm2, int metric)
+{
+	char aid[32] = "";
+	if (aids)
+		snprintf(aid, sizeof(aid), " (aid %u)", aids[row]);
+	if (!isfinite(norm2))
+		return or_err_set(err, code, "%s: row %zu%s has a value that is not finite", what, row,
+				  aid);
+	return or_err_set(err, code,
+			  "%s: row %zu%s has squared norm %.3g, more than the %.3g that float32 %s distances between rows can take without overflowing (scale the vectors down, or use --metric cos)",
+			  what, row, aid, norm2, OR_ANN_NORM2_MAX, or_metric_name(metric));
+}
+
 int or_ann_build(const float *data, size_t n, size_t d,
 		 const or_ann_build_config *cfg, const char *path,
 		 size_t *out_nprobe, double *out_recall,
@@ -415,15 +448,13 @@ int or_ann_build(const float *data, size_t n, size_t d,
 		return or_err_set(err, OR_EINVAL, "index build: nlist %zu too large", nlist);
 	int threads = or_par_threads(cfg->threads), simd = cfg->simd;
 
-	/* every value finite */
-	size_t bad_row = SIZE_MAX;
-	for (size_t i = 0; i < n * d; i++)
-		if (!isfinite(data[i])) {
-			bad_row = i / d;
-			break;
-		}
+	/* every value finite, no distance that overflows */
+	size_t bad_row;
+	double norm2;
+	or_ann_rows_check(data, n, d, metric, &bad_row, &norm2);
 	if (bad_row != SIZE_MAX)
-		return or_err_set(err, OR_EINVAL, "index build: row %zu has a value that is not finite", bad_row);
+		return or_ann_row_error(err, OR_EINVAL, "index build", bad_row, cfg->row_aids, norm2,
+					metric);
 	if (!cfg->row_aids && n > (size_t)OR_AID_MAX + 1)
 		return or_err_set(err, OR_EINVAL, "index build: %zu rows are more than the aids 0..%u (give the rows' aids)",
 				  n, OR_AID_MAX);

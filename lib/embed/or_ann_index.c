@@ -10,6 +10,7 @@
 #include "or_store.h" /* OR_AID_MAX */
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -153,6 +154,21 @@ int or_ann_open(const char *path, or_ann **out, or_err *err)
 			rc = or_sfile_damaged(f, err, "quantiser values out of range");
 			goto fail;
 		}
+	/* the rows build would take (stored in list order: name the row) */
+	size_t bad;
+	double norm2;
+	or_ann_rows_check(ix->vecs, ix->n, ix->d, ix->metric, &bad, &norm2);
+	if (bad != SIZE_MAX && ix->ids[bad] < ix->n) {
+		char what[64];
+		snprintf(what, sizeof(what), "damaged %s", or_ann_format.what);
+		or_err e;
+		or_ann_row_error(&e, OR_EFORMAT, what, ix->ids[bad], ix->aids, norm2, ix->metric);
+		rc = or_err_set(err, OR_EFORMAT, "%s: %s; %s", path, e.msg, or_ann_format.rebuild);
+		goto fail;
+	} else if (bad != SIZE_MAX) {
+		rc = or_sfile_damaged(f, err, "a vector that is not finite or too large");
+		goto fail;
+	}
 	for (size_t p = 0; p < ix->n; p++)
 		if (ix->ids[p] >= ix->n || ix->pos[ix->ids[p]] != p) {
 			rc = or_sfile_damaged(f, err, "ids and positions disagree");

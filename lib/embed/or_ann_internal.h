@@ -65,6 +65,22 @@ struct or_ann {
    on failure. */
 int or_ann_prepare(or_ann *ix, or_err *err);
 
+/*
+ * The vectors an index can hold: every value finite and, for l2 and ip,
+ * a squared norm of at most OR_ANN_NORM2_MAX, so that no distance or inner
+ * product between two of them (|a - b|^2 <= 4 max |x|^2, a . b <= max
+ * |x|^2) or with a query of the same size overflows float32 (an inf or
+ * NaN distance would rank nothing: silent empty results).  COS rows are
+ * normalised in double first, so any finite row will do.  The first row
+ * that fails in *bad (SIZE_MAX: none) and its squared norm in *norm2.
+ */
+#define OR_ANN_NORM2_MAX (3.4028234663852886e38 / 4)
+void or_ann_rows_check(const float *x, size_t n, size_t d, int metric, size_t *bad,
+		       double *norm2);
+/* "row R (aid A) has ..." for that row: the message of build and open. */
+int or_ann_row_error(or_err *err, int code, const char *what, size_t row, const uint32_t *aids,
+		     double norm2, int metric);
+
 /* ---- or_ann_probe.c: a query's key against every centroid ---- */
 
 /* Fill ix->cpanel from ix->centroids (aligned_alloc); OR_ENOMEM on failure. */

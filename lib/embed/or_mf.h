@@ -61,6 +61,12 @@ typedef struct or_mf_config {
 	int simd;            /* 1: AVX2/FMA kernels when the CPU has them */
 	const char *checkpoint; /* write state here after each epoch (NULL: no) */
 	int init;            /* OR_MF_INIT_NORMAL (default) or OR_MF_INIT_SMALL */
+	struct or_pairs_check *check; /* the training pairs' checksums
+	                        (or_pairs.h; NULL: none), carried along as the
+	                        first epoch reads them and compared when it
+	                        ends (after its validation), before a
+	                        checkpoint is written: a mismatch stops
+	                        training with its error.  or_mf_train ends it. */
 } or_mf_config;
 
 void or_mf_config_default(or_mf_config *cfg);
@@ -155,7 +161,8 @@ int or_mf_evaluate(const or_mf_model *m, const uint32_t *pairs, size_t n,
  *   672    8    header checksum
  *   4096        the sections
  *
- * Loading checks every section's checksum.
+ * Loading checks every section's checksum as it copies it (one pass, the
+ * model kept only when all match).
  */
 int or_mf_checkpoint_save(const or_mf_model *m, const char *path, or_err *err);
 /* Load into a zeroed model; fails naming the field when cfg disagrees

@@ -98,15 +98,23 @@ int or_mf_checkpoint_load(or_mf_model *m, const char *path,
 	for (unsigned s = 0; s < N_SECTIONS && !rc; s++)
 		rc = or_sfile_expect(&f, s, sz[s], 1, err);
 	if (!rc)
-		rc = or_sfile_verify(&f, NULL, err);
-	if (!rc)
 		rc = or_mf_model_alloc(m, (size_t)h.n_rows, (size_t)h.dim, (int)h.mode, err);
 	if (rc)
 		goto out;
+	/* one pass: each piece checksummed as it is copied (or_sfile_check),
+	   the model kept only when every section matched */
+	or_sfile_check *chk = or_sfile_check_new(&f, OR_SFILE_ALL_SECTIONS);
 	views(m, v, sz);
-	for (unsigned s = 0; s < N_SECTIONS; s++)
-		if (sz[s])
-			memcpy(v[s], or_sfile_section_data(&f, s), (size_t)sz[s]);
+	const size_t piece = (size_t)4 << 20;
+	for (unsigned s = 0; chk && s < N_SECTIONS; s++)
+		for (size_t at = 0; at < sz[s]; at += piece) {
+			size_t n = sz[s] - at < piece ? (size_t)sz[s] - at : piece;
+			memcpy((char *)v[s] + at, (const char *)or_sfile_section_data(&f, s) + at, n);
+			or_sfile_check_to(chk, s, at + n);
+		}
+	rc = or_sfile_check_end(chk, err);
+	if (rc)
+		goto out;
 	m->step = h.step;
 	m->epoch = h.epoch;
 	m->seed = h.seed;

@@ -21,6 +21,7 @@
  * moments live in huge pages (or_mf_alloc_huge): rows are reached at random.
  */
 #include "or_mf_internal.h"
+#include "or_pairs.h"
 #include "or_prng.h"
 
 #include <math.h>
@@ -368,6 +369,7 @@ int or_mf_train_exact_epoch(or_mf_model *m, const or_mf_config *cfg,
 		or_prng_permutation(&r, ws->perm, b);
 		double l = 0;
 		rc = or_mf_exact_step(m, ws, train + 2 * off, b, ws->perm, &l, err);
+		or_pairs_check_train(cfg->check, off + b); /* NULL past the first epoch */
 		sum += l * (double)b;
 		or_log_progress(log, "train (exact)", (double)(off + b), (double)n, "pairs");
 	}

@@ -19,6 +19,7 @@
  * row).  Other powers use word2vec.c's unigram table of 2^k entries.
  */
 #include "or_mf_internal.h"
+#include "or_pairs.h"
 #include "or_prng.h"
 
 #include <math.h>
@@ -97,10 +98,15 @@ int or_mf_train_fast_epoch(or_mf_model *m, const or_mf_config *cfg,
 	const int T = or_par_threads(cfg->threads);
 	size_t first_bad = SIZE_MAX;
 	const long long nl = (long long)n;
+	/* in stretches of 8 MiB, each checksummed (cfg->check) while in cache */
+	for (long long lo = 0; lo < nl; lo += 1 << 20) {
+		const long long hi = nl - lo < (1 << 20) ? nl : lo + (1 << 20);
 OMP(omp parallel for schedule(static) num_threads(T) reduction(min : first_bad))
-	for (long long i = 0; i < nl; i++)
-		if ((train[2 * i] >= nr || train[2 * i + 1] >= nr) && (size_t)i < first_bad)
-			first_bad = (size_t)i;
+		for (long long i = lo; i < hi; i++)
+			if ((train[2 * i] >= nr || train[2 * i + 1] >= nr) && (size_t)i < first_bad)
+				first_bad = (size_t)i;
+		or_pairs_check_train(cfg->check, (size_t)hi);
+	}
 	if (first_bad != SIZE_MAX)
 		return or_err_set(err, OR_EFORMAT, "mf: pair %zu has aid %u -> %u, beyond the model's %zu rows", first_bad, train[2 * first_bad], train[2 * first_bad + 1], nr);
 	/* window negatives need shards of at least 2 pairs */

@@ -3,6 +3,7 @@
  * checkpoint, report) and the notebook's validation accuracy.
  */
 #include "or_mf_internal.h"
+#include "or_pairs.h"
 #include "or_prng.h"
 
 #include <math.h>
@@ -81,12 +82,15 @@ int or_mf_train(or_mf_model *m, const or_mf_config *cfg,
 		return or_err_set(err, OR_EINVAL, "mf: epochs must be at least 1");
 	int rc = OR_OK;
 	double t0 = now_s(), t_train = 0;
+	or_pairs_check *check = cfg->check; /* ended after the first epoch */
 	while (m->epoch < (uint64_t)cfg->epochs) {
 		double loss = 0, te = now_s();
+		or_mf_config ecfg = *cfg; /* the epoch's: the check while it lasts */
+		ecfg.check = check;
 		if (cfg->mode == OR_MF_EXACT)
-			rc = or_mf_train_exact_epoch(m, cfg, train, n, log, &loss, err);
+			rc = or_mf_train_exact_epoch(m, &ecfg, train, n, log, &loss, err);
 		else
-			rc = or_mf_train_fast_epoch(m, cfg, train, n, log, &loss, err);
+			rc = or_mf_train_fast_epoch(m, &ecfg, train, n, log, &loss, err);
 		if (rc)
 			break;
 		m->epoch++;
@@ -97,6 +101,10 @@ int or_mf_train(or_mf_model *m, const or_mf_config *cfg,
 		s.pairs_per_s = t_train > 0 ? (double)s.pairs_trained / t_train : 0;
 		rc = or_mf_evaluate(m, valid, nv, cfg->batch, cfg->seed ^ m->epoch, cfg->threads,
 				    &s.valid_accuracy, &s.valid_loss, err);
+		if (check) {
+			rc = or_pairs_check_end(check, rc, err);
+			check = NULL;
+		}
 		if (rc)
 			break;
 		if (cfg->checkpoint) {
@@ -107,6 +115,8 @@ int or_mf_train(or_mf_model *m, const or_mf_config *cfg,
 		if (on_epoch)
 			on_epoch(ctx, (int)m->epoch, &s);
 	}
+	if (check) /* the first epoch failed or none ran */
+		rc = or_pairs_check_end(check, rc, err);
 	s.seconds = now_s() - t0;
 	if (st)
 		*st = s;

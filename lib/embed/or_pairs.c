@@ -119,8 +119,10 @@ static size_t session_pairs(const uint32_t *aid, const int64_t *ts,
 			if (type[l] > 7 || !((mask >> type[l]) & 1))
 				continue;
 			got++;
-			if (gap > 0 && ts[l] - ts[j] > gap)
-				break; /* ts are non-decreasing: later ones too */
+			/* ts are non-decreasing: later ones are too far too (in
+			   unsigned arithmetic: a damaged ts cannot overflow) */
+			if (gap > 0 && ts[l] >= ts[j] && (uint64_t)ts[l] - (uint64_t)ts[j] > (uint64_t)gap)
+				break;
 			if (out) {
 				out[2 * cnt] = item_of(items, aid[j]);
 				out[2 * cnt + 1] = item_of(items, aid[l]);
@@ -135,7 +137,6 @@ typedef struct chunk {
 	size_t store, s0, s1;     /* sessions [s0, s1) of stores[store] */
 	uint64_t n_train, n_valid, n_vsess;
 	uint64_t off_train, off_valid;
-	size_t bad;               /* a session whose offsets leave the store + 1 */
 } chunk;
 
 static int is_valid_session(const or_pairs_config *cfg, size_t store, int64_t id)
@@ -160,14 +161,8 @@ static void chunk_run(or_store *const *stores, const or_pairs_config *cfg,
 	const uint32_t *aid = or_store_aids(st);
 	const int64_t *ts = or_store_ts(st);
 	const uint8_t *type = or_store_types(st);
-	const uint64_t ne = or_store_n_events(st);
 	uint64_t nt = 0, nv = 0, vs = 0;
-	for (size_t i = c->s0; i < c->s1; i++) {
-		/* the store's open checks the first and last offsets only */
-		if (off[i + 1] < off[i] || off[i + 1] > ne) {
-			c->bad = i + 1;
-			break;
-		}
+	for (size_t i = c->s0; i < c->s1; i++) { /* offsets: checked at open */
 		size_t b = (size_t)off[i], n = (size_t)(off[i + 1] - off[i]);
 		int v = is_valid_session(cfg, c->store, ids[i]);
 		uint32_t *out = NULL;
@@ -427,19 +422,22 @@ int or_pairs_build(or_store *const *stores, size_t n_stores,
 		}
 	}
 	const long long nchl = (long long)nch;
+	/* the count pass reads every event once: the stores' checksums are
+	   checked as it goes, and before anything is written */
+	or_store_check *chk = or_store_check_new((const or_store *const *)stores, n_stores, OR_STORE_CHECK_ALL);
 OMP(omp parallel for schedule(dynamic, 4) num_threads(T))
-	for (long long i = 0; i < nchl; i++)
+	for (long long i = 0; i < nchl; i++) {
 		chunk_run(stores, cfg, items, &ch[i], NULL, NULL);
+		or_store_check_read(chk, ch[i].store, ch[i].s1);
+	}
+	rc = or_store_check_end(chk, OR_OK, err);
+	if (rc) {
+		free(ch);
+		or_items_free(dict);
+		return rc;
+	}
 	uint64_t nt = 0, nv = 0, nvs = 0;
 	for (size_t i = 0; i < nch; i++) {
-		if (ch[i].bad) {
-			rc = or_err_set(err, OR_EFORMAT,
-					"pairs: %s: session %zu has offsets outside the store (damaged; rebuild it with `ottorec convert`)",
-					or_store_path(stores[ch[i].store]), ch[i].bad - 1);
-			free(ch);
-			or_items_free(dict);
-			return rc;
-		}
 		ch[i].off_train = nt;
 		ch[i].off_valid = nv;
 		nt += ch[i].n_train;
@@ -577,6 +575,41 @@ int or_pairs_verify(const or_pairs *p, or_err *err)
 			return or_sfile_damaged(&p->f, err, "pair %zu names item %u, not below the %u items",
 						i / 2, a[i], p->n_items);
 	return OR_OK;
+}
+
+struct or_pairs_check {
+	or_sfile_check *c;
+};
+
+or_pairs_check *or_pairs_check_new(const or_pairs *p)
+{
+	or_pairs_check *c = malloc(sizeof(*c));
+	if (c && !(c->c = or_sfile_check_new(&p->f, 1u << SEC_TRAIN | 1u << SEC_VALID))) {
+		free(c);
+		c = NULL;
+	}
+	return c;
+}
+
+void or_pairs_check_train(or_pairs_check *c, size_t n)
+{
+	if (c)
+		or_sfile_check_to(c->c, SEC_TRAIN, (uint64_t)n * 8);
+}
+
+int or_pairs_check_end(or_pairs_check *c, int rc, or_err *err)
+{
+	if (rc != OR_OK && rc != OR_EFORMAT) {
+		if (c)
+			or_sfile_check_free(c->c);
+		free(c);
+		return rc;
+	}
+	if (!c)
+		return rc ? rc : or_err_set(err, OR_ENOMEM, "out of memory for a pairs file's checksum check");
+	int bad = or_sfile_check_end(c->c, err);
+	free(c);
+	return bad ? bad : rc;
 }
 
 size_t or_pairs_n_train(const or_pairs *p) { return (size_t)p->n_train; }

@@ -98,6 +98,21 @@ void or_pairs_free(or_pairs *p); /* NULL is fine */
 /* Checksums of the sections and every item < n_items. */
 int or_pairs_verify(const or_pairs *p, or_err *err);
 
+/*
+ * The checksums of the pairs a pass reads, as it reads them (or_sfile.h's
+ * streaming check; the dictionary is checked whole at open):
+ * or_pairs_check_train after each stretch (training pairs [0, n) read, any
+ * thread); or_pairs_check_end at the end of the pass with its own status
+ * rc: after OR_OK or OR_EFORMAT it hashes what was not read (the
+ * validation pairs, read by the validation after the epoch, are hashed
+ * there) and returns OR_EFORMAT naming the file and section on a mismatch,
+ * else rc.  Frees c; NULL from _new (out of memory) makes _end OR_ENOMEM.
+ */
+typedef struct or_pairs_check or_pairs_check;
+or_pairs_check *or_pairs_check_new(const or_pairs *p);
+void or_pairs_check_train(or_pairs_check *c, size_t n);
+int or_pairs_check_end(or_pairs_check *c, int rc, or_err *err);
+
 size_t or_pairs_n_train(const or_pairs *p);
 size_t or_pairs_n_valid(const or_pairs *p);
 /* The dictionary: n_items aids, increasing; item i is aid items[i]. */

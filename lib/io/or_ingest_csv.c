@@ -2,9 +2,14 @@
  * or_ingest_csv.c - the CSV reader: rows `session,aid,ts,type`, type as a word
  * (clicks/carts/orders) or a digit (0/1/2), ts in milliseconds or seconds.
  *
- * A header line naming the columns is optional; with one, the columns may be
- * in any order and extra columns are ignored.  Fields may be double-quoted;
- * CRLF line ends are accepted.  Rows of a session must be contiguous and in
+ * A header line naming the columns is optional; with one (the first line,
+ * as RFC 4180 has it: a header after blank lines is an error), the columns
+ * may be in any order and extra columns are ignored.  Fields may be
+ * double-quoted as RFC 4180 quotes them (commas inside quotes do not
+ * split; an unterminated quote or text after the closing one is an error;
+ * pandas' to_csv quotes nothing of OTTO's columns by default, and quotes
+ * words with QUOTE_NONNUMERIC or QUOTE_ALL); CRLF line ends are accepted;
+ * blank lines between rows are skipped.  Rows of a session must be contiguous and in
  * time order (see or_ingest.h).  Hand-written: one integer per field in a
  * fixed schema is all there is, and a general CSV library would only add
  * copies on a path that runs 216 M times at full scale.
@@ -43,25 +48,52 @@ static int csv_fail(const csv_state *c, uint64_t line, const char *begin,
 			  (unsigned long long)line, (size_t)(at - begin) + 1, what);
 }
 
-/* Split [p, end) at commas into at most MAX_FIELDS fields; quotes stripped. */
-static int split(const char *p, const char *end, const char **fs, const char **fe)
+/* split's failures; *bad is where */
+enum { SPLIT_TOO_MANY = -1, SPLIT_UNTERMINATED = -2, SPLIT_AFTER_QUOTE = -3 };
+
+/* Split [p, end) at commas into at most MAX_FIELDS fields, as RFC 4180
+   reads them: a field that starts with a double quote (after blanks) runs
+   to the matching quote ("" inside is a quote), commas in it included, and
+   only blanks may follow it; its quotes are stripped (a "" stays two
+   characters: no value of ours holds one, so it is refused as the value).
+   The field count, or a SPLIT_ failure with *bad where it is. */
+static int split(const char *p, const char *end, const char **fs, const char **fe,
+		 const char **bad)
 {
 	int n = 0;
 	for (;;) {
-		const char *s = p;
-		while (p < end && *p != ',')
-			p++;
-		const char *e = p;
-		while (s < e && (*s == ' ' || *s == '\t'))
+		const char *s = p, *e;
+		while (s < end && (*s == ' ' || *s == '\t'))
 			s++;
-		while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
-			e--;
-		if (e - s >= 2 && *s == '"' && e[-1] == '"') {
+		if (s < end && *s == '"') {
+			const char *q = s + 1;
+			while (q < end && !(*q == '"' && (q + 1 >= end || q[1] != '"')))
+				q += *q == '"' ? 2 : 1;
+			if (q >= end) {
+				*bad = s;
+				return SPLIT_UNTERMINATED;
+			}
+			p = q + 1;
+			while (p < end && (*p == ' ' || *p == '\t' || *p == '\r'))
+				p++;
+			if (p < end && *p != ',') {
+				*bad = p;
+				return SPLIT_AFTER_QUOTE;
+			}
 			s++;
-			e--;
+			e = q;
+		} else {
+			p = s;
+			while (p < end && *p != ',')
+				p++;
+			e = p;
+			while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+				e--;
 		}
-		if (n == MAX_FIELDS)
-			return -1;
+		if (n == MAX_FIELDS) {
+			*bad = s;
+			return SPLIT_TOO_MANY;
+		}
 		fs[n] = s;
 		fe[n] = e;
 		n++;
@@ -71,12 +103,24 @@ static int split(const char *p, const char *end, const char **fs, const char **f
 	}
 }
 
+/* The message of a failed split of line `line` ([begin, ...)). */
+static int split_fail(const csv_state *c, uint64_t line, const char *begin, int why,
+		      const char *bad, const char *what)
+{
+	if (why == SPLIT_UNTERMINATED)
+		return csv_fail(c, line, begin, bad,
+				"quoted field without its closing quote (a line break inside quotes is not supported)");
+	if (why == SPLIT_AFTER_QUOTE)
+		return csv_fail(c, line, begin, bad, "text after a quoted field's closing quote");
+	return csv_fail(c, line, begin, bad, "%s has more than %d columns", what, MAX_FIELDS);
+}
+
 static int parse_header(csv_state *c, const char *p, const char *end)
 {
-	const char *fs[MAX_FIELDS], *fe[MAX_FIELDS];
-	int n = split(p, end, fs, fe);
+	const char *fs[MAX_FIELDS], *fe[MAX_FIELDS], *bad = p;
+	int n = split(p, end, fs, fe, &bad);
 	if (n < 0)
-		return csv_fail(c, 1, p, p, "header has more than %d columns", MAX_FIELDS);
+		return split_fail(c, 1, p, n, bad, "header");
 	for (int k = 0; k < N_COLS; k++)
 		c->col_of[k] = -1;
 	for (int i = 0; i < n; i++)
@@ -137,8 +181,10 @@ static int field_error(const csv_state *c, uint64_t line, const char *begin,
 static int parse_row(const csv_state *c, uint64_t line, const char *p,
 		     const char *end, csv_row *r)
 {
-	const char *fs[MAX_FIELDS], *fe[MAX_FIELDS];
-	int n = split(p, end, fs, fe);
+	const char *fs[MAX_FIELDS], *fe[MAX_FIELDS], *bad = p;
+	int n = split(p, end, fs, fe, &bad);
+	if (n < 0 && n != SPLIT_TOO_MANY)
+		return split_fail(c, line, p, n, bad, "row");
 	if (n != c->n_fields)
 		return csv_fail(c, line, p, p, "expected %d comma-separated fields, found %s%d",
 				c->n_fields, n < 0 ? "more than " : "", n < 0 ? MAX_FIELDS : n);
@@ -218,16 +264,25 @@ int or_ingest_csv(or_store_builder *b, or_input *in,
 	int64_t cur = -1;           /* session being gathered */
 	uint64_t cur_line = 0;      /* its first line */
 	uint64_t rows = 0;
-	int rc;
+	int rc, first = 1; /* the first line that is not blank: a header? */
 	while (!(rc = or_line_next(&lines, &line, err)) && line.begin) {
 		const char *row_begin = line.begin, *le = line.end;
 		uint64_t ln = line.no;
 		if (le == row_begin || (le - row_begin == 1 && *row_begin == '\r'))
 			continue; /* blank line */
-		if (ln == 1) {
-			if (le - row_begin >= 3 && memcmp(row_begin, "\xEF\xBB\xBF", 3) == 0)
+		if (first) {
+			first = 0;
+			if (ln == 1 && le - row_begin >= 3 && memcmp(row_begin, "\xEF\xBB\xBF", 3) == 0)
 				row_begin += 3;
 			if (has_letter(row_begin, le) && !fast_row(row_begin, le, &(csv_row){ 0 })) {
+				/* RFC 4180: the header is the first line; after blank
+				   lines it would be taken for a row */
+				if (ln != 1) {
+					rc = csv_fail(&c, ln, row_begin, row_begin,
+						      "header after %llu blank line%s: a CSV header must be the first line",
+						      (unsigned long long)(ln - 1), ln == 2 ? "" : "s");
+					break;
+				}
 				if ((rc = parse_header(&c, row_begin, le)))
 					break;
 				continue;

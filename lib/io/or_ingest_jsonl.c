@@ -53,9 +53,12 @@ static int jl_scan_fail(const jl_line *l)
 }
 
 /*
- * A JSON integer at the cursor in lo..hi (lo >= 0; "-0" is 0).  what names
- * the field for messages.  Returns OR_OK and advances the cursor, or an
- * error at the number.
+ * A JSON integer at the cursor in lo..hi (lo >= 0).  what names the field
+ * for messages.  Returns OR_OK and advances the cursor, or an error at the
+ * number.  "-0" is refused like every other minus sign: JSON (RFC 8259)
+ * allows it, but OTTO's fields are non-negative integers, no writer of
+ * integers (Python's json, pandas) produces it, and it only comes from a
+ * negative float gone through a cast.  Leading zeros ("01") are not JSON.
  */
 static int parse_int(jl_line *l, const char *what, int64_t lo, int64_t hi, int64_t *out)
 {
@@ -74,8 +77,8 @@ static int parse_int(jl_line *l, const char *what, int64_t lo, int64_t hi, int64
 	default:
 		return jl_fail(l, start, "%s must be an integer (no fraction or exponent)", what);
 	}
-	if (neg && v != 0)
-		return jl_fail(l, start, "%s must not be negative", what);
+	if (neg)
+		return jl_fail(l, start, "%s must not be negative%s", what, v ? "" : " (-0: write 0)");
 	if (v > (uint64_t)hi || (int64_t)v < lo)
 		return jl_fail(l, start, "%s out of range %lld..%lld", what, (long long)lo,
 			       (long long)hi);

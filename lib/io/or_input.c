@@ -1,4 +1,11 @@
-/* or_input.c - line-chunked reading of plain or gzip files (see or_input.h). */
+/*
+ * or_input.c - line-chunked reading of plain or gzip files (see or_input.h).
+ * gzip is inflated here (zlib's inflate, not gzread: gzread stops silently
+ * at bytes after a member that do not start another, so garbage appended
+ * to a file would pass): concatenated members are read as one stream, as
+ * RFC 1952 and gzip(1) have it, and anything after the last member that is
+ * not another member is an error.
+ */
 #include "or_input.h"
 
 #include <errno.h>
@@ -11,10 +18,23 @@
 
 #define CHUNK (8u << 20)
 
+#define ZIN (1u << 18) /* compressed bytes read at a time */
+
+/* gzip decoding state */
+typedef struct gz_state {
+	z_stream z;
+	unsigned char *in;    /* ZIN bytes */
+	uint64_t raw;         /* compressed bytes read from the file */
+	uint64_t member_at;   /* where the current member starts */
+	int members;          /* members begun */
+	int out_of_member;    /* the last one ended: another or the end */
+	int eof;              /* the file is read */
+} gz_state;
+
 struct or_input {
 	char *path;
 	int fd;
-	gzFile gz;
+	gz_state *gz;         /* NULL: plain */
 	uint64_t size;
 	uint64_t consumed;  /* plain: bytes read from fd */
 	char *buf;
@@ -25,20 +45,8 @@ struct or_input {
 	uint64_t line;      /* number of the next line to hand out */
 };
 
-static int raw_read(or_input *in, char *dst, size_t n, size_t *got, or_err *err)
+static int fd_read(or_input *in, void *dst, size_t n, size_t *got, or_err *err)
 {
-	if (in->gz) {
-		int r = gzread(in->gz, dst, (unsigned)n), zerr = Z_OK;
-		const char *msg = r <= 0 ? gzerror(in->gz, &zerr) : NULL;
-		/* a truncated stream ends with r == 0 and Z_BUF_ERROR set */
-		if (msg && strncmp(msg, "<fd:", 4) == 0 && strstr(msg, ": "))
-			msg = strstr(msg, ": ") + 2; /* zlib prefixes "<fd:N>: " */
-		if (r < 0 || (r == 0 && zerr != Z_OK))
-			return or_err_set(err, OR_EFORMAT, "%s: gzip data is damaged or truncated (%s)",
-					  in->path, msg);
-		*got = (size_t)r;
-		return OR_OK;
-	}
 	for (;;) {
 		ssize_t r = read(in->fd, dst, n);
 		if (r < 0 && errno == EINTR)
@@ -46,9 +54,68 @@ static int raw_read(or_input *in, char *dst, size_t n, size_t *got, or_err *err)
 		if (r < 0)
 			return or_err_errno(err, errno, "cannot read %s", in->path);
 		*got = (size_t)r;
-		in->consumed += (uint64_t)r;
 		return OR_OK;
 	}
+}
+
+/* Up to n bytes of the gzip members' content into dst (0 at the end). */
+static int gz_read(or_input *in, char *dst, size_t n, size_t *got, or_err *err)
+{
+	gz_state *g = in->gz;
+	z_stream *z = &g->z;
+	z->next_out = (unsigned char *)dst;
+	z->avail_out = n > (1u << 30) ? 1u << 30 : (unsigned)n;
+	while (z->avail_out > 0) {
+		if (z->avail_in == 0 && !g->eof) {
+			size_t r = 0;
+			int rc = fd_read(in, g->in, ZIN, &r, err);
+			if (rc)
+				return rc;
+			g->eof = r == 0;
+			g->raw += r;
+			z->next_in = g->in;
+			z->avail_in = (unsigned)r;
+		}
+		if (g->out_of_member) {
+			if (z->avail_in == 0 && g->eof)
+				break; /* the end, after a whole member */
+			if (z->avail_in == 0)
+				continue;
+			/* more bytes: another member must start here */
+			g->member_at = g->raw - z->avail_in;
+			g->out_of_member = 0;
+			g->members++;
+			inflateReset(z);
+		}
+		if (z->avail_in == 0 && g->eof)
+			return or_err_set(err, OR_EFORMAT,
+					  "%s: gzip data is damaged or truncated (unexpected end of file)", in->path);
+		unsigned before = z->avail_out;
+		int r = inflate(z, Z_NO_FLUSH);
+		if (r == Z_STREAM_END) {
+			g->out_of_member = 1;
+		} else if (r == Z_DATA_ERROR && g->members > 1 && z->total_out == 0 &&
+			   before == z->avail_out) {
+			return or_err_set(err, OR_EFORMAT,
+					  "%s: %llu bytes of garbage after the gzip data, from byte %llu (a gzip file ends with its last member)",
+					  in->path, (unsigned long long)(in->size - g->member_at),
+					  (unsigned long long)g->member_at);
+		} else if (r != Z_OK && r != Z_BUF_ERROR) {
+			return or_err_set(err, OR_EFORMAT, "%s: gzip data is damaged or truncated (%s)",
+					  in->path, z->msg ? z->msg : zError(r));
+		}
+	}
+	*got = n > (1u << 30) ? (1u << 30) - z->avail_out : n - z->avail_out;
+	return OR_OK;
+}
+
+static int raw_read(or_input *in, char *dst, size_t n, size_t *got, or_err *err)
+{
+	if (in->gz)
+		return gz_read(in, dst, n, got, err);
+	int rc = fd_read(in, dst, n, got, err);
+	in->consumed += *got;
+	return rc;
 }
 
 /* Read until the buffer is full or the input ends. */
@@ -119,12 +186,21 @@ int or_input_open(const char *path, size_t max_line, or_input **out, or_err *err
 			return or_err_set(err, OR_EUNSUPPORTED,
 					  "%s: gzip input must be a regular file (pipe it through `zcat` instead)", path);
 		}
-		in->gz = gzdopen(in->fd, "rb");
-		if (!in->gz) {
+		in->gz = calloc(1, sizeof(*in->gz));
+		if (in->gz && !(in->gz->in = malloc(ZIN))) {
+			free(in->gz);
+			in->gz = NULL;
+		}
+		/* 16 + MAX_WBITS: gzip wrapper, its header and CRC checked */
+		if (!in->gz || inflateInit2(&in->gz->z, 16 + MAX_WBITS) != Z_OK) {
+			if (in->gz)
+				free(in->gz->in);
+			free(in->gz);
+			in->gz = NULL;
 			or_input_close(in);
 			return or_err_set(err, OR_ENOMEM, "%s: cannot start gzip decoding", path);
 		}
-		in->fd = -1; /* owned by gz now */
+		in->gz->members = 1;
 		char *nb = realloc(in->buf, CHUNK + max_line);
 		if (!nb) {
 			or_input_close(in);
@@ -132,7 +208,6 @@ int or_input_open(const char *path, size_t max_line, or_input **out, or_err *err
 		}
 		in->buf = nb;
 		in->cap = CHUNK + max_line;
-		gzbuffer(in->gz, 1u << 18);
 		in->start = in->end = 0;
 		in->eof = 0;
 		rc = fill(in, err);
@@ -149,8 +224,11 @@ void or_input_close(or_input *in)
 {
 	if (!in)
 		return;
-	if (in->gz)
-		gzclose(in->gz);
+	if (in->gz) {
+		inflateEnd(&in->gz->z);
+		free(in->gz->in);
+		free(in->gz);
+	}
 	if (in->fd >= 0)
 		close(in->fd);
 	free(in->buf);
@@ -235,7 +313,7 @@ int or_input_is_gzip(const or_input *in) { return in->gz != NULL; }
 uint64_t or_input_consumed(const or_input *in)
 {
 	if (in->gz)
-		return (uint64_t)gzoffset(in->gz);
+		return in->gz->raw - in->gz->z.avail_in;
 	return in->consumed;
 }
 uint64_t or_input_size(const or_input *in) { return in->size; }

@@ -56,8 +56,10 @@
  * Weights file (text, UTF-8/ASCII): blank lines and lines starting with
  * '#' are skipped; the first other line is "ottorec-blend-weights 1"; every
  * other line is "<type> <feature> <weight>" (type clicks|carts|orders,
- * feature a name above, weight a finite number), each (type, feature) at
- * most once; those not given are 0.  Errors name path:line.
+ * feature a name above, weight a finite decimal number: no hexadecimal,
+ * inf or nan), each (type, feature) at most once, at least one of them
+ * (a file of its header alone is an error: all-zero weights rank every
+ * candidate alike); those not given are 0.  Errors name path:line.
  */
 #ifndef OR_BLEND_H
 #define OR_BLEND_H

@@ -194,18 +194,14 @@ int or_recommend_covisit(const or_store *test, const or_recommend_covisit_model 
 {
 	if (!cfg || cfg->k < 1 || cfg->k > OR_RECOMMEND_K_MAX)
 		return or_err_set(err, OR_EINVAL, "list length must be 1..%d", OR_RECOMMEND_K_MAX);
-	size_t ns = or_store_n_sessions(test);
-	const uint64_t *off = or_store_offsets(test);
-	size_t ne = or_store_n_events(test);
-	for (size_t i = 0; i < ns; i++)
-		if (off[i] >= off[i + 1] || off[i + 1] > ne)
-			return or_err_set(err, OR_EFORMAT, "%s: session %zu has bad offsets (damaged store)",
-					  or_store_path(test), i);
+	size_t ns = or_store_n_sessions(test); /* offsets: checked at open */
 	const or_covisit *tabs[3] = { m->clicks, m->carts_orders, m->buy2buy };
 	const or_items *items = NULL;
 	int rc = or_covisit_shared_items(tabs, 3, &items, err);
 	if (rc)
 		return rc;
+	/* the test store's checksums as the sessions are read */
+	or_store_check *chk = or_store_check_new(&test, 1, OR_STORE_CHECK_ALL);
 	int failed = OR_PAR_OK;
 	int T = or_par_threads(cfg->threads);
 	(void)T;
@@ -223,6 +219,7 @@ int or_recommend_covisit(const or_store *test, const or_recommend_covisit_model 
 					continue;
 				if (tid == 0)
 					or_log_progress(log, "recommend", (double)i, (double)ns, "sessions");
+				or_store_check_read(chk, 0, i);
 			}
 			or_session s;
 			or_store_session(test, i, &s);
@@ -232,11 +229,13 @@ int or_recommend_covisit(const or_store *test, const or_recommend_covisit_model 
 		worker_free(&wk);
 	}
 	if (failed == OR_PAR_CANCELLED)
-		return or_err_set(err, OR_ECANCELLED, "cancelled");
-	if (failed)
-		return or_err_set(err, OR_ENOMEM, "out of memory (recommendation scratch)");
-	or_log_progress(log, "recommend", (double)ns, (double)ns, "sessions");
-	return OR_OK;
+		rc = or_err_set(err, OR_ECANCELLED, "cancelled");
+	else if (failed)
+		rc = or_err_set(err, OR_ENOMEM, "out of memory (recommendation scratch)");
+	rc = or_store_check_end(chk, rc, err);
+	if (!rc)
+		or_log_progress(log, "recommend", (double)ns, (double)ns, "sessions");
+	return rc;
 }
 
 int or_recommend_popular(const or_store *st, unsigned type, size_t k,
@@ -256,7 +255,11 @@ int or_recommend_popular(const or_store *st, unsigned type, size_t k,
 	const uint32_t *aid = or_store_aids(st);
 	const uint8_t *ty = or_store_types(st);
 	size_t ne = or_store_n_events(st);
+	/* aid and type read in one pass: their checksums as it goes */
+	or_store_check *chk = or_store_check_new(&st, 1, OR_STORE_CHECK_AIDS_TYPES);
 	for (size_t i = 0; i < ne; i++) {
+		if ((i & 0xfffff) == 0)
+			or_store_check_events(chk, 0, i);
 		if (ty[i] != type)
 			continue;
 		uint32_t it = or_items_index(items, aid[i]);
@@ -267,6 +270,7 @@ int or_recommend_popular(const or_store *st, unsigned type, size_t k,
 		}
 		cnt[it]++;
 	}
+	rc = or_store_check_end(chk, rc, err);
 	/* the k best items (count descending, item = aid ascending), held as
 	   items in out until the end */
 	size_t m = 0;

@@ -667,7 +667,7 @@ int or_blend_weights_read(const char *path, or_blend_weights w, or_err *err)
 			rc = or_err_set(err, OR_EFORMAT, "%s:%zu: unknown type '%s' (clicks, carts or orders)", path, ln, a);
 		else if (f < 0)
 			rc = or_err_set(err, OR_EFORMAT, "%s:%zu: unknown feature '%s'", path, ln, b);
-		else if (*end || end == num || errno || !isfinite(v))
+		else if (*end || end == num || errno || !isfinite(v) || num[strspn(num, "0123456789+-.eE")])
 			rc = or_err_set(err, OR_EFORMAT, "%s:%zu: weight '%s' is not a finite number", path, ln, num);
 		else if (given[t][f])
 			rc = or_err_set(err, OR_EFORMAT, "%s:%zu: %s %s given twice", path, ln, a, b);
@@ -681,6 +681,8 @@ int or_blend_weights_read(const char *path, or_blend_weights w, or_err *err)
 	if (!rc && !header)
 		rc = or_err_set(err, OR_EFORMAT, "%s: empty (no \"ottorec-blend-weights %d\" header)", path,
 				OR_BLEND_WEIGHTS_VERSION);
+	else if (!rc && !memchr(given, 1, sizeof(given)))
+		rc = or_err_set(err, OR_EFORMAT, "%s: no weights after the header", path);
 	fclose(fp);
 	return rc;
 }

@@ -93,6 +93,8 @@ static int seed_histories(const or_store *test, const or_recommend_seed_config *
 {
 	size_t ns = or_store_n_sessions(test), k = cfg->k, done = 0;
 	int failed = OR_PAR_OK;
+	/* the one pass over the test store: its checksums as it goes */
+	or_store_check *chk = or_store_check_new(&test, 1, OR_STORE_CHECK_ALL);
 	OMP(omp parallel num_threads(T))
 	{
 		int tid = or_par_thread_num();
@@ -109,14 +111,16 @@ static int seed_histories(const or_store *test, const or_recommend_seed_config *
 					break;
 				}
 			}
+			or_store_check_read(chk, 0, e);
 			or_par_done(&done, e - b, tid, log, "recommend", ns, "sessions");
 		}
 	}
+	int rc = OR_OK;
 	if (failed == OR_PAR_CANCELLED)
-		return or_err_set(err, OR_ECANCELLED, "cancelled");
-	if (failed)
-		return or_err_set(err, OR_ENOMEM, "out of memory (recommendation scratch)");
-	return OR_OK;
+		rc = or_err_set(err, OR_ECANCELLED, "cancelled");
+	else if (failed)
+		rc = or_err_set(err, OR_ENOMEM, "out of memory (recommendation scratch)");
+	return or_store_check_end(chk, rc, err);
 }
 
 int or_recommend_seed(const or_store *test, const or_ann *index,
@@ -127,13 +131,7 @@ int or_recommend_seed(const or_store *test, const or_ann *index,
 	if (!cfg || cfg->k < 1 || cfg->k > OR_RECOMMEND_K_MAX)
 		return or_err_set(err, OR_EINVAL, "list length must be 1..%d", OR_RECOMMEND_K_MAX);
 	size_t k = cfg->k;
-	size_t ns = or_store_n_sessions(test);
-	const uint64_t *off = or_store_offsets(test);
-	size_t ne = or_store_n_events(test);
-	for (size_t i = 0; i < ns; i++)
-		if (off[i] >= off[i + 1] || off[i + 1] > ne)
-			return or_err_set(err, OR_EFORMAT, "%s: session %zu has bad offsets (damaged store)",
-					  or_store_path(test), i);
+	size_t ns = or_store_n_sessions(test); /* offsets: checked at open */
 	or_ann_search_params sp;
 	if (p) {
 		sp = *p;

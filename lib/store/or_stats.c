@@ -321,7 +321,7 @@ static int compact_counts(const uint32_t *c32, const uint64_t *c64, size_t nb,
 
 static int count_dense(const uint32_t *aid, size_t n, uint32_t bound,
 		       uint64_t **counts, size_t *n_items, const or_log *log,
-		       or_err *err)
+		       or_store_check *chk, or_err *err)
 {
 	const size_t nb = bound;
 	/* private count arrays for threads 1..T-1, within 256 MiB, and only
@@ -371,6 +371,7 @@ static int count_dense(const uint32_t *aid, size_t n, uint32_t bound,
 			rc = bad_aid(err, bad, aid[bad], bound);
 			break;
 		}
+		or_store_check_events(chk, 0, end);
 		epoch_left -= end - at;
 		at = end;
 		if (epoch_left == 0 || at == n) {
@@ -403,7 +404,7 @@ static int count_dense(const uint32_t *aid, size_t n, uint32_t bound,
 
 static int count_sorted(const uint32_t *aid, size_t n, uint32_t bound,
 			uint64_t **counts, size_t *n_items, const or_log *log,
-			or_err *err)
+			or_store_check *chk, or_err *err)
 {
 	size_t bytes;
 	if (or_size_mul(n ? n : 1, sizeof(uint32_t), &bytes))
@@ -424,6 +425,7 @@ static int count_sorted(const uint32_t *aid, size_t n, uint32_t bound,
 			}
 			a[j] = aid[j];
 		}
+		or_store_check_events(chk, 0, end);
 		if (!rc && or_log_cancelled(log))
 			rc = or_err_set(err, OR_ECANCELLED, "interrupted");
 	}
@@ -454,9 +456,11 @@ static int count_sorted(const uint32_t *aid, size_t n, uint32_t bound,
 	return rc;
 }
 
-int or_stats_item_counts(const uint32_t *aid, size_t n, uint32_t aid_bound,
-			 or_stats_method method, uint64_t **counts,
-			 size_t *n_items, const or_log *log, or_err *err)
+/* or_stats_item_counts, with the checksum of the aids carried along
+   (chk: a check of their store, NULL for none) */
+static int item_counts(const uint32_t *aid, size_t n, uint32_t aid_bound, or_stats_method method,
+		       uint64_t **counts, size_t *n_items, const or_log *log, or_store_check *chk,
+		       or_err *err)
 {
 	*counts = NULL;
 	*n_items = 0;
@@ -466,8 +470,15 @@ int or_stats_item_counts(const uint32_t *aid, size_t n, uint32_t aid_bound,
 			limit = 2 * (uint64_t)n;
 		method = aid_bound <= limit ? OR_STATS_DENSE : OR_STATS_SORT;
 	}
-	return method == OR_STATS_DENSE ? count_dense(aid, n, aid_bound, counts, n_items, log, err)
-					: count_sorted(aid, n, aid_bound, counts, n_items, log, err);
+	return method == OR_STATS_DENSE ? count_dense(aid, n, aid_bound, counts, n_items, log, chk, err)
+					: count_sorted(aid, n, aid_bound, counts, n_items, log, chk, err);
+}
+
+int or_stats_item_counts(const uint32_t *aid, size_t n, uint32_t aid_bound,
+			 or_stats_method method, uint64_t **counts,
+			 size_t *n_items, const or_log *log, or_err *err)
+{
+	return item_counts(aid, n, aid_bound, method, counts, n_items, log, NULL, err);
 }
 
 /* ---- the store's statistics ---------------------------------------------- */
@@ -489,15 +500,8 @@ int or_stats_compute(const or_store *st, or_stats *out, const or_log *log, or_er
 	uint64_t *len = malloc((ns ? ns : 1) * sizeof(*len));
 	if (!len)
 		return nomem(err, "session lengths");
-	for (size_t i = 0; i < ns; i++) {
-		if (off[i + 1] < off[i] || off[i + 1] > ne) {
-			free(len);
-			return or_err_set(err, OR_EFORMAT,
-					  "%s: session %zu has bad offsets (damaged store; `ottorec info --verify` checks it)",
-					  or_store_path(st), i);
-		}
+	for (size_t i = 0; i < ns; i++) /* the offsets are checked at open */
 		len[i] = off[i + 1] - off[i];
-	}
 	int rc = or_describe_u64(len, ns, &out->per_session, err);
 	free(len);
 	if (rc)
@@ -505,13 +509,17 @@ int or_stats_compute(const or_store *st, or_stats *out, const or_log *log, or_er
 
 	uint64_t *counts = NULL;
 	size_t ni = 0;
-	rc = or_stats_item_counts(or_store_aids(st), ne, out->aid_bound, OR_STATS_AUTO,
-				  &counts, &ni, log, err);
+	/* the one pass over the aids: their checksum as it goes */
+	or_store_check *chk = or_store_check_new(&st, 1, OR_STORE_CHECK_AIDS);
+	rc = item_counts(or_store_aids(st), ne, out->aid_bound, OR_STATS_AUTO, &counts, &ni, log,
+			 chk, err);
+	if (rc == OR_EFORMAT && err) {
+		or_err e2 = *err;
+		or_err_set(err, rc, "%s: %s", or_store_path(st), e2.msg);
+	}
+	rc = or_store_check_end(chk, rc, err);
 	if (rc) {
-		if (rc == OR_EFORMAT && err) {
-			or_err e2 = *err;
-			return or_err_set(err, rc, "%s: %s", or_store_path(st), e2.msg);
-		}
+		free(counts);
 		return rc;
 	}
 	out->n_items = ni;

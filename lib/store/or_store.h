@@ -44,12 +44,24 @@
  * Opening checks the header (or_sfile.h: magic, version, checksum, that the
  * sections lie where the layout puts them and the file has exactly the size
  * it gives), that every section has the size its counts imply, that the
- * session offsets start at 0 and end at n_events, and that the dictionary's
- * last aid is aid_bound - 1: O(1), so a 220 M-event store opens in well
- * under a millisecond.  or_store_verify reads everything: section
- * checksums, offsets, time order, type values, and that the dictionary
- * holds exactly the aids of the events.  Other versions are refused with a
- * hint to rebuild the store.
+ * dictionary's last aid is aid_bound - 1, and two sections whole: the
+ * offsets (their checksum, that they start at 0 and end at n_events and
+ * that every session is non-empty, offsets strictly increasing) and the
+ * dictionary's checksum.  The offsets are the one section whose values
+ * are addresses, so once open no reader can be sent outside the columns;
+ * the dictionary is what readers build their lookups from before their
+ * pass.  Both are small: 8 bytes a session and 4 an item against the 13
+ * bytes an event of the columns (a 645 K-session store opens in 0.63 ms
+ * warm, was 0.02; OTTO's 12.9 M sessions and 1.86 M items, 110 MB, about
+ * 13 ms).  The columns' values (aid, ts, type) are not checked at
+ * open: every reader is safe on any value (a type >= 3 or an aid beyond
+ * aid_bound is never an index or a shift count unchecked), and every
+ * sequential pass checks the checksums of what it reads while it reads
+ * (or_store_check below), failing before it writes a result.
+ * or_store_verify reads everything: section checksums, time order, type
+ * values, and that the dictionary holds exactly the aids of the events
+ * (`info --verify`).  Other versions are refused with a hint to rebuild
+ * the store.
  */
 #ifndef OR_STORE_H
 #define OR_STORE_H
@@ -115,6 +127,30 @@ void or_store_evict(const or_store *st, size_t from, size_t to);
 
 /* Full integrity check (reads every byte). */
 int or_store_verify(const or_store *st, const or_log *log, or_err *err);
+
+/*
+ * The checksums of a sequential pass over stores[0..n) (every section, or
+ * the aid column, or aid and type), computed as it goes (or_sfile.h's streaming check): or_store_check_read after each
+ * stretch of sessions, from any thread in any order (sessions [0, s1) of
+ * stores[store] and their events have been read); or_store_check_end at
+ * the end of the pass, before anything is written, with the pass's own
+ * status rc: after OR_OK or OR_EFORMAT (a value the pass refused) it hashes
+ * what was not read and returns OR_EFORMAT naming the first damaged store
+ * and section if one is (so damage is named by its checksum), else rc;
+ * any other rc is returned as it is.  Frees c.  NULL from _new (out of
+ * memory) makes _read a no-op and _end OR_ENOMEM.  The stores (not the
+ * array) must outlive the check.
+ */
+typedef struct or_store_check or_store_check;
+/* what: the sections the pass reads (the offsets are verified at open) */
+enum { OR_STORE_CHECK_ALL = 0, OR_STORE_CHECK_AIDS = 1, OR_STORE_CHECK_AIDS_TYPES = 2 };
+or_store_check *or_store_check_new(const or_store *const *stores, size_t n, int what);
+void or_store_check_read(or_store_check *c, size_t store, size_t s1);
+/* Events [0, e1) of stores[store]'s checked columns have been read (a
+   pass over events rather than sessions). */
+void or_store_check_events(or_store_check *c, size_t store, size_t e1);
+int or_store_check_end(or_store_check *c, int rc, or_err *err);
+void or_store_check_free(or_store_check *c); /* without comparing; NULL fine */
 
 /*
  * Building a store.  Sessions are appended in the order they will be stored;

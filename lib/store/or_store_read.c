@@ -38,7 +38,26 @@ const char *or_type_name(unsigned type)
 	return type < OR_N_TYPES ? type_names[type] : NULL;
 }
 
-/* The sizes the counts give, and the O(1) checks of the columns. */
+/* Every session's offsets (the only section whose values are addresses):
+   its checksum, and each session non-empty and inside the events, so that
+   no reader can be sent outside the columns by them; and the dictionary's
+   checksum (readers build their lookups from it first). */
+static int check_offsets(const or_store *st, or_err *err)
+{
+	int rc = or_sfile_verify_section(&st->f, SEC_OFFSETS, err);
+	if (!rc)
+		rc = or_sfile_verify_section(&st->f, SEC_ITEMS, err);
+	if (rc)
+		return rc;
+	const uint64_t *off = st->off;
+	for (uint64_t i = 0; i < st->h.n_sessions; i++)
+		if (off[i + 1] <= off[i])
+			return or_sfile_damaged(&st->f, err, "session %llu has bad offsets",
+						(unsigned long long)i);
+	return OR_OK;
+}
+
+/* The sizes the counts give, the header's own checks and the offsets. */
 static int check_store(or_store *st, or_err *err)
 {
 	const or_sfile *f = &st->f;
@@ -66,7 +85,7 @@ static int check_store(or_store *st, or_err *err)
 		return or_sfile_damaged(f, err, "item dictionary disagrees with the header");
 	if (st->off[0] != 0 || st->off[h->n_sessions] != h->n_events)
 		return or_sfile_damaged(f, err, "session offsets do not cover the events");
-	return OR_OK;
+	return check_offsets(st, err);
 }
 
 int or_store_open(const char *path, or_store **out, or_err *err)
@@ -178,9 +197,7 @@ int or_store_verify(const or_store *st, const or_log *log, or_err *err)
 	uint64_t n_type[OR_N_TYPES] = { 0, 0, 0 };
 	uint32_t aid_bound = 0;
 	for (size_t i = 0; i < st->h.n_sessions; i++) {
-		uint64_t a = st->off[i], b = st->off[i + 1];
-		if (b <= a || b > st->h.n_events)
-			return or_sfile_damaged(&st->f, err, "session %zu has bad offsets", i);
+		uint64_t a = st->off[i], b = st->off[i + 1]; /* checked at open */
 		for (uint64_t j = a; j < b; j++) {
 			if (st->type[j] >= OR_N_TYPES || st->aid[j] > OR_AID_MAX ||
 			    (j > a && st->ts[j] < st->ts[j - 1]) ||
@@ -195,4 +212,85 @@ int or_store_verify(const or_store *st, const or_log *log, or_err *err)
 	if (memcmp(n_type, st->h.n_type, sizeof(n_type)) != 0 || aid_bound != st->h.aid_bound)
 		return or_sfile_damaged(&st->f, err, "header counts disagree with the data");
 	return verify_items(st, err);
+}
+
+/* ---- the streaming check of a sequential pass (or_sfile_check) ---- */
+
+struct or_store_check {
+	size_t n;
+	struct {
+		const or_store *st; /* copied: the caller's array may go */
+		or_sfile_check *c;
+	} s[];
+};
+
+or_store_check *or_store_check_new(const or_store *const *stores, size_t n, int what)
+{
+	/* the offsets and the dictionary were verified at open */
+	unsigned mask = 1u << SEC_SESSION_IDS | 1u << SEC_AID | 1u << SEC_TS | 1u << SEC_TYPE;
+	if (what == OR_STORE_CHECK_AIDS)
+		mask = 1u << SEC_AID;
+	else if (what == OR_STORE_CHECK_AIDS_TYPES)
+		mask = 1u << SEC_AID | 1u << SEC_TYPE;
+	or_store_check *c = calloc(1, sizeof(*c) + n * sizeof(c->s[0]));
+	if (!c)
+		return NULL;
+	c->n = n;
+	for (size_t i = 0; i < n; i++) {
+		c->s[i].st = stores[i];
+		if (!(c->s[i].c = or_sfile_check_new(&stores[i]->f, mask))) {
+			or_store_check_free(c);
+			return NULL;
+		}
+	}
+	return c;
+}
+
+void or_store_check_read(or_store_check *c, size_t store, size_t s1)
+{
+	if (!c || store >= c->n)
+		return;
+	const or_store *st = c->s[store].st;
+	if (s1 > st->h.n_sessions)
+		s1 = (size_t)st->h.n_sessions;
+	or_sfile_check_to(c->s[store].c, SEC_SESSION_IDS, (uint64_t)s1 * 8);
+	or_store_check_events(c, store, (size_t)st->off[s1]);
+}
+
+void or_store_check_events(or_store_check *c, size_t store, size_t e1)
+{
+	if (!c || store >= c->n)
+		return;
+	or_sfile_check *sc = c->s[store].c; /* sections not checked are no-ops */
+	or_sfile_check_to(sc, SEC_AID, (uint64_t)e1 * 4);
+	or_sfile_check_to(sc, SEC_TS, (uint64_t)e1 * 8);
+	or_sfile_check_to(sc, SEC_TYPE, e1);
+}
+
+int or_store_check_end(or_store_check *c, int rc, or_err *err)
+{
+	if (rc != OR_OK && rc != OR_EFORMAT) {
+		or_store_check_free(c);
+		return rc;
+	}
+	if (!c)
+		return rc ? rc : or_err_set(err, OR_ENOMEM, "out of memory for a store's checksum check");
+	int bad = OR_OK;
+	for (size_t i = 0; i < c->n; i++) {
+		if (bad)
+			or_sfile_check_free(c->s[i].c);
+		else
+			bad = or_sfile_check_end(c->s[i].c, err);
+	}
+	free(c);
+	return bad ? bad : rc;
+}
+
+void or_store_check_free(or_store_check *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < c->n; i++)
+		or_sfile_check_free(c->s[i].c);
+	free(c);
 }

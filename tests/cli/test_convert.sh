@@ -3,12 +3,35 @@
 . "$TESTS_DIR/cli/lib.sh"
 M="$DATA/malformed"
 
-# every malformed input: one clear error, non-zero exit, no crash, no output
-while IFS='	' read -r file pattern; do
+# every malformed input: one clear error, non-zero exit, no crash, no output;
+# a third column names another reader than convert ("weights": a blend
+# weights file, read by recommend on a small synthetic test set)
+while IFS='	' read -r file pattern reader; do
 	case "$file" in '#'*|'') continue ;; esac
-	(cd "$M" && expect_fail "malformed $file" "$pattern" "$OTTOREC" convert --quiet -o "$T/bad.store" "$file")
+	case "$reader" in
+	weights)
+		if [ ! -d "$T/w/cv" ]; then
+			"$OTTOREC" synth --quiet --scale 0.0001 --seed 3 -o "$T/w" >/dev/null 2>&1
+			"$OTTOREC" covisit --quiet -o "$T/w/cv" "$T/w/train.store" "$T/w/test.store"
+		fi
+		(cd "$M" && expect_fail "malformed $file" "$pattern" "$OTTOREC" recommend --quiet --strategy blend \
+			--test "$T/w/test.store" --covisit "$T/w/cv" --weights "$file" -o "$T/bad.store")
+		;;
+	*) (cd "$M" && expect_fail "malformed $file" "$pattern" "$OTTOREC" convert --quiet -o "$T/bad.store" "$file") ;;
+	esac
 	if ls "$T"/bad.store* >/dev/null 2>&1; then fail "no output left for $file"; rm -f "$T"/bad.store*; fi
 done < "$M/cases.tsv"
+
+# what those refuse is not all that is near it: RFC 4180 quotes (a comma
+# inside a quoted extra column, quoted words), concatenated gzip members
+printf 'session,aid,ts,type,"note,s"\n1,5,1659304800,"clicks","a,b"\n1,6,1659304801,carts,""\n' >"$T/q.csv"
+printf 'session,aid,ts,type\n1,5,1659304800,clicks\n1,6,1659304801,carts\n' >"$T/plain.csv"
+expect_ok "quoted fields (RFC 4180)" "$OTTOREC" convert --quiet -o "$T/q.store" "$T/q.csv"
+expect_ok "the same rows unquoted" "$OTTOREC" convert --quiet -o "$T/plain.store" "$T/plain.csv"
+expect_same "quoted fields read as unquoted" "$T/q.store" "$T/plain.store"
+head -1 "$SAMPLE" | gzip -c >"$T/m.jsonl.gz"
+tail -n +2 "$SAMPLE" | gzip -c >>"$T/m.jsonl.gz"
+expect_ok "two gzip members" "$OTTOREC" convert --quiet -o "$T/m.store" "$T/m.jsonl.gz"
 
 # a 10 MB line: one error naming the line, memory bounded
 {
@@ -36,6 +59,7 @@ expect_true "sample counts" grep -q '"sessions":20,"events":862' "$T/stdout"
 gzip -c "$SAMPLE" > "$T/g.jsonl.gz"
 expect_ok "convert gzip to the default output name" "$OTTOREC" convert --quiet "$T/g.jsonl.gz"
 expect_same "gzip store (g.store) equals plain store" "$T/g.store" "$T/s.store"
+expect_same "two gzip members read as one stream" "$T/m.store" "$T/s.store"
 expect_ok "convert stdin" sh -c "'$OTTOREC' convert --quiet -o '$T/stdin.store' - < '$SAMPLE'"
 expect_same "stdin store equals file store" "$T/stdin.store" "$T/s.store"
 

@@ -25,6 +25,23 @@ expect_true "no temporary files left" sh -c "! ls '$T' | grep -q tmp"
 expect_ok "build seed 8" "$OTTOREC" index build "$T/c.npy" -o "$T/s8.idx" --seed 8 --quiet
 expect_true "another seed, other bytes" sh -c "! cmp -s '$T/a.idx' '$T/s8.idx'"
 
+# finite but huge vectors (~1e19): their l2 distances overflow float32, so
+# build refuses them naming the row (before: inf distances, empty answers)
+python3 - "$T/g.npy" "$T/huge.npy" <<'EOF'
+import struct, sys
+b = bytearray(open(sys.argv[1], 'rb').read())
+off = 10 + struct.unpack('<H', b[8:10])[0]
+for i in range(8):  # row 3 of 8 columns
+    at = off + 4 * (3 * 8 + i)
+    struct.pack_into('<f', b, at, struct.unpack_from('<f', b, at)[0] * 1e19)
+open(sys.argv[2], 'wb').write(b)
+EOF
+expect_fail "build on huge vectors" "row 3 has squared norm .* more than the .* float32 l2 distances" \
+	"$OTTOREC" index build "$T/huge.npy" -o "$T/huge.idx" --quiet
+expect_true "nothing written" test ! -e "$T/huge.idx"
+expect_fail "ip too" "row 3 has squared norm" "$OTTOREC" index build "$T/huge.npy" -o "$T/huge.idx" --metric ip --quiet
+expect_ok "cos normalises them" "$OTTOREC" index build "$T/huge.npy" -o "$T/huge.idx" --metric cos --quiet
+
 # eval: recall against exact search
 expect_ok "eval" "$OTTOREC" index eval "$T/a.idx" --queries 300 --speed-queries 500 --json
 expect_true "eval json" grep -q -E '^\{"command":"index eval".*"recall":[0-9.e-]+,.*"queries_per_s":[0-9.e+-]+,.*"peak_rss_bytes":[0-9]+\}$' "$T/stdout"

@@ -179,6 +179,12 @@ static int ctx_init(ctx *c, const or_store *test, const or_blend_model *m,
 	if (rc)
 		return rc;
 	c->item_aid = c->items ? or_items_aids(c->items) : NULL;
+	/* popular first: it verifies the store's columns as it reads them, so
+	   a damaged store is named by its checksum before the counts see it */
+	for (unsigned t = 0; !rc && t < 3; t++)
+		rc = or_recommend_popular(test, t, k, c->pop[t], &c->n_pop[t], err);
+	if (rc)
+		return rc;
 	uint32_t *cnt[3];
 	rc = or_rec_item_counts(test, &c->test_items, cnt, err);
 	if (rc)
@@ -190,8 +196,6 @@ static int ctx_init(ctx *c, const or_store *test, const or_blend_model *m,
 	c->pop_buys = malloc((nti ? nti : 1) * sizeof(float));
 	if (!c->rule_clicks || !c->rule_buys || !c->pop_clicks || !c->pop_buys)
 		rc = or_err_set(err, OR_ENOMEM, "out of memory (blend inputs)");
-	for (unsigned t = 0; !rc && t < 3; t++)
-		rc = or_recommend_popular(test, t, k, c->pop[t], &c->n_pop[t], err);
 	uint32_t mc = 0, mb = 0;
 	for (size_t a = 0; !rc && a < nti; a++) {
 		cnt[1][a] += cnt[2][a]; /* carts + orders */

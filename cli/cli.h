@@ -30,6 +30,8 @@ int cmd_neighbors(int argc, char **argv);
 int cmd_covisit(int argc, char **argv);
 int cmd_recommend(int argc, char **argv);
 int cmd_tune(int argc, char **argv);
+int cmd_candidates(int argc, char **argv);
+int cmd_fit(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 

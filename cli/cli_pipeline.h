@@ -103,8 +103,9 @@ char *cli_path_join(const char *dir, const char *name);
  * (each only when a chosen strategy needs it), recommend for each strategy,
  * and evaluate when labels are given.  Files go to out_dir.
  */
-enum { CLI_STRATEGY_SEED = 1, CLI_STRATEGY_COVISIT = 2, CLI_STRATEGY_BLEND = 4 };
-#define CLI_N_STRATEGIES 3
+enum { CLI_STRATEGY_SEED = 1, CLI_STRATEGY_COVISIT = 2, CLI_STRATEGY_BLEND = 4,
+       CLI_STRATEGY_RANKER = 8 };
+#define CLI_N_STRATEGIES 4
 
 typedef struct cli_run_config {
 	const char *train, *test;  /* stores or anything convert reads */
@@ -118,11 +119,15 @@ typedef struct cli_run_config {
 	const char *seed;          /* --seed for pairs/train/index; NULL: theirs */
 	const char *threads;       /* --threads for every stage; NULL: all cores */
 	const char *mem_gib;       /* covisit --mem-gib; NULL: its default */
+	const char *valid_days;    /* split --days of the internal split (fit) */
+	const char *fit_sessions;  /* candidates --max-sessions of the fit */
 } cli_run_config;
 
 typedef struct cli_run_scores {
 	int have[CLI_N_STRATEGIES];
 	double recall[CLI_N_STRATEGIES][4]; /* clicks, carts, orders, total */
+	int have_valid[CLI_N_STRATEGIES];   /* local validation on the fit's split */
+	double valid[CLI_N_STRATEGIES][4];
 } cli_run_scores;
 
 extern const char *const cli_strategy_names[CLI_N_STRATEGIES];

@@ -22,7 +22,8 @@ static const char usage_text[] =
 	"  synth      OTTO-like data at --scale (DIR/data)\n"
 	"  split      the organiser's local validation split of its train (DIR/val)\n"
 	"  then `ottorec run --strategy all` on the split (DIR/run): pairs, train,\n"
-	"  index, covisit, recommend with the seed, covisit and blend strategies,\n"
+	"  index, covisit, recommend with the seed, covisit, blend and ranker\n"
+	"  strategies (blend and ranker fitted on a split of the split's train),\n"
 	"  evaluate each against the split's labels,\n"
 	"and prints the score table (Recall@20 clicks / carts / orders and the\n"
 	"weighted total per strategy) and the stage table (wall time, peak RSS,\n"
@@ -147,7 +148,7 @@ int cmd_demo(int argc, char **argv)
 		cfg.test = val_test;
 		cfg.labels = val_labels;
 		cfg.out_dir = run;
-		cfg.strategies = CLI_STRATEGY_SEED | CLI_STRATEGY_COVISIT | CLI_STRATEGY_BLEND;
+		cfg.strategies = CLI_STRATEGY_SEED | CLI_STRATEGY_COVISIT | CLI_STRATEGY_BLEND | CLI_STRATEGY_RANKER;
 		cfg.mode = mode;
 		cfg.threads = threads;
 		rc = cli_run_model_stages(&p, &cfg, &scores);

@@ -1,9 +1,9 @@
 /*
  * cmd_recommend.c - `ottorec recommend`: 20 aids per test session for
  * clicks, carts and orders, written as the organiser's submission CSV, by
- * one of three strategies (covisit, seed, blend).  Owns the command's
- * options and usage text; the strategies are lib/rec/or_recommend.c,
- * lib/rec/or_recommend_seed.c and lib/rec/or_recommend_blend.c.
+ * one of the strategies of lib/rec/or_strategy.h (covisit, seed, blend,
+ * ranker), looked up in its table with what each needs.  Owns the
+ * command's options and usage text.
  */
 #include "cli.h"
 #include "cli_guard.h"
@@ -11,8 +11,10 @@
 #include "or_ann.h"
 #include "or_blend.h"
 #include "or_covisit.h"
+#include "or_cand.h"
 #include "or_recommend.h"
 #include "or_store.h"
+#include "or_strategy.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -22,8 +24,9 @@
 static const char *const CMD = "recommend";
 
 static const char usage_text[] =
-	"usage: ottorec recommend [--strategy covisit|seed|blend] --test TEST_STORE\n"
+	"usage: ottorec recommend [--strategy covisit|seed|blend|ranker] --test TEST\n"
 	"                         [--covisit DIR] [--index IDX] [--weights FILE]\n"
+	"                         [--model MODEL --train STORE...]\n"
 	"                         -o SUBMISSION.csv [options]\n"
 	"\n"
 	"Recommend aids for every session of TEST_STORE and write the organiser's\n"
@@ -55,8 +58,14 @@ static const char usage_text[] =
 	"built in.  Needs --covisit; without --index it runs with a warning and the\n"
 	"embedding features are 0.\n"
 	"\n"
+	"Strategy ranker (docs/ranker.md): the candidates and features of\n"
+	"`ottorec candidates` (with the settings the model was fitted on), ranked\n"
+	"per type by the model of `ottorec fit` (--model).  Needs --covisit and the\n"
+	"training period's stores (--train, for the item features: the stores the\n"
+	"matrices were counted on); --index when the model was fitted with one.\n"
+	"\n"
 	"options:\n"
-	"      --strategy S     covisit (default), seed or blend\n"
+	"      --strategy S     covisit (default), seed, blend or ranker\n"
 	"      --test STORE     the sessions to recommend for\n"
 	"      --covisit DIR    directory with clicks/carts_orders/buy2buy.covisit\n"
 	"                       (covisit, blend)\n"
@@ -64,14 +73,17 @@ static const char usage_text[] =
 	"      --nprobe N       lists scanned per index query (default: the index's;\n"
 	"                       blend: at most 8, see docs/blend.md)\n"
 	"      --weights FILE   blend weights (`ottorec tune -o FILE`)\n"
+	"      --model MODEL    ranker model (`ottorec fit -o MODEL`)\n"
+	"      --train STORE    a store of the training period (ranker; repeatable)\n"
+	"      --period STORE   the test period whose popularity the ranker's\n"
+	"                       features read (default: --test; give the whole\n"
+	"                       test period when --test holds only some of it)\n"
 	"  -o, --output FILE   the submission (\"-\" = stdout)\n"
 	"  -k, --k K           aids per row (default 20)\n"
 	"      --threads N     threads (default: all cores)\n"
 	"  -q, --quiet         no progress line or summary\n"
 	"      --json          print a one-line JSON summary on stdout\n"
 	"  -h, --help          this text\n";
-
-enum { S_COVISIT, S_SEED, S_BLEND };
 
 int cmd_recommend(int argc, char **argv)
 {
@@ -82,6 +94,9 @@ int cmd_recommend(int argc, char **argv)
 		{ "index", required_argument, NULL, 'i' },
 		{ "nprobe", required_argument, NULL, 'n' },
 		{ "weights", required_argument, NULL, 'w' },
+		{ "model", required_argument, NULL, 'm' },
+		{ "train", required_argument, NULL, 'R' },
+		{ "period", required_argument, NULL, 'P' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "k", required_argument, NULL, 'k' },
 		{ "threads", required_argument, NULL, 't' },
@@ -90,8 +105,11 @@ int cmd_recommend(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	enum { MAX_TRAIN = 8 };
 	const char *strategy = "covisit", *test_path = NULL, *cv_dir = NULL, *out = NULL;
-	const char *index_path = NULL, *weights_path = NULL;
+	const char *index_path = NULL, *weights_path = NULL, *model_path = NULL, *period_path = NULL;
+	const char *train_path[MAX_TRAIN];
+	size_t n_train = 0;
 	int quiet = 0, json = 0, c;
 	int64_t k = 20, threads = 0, nprobe = 0;
 	optind = 1;
@@ -103,6 +121,13 @@ int cmd_recommend(int argc, char **argv)
 		case 'c': cv_dir = optarg; break;
 		case 'i': index_path = optarg; break;
 		case 'w': weights_path = optarg; break;
+		case 'm': model_path = optarg; break;
+		case 'P': period_path = optarg; break;
+		case 'R':
+			if (n_train == MAX_TRAIN)
+				return cli_usage_error(CMD, "at most %d --train stores", MAX_TRAIN);
+			train_path[n_train++] = optarg;
+			break;
 		case 'o': out = optarg; break;
 		case 'n':
 			if (cli_parse_i64(optarg, 1, 65536, &nprobe))
@@ -127,102 +152,112 @@ int cmd_recommend(int argc, char **argv)
 	}
 	if (optind < argc)
 		return cli_usage_error(CMD, "unexpected argument '%s'", argv[optind]);
-	int strat;
-	if (!strcmp(strategy, "covisit"))
-		strat = S_COVISIT;
-	else if (!strcmp(strategy, "seed"))
-		strat = S_SEED;
-	else if (!strcmp(strategy, "blend"))
-		strat = S_BLEND;
-	else
-		return cli_usage_error(CMD, "--strategy must be covisit, seed or blend, not '%s'", strategy);
+	const or_strategy *st = or_strategy_find(strategy);
+	if (!st)
+		return cli_usage_error(CMD, "--strategy must be %s, not '%s'", or_strategy_names(), strategy);
+	unsigned needs = st->needs;
 	if (!test_path)
 		return cli_usage_error(CMD, "give the test sessions with --test STORE");
-	if (strat != S_SEED && !cv_dir)
+	if ((needs & OR_NEEDS_COVISIT) && !cv_dir)
 		return cli_usage_error(CMD, "give the matrices' directory with --covisit DIR (strategy %s)", strategy);
-	if (strat == S_SEED && !index_path)
-		return cli_usage_error(CMD, "give the nearest-neighbour index with --index IDX (strategy seed)");
-	if (weights_path && strat != S_BLEND)
+	if ((needs & OR_NEEDS_INDEX) && !index_path)
+		return cli_usage_error(CMD, "give the nearest-neighbour index with --index IDX (strategy %s)", strategy);
+	if ((needs & OR_NEEDS_MODEL) && !model_path)
+		return cli_usage_error(CMD, "give the ranker model with --model MODEL (strategy %s)", strategy);
+	if ((needs & OR_NEEDS_TRAIN) && !n_train)
+		return cli_usage_error(CMD, "give the training period's stores with --train STORE (strategy %s)", strategy);
+	if (weights_path && !(needs & OR_USES_WEIGHTS))
 		return cli_usage_error(CMD, "--weights is for --strategy blend");
+	if (model_path && !(needs & OR_NEEDS_MODEL))
+		return cli_usage_error(CMD, "--model is for --strategy ranker");
+	if (period_path && !(needs & OR_NEEDS_TRAIN))
+		return cli_usage_error(CMD, "--period is for --strategy ranker");
+	if (n_train && !(needs & OR_NEEDS_TRAIN))
+		return cli_usage_error(CMD, "--train is for --strategy ranker");
 	if (!out)
 		return cli_usage_error(CMD, "give the submission file with -o FILE");
-	cli_input ins[] = { { test_path, 0 }, { cv_dir, 1 }, { index_path, 0 }, { weights_path, 0 } };
-	if (cli_check_output(CMD, out, NULL, ins, 4))
+	cli_input ins[4 + 2 + MAX_TRAIN] = { { test_path, 0 }, { cv_dir, 1 }, { index_path, 0 },
+					     { weights_path, 0 }, { model_path, 0 }, { period_path, 0 } };
+	for (size_t i = 0; i < n_train; i++)
+		ins[6 + i] = (cli_input){ train_path[i], 0 };
+	if (cli_check_output(CMD, out, NULL, ins, 6 + n_train))
 		return CLI_USAGE;
 	cli_log_setup(quiet);
-	if (strat == S_BLEND && !index_path)
+	if ((needs & OR_USES_INDEX) && !index_path && !(needs & OR_NEEDS_MODEL))
 		or_log_msg(cli_log(), OR_LOG_WARN,
-			   "blend without --index: no embedding neighbours (emb features are 0)");
+			   "%s without --index: no embedding neighbours (emb features are 0)", strategy);
 	double t0 = cli_now();
 	or_err err;
 	or_err_clear(&err);
-	or_store *test = NULL;
+	or_store *test = NULL, *period = NULL, *train[MAX_TRAIN] = { NULL };
 	or_covisit *tab[3] = { NULL, NULL, NULL };
 	or_ann *ix = NULL;
-	int64_t top_clicks[OR_RECOMMEND_K_MAX], top_orders[OR_RECOMMEND_K_MAX];
-	size_t n_tc = 0, n_to = 0, ns = 0;
+	or_ranker *ranker = NULL;
+	or_cand_stats *stats = NULL;
+	or_blend_weights w;
+	size_t ns = 0;
 	int64_t *rows[3] = { NULL, NULL, NULL };
-	or_blend_config bcfg;
-	or_blend_config_default(&bcfg);
 	int rc = or_store_open(test_path, &test, &err);
-	if (!rc && cv_dir && strat != S_SEED)
+	/* what the strategy does not use is not opened (a script may pass all) */
+	if (!rc && cv_dir && (needs & OR_NEEDS_COVISIT))
 		rc = cli_open_covisit_dir(cv_dir, tab, &err);
-	if (!rc && index_path && strat != S_COVISIT)
+	if (!rc && index_path && (needs & (OR_NEEDS_INDEX | OR_USES_INDEX)))
 		rc = or_ann_open(index_path, &ix, &err);
 	if (!rc && weights_path)
-		rc = or_blend_weights_read(weights_path, bcfg.w, &err);
-	if (!rc && strat == S_COVISIT)
-		rc = or_recommend_popular(test, OR_CLICKS, (size_t)k, top_clicks, &n_tc, &err);
-	if (!rc && strat == S_COVISIT)
-		rc = or_recommend_popular(test, OR_ORDERS, (size_t)k, top_orders, &n_to, &err);
+		rc = or_blend_weights_read(weights_path, w, &err);
+	if (!rc && model_path)
+		rc = or_ranker_open(model_path, &ranker, &err);
+	for (size_t i = 0; !rc && i < n_train; i++)
+		rc = or_store_open(train_path[i], &train[i], &err);
+	if (!rc && n_train)
+		rc = or_cand_stats_build(train, n_train, &stats, cli_log(), &err);
+	if (!rc && period_path)
+		rc = or_store_open(period_path, &period, &err);
 	double t_load = cli_now() - t0;
 	size_t cells = 0;
-	int n_arrays = strat == S_BLEND ? 3 : strat == S_COVISIT ? 2 : 1;
 	if (!rc) {
 		ns = or_store_n_sessions(test);
 		if (or_size_mul(ns, (size_t)k, &cells) || or_size_mul(cells, sizeof(int64_t), &cells))
 			rc = or_err_set(&err, OR_ENOMEM, "too many sessions");
 	}
-	for (int a = 0; !rc && a < n_arrays; a++)
+	for (int a = 0; !rc && a < 3; a++)
 		if (!(rows[a] = malloc(cells ? cells : 1)))
 			rc = or_err_set(&err, OR_ENOMEM, "out of memory (recommendations)");
 	double t1 = cli_now();
-	or_ann_search_params sp;
-	or_ann_search_params_default(&sp);
-	sp.nprobe = (size_t)nprobe;
-	sp.threads = (int)threads;
-	if (!rc && strat == S_COVISIT) {
-		or_recommend_config cfg;
-		or_recommend_config_default(&cfg);
-		cfg.k = (size_t)k;
-		cfg.threads = (int)threads;
-		or_recommend_covisit_model m = { tab[0], tab[1], tab[2], top_clicks, n_tc, top_orders, n_to };
-		rc = or_recommend_covisit(test, &m, &cfg, rows[0], rows[1], cli_log(), &err);
-	} else if (!rc && strat == S_SEED) {
-		or_recommend_seed_config cfg;
-		or_recommend_seed_config_default(&cfg);
-		cfg.k = (size_t)k;
-		cfg.threads = (int)threads;
-		rc = or_recommend_seed(test, ix, &sp, &cfg, rows[0], cli_log(), &err);
-	} else if (!rc) {
-		bcfg.k = (size_t)k;
-		bcfg.threads = (int)threads;
-		or_blend_model m = { tab[0], tab[1], tab[2], ix, sp };
-		rc = or_recommend_blend(test, &m, &bcfg, rows[0], rows[1], rows[2], cli_log(), &err);
+	if (!rc) {
+		or_strategy_inputs in;
+		memset(&in, 0, sizeof(in));
+		in.test = test;
+		in.clicks = tab[0];
+		in.carts_orders = tab[1];
+		in.buy2buy = tab[2];
+		in.index = ix;
+		or_ann_search_params_default(&in.search);
+		in.search.nprobe = (size_t)nprobe;
+		in.search.threads = (int)threads;
+		in.weights = weights_path ? (const double (*)[OR_BLEND_N_FEATURES])w : NULL;
+		in.ranker = ranker;
+		in.stats = stats;
+		in.period = period;
+		in.k = (size_t)k;
+		in.threads = (int)threads;
+		rc = st->run(&in, rows, cli_log(), &err);
 	}
 	double t_rec = cli_now() - t1;
 	t1 = cli_now();
-	if (!rc) {
-		const int64_t *cl = rows[0];
-		const int64_t *ca = strat == S_SEED ? rows[0] : rows[1];
-		const int64_t *or = strat == S_BLEND ? rows[2] : ca;
-		rc = or_recommend_write_csv(out, or_store_session_ids(test), ns, (size_t)k, cl, ca, or, &err);
-	}
+	if (!rc)
+		rc = or_recommend_write_csv(out, or_store_session_ids(test), ns, (size_t)k, rows[0], rows[1],
+					    rows[2], &err);
 	double t_write = cli_now() - t1;
 	for (int a = 0; a < 3; a++)
 		free(rows[a]);
 	cli_free_covisit(tab);
 	or_ann_free(ix);
+	or_ranker_free(ranker);
+	or_cand_stats_free(stats);
+	for (size_t i = 0; i < n_train; i++)
+		or_store_free(train[i]);
+	or_store_free(period);
 	or_store_free(test);
 	cli_progress_done();
 	if (rc)
@@ -234,8 +269,10 @@ int cmd_recommend(int argc, char **argv)
 		cli_json_str(&j, "command", CMD);
 		cli_json_str(&j, "strategy", strategy);
 		cli_json_str(&j, "output", out);
-		if (strat == S_BLEND)
+		if (needs & OR_USES_WEIGHTS)
 			cli_json_str(&j, "weights", weights_path ? weights_path : "built-in");
+		if (model_path)
+			cli_json_str(&j, "model", model_path);
 		cli_json_int(&j, "sessions", (long long)ns);
 		cli_json_num(&j, "load_seconds", t_load);
 		cli_json_num(&j, "recommend_seconds", t_rec);

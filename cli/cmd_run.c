@@ -2,7 +2,8 @@
  * cmd_run.c - `ottorec run`: the whole pipeline from event files to a scored
  * submission (convert, pairs, train, index, covisit, recommend, evaluate),
  * each stage the matching command run as a child (cli_pipeline.h says why),
- * and the stage table at the end.  Also owns the model-stage plan that
+ * the fit on an internal split of TRAIN (split, covisit, candidates, fit,
+ * the local validation; tune for blend), and the stage table at the end.  Also owns the model-stage plan that
  * `ottorec demo` reuses.
  */
 #include "cli.h"
@@ -18,7 +19,7 @@
 
 static const char *const CMD = "run";
 
-const char *const cli_strategy_names[CLI_N_STRATEGIES] = { "seed", "covisit", "blend" };
+const char *const cli_strategy_names[CLI_N_STRATEGIES] = { "seed", "covisit", "blend", "ranker" };
 
 static const char usage_text[] =
 	"usage: ottorec run --train TRAIN --test TEST [--labels LABELS] -o OUTDIR\n"
@@ -26,18 +27,30 @@ static const char usage_text[] =
 	"\n"
 	"The whole pipeline, each stage the ottorec command of the same name:\n"
 	"  convert    TRAIN and TEST into stores (skipped for inputs that are stores)\n"
+	"  split-fit  the organiser's split of TRAIN (--valid-days) (ranker, blend)\n"
+	"  covisit-fit    the matrices of the split               (ranker, blend)\n"
+	"  candidates-fit the ranker's candidates of a share of the split's test\n"
+	"             sessions with their labels                  (ranker)\n"
+	"  fit        the ranker model (XGBoost, per type)        (ranker)\n"
+	"  recommend-valid, evaluate-valid   the model on the split's other test\n"
+	"             sessions: the local-validation score        (ranker)\n"
+	"  tune       blend weights on the split (unless --weights) (blend)\n"
 	"  pairs      aid -> next aid pairs of train + test      (seed, blend)\n"
 	"  train      matrix-factorisation embeddings (.npy)     (seed, blend)\n"
 	"  item2vec   instead of pairs + train with --embeddings item2vec\n"
 	"  index      nearest-neighbour index of the embeddings  (seed, blend)\n"
-	"  covisit    the three co-visitation matrices           (covisit, blend)\n"
+	"  covisit    the three co-visitation matrices of train + test\n"
+	"                                                         (covisit, blend, ranker)\n"
 	"  recommend  20 aids per session and type -> submission CSV, per strategy\n"
 	"  evaluate   Recall@20 and score against LABELS, when given\n"
 	"then a table of each stage's wall time, peak RSS and outputs.  Files in\n"
 	"OUTDIR: train.store, test.store (when converted), pairs.bin,\n"
 	"embeddings.npy with the aid of each row in embeddings.ids.npy, index.ann,\n"
-	"covisit/, submission.csv (one strategy) or submission_<strategy>.csv\n"
-	"(several), logs/ (each stage's summary).\n"
+	"covisit/, ranker.model, fit/ (the internal split, its matrices,\n"
+	"candidates, tuned blend weights, validation submission), submission.csv\n"
+	"(one strategy) or submission_<strategy>.csv (several), logs/ (each\n"
+	"stage's summary).  Nothing is fitted on TEST or LABELS: LABELS only adds\n"
+	"the test score.\n"
 	"Every output is written atomically; when a stage fails, the finished\n"
 	"stages' outputs are kept and --resume skips them on the next run.\n"
 	"\n"
@@ -46,11 +59,15 @@ static const char usage_text[] =
 	"      --test FILE        test sessions, same formats\n"
 	"      --labels FILE      test labels (labels JSONL or Parquet): adds evaluate\n"
 	"  -o, --output OUTDIR    output directory (created if missing)\n"
-	"      --strategy S       seed | covisit | blend | all (default blend)\n"
+	"      --strategy S       seed | covisit | blend | ranker | all (default ranker)\n"
 	"      --mode M           train mode: exact (the notebook's model) | fast\n"
 	"      --embeddings E     mf (pairs + train, default) | item2vec (skip-gram\n"
 	"                         of train + test sessions, index --metric cos)\n"
-	"      --weights FILE     blend weights (from `ottorec tune`)\n"
+	"      --weights FILE     blend weights (from `ottorec tune`; default: tuned\n"
+	"                         on the internal split)\n"
+	"      --valid-days D     test window of the internal split (default 7)\n"
+	"      --fit-sessions N   split test sessions the ranker is fitted on, at\n"
+	"                         most (default 200000; the rest validate it)\n"
 	"      --seed N           seed of pairs, train and index (their default 42)\n"
 	"      --threads N        threads of every stage (default: all cores)\n"
 	"      --mem-gib G        covisit memory per pass (default 8)\n"
@@ -100,10 +117,24 @@ static int convert_stage(cli_pipeline *p, const cli_run_config *cfg, const char 
 
 typedef struct run_paths {
 	char *train, *test, *pairs, *emb, *emb_ids, *index, *covisit;
+	char *fit_dir, *fit_split, *fit_train, *fit_test, *fit_labels, *fit_covisit, *fit_cand, *fit_rest;
+	char *fit_sub, *fit_valid, *model, *blend_weights;
 } run_paths;
 
 static void paths_free(run_paths *rp)
 {
+	free(rp->fit_dir);
+	free(rp->fit_split);
+	free(rp->fit_train);
+	free(rp->fit_test);
+	free(rp->fit_labels);
+	free(rp->fit_covisit);
+	free(rp->fit_cand);
+	free(rp->fit_rest);
+	free(rp->fit_sub);
+	free(rp->fit_valid);
+	free(rp->model);
+	free(rp->blend_weights);
 	free(rp->train);
 	free(rp->test);
 	free(rp->pairs);
@@ -185,7 +216,9 @@ index:
 	return rc;
 }
 
-static int covisit_stage(cli_pipeline *p, const cli_run_config *cfg, const run_paths *rp)
+/* covisit of train + test into dir, as stage `name`. */
+static int covisit_stage(cli_pipeline *p, const cli_run_config *cfg, const char *name,
+			 const char *dir, const char *train, const char *test)
 {
 	cli_argv a;
 	cli_argv_init(&a);
@@ -195,11 +228,153 @@ static int covisit_stage(cli_pipeline *p, const cli_run_config *cfg, const run_p
 	if (cfg->mem_gib)
 		cli_argv_opt(&a, "--mem-gib", cfg->mem_gib);
 	cli_argv_add(&a, "-o");
-	cli_argv_add(&a, rp->covisit);
-	cli_argv_add(&a, rp->train);
-	cli_argv_add(&a, rp->test);
-	int rc = cli_pipeline_stage(p, "covisit", &a, (const char *const[]){ rp->covisit }, 1);
+	cli_argv_add(&a, dir);
+	cli_argv_add(&a, train);
+	cli_argv_add(&a, test);
+	int rc = cli_pipeline_stage(p, name, &a, (const char *const[]){ dir }, 1);
 	cli_argv_free(&a);
+	return rc;
+}
+
+/* The recommend stage of a ranker model (any store, its period's stores). */
+static void ranker_args(cli_argv *a, const char *covisit, const char *model, const char *train,
+			const char *test)
+{
+	cli_argv_opt(a, "--covisit", covisit);
+	cli_argv_opt(a, "--model", model);
+	cli_argv_opt(a, "--train", train);
+	cli_argv_opt(a, "--train", test);
+}
+
+static int evaluate_stage(cli_pipeline *p, const char *stage, const char *labels,
+			  const char *sub, double out[4])
+{
+	cli_argv a;
+	cli_argv_init(&a);
+	cli_argv_add(&a, "evaluate");
+	cli_argv_add(&a, "--json");
+	if (p->quiet)
+		cli_argv_add(&a, "--quiet");
+	cli_argv_opt(&a, "--labels", labels);
+	cli_argv_add(&a, sub);
+	int rc = cli_pipeline_stage(p, stage, &a, NULL, 0);
+	cli_argv_free(&a);
+	static const char *const keys[4] = { "clicks", "carts", "orders", "total" };
+	for (int t = 0; !rc && t < 4; t++)
+		if (cli_pipeline_json_number(p, stage, keys[t], &out[t])) {
+			fprintf(stderr, "ottorec %s: no \"%s\" in the summary of stage %s\n", p->cmd,
+				keys[t], stage);
+			rc = CLI_FAIL;
+		}
+	return rc;
+}
+
+/*
+ * What is fitted, on an internal split of TRAIN only: the split, its
+ * matrices, then for the ranker the candidates of a share of the split's
+ * test sessions (with labels), the fit, and the model's local-validation
+ * score on the split's other test sessions; for blend without --weights
+ * the tuned weights.
+ */
+static int fit_stages(cli_pipeline *p, const cli_run_config *cfg, run_paths *rp,
+		      cli_run_scores *scores)
+{
+	rp->fit_dir = cli_path_join(cfg->out_dir, "fit");
+	if (!rp->fit_dir)
+		return CLI_FAIL;
+	/* split writes a directory of its own: --resume keys a stage on its
+	   arguments' identities, and fit/ changes with every later stage */
+	rp->fit_split = cli_path_join(rp->fit_dir, "split");
+	rp->fit_train = rp->fit_split ? cli_path_join(rp->fit_split, "train.store") : NULL;
+	rp->fit_test = rp->fit_split ? cli_path_join(rp->fit_split, "test.store") : NULL;
+	rp->fit_labels = rp->fit_split ? cli_path_join(rp->fit_split, "test_labels.jsonl") : NULL;
+	rp->fit_covisit = cli_path_join(rp->fit_dir, "covisit");
+	rp->fit_cand = cli_path_join(rp->fit_dir, "candidates");
+	rp->fit_rest = cli_path_join(rp->fit_dir, "valid_labels.jsonl");
+	rp->fit_sub = cli_path_join(rp->fit_dir, "submission_valid.csv");
+	rp->fit_valid = cli_path_join(rp->fit_dir, "valid.store");
+	rp->model = cli_path_join(cfg->out_dir, "ranker.model");
+	rp->blend_weights = cli_path_join(rp->fit_dir, "blend.weights");
+	if (!rp->fit_train || !rp->fit_test || !rp->fit_labels || !rp->fit_covisit || !rp->fit_cand ||
+	    !rp->fit_rest || !rp->fit_sub || !rp->fit_valid || !rp->model || !rp->blend_weights)
+		return CLI_FAIL;
+	or_err err;
+	if (or_dir_make_all(rp->fit_dir, &err))
+		return cli_fail(p->cmd, &err);
+	cli_argv a;
+	cli_argv_init(&a);
+	cli_argv_add(&a, "split");
+	cli_argv_add(&a, "--json");
+	if (p->quiet)
+		cli_argv_add(&a, "--quiet");
+	cli_argv_opt(&a, "--days", cfg->valid_days ? cfg->valid_days : "7");
+	cli_argv_add(&a, "-o");
+	cli_argv_add(&a, rp->fit_split);
+	cli_argv_add(&a, rp->train);
+	int rc = cli_pipeline_stage(p, "split-fit", &a,
+				    (const char *const[]){ rp->fit_train, rp->fit_test, rp->fit_labels }, 3);
+	cli_argv_free(&a);
+	if (!rc)
+		rc = covisit_stage(p, cfg, "covisit-fit", rp->fit_covisit, rp->fit_train, rp->fit_test);
+	if (!rc && (cfg->strategies & CLI_STRATEGY_RANKER)) {
+		cli_argv_add(&a, "candidates");
+		cli_argv_add(&a, "--json");
+		common_args(&a, p, cfg, 1);
+		cli_argv_opt(&a, "--test", rp->fit_test);
+		cli_argv_opt(&a, "--labels", rp->fit_labels);
+		cli_argv_opt(&a, "--covisit", rp->fit_covisit);
+		cli_argv_opt(&a, "--train", rp->fit_train);
+		cli_argv_opt(&a, "--train", rp->fit_test);
+		cli_argv_opt(&a, "--share", "0.5");
+		cli_argv_opt(&a, "--max-sessions", cfg->fit_sessions ? cfg->fit_sessions : "200000");
+		cli_argv_opt(&a, "--negatives", "20");
+		cli_argv_opt(&a, "--rest-store", rp->fit_valid);
+		cli_argv_opt(&a, "--rest-labels", rp->fit_rest);
+		cli_argv_add(&a, "-o");
+		cli_argv_add(&a, rp->fit_cand);
+		rc = cli_pipeline_stage(p, "candidates-fit", &a,
+					(const char *const[]){ rp->fit_cand, rp->fit_valid, rp->fit_rest }, 3);
+		cli_argv_free(&a);
+	}
+	if (!rc && (cfg->strategies & CLI_STRATEGY_RANKER)) {
+		cli_argv_add(&a, "fit");
+		cli_argv_add(&a, "--json");
+		common_args(&a, p, cfg, 1);
+		cli_argv_opt(&a, "--candidates", rp->fit_cand);
+		cli_argv_add(&a, "-o");
+		cli_argv_add(&a, rp->model);
+		rc = cli_pipeline_stage(p, "fit", &a, (const char *const[]){ rp->model }, 1);
+		cli_argv_free(&a);
+	}
+	if (!rc && (cfg->strategies & CLI_STRATEGY_RANKER)) {
+		cli_argv_add(&a, "recommend");
+		cli_argv_add(&a, "--json");
+		common_args(&a, p, cfg, 0);
+		cli_argv_opt(&a, "--strategy", "ranker");
+		cli_argv_opt(&a, "--test", rp->fit_valid);
+		cli_argv_opt(&a, "--period", rp->fit_test);
+		ranker_args(&a, rp->fit_covisit, rp->model, rp->fit_train, rp->fit_test);
+		cli_argv_add(&a, "-o");
+		cli_argv_add(&a, rp->fit_sub);
+		rc = cli_pipeline_stage(p, "recommend-valid", &a, (const char *const[]){ rp->fit_sub }, 1);
+		cli_argv_free(&a);
+		int s = 3; /* ranker */
+		if (!rc)
+			rc = evaluate_stage(p, "evaluate-valid", rp->fit_rest, rp->fit_sub, scores->valid[s]);
+		scores->have_valid[s] = !rc;
+	}
+	if (!rc && (cfg->strategies & CLI_STRATEGY_BLEND) && !cfg->weights) {
+		cli_argv_add(&a, "tune");
+		cli_argv_add(&a, "--json");
+		common_args(&a, p, cfg, 0);
+		cli_argv_opt(&a, "--test", rp->fit_test);
+		cli_argv_opt(&a, "--labels", rp->fit_labels);
+		cli_argv_opt(&a, "--covisit", rp->fit_covisit);
+		cli_argv_add(&a, "-o");
+		cli_argv_add(&a, rp->blend_weights);
+		rc = cli_pipeline_stage(p, "tune", &a, (const char *const[]){ rp->blend_weights }, 1);
+		cli_argv_free(&a);
+	}
 	return rc;
 }
 
@@ -226,8 +401,11 @@ static int strategy_stages(cli_pipeline *p, const cli_run_config *cfg, const run
 	if (bit & (CLI_STRATEGY_SEED | CLI_STRATEGY_BLEND)) {
 		cli_argv_opt(&a, "--index", rp->index);
 	}
-	if (bit == CLI_STRATEGY_BLEND && cfg->weights) {
-		cli_argv_opt(&a, "--weights", cfg->weights);
+	if (bit == CLI_STRATEGY_BLEND) {
+		cli_argv_opt(&a, "--weights", cfg->weights ? cfg->weights : rp->blend_weights);
+	}
+	if (bit == CLI_STRATEGY_RANKER) {
+		ranker_args(&a, rp->covisit, rp->model, rp->train, rp->test);
 	}
 	cli_argv_add(&a, "-o");
 	cli_argv_add(&a, sub);
@@ -235,22 +413,8 @@ static int strategy_stages(cli_pipeline *p, const cli_run_config *cfg, const run
 	int rc = cli_pipeline_stage(p, stage, &a, (const char *const[]){ sub }, 1);
 	cli_argv_free(&a);
 	if (!rc && cfg->labels) {
-		cli_argv_add(&a, "evaluate");
-		cli_argv_add(&a, "--json");
-		if (p->quiet)
-			cli_argv_add(&a, "--quiet");
-		cli_argv_opt(&a, "--labels", cfg->labels);
-		cli_argv_add(&a, sub);
 		snprintf(stage, sizeof(stage), "evaluate-%s", name);
-		rc = cli_pipeline_stage(p, stage, &a, NULL, 0);
-		cli_argv_free(&a);
-		static const char *const keys[4] = { "clicks", "carts", "orders", "total" };
-		for (int t = 0; !rc && t < 4; t++)
-			if (cli_pipeline_json_number(p, stage, keys[t], &scores->recall[s][t])) {
-				fprintf(stderr, "ottorec %s: no \"%s\" in the summary of stage %s\n",
-					p->cmd, keys[t], stage);
-				rc = CLI_FAIL;
-			}
+		rc = evaluate_stage(p, stage, cfg->labels, sub, scores->recall[s]);
 		scores->have[s] = !rc;
 	}
 	free(sub);
@@ -267,10 +431,15 @@ int cli_run_model_stages(cli_pipeline *p, const cli_run_config *cfg, cli_run_sco
 	if (or_dir_make_all(cfg->out_dir, &err))
 		return cli_fail(p->cmd, &err);
 	const int need_emb = (cfg->strategies & (CLI_STRATEGY_SEED | CLI_STRATEGY_BLEND)) != 0;
-	const int need_cov = (cfg->strategies & (CLI_STRATEGY_COVISIT | CLI_STRATEGY_BLEND)) != 0;
+	const int need_cov = (cfg->strategies & (CLI_STRATEGY_COVISIT | CLI_STRATEGY_BLEND |
+						  CLI_STRATEGY_RANKER)) != 0;
+	const int need_fit = (cfg->strategies & CLI_STRATEGY_RANKER) ||
+			     ((cfg->strategies & CLI_STRATEGY_BLEND) && !cfg->weights);
 	int rc = convert_stage(p, cfg, "train", cfg->train, &rp.train);
 	if (!rc)
 		rc = convert_stage(p, cfg, "test", cfg->test, &rp.test);
+	if (!rc && need_fit)
+		rc = fit_stages(p, cfg, &rp, scores);
 	if (!rc && need_emb) {
 		rp.pairs = cli_path_join(cfg->out_dir, "pairs.bin");
 		rp.emb = cli_path_join(cfg->out_dir, "embeddings.npy");
@@ -280,7 +449,7 @@ int cli_run_model_stages(cli_pipeline *p, const cli_run_config *cfg, cli_run_sco
 	}
 	if (!rc && need_cov) {
 		rp.covisit = cli_path_join(cfg->out_dir, "covisit");
-		rc = rp.covisit ? covisit_stage(p, cfg, &rp) : CLI_FAIL;
+		rc = rp.covisit ? covisit_stage(p, cfg, "covisit", rp.covisit, rp.train, rp.test) : CLI_FAIL;
 	}
 	int several = (cfg->strategies & (cfg->strategies - 1)) != 0;
 	for (int s = 0; !rc && s < CLI_N_STRATEGIES; s++)
@@ -294,16 +463,25 @@ void cli_run_print_scores(const cli_run_scores *scores, FILE *out)
 {
 	int any = 0;
 	for (int s = 0; s < CLI_N_STRATEGIES; s++)
-		any |= scores->have[s];
+		any |= scores->have[s] | scores->have_valid[s];
 	if (!any)
 		return;
-	fprintf(out, "%-10s %9s %9s %9s %9s   (Recall@20; total = 0.1 clicks + 0.3 carts + 0.6 orders)\n",
+	fprintf(out, "%-26s %9s %9s %9s %9s   (Recall@20; total = 0.1 clicks + 0.3 carts + 0.6 orders)\n",
 		"strategy", "clicks", "carts", "orders", "total");
-	for (int s = 0; s < CLI_N_STRATEGIES; s++)
-		if (scores->have[s])
-			fprintf(out, "%-10s %9.4f %9.4f %9.4f %9.4f\n", cli_strategy_names[s],
-				scores->recall[s][0], scores->recall[s][1], scores->recall[s][2],
-				scores->recall[s][3]);
+	for (int s = 0; s < CLI_N_STRATEGIES; s++) {
+		char name[64];
+		if (scores->have_valid[s]) {
+			snprintf(name, sizeof(name), "%s (local validation)", cli_strategy_names[s]);
+			fprintf(out, "%-26s %9.4f %9.4f %9.4f %9.4f\n", name, scores->valid[s][0],
+				scores->valid[s][1], scores->valid[s][2], scores->valid[s][3]);
+		}
+		if (scores->have[s]) {
+			snprintf(name, sizeof(name), "%s%s", cli_strategy_names[s],
+				 scores->have_valid[s] ? " (test)" : "");
+			fprintf(out, "%-26s %9.4f %9.4f %9.4f %9.4f\n", name, scores->recall[s][0],
+				scores->recall[s][1], scores->recall[s][2], scores->recall[s][3]);
+		}
+	}
 }
 
 /* Scores as a JSON object {"seed":{"clicks":..},...} into buf. */
@@ -311,15 +489,17 @@ static void scores_json(const cli_run_scores *scores, char *buf, size_t n)
 {
 	size_t len = (size_t)snprintf(buf, n, "{");
 	int first = 1;
-	for (int s = 0; s < CLI_N_STRATEGIES && len < n; s++) {
-		if (!scores->have[s])
-			continue;
-		len += (size_t)snprintf(buf + len, n - len,
-					"%s\"%s\":{\"clicks\":%.17g,\"carts\":%.17g,\"orders\":%.17g,\"total\":%.17g}",
-					first ? "" : ",", cli_strategy_names[s], scores->recall[s][0],
-					scores->recall[s][1], scores->recall[s][2], scores->recall[s][3]);
-		first = 0;
-	}
+	for (int v = 0; v < 2; v++)
+		for (int s = 0; s < CLI_N_STRATEGIES && len < n; s++) {
+			if (!(v ? scores->have_valid[s] : scores->have[s]))
+				continue;
+			const double *r = v ? scores->valid[s] : scores->recall[s];
+			len += (size_t)snprintf(buf + len, n - len,
+						"%s\"%s%s\":{\"clicks\":%.17g,\"carts\":%.17g,\"orders\":%.17g,\"total\":%.17g}",
+						first ? "" : ",", cli_strategy_names[s], v ? "_valid" : "", r[0],
+						r[1], r[2], r[3]);
+			first = 0;
+		}
 	if (len < n)
 		snprintf(buf + len, n - len, "}");
 }
@@ -351,7 +531,7 @@ int cli_run_report(const char *cmd, const cli_pipeline *p, const cli_run_scores 
 int cli_parse_strategies(const char *cmd, const char *arg, unsigned *out)
 {
 	if (!strcmp(arg, "all")) {
-		*out = CLI_STRATEGY_SEED | CLI_STRATEGY_COVISIT | CLI_STRATEGY_BLEND;
+		*out = CLI_STRATEGY_SEED | CLI_STRATEGY_COVISIT | CLI_STRATEGY_BLEND | CLI_STRATEGY_RANKER;
 		return CLI_OK;
 	}
 	for (int s = 0; s < CLI_N_STRATEGIES; s++)
@@ -359,14 +539,14 @@ int cli_parse_strategies(const char *cmd, const char *arg, unsigned *out)
 			*out = 1u << s;
 			return CLI_OK;
 		}
-	return cli_usage_error(cmd, "--strategy must be seed, covisit, blend or all, not '%s'", arg);
+	return cli_usage_error(cmd, "--strategy must be seed, covisit, blend, ranker or all, not '%s'", arg);
 }
 
 /* The inputs must not be among the files the stages write in OUTDIR (a
    store input is not converted, so OUTDIR/train.store may be one). */
 static int check_outputs(const cli_run_config *cfg)
 {
-	const char *names[16];
+	const char *names[24];
 	size_t n = 0;
 	if (!cli_is_store(cfg->train))
 		names[n++] = "train.store";
@@ -375,7 +555,7 @@ static int check_outputs(const cli_run_config *cfg)
 	static const char *const always[] = {
 		"pairs.bin", "embeddings.npy", "embeddings.ids.npy", "index.ann", "covisit",
 		"submission.csv", "submission_seed.csv", "submission_covisit.csv",
-		"submission_blend.csv", "logs", NULL
+		"submission_blend.csv", "submission_ranker.csv", "ranker.model", "fit", "logs", NULL
 	};
 	for (const char *const *a = always; *a; a++)
 		names[n++] = *a;
@@ -398,6 +578,8 @@ int cmd_run(int argc, char **argv)
 		{ "seed", required_argument, NULL, 'e' },
 		{ "threads", required_argument, NULL, 't' },
 		{ "mem-gib", required_argument, NULL, 'g' },
+		{ "valid-days", required_argument, NULL, 'V' },
+		{ "fit-sessions", required_argument, NULL, 'F' },
 		{ "resume", no_argument, NULL, 'r' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "json", no_argument, NULL, 'j' },
@@ -406,7 +588,7 @@ int cmd_run(int argc, char **argv)
 	};
 	cli_run_config cfg;
 	memset(&cfg, 0, sizeof(cfg));
-	cfg.strategies = CLI_STRATEGY_BLEND;
+	cfg.strategies = CLI_STRATEGY_RANKER;
 	int quiet = 0, json = 0, resume = 0, c;
 	int64_t num;
 	double dnum;
@@ -447,6 +629,16 @@ int cmd_run(int argc, char **argv)
 			if (cli_parse_double(optarg, 0.0625, 1024, &dnum))
 				return cli_usage_error(CMD, "--mem-gib must be a number of GiB in 0.0625..1024, not '%s'", optarg);
 			cfg.mem_gib = optarg;
+			break;
+		case 'V':
+			if (cli_parse_i64(optarg, 1, 365, &num))
+				return cli_usage_error(CMD, "--valid-days must be an integer in 1..365, not '%s'", optarg);
+			cfg.valid_days = optarg;
+			break;
+		case 'F':
+			if (cli_parse_i64(optarg, 1, INT64_MAX, &num))
+				return cli_usage_error(CMD, "--fit-sessions must be a positive integer, not '%s'", optarg);
+			cfg.fit_sessions = optarg;
 			break;
 		case 'r': resume = 1; break;
 		case 'q': quiet = 1; break;

@@ -9,6 +9,7 @@
  * and an index whose rows are not aids (its dictionary maps them).
  */
 #include "check.h"
+#include "check_store.h"
 #include "or_blend.h"
 #include "or_prng.h"
 #include "or_recommend.h"
@@ -32,30 +33,6 @@ static or_blend_model model(const or_covisit *cl, const or_covisit *co, const or
 	return m;
 }
 
-#define S 1000LL
-
-static or_store *make_store(const char *name, size_t ns, const int64_t *ids, const size_t *len,
-			    const uint32_t *aid, const uint8_t *ty)
-{
-	or_store_builder *b = NULL;
-	or_err err;
-	CHECK_INT(or_store_builder_new(&b, &err), OR_OK);
-	size_t at = 0;
-	for (size_t i = 0; i < ns; i++) {
-		int64_t ts[256];
-		for (size_t j = 0; j < len[i]; j++)
-			ts[j] = (int64_t)(at + j) * S;
-		CHECK_INT(or_store_builder_add(b, ids[i], len[i], aid + at, ts, ty + at, &err), OR_OK);
-		at += len[i];
-	}
-	char path[512];
-	snprintf(path, sizeof(path), "%s/%s", check_tmpdir(), name);
-	CHECK_INT(or_store_builder_write(b, path, NULL, &err), OR_OK);
-	or_store_builder_free(b);
-	or_store *st = NULL;
-	CHECK_INT(or_store_open(path, &st, &err), OR_OK);
-	return st;
-}
 
 /* ---- the hand-made case ------------------------------------------------------ */
 
@@ -72,7 +49,7 @@ static or_store *hand_store(void)
 	static const size_t len[2] = { 3, 3 };
 	static const uint32_t aid[6] = { 5, 7, 5, 12, 12, 13 };
 	static const uint8_t ty[6] = { 0, 0, 1, 0, 0, 2 };
-	return make_store("hand.store", 2, ids, len, aid, ty);
+	return check_make_store("hand.store", 2, ids, len, aid, ty);
 }
 
 static void hand_model(or_covisit **cl, or_covisit **b2b, or_ann **ix)
@@ -256,7 +233,7 @@ static void test_index_rows_are_not_aids(void)
 	static const size_t len[1] = { 3 };
 	static const uint32_t aid[3] = { 11, 15, 11 };
 	static const uint8_t ty[3] = { 0, 0, 1 };
-	or_store *st = make_store("odd.store", 1, ids, len, aid, ty);
+	or_store *st = check_make_store("odd.store", 1, ids, len, aid, ty);
 	float x[16];
 	uint32_t row_aids[16];
 	for (int r = 0; r < 16; r++) {
@@ -332,7 +309,7 @@ static or_store *random_store_as(const char *name, uint64_t seed, size_t ns, int
 			at++;
 		}
 	}
-	return make_store(name, ns, ids, len, aid, ty);
+	return check_make_store(name, ns, ids, len, aid, ty);
 }
 
 static or_store *random_store(uint64_t seed, size_t ns)

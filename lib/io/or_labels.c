@@ -58,6 +58,28 @@ int or_labels_reserve_aids(or_labels *l, size_t more, or_err *err)
 	return OR_OK;
 }
 
+int or_labels_copy_row(or_labels *dst, const or_labels *src, size_t r, or_err *err)
+{
+	const or_label *from = &src->rows[r];
+	size_t n = (size_t)from->n_carts + from->n_orders;
+	int rc = or_labels_reserve_rows(dst, err);
+	if (!rc)
+		rc = or_labels_reserve_aids(dst, n, err);
+	if (rc)
+		return rc;
+	or_label *to = &dst->rows[dst->n++];
+	*to = *from;
+	to->carts_at = dst->n_aids;
+	if (from->n_carts)
+		memcpy(dst->aids + dst->n_aids, src->aids + from->carts_at, from->n_carts * sizeof(uint32_t));
+	dst->n_aids += from->n_carts;
+	to->orders_at = dst->n_aids;
+	if (from->n_orders)
+		memcpy(dst->aids + dst->n_aids, src->aids + from->orders_at, from->n_orders * sizeof(uint32_t));
+	dst->n_aids += from->n_orders;
+	return OR_OK;
+}
+
 /* ---- ground truth ------------------------------------------------------ */
 
 /* Append the distinct aids of events [from, n) of the given type. */

@@ -53,6 +53,9 @@ void or_labels_release(or_labels *l);
    by the rule above (aid-0 click quirk included). */
 int or_labels_add_cut(or_labels *l, const or_session *s, size_t cut, or_err *err);
 
+/* Append a copy of row r of src (its carts and orders lists too) to dst. */
+int or_labels_copy_row(or_labels *dst, const or_labels *src, size_t r, or_err *err);
+
 /* Write every row in order as labels JSONL, atomically ("-" = stdout).
    Compact JSON: {"session":S,"labels":{"clicks":A,"carts":[..],"orders":[..]}},
    keys in that order, a key left out when it has no label. */

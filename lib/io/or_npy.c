@@ -141,7 +141,7 @@ static void value_text(const char *v, char *out, size_t n)
 		snprintf(out, n, "%.*s...", (int)(n - 4), v);
 }
 
-static int parse_shape(const char *p, size_t *rows, size_t *cols)
+static int parse_shape(const char *p, size_t *rows, size_t *cols, int *ndim)
 {
 	if (*p++ != '(')
 		return -1;
@@ -170,6 +170,7 @@ static int parse_shape(const char *p, size_t *rows, size_t *cols)
 		return -1;
 	*rows = dims[0];
 	*cols = dims[1];
+	*ndim = nd;
 	return 0;
 }
 
@@ -182,6 +183,7 @@ typedef struct npy_file {
 	size_t avail; /* bytes from data to the end of the file */
 	char descr[72]; /* the dtype's text, for messages (value_text) */
 	size_t rows, cols;
+	int ndim; /* 1 or 2 */
 } npy_file;
 
 /* Map path and read its header (versions 1.0-3.0, C order, 1-D or 2-D);
@@ -240,7 +242,7 @@ static int npy_map(const char *path, npy_file *f, or_err *err)
 		rc = or_err_set(err, OR_EFORMAT, "%s: .npy header lacks descr, fortran_order or shape", path);
 	else if (strncmp(fo, "False", 5) != 0)
 		rc = or_err_set(err, OR_EUNSUPPORTED, "%s: unsupported: Fortran-order array (save it with np.ascontiguousarray)", path);
-	else if (parse_shape(shape, &f->rows, &f->cols)) {
+	else if (parse_shape(shape, &f->rows, &f->cols, &f->ndim)) {
 		char text[72];
 		value_text(shape, text, sizeof(text));
 		rc = or_err_set(err, OR_EUNSUPPORTED, "%s: unsupported: shape %s (expected 1-D or 2-D)", path, text);
@@ -358,6 +360,34 @@ int or_npy_read_ids(const char *path, size_t rows, uint32_t **ids, or_err *err)
 		return rc;
 	}
 	*ids = out;
+	return OR_OK;
+}
+
+int or_npy_read_i64(const char *path, int64_t **out, size_t *n, or_err *err)
+{
+	*out = NULL;
+	*n = 0;
+	npy_file nf;
+	int rc = npy_map(path, &nf, err);
+	if (rc)
+		return rc;
+	size_t count = 0;
+	int64_t *v = NULL;
+	if (strncmp(nf.descr, "'<i8'", 5) != 0)
+		rc = or_err_set(err, OR_EUNSUPPORTED, "%s: unsupported: dtype %.8s (expected int64 '<i8')", path, nf.descr);
+	else if (nf.ndim != 1)
+		rc = or_err_set(err, OR_EFORMAT, "%s: shape (%zu, %zu), expected a 1-D array", path, nf.rows, nf.cols);
+	else if (!npy_size_ok(&nf, 8, &count))
+		rc = or_err_set(err, OR_EFORMAT, "%s: .npy data shorter than its shape %zu says (truncated?)", path, nf.rows);
+	else if (!(v = malloc((count ? count : 1) * sizeof(*v))))
+		rc = or_err_set(err, OR_ENOMEM, "out of memory reading %s", path);
+	else
+		memcpy(v, nf.data, count * sizeof(*v));
+	munmap(nf.map, nf.bytes);
+	if (rc)
+		return rc;
+	*out = v;
+	*n = count;
 	return OR_OK;
 }
 

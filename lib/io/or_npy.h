@@ -2,7 +2,8 @@
  * or_npy.h - NumPy .npy files holding float32 matrices (n x d), the format
  * embeddings are exchanged in, so that Python users can `np.load` them, and
  * the ids file beside an embeddings matrix: the aid of each row, a 1-D
- * int64 array named after the matrix (emb.npy -> emb.ids.npy).  A matrix
+ * int64 array named after the matrix (emb.npy -> emb.ids.npy), and plain
+ * 1-D int64 vectors (the candidate tables of lib/rec/or_cand_dir.h).  A matrix
  * without an ids file means row r = aid r.
  *
  * Writing produces format version 1.0 (2.0 when the header needs it),
@@ -38,6 +39,13 @@ char *or_npy_ids_path(const char *emb_path);
  * is OR_EFORMAT or OR_EUNSUPPORTED naming path and what is wrong.
  */
 int or_npy_read_ids(const char *path, size_t rows, uint32_t **ids, or_err *err);
+
+/*
+ * Read a 1-D '<i8' array (exactly 1-D: shape (n,)) into a malloc'd copy
+ * (*out, free() it; n values).  Another dtype is OR_EUNSUPPORTED, another
+ * shape or a short file OR_EFORMAT, naming path.
+ */
+int or_npy_read_i64(const char *path, int64_t **out, size_t *n, or_err *err);
 
 typedef struct or_npy {
 	const float *data; /* rows * cols floats, row-major */

@@ -13,6 +13,7 @@
 #include "or_blend.h"
 #include "or_file.h"
 #include "or_par.h"
+#include "or_rec_neighbours.h"
 #include "or_recommend.h"
 
 #include <ctype.h>
@@ -139,10 +140,7 @@ typedef struct ctx {
 	float *pop_clicks, *pop_buys;       /* per item of test_items */
 	const or_items *items;              /* the tables' dictionary, NULL: no tables */
 	const uint32_t *item_aid;           /* its aids */
-	size_t ann_n;
-	const or_items *ann_items;          /* the index's aids (its rows' dictionary) */
-	uint32_t *nn_row;                   /* ann_n: row of nn for an index row, UINT32_MAX none */
-	uint32_t *nn;                       /* n_queries x emb_k neighbour aids, UINT32_MAX pad */
+	or_rec_neighbours nb;               /* the neighbours of the recent aids */
 } ctx;
 
 static void ctx_free(ctx *c)
@@ -152,8 +150,7 @@ static void ctx_free(ctx *c)
 	or_items_free(c->test_items);
 	free(c->pop_clicks);
 	free(c->pop_buys);
-	free(c->nn_row);
-	free(c->nn);
+	or_rec_neighbours_release(&c->nb);
 }
 
 static int ctx_init(ctx *c, const or_store *test, const or_blend_model *m,
@@ -182,52 +179,40 @@ static int ctx_init(ctx *c, const or_store *test, const or_blend_model *m,
 	if (rc)
 		return rc;
 	c->item_aid = c->items ? or_items_aids(c->items) : NULL;
-	size_t nti = or_store_n_items(test);
-	rc = or_items_new(or_store_items(test), nti, 0, or_store_path(test), &c->test_items, err);
+	/* popular first: it verifies the store's columns as it reads them, so
+	   a damaged store is named by its checksum before the counts see it */
+	for (unsigned t = 0; !rc && t < 3; t++)
+		rc = or_recommend_popular(test, t, k, c->pop[t], &c->n_pop[t], err);
 	if (rc)
 		return rc;
+	uint32_t *cnt[3];
+	rc = or_rec_item_counts(test, &c->test_items, cnt, err);
+	if (rc)
+		return rc;
+	size_t nti = or_items_count(c->test_items);
 	c->rule_clicks = malloc(cells);
 	c->rule_buys = malloc(cells);
 	c->pop_clicks = malloc((nti ? nti : 1) * sizeof(float));
 	c->pop_buys = malloc((nti ? nti : 1) * sizeof(float));
-	uint32_t *cnt = calloc(2 * (nti ? nti : 1), sizeof(uint32_t));
-	if (!c->rule_clicks || !c->rule_buys || !c->pop_clicks || !c->pop_buys || !cnt) {
-		free(cnt);
-		return or_err_set(err, OR_ENOMEM, "out of memory (blend inputs)");
-	}
-	for (unsigned t = 0; !rc && t < 3; t++)
-		rc = or_recommend_popular(test, t, k, c->pop[t], &c->n_pop[t], err);
-	if (rc) {
-		free(cnt);
-		return rc;
-	}
-	const uint32_t *aid = or_store_aids(test);
-	const uint8_t *ty = or_store_types(test);
-	size_t ne = or_store_n_events(test);
-	uint32_t *cc = cnt, *cb = cnt + nti, mc = 0, mb = 0;
-	uint32_t idx[4096];
-	for (size_t lo = 0; lo < ne; lo += 4096) {
-		size_t n = ne - lo < 4096 ? ne - lo : 4096;
-		or_items_index_many(c->test_items, aid + lo, n, idx);
-		for (size_t i = 0; i < n; i++) {
-			if (idx[i] == OR_ITEM_NONE)
-				continue; /* or_recommend_popular has already refused such a store */
-			uint32_t *v = ty[lo + i] == OR_CLICKS ? &cc[idx[i]] : &cb[idx[i]];
-			++*v;
-		}
-	}
-	for (size_t a = 0; a < nti; a++) {
-		if (cc[a] > mc)
-			mc = cc[a];
-		if (cb[a] > mb)
-			mb = cb[a];
+	if (!c->rule_clicks || !c->rule_buys || !c->pop_clicks || !c->pop_buys)
+		rc = or_err_set(err, OR_ENOMEM, "out of memory (blend inputs)");
+	uint32_t mc = 0, mb = 0;
+	for (size_t a = 0; !rc && a < nti; a++) {
+		cnt[1][a] += cnt[2][a]; /* carts + orders */
+		if (cnt[0][a] > mc)
+			mc = cnt[0][a];
+		if (cnt[1][a] > mb)
+			mb = cnt[1][a];
 	}
 	double lc = log1p((double)mc), lb = log1p((double)mb);
-	for (size_t a = 0; a < nti; a++) {
-		c->pop_clicks[a] = mc ? (float)(log1p((double)cc[a]) / lc) : 0.0f;
-		c->pop_buys[a] = mb ? (float)(log1p((double)cb[a]) / lb) : 0.0f;
+	for (size_t a = 0; !rc && a < nti; a++) {
+		c->pop_clicks[a] = mc ? (float)(log1p((double)cnt[0][a]) / lc) : 0.0f;
+		c->pop_buys[a] = mb ? (float)(log1p((double)cnt[1][a]) / lb) : 0.0f;
 	}
-	free(cnt);
+	for (int t = 0; t < 3; t++)
+		free(cnt[t]);
+	if (rc)
+		return rc;
 	or_recommend_config rc_cfg;
 	or_recommend_config_default(&rc_cfg);
 	rc_cfg.k = k;
@@ -235,10 +220,7 @@ static int ctx_init(ctx *c, const or_store *test, const or_blend_model *m,
 	or_recommend_covisit_model cm = { m->clicks, m->carts_orders, m->buy2buy,
 					  c->pop[OR_CLICKS], c->n_pop[OR_CLICKS],
 					  c->pop[OR_ORDERS], c->n_pop[OR_ORDERS] };
-	rc = or_recommend_covisit(test, &cm, &rc_cfg, c->rule_clicks, c->rule_buys, log, err);
-	c->ann_n = m->index ? or_ann_n(m->index) : 0;
-	c->ann_items = m->index ? or_ann_items(m->index) : NULL;
-	return rc;
+	return or_recommend_covisit(test, &cm, &rc_cfg, c->rule_clicks, c->rule_buys, log, err);
 }
 
 /* ---- one session's candidates ------------------------------------------------ */
@@ -402,11 +384,10 @@ static int session_candidates(worker *w, const ctx *c, size_t si, const or_sessi
 	for (size_t r = 0; c->items && r < hb; r++)
 		add_row(w, m->buy2buy, c->item_aid, w->bitem[r], r, OR_BLEND_B2B);
 	/* neighbours of the most recent aids (searched once per aid, see search_neighbours) */
-	for (size_t r = 0; c->nn && r < nu && r < cfg->n_recent_emb; r++) {
-		uint32_t ir = or_items_index(c->ann_items, w->uniq[r]);
-		if (ir == OR_ITEM_NONE || c->nn_row[ir] == UINT32_MAX)
+	for (size_t r = 0; r < nu && r < cfg->n_recent_emb; r++) {
+		const uint32_t *row = or_rec_neighbours_of(&c->nb, w->uniq[r]);
+		if (!row)
 			continue;
-		const uint32_t *row = c->nn + (size_t)c->nn_row[ir] * cfg->emb_k;
 		for (size_t j = 0; j < cfg->emb_k; j++) {
 			if (row[j] == UINT32_MAX)
 				continue;
@@ -487,90 +468,6 @@ void or_blend_rank_row(const or_blend_table *t, size_t r, const double *w, size_
 	     out, sc);
 }
 
-/* ---- the neighbours: each needed aid searched once ------------------------------ */
-
-/*
- * The aids that some kept session needs neighbours of (its n_recent_emb
- * most recent distinct aids held by the index), searched once each in
- * ascending aid order (= index row order), in batches; c->nn_row[i] is the
- * row of c->nn of index row i, whose entries are the neighbours' aids.
- */
-static int search_neighbours(ctx *c, const uint8_t *keep, const or_log *log, or_err *err)
-{
-	const or_blend_config *cfg = c->cfg;
-	if (!c->ann_n || !cfg->n_recent_emb)
-		return OR_OK;
-	if (c->ann_n >= UINT32_MAX)
-		return or_err_set(err, OR_EINVAL, "index has too many rows for blend");
-	c->nn_row = malloc(c->ann_n * sizeof(*c->nn_row));
-	if (!c->nn_row)
-		return or_err_set(err, OR_ENOMEM, "out of memory (neighbour rows)");
-	for (size_t a = 0; a < c->ann_n; a++)
-		c->nn_row[a] = UINT32_MAX;
-	size_t ns = or_store_n_sessions(c->test), e = cfg->n_recent_emb;
-	for (size_t i = 0; i < ns; i++) {
-		if (keep && !keep[i])
-			continue;
-		or_session s;
-		or_store_session(c->test, i, &s);
-		uint32_t seen[OR_BLEND_MAX_RECENT_EMB];
-		size_t n_seen = 0;
-		for (size_t r = s.n; r-- > 0 && n_seen < e;) {
-			uint32_t a = s.aid[r];
-			int dup = 0;
-			for (size_t j = 0; j < n_seen && !dup; j++)
-				dup = seen[j] == a;
-			if (dup)
-				continue;
-			seen[n_seen++] = a;
-			uint32_t ir = or_items_index(c->ann_items, a);
-			if (ir != OR_ITEM_NONE)
-				c->nn_row[ir] = 0;
-		}
-	}
-	size_t nq = 0;
-	for (size_t a = 0; a < c->ann_n; a++)
-		if (c->nn_row[a] != UINT32_MAX)
-			c->nn_row[a] = (uint32_t)nq++;
-	if (!nq)
-		return OR_OK;
-	enum { BATCH = 65536 };
-	size_t K = cfg->emb_k;
-	c->nn = malloc(nq * K * sizeof(*c->nn));
-	int64_t *q = malloc(BATCH * sizeof(*q));
-	int64_t *ids = malloc(BATCH * K * sizeof(*ids));
-	int rc = OR_OK;
-	if (!c->nn || !q || !ids)
-		rc = or_err_set(err, OR_ENOMEM, "out of memory (neighbours)");
-	or_ann_search_params p = c->m->search;
-	p.threads = cfg->threads;
-	if (!p.nprobe && cfg->emb_nprobe) {
-		size_t d = or_ann_nprobe(c->m->index);
-		p.nprobe = cfg->emb_nprobe < d ? cfg->emb_nprobe : d;
-	}
-	size_t a = 0, done = 0;
-	while (!rc && done < nq) {
-		size_t n = 0;
-		for (; a < c->ann_n && n < BATCH; a++)
-			if (c->nn_row[a] != UINT32_MAX)
-				q[n++] = (int64_t)a;
-		if (or_log_cancelled(log)) {
-			rc = or_err_set(err, OR_ECANCELLED, "cancelled");
-			break;
-		}
-		rc = or_ann_search_items(c->m->index, q, n, K, &p, ids, NULL, NULL, err);
-		for (size_t i = 0; !rc && i < n * K; i++)
-			c->nn[done * K + i] = ids[i] < 0 || ids[i] >= (int64_t)c->ann_n
-						      ? UINT32_MAX
-						      : or_items_aid(c->ann_items, (uint32_t)ids[i]);
-		done += n;
-		or_log_progress(log, "neighbours", (double)done, (double)nq, "aids");
-	}
-	free(q);
-	free(ids);
-	return rc;
-}
-
 /* out: NULL = store into tab, else rank into out[3] (n_sessions x k). */
 static int run(const or_store *test, const or_blend_model *m, const or_blend_config *cfg,
 	       const uint8_t *keep, or_blend_table *tab, int64_t *const *out,
@@ -586,7 +483,8 @@ static int run(const or_store *test, const or_blend_model *m, const or_blend_con
 			rc = or_err_set(err, OR_EFORMAT, "%s: session %zu has bad offsets (damaged store)",
 					or_store_path(test), i);
 	if (!rc)
-		rc = search_neighbours(&c, keep, log, err);
+		rc = or_rec_neighbours_search(&c.nb, test, keep, m->index, &m->search, cfg->emb_nprobe,
+					      cfg->n_recent_emb, cfg->emb_k, cfg->threads, log, err);
 	uint32_t **pa = malloc(CHUNK * sizeof(*pa));
 	float **px = malloc(CHUNK * sizeof(*px));
 	size_t *pn = malloc(CHUNK * sizeof(*pn));

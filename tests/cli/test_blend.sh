@@ -78,7 +78,7 @@ expect_fail "missing header" 'bad3.txt:1: expected the header' "$OTTOREC" recomm
 expect_fail "tune --start with a bad file" 'bad1.txt:3' "$OTTOREC" tune --quiet --test "$TEST" --labels "$LAB" --covisit "$T/cv" --start "$T/bad1.txt"
 expect_fail "blend without --covisit" 'give the matrices.*blend' "$OTTOREC" recommend --strategy blend --test "$TEST" --index "$T/idx" -o "$T/x.csv"
 expect_fail "--weights with covisit" '--weights is for --strategy blend' "$OTTOREC" recommend --strategy covisit --test "$TEST" --covisit "$T/cv" --weights "$T/w.txt" -o "$T/x.csv"
-expect_fail "unknown strategy" '--strategy must be covisit, seed or blend' "$OTTOREC" recommend --strategy mf --test "$TEST" --covisit "$T/cv" -o "$T/x.csv"
+expect_fail "unknown strategy" '--strategy must be seed, covisit, blend or ranker' "$OTTOREC" recommend --strategy mf --test "$TEST" --covisit "$T/cv" -o "$T/x.csv"
 expect_fail "tune without --labels" 'give the split.s labels' "$OTTOREC" tune --test "$TEST" --covisit "$T/cv"
 expect_fail "tune with missing labels" 'nope.jsonl' "$OTTOREC" tune --quiet --test "$TEST" --labels "$T/nope.jsonl" --covisit "$T/cv"
 expect_fail "tune --threads 0" "--threads must be an integer in 1\.\.1024, not '0'" "$OTTOREC" tune --threads 0

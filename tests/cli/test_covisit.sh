@@ -55,7 +55,7 @@ expect_fail "covisit missing store" 'cannot open .*nope' "$OTTOREC" covisit --qu
 expect_fail "covisit bad --only" '--only takes' "$OTTOREC" covisit --only views -o "$T/x" "$T/sp/train.store"
 expect_fail "covisit bad weights" '--type-weights must be' "$OTTOREC" covisit --type-weights 1,2 -o "$T/x" "$T/sp/train.store"
 expect_fail "recommend without --covisit" 'give the matrices' "$OTTOREC" recommend --test "$T/sp/test.store" -o "$T/x.csv"
-expect_fail "recommend bad strategy" '--strategy must be covisit' "$OTTOREC" recommend --strategy mf --test "$T/sp/test.store" --covisit "$T/cv" -o "$T/x.csv"
+expect_fail "recommend bad strategy" '--strategy must be seed, covisit, blend or ranker' "$OTTOREC" recommend --strategy mf --test "$T/sp/test.store" --covisit "$T/cv" -o "$T/x.csv"
 mkdir -p "$T/cvbad"
 cp "$T/cv/"*.covisit "$T/cvbad/"
 cp "$T/cv/clicks.covisit" "$T/cvbad/buy2buy.covisit"

@@ -1,6 +1,7 @@
 # tests/cli/test_damaged.sh - one damaged-file test over every binary format
 # ottorec owns (event store, pairs, MF checkpoint, ANN index, co-visitation
-# table with its item dictionary: all or_sfile files, lib/base/or_sfile.h)
+# table with its item dictionary, ranker model: all or_sfile files,
+# lib/base/or_sfile.h)
 # and every command that reads it.  Small files of each are made with the CLI, then each is damaged
 # in every way below and handed to each of its readers:
 #   empty, header page only, truncated at every section boundary (each
@@ -14,8 +15,8 @@
 # dictionary at open and the sections its pass reads as it reads them
 # (info: the aids; the others: all); train verifies the pairs file (its
 # dictionary at open, the pairs as the first epoch reads them) and
-# `train --resume` the checkpoint; every reader of an index or of
-# co-visitation tables verifies them whole at open.  There it must fail
+# `train --resume` the checkpoint; every reader of an index, of a
+# ranker model or of co-visitation tables verifies them whole at open.  There it must fail
 # naming the file and the section; where a reader does not read a section
 # (info and the store's ts, type and session ids) a flipped byte must at
 # least not crash (no signal, no sanitizer report).
@@ -164,6 +165,16 @@ run_format index "$T/i.idx" "$T/bad.idx" r_eval=verify r_neighbors=verify r_rec_
 # the rows' aids (section 8, the last) were cut at their start and flipped
 expect_true "index cases cover the row aids" \
 	[ "$(grep -c -x -e "cut-at-section-8-start cut .*" -e "section-8-flipped section .*" "$T/cases.txt")" = 2 ]
+
+# ---- the ranker model of `ottorec fit` (checked whole at open) ----
+python3 "$TESTS_DIR/cli/make_candidates.py" "$T/cand" --groups 40 --rows 12 --no-type orders
+expect_ok "make ranker model" "$O" fit --quiet --rounds 3 --depth 2 --threads 1 --candidates "$T/cand" -o "$T/r.model"
+r_fit_eval() { "$O" fit --quiet --candidates "$T/cand" --evaluate "$1"; }
+run_format ranker "$T/r.model" "$T/bad.model" r_fit_eval=verify
+# its four sections: the meta JSON, then the boosters of clicks, carts and
+# orders (empty here: orders uses the carts model)
+expect_true "ranker cases cover the meta and both boosters" \
+	[ "$(grep -c -x -e "section-[012]-flipped section .*" "$T/cases.txt")" = 3 ]
 
 # ---- a co-visitation table (in a copy of the directory) ----
 # Its four sections: row offsets, neighbours, weights and the item

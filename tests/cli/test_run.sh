@@ -71,7 +71,7 @@ expect_fail demo_bad_scale 'scale must be' "$OTTOREC" demo --scale 2 -o "$T/demo
 # usage errors
 expect_fail run_needs_inputs 'give both --train and --test' "$OTTOREC" run -o "$T/x" --train "$D/train.store"
 expect_fail run_needs_output 'output directory' "$OTTOREC" run --train "$D/train.store" --test "$D/test.store"
-expect_fail run_bad_strategy 'seed, covisit, blend or all' "$OTTOREC" run --strategy best \
+expect_fail run_bad_strategy 'seed, covisit, blend, ranker or all' "$OTTOREC" run --strategy best \
 	--train "$D/train.store" --test "$D/test.store" -o "$T/x"
 expect_fail run_bad_mode 'exact or fast' "$OTTOREC" run --mode slow \
 	--train "$D/train.store" --test "$D/test.store" -o "$T/x"

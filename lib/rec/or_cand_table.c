@@ -1,0 +1,328 @@
+/*
+ * or_cand_table.c - the labelled candidate table and its directory (see
+ * or_cand_table.h).
+ */
+#include "or_cand_table.h"
+#include "or_file.h"
+#include "or_npy.h"
+#include "or_prng.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define NF OR_CF_N
+#define RECALL_K 20
+
+const size_t or_cand_cuts[OR_CAND_N_CUTS] = { 20, 50, 100, 200, 1000 };
+
+static int by_session_cmp(const void *a, const void *b, void *ctx)
+{
+	const or_labels *l = ctx;
+	int64_t x = l->rows[*(const size_t *)a].session;
+	int64_t y = l->rows[*(const size_t *)b].session;
+	return x < y ? -1 : x > y;
+}
+
+int or_cand_table_init(or_cand_table *t, const or_labels *labels, or_err *err)
+{
+	memset(t, 0, sizeof(*t));
+	t->seed = 42;
+	t->labels_ = labels;
+	if (!labels)
+		return OR_OK;
+	t->by_session_ = malloc((labels->n ? labels->n : 1) * sizeof(size_t));
+	if (!t->by_session_)
+		return or_err_set(err, OR_ENOMEM, "out of memory (labels)");
+	for (size_t i = 0; i < labels->n; i++)
+		t->by_session_[i] = i;
+	qsort_r(t->by_session_, labels->n, sizeof(size_t), by_session_cmp, (void *)labels);
+	for (size_t i = 1; i < labels->n; i++)
+		if (labels->rows[t->by_session_[i]].session == labels->rows[t->by_session_[i - 1]].session)
+			return or_err_set(err, OR_EINVAL, "session %lld is labelled twice",
+					  (long long)labels->rows[t->by_session_[i]].session);
+	return OR_OK;
+}
+
+void or_cand_table_release(or_cand_table *t)
+{
+	free(t->x);
+	free(t->label);
+	free(t->aid);
+	free(t->group_size);
+	free(t->session);
+	free(t->by_session_);
+	free(t->scratch_);
+	memset(t, 0, sizeof(*t));
+}
+
+static const or_label *find_label(const or_cand_table *t, int64_t session)
+{
+	size_t lo = 0, hi = t->labels_->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int64_t s = t->labels_->rows[t->by_session_[mid]].session;
+		if (s == session)
+			return &t->labels_->rows[t->by_session_[mid]];
+		if (s < session)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+static int in_list(const uint32_t *a, uint32_t n, uint32_t aid)
+{
+	for (uint32_t i = 0; i < n; i++)
+		if (a[i] == aid)
+			return 1;
+	return 0;
+}
+
+static int reserve(or_cand_table *t, size_t rows, size_t groups, or_err *err)
+{
+	if (t->n_rows + rows > t->cap_rows) {
+		size_t c = t->cap_rows ? t->cap_rows : 65536;
+		while (c < t->n_rows + rows)
+			c *= 2;
+		float *x = realloc(t->x, c * NF * sizeof(float));
+		if (x)
+			t->x = x;
+		float *l = realloc(t->label, c * 3 * sizeof(float));
+		if (l)
+			t->label = l;
+		int64_t *a = realloc(t->aid, c * sizeof(int64_t));
+		if (a)
+			t->aid = a;
+		if (!x || !l || !a)
+			return or_err_set(err, OR_ENOMEM, "out of memory (candidate table of %zu rows)", c);
+		t->cap_rows = c;
+	}
+	if (t->n_groups + groups > t->cap_groups) {
+		size_t c = t->cap_groups ? t->cap_groups : 16384;
+		while (c < t->n_groups + groups)
+			c *= 2;
+		int64_t *g = realloc(t->group_size, c * sizeof(int64_t));
+		if (g)
+			t->group_size = g;
+		int64_t *s = realloc(t->session, c * sizeof(int64_t));
+		if (s)
+			t->session = s;
+		if (!g || !s)
+			return or_err_set(err, OR_ENOMEM, "out of memory (candidate groups)");
+		t->cap_groups = c;
+	}
+	return OR_OK;
+}
+
+int or_cand_table_add(void *ctx, const or_cand_chunk *c, or_err *err)
+{
+	or_cand_table *t = ctx;
+	int rc = reserve(t, c->n_rows, c->n_sessions, err);
+	if (rc)
+		return rc;
+	if (c->n_rows > t->cap_scratch_) {
+		free(t->scratch_);
+		t->cap_scratch_ = c->n_rows;
+		if (!(t->scratch_ = malloc(c->n_rows * 3 * sizeof(float))))
+			return or_err_set(err, OR_ENOMEM, "out of memory (labels of a block)");
+	}
+	const int64_t *ids = c->session_ids;
+	for (size_t j = 0; j < c->n_sessions; j++) {
+		uint64_t lo = c->off[j], hi = c->off[j + 1];
+		size_t n = (size_t)(hi - lo);
+		int64_t sid = ids[j];
+		const or_label *lab = t->labels_ ? find_label(t, sid) : NULL;
+		float *lb = t->scratch_;
+		memset(lb, 0, n * 3 * sizeof(float));
+		size_t pos[3] = { 0, 0, 0 };
+		t->sessions++;
+		if (lab) {
+			t->labelled++;
+			const uint32_t *ca = t->labels_->aids + lab->carts_at;
+			const uint32_t *oa = t->labels_->aids + lab->orders_at;
+			for (size_t r = 0; r < n; r++) {
+				uint32_t a = c->aid[lo + r];
+				lb[r * 3 + 0] = lab->click > 0 && (int64_t)a == lab->click;
+				lb[r * 3 + 1] = (float)in_list(ca, lab->n_carts, a);
+				lb[r * 3 + 2] = (float)in_list(oa, lab->n_orders, a);
+			}
+			uint64_t tr[3] = { lab->click > 0 ? 1u : 0u, lab->n_carts, lab->n_orders };
+			for (int ty = 0; ty < 3; ty++) {
+				if (!tr[ty])
+					continue;
+				t->truth[ty] += tr[ty] < RECALL_K ? tr[ty] : RECALL_K;
+				for (int q = 0; q < OR_CAND_N_CUTS; q++) {
+					uint64_t h = 0;
+					for (size_t r = 0; r < n && r < or_cand_cuts[q]; r++)
+						h += lb[r * 3 + ty] > 0;
+					t->hits[ty][q] += h < RECALL_K ? h : RECALL_K;
+				}
+				for (size_t r = 0; r < n; r++)
+					pos[ty] += lb[r * 3 + ty] > 0;
+			}
+		}
+		int any = pos[0] || pos[1] || pos[2];
+		if (!any && !t->keep_unlabelled && t->labels_)
+			continue;
+		/* rows: every positive, and `negatives` of the rest (seeded per session) */
+		size_t kept = 0;
+		size_t n_neg = 0;
+		for (size_t r = 0; r < n; r++)
+			n_neg += !(lb[r * 3] > 0 || lb[r * 3 + 1] > 0 || lb[r * 3 + 2] > 0);
+		size_t want = t->negatives && t->negatives < n_neg ? t->negatives : n_neg;
+		or_prng rng;
+		or_prng_seed(&rng, t->seed, (uint64_t)sid);
+		size_t left_neg = n_neg, left_want = want;
+		for (size_t r = 0; r < n; r++) {
+			int pos_row = lb[r * 3] > 0 || lb[r * 3 + 1] > 0 || lb[r * 3 + 2] > 0;
+			if (!pos_row) {
+				/* selection sampling (Knuth's algorithm S): exactly `want` of n_neg */
+				int take = or_prng_below(&rng, left_neg) < left_want;
+				left_neg--;
+				if (!take)
+					continue;
+				left_want--;
+			}
+			size_t o = t->n_rows++;
+			memcpy(t->x + o * NF, c->x + (lo + r) * NF, NF * sizeof(float));
+			memcpy(t->label + o * 3, lb + r * 3, 3 * sizeof(float));
+			t->aid[o] = c->aid[lo + r];
+			kept++;
+		}
+		t->group_size[t->n_groups] = (int64_t)kept;
+		t->session[t->n_groups++] = sid;
+	}
+	return OR_OK;
+}
+
+double or_cand_table_recall(const or_cand_table *t, unsigned type, size_t cut)
+{
+	return type < 3 && cut < OR_CAND_N_CUTS && t->truth[type]
+		       ? (double)t->hits[type][cut] / (double)t->truth[type]
+		       : 0.0;
+}
+
+/* ---- the directory ---------------------------------------------------------------- */
+
+static int write_json(const or_cand_table *t, const char *path, const or_cand_config *cfg,
+		      const char *extra, or_err *err)
+{
+	size_t cap = 4096 + 32 * NF + (extra ? strlen(extra) : 0);
+	char *b = malloc(cap);
+	if (!b)
+		return or_err_set(err, OR_ENOMEM, "out of memory");
+	size_t n = (size_t)snprintf(b, cap, "{\"format\":\"ottorec-candidates\",\"version\":1,\"features\":[");
+	for (unsigned f = 0; f < NF; f++)
+		n += (size_t)snprintf(b + n, cap - n, "%s\"%s\"", f ? "," : "", or_cand_feature_name(f));
+	n += (size_t)snprintf(b + n, cap - n, "],\"n_rows\":%zu,\"n_groups\":%zu,\"settings\":", t->n_rows,
+			      t->n_groups);
+	n += or_cand_config_json(cfg, b + n, cap - n);
+	n += (size_t)snprintf(b + n, cap - n, ",\"sessions\":%llu,\"labelled\":%llu,\"recall\":{",
+			      (unsigned long long)t->sessions, (unsigned long long)t->labelled);
+	for (unsigned ty = 0; ty < 3; ty++) {
+		n += (size_t)snprintf(b + n, cap - n, "%s\"%s\":{", ty ? "," : "", or_type_name(ty));
+		for (int q = 0; q < OR_CAND_N_CUTS; q++)
+			n += (size_t)snprintf(b + n, cap - n, "%s\"%zu\":%.6f", q ? "," : "", or_cand_cuts[q],
+					      or_cand_table_recall(t, ty, (size_t)q));
+		n += (size_t)snprintf(b + n, cap - n, "}");
+	}
+	n += (size_t)snprintf(b + n, cap - n, "}%s%s}\n", extra && *extra ? "," : "", extra ? extra : "");
+	or_file f;
+	memset(&f, 0, sizeof(f));
+	int rc = or_file_open(&f, path, err);
+	if (!rc)
+		rc = or_file_write(&f, b, n < cap ? n : cap - 1, err);
+	if (!rc)
+		rc = or_file_commit(&f, err);
+	or_file_abort(&f);
+	free(b);
+	return rc;
+}
+
+static const char *const dir_files[] = { "features.npy", "labels.npy", "group_sizes.npy",
+					 "session.npy", "aid.npy", "candidates.json" };
+#define N_DIR_FILES (sizeof(dir_files) / sizeof(dir_files[0]))
+
+static char *join(const char *dir, const char *name)
+{
+	size_t n = strlen(dir) + strlen(name) + 2;
+	char *p = malloc(n);
+	if (p)
+		snprintf(p, n, "%s/%s", dir, name);
+	return p;
+}
+
+/* Remove a candidates directory we wrote (only our files; then rmdir). */
+static void remove_dir(const char *dir)
+{
+	for (size_t i = 0; i < N_DIR_FILES; i++) {
+		char *p = join(dir, dir_files[i]);
+		if (p)
+			unlink(p);
+		free(p);
+	}
+	rmdir(dir);
+}
+
+int or_cand_table_write(const or_cand_table *t, const char *dir, const or_cand_config *cfg,
+			const char *extra_json, or_err *err)
+{
+	struct stat sb;
+	int exists = stat(dir, &sb) == 0;
+	if (exists) {
+		char *j = join(dir, "candidates.json");
+		int ours = S_ISDIR(sb.st_mode) && j && access(j, F_OK) == 0;
+		free(j);
+		if (!ours)
+			return or_err_set(err, OR_EINVAL,
+					  "%s exists and is not a candidates directory: not replacing it", dir);
+	}
+	size_t n = strlen(dir) + 32;
+	char *tmp = malloc(n);
+	if (!tmp)
+		return or_err_set(err, OR_ENOMEM, "out of memory");
+	snprintf(tmp, n, "%s.tmp-%ld", dir, (long)getpid());
+	remove_dir(tmp);
+	int rc = OR_OK;
+	if (mkdir(tmp, 0777) != 0)
+		rc = or_err_errno(err, errno, "cannot create %s", tmp);
+	char *p[N_DIR_FILES];
+	for (size_t i = 0; i < N_DIR_FILES; i++)
+		p[i] = join(tmp, dir_files[i]);
+	for (size_t i = 0; !rc && i < N_DIR_FILES; i++)
+		if (!p[i])
+			rc = or_err_set(err, OR_ENOMEM, "out of memory");
+	if (!rc)
+		rc = or_npy_write_f32(p[0], t->x, t->n_rows, NF, err);
+	if (!rc)
+		rc = or_npy_write_f32(p[1], t->label, t->n_rows, 3, err);
+	if (!rc)
+		rc = or_npy_write_i64(p[2], t->group_size, t->n_groups, err);
+	if (!rc)
+		rc = or_npy_write_i64(p[3], t->session, t->n_groups, err);
+	if (!rc)
+		rc = or_npy_write_i64(p[4], t->aid, t->n_rows, err);
+	if (!rc)
+		rc = write_json(t, p[5], cfg, extra_json, err);
+	if (!rc && exists) {
+		if (renameat2(AT_FDCWD, tmp, AT_FDCWD, dir, RENAME_EXCHANGE) != 0)
+			rc = or_err_errno(err, errno, "cannot replace %s", dir);
+		else
+			remove_dir(tmp); /* now the old table */
+	} else if (!rc && rename(tmp, dir) != 0) {
+		rc = or_err_errno(err, errno, "cannot rename %s to %s", tmp, dir);
+	}
+	if (rc)
+		remove_dir(tmp);
+	for (size_t i = 0; i < N_DIR_FILES; i++)
+		free(p[i]);
+	free(tmp);
+	return rc;
+}

@@ -1,0 +1,410 @@
+/*
+ * test_cand.c - the ranker's candidates (or_cand.h) on a hand-made case
+ * whose candidates, stage-1 order and features are worked out by hand in
+ * the comments; the labelled table (labels per row, recall, dropping and
+ * negative sampling); independence of the thread count on random data; the
+ * settings' JSON and the source names; and the ranker strategy with a
+ * linear ranker (ranking by -stage1_rank gives the stage-1 order).
+ */
+#include "check.h"
+#include "check_store.h"
+#include "or_cand.h"
+#include "or_cand_table.h"
+#include "or_prng.h"
+#include "or_ranker.h"
+#include "or_strategy.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+#define CLOSE(a, b) CHECK(fabs((double)(a) - (double)(b)) < 1e-6)
+
+/*
+ * Session 100: click 5 (0 s), click 7 (1 s), cart 5 (2 s).  Session 200:
+ * click 12, click 12, order 13 (3..5 s).  Clicks matrix: row 5 = (8, 4),
+ * (9, 2); row 7 = (9, 3), (10, 1).  buy2buy: row 5 = (11, 1).
+ */
+static or_store *hand_store(void)
+{
+	static const int64_t ids[2] = { 100, 200 };
+	static const size_t len[2] = { 3, 3 };
+	static const uint32_t aid[6] = { 5, 7, 5, 12, 12, 13 };
+	static const uint8_t ty[6] = { 0, 0, 1, 0, 0, 2 };
+	return check_make_store("cand_hand.store", 2, ids, len, aid, ty);
+}
+
+static void hand_tables(or_covisit **cl, or_covisit **b2b)
+{
+	or_err err;
+	uint64_t off[15];
+	for (int a = 0; a <= 14; a++)
+		off[a] = (uint64_t)(a <= 5 ? 0 : a <= 7 ? 2 : 4);
+	uint32_t nb[4] = { 8, 9, 9, 10 };
+	double w[4] = { 4, 2, 3, 1 };
+	CHECK_INT(or_covisit_from_rows(OR_COVISIT_CLICKS, NULL, 14, 20, off, nb, w, cl, &err), OR_OK);
+	uint64_t off2[15];
+	for (int a = 0; a <= 14; a++)
+		off2[a] = (uint64_t)(a <= 5 ? 0 : 1);
+	uint32_t nb2[1] = { 11 };
+	double w2[1] = { 1 };
+	CHECK_INT(or_covisit_from_rows(OR_COVISIT_BUY2BUY, NULL, 14, 15, off2, nb2, w2, b2b, &err), OR_OK);
+}
+
+/* A sink keeping a copy of every block's rows. */
+typedef struct keep_all {
+	size_t n_sessions, n_rows;
+	int64_t ids[64];
+	uint64_t off[65];
+	uint32_t aid[4096];
+	float x[4096 * OR_CF_N];
+} keep_all;
+
+static int keep_sink(void *ctx, const or_cand_chunk *c, or_err *err)
+{
+	(void)err;
+	keep_all *k = ctx;
+	for (size_t j = 0; j < c->n_sessions; j++) {
+		k->ids[k->n_sessions] = c->session_ids[j];
+		k->off[k->n_sessions] = k->n_rows;
+		size_t n = (size_t)(c->off[j + 1] - c->off[j]);
+		memcpy(k->aid + k->n_rows, c->aid + c->off[j], n * sizeof(uint32_t));
+		memcpy(k->x + k->n_rows * OR_CF_N, c->x + c->off[j] * OR_CF_N, n * OR_CF_N * sizeof(float));
+		k->n_rows += n;
+		k->n_sessions++;
+		k->off[k->n_sessions] = k->n_rows;
+	}
+	return OR_OK;
+}
+
+static void test_hand(void)
+{
+	or_store *st = hand_store();
+	or_covisit *cl = NULL, *b2b = NULL;
+	hand_tables(&cl, &b2b);
+	or_cand_stats *stats = NULL;
+	or_err err;
+	or_store *stores[1] = { st };
+	CHECK_INT(or_cand_stats_build(stores, 1, &stats, NULL, &err), OR_OK);
+	or_cand_config cfg;
+	or_cand_config_default(&cfg);
+	cfg.sources = OR_CAND_SRC_HISTORY | OR_CAND_SRC_COVISIT | OR_CAND_SRC_BUY2BUY;
+	or_cand_model m;
+	memset(&m, 0, sizeof(m));
+	m.clicks = cl;
+	m.buy2buy = b2b;
+	m.stats = stats;
+	keep_all *k = calloc(1, sizeof(*k));
+	uint8_t keep[2] = { 1, 0 };
+	CHECK_INT(or_cand_generate(st, &m, &cfg, keep, keep_sink, k, NULL, &err), OR_OK);
+	CHECK_INT(k->n_sessions, 1);
+	CHECK_INT(k->ids[0], 100);
+	/* stage 1: history 5 (10 + 1), 7 (10 + 1/2); then by the clicks sums
+	   (/ their max 1) and b2b (/ 1): 8 = 1, 9 = 1/2 + 1/2 = 1, 11 = 1 (ties
+	   by aid), 10 = 1/6 */
+	static const uint32_t order[6] = { 5, 7, 8, 9, 11, 10 };
+	CHECK_INT(k->n_rows, 6);
+	for (int i = 0; i < 6 && (size_t)i < k->n_rows; i++)
+		CHECK_INT(k->aid[i], order[i]);
+	const float *x5 = k->x, *x7 = k->x + OR_CF_N, *x8 = k->x + 2 * OR_CF_N;
+	const float *x9 = k->x + 3 * OR_CF_N, *x11 = k->x + 4 * OR_CF_N, *x10 = k->x + 5 * OR_CF_N;
+	/* session features */
+	CLOSE(x5[OR_CF_S_EVENTS], 3);
+	CLOSE(x5[OR_CF_S_DISTINCT], 2);
+	CLOSE(x5[OR_CF_S_DURATION], 2);
+	CLOSE(x5[OR_CF_S_CLICKS], 2);
+	CLOSE(x5[OR_CF_S_CARTS], 1);
+	CLOSE(x5[OR_CF_S_ORDERS], 0);
+	CLOSE(x10[OR_CF_S_SINCE_END], 3); /* the store ends at 5 s */
+	/* session x item */
+	CLOSE(x5[OR_CF_SI_CLICKS], 1);
+	CLOSE(x5[OR_CF_SI_CARTS], 1);
+	CLOSE(x5[OR_CF_SI_RECENCY], 0);
+	CLOSE(x5[OR_CF_SI_LAST_EVENTS], 0);
+	CLOSE(x5[OR_CF_SI_FIRST_POS], 0);
+	CLOSE(x7[OR_CF_SI_RECENCY], 1);
+	CLOSE(x7[OR_CF_SI_LAST_EVENTS], 1);
+	CLOSE(x7[OR_CF_SI_LAST_SECONDS], 1);
+	CLOSE(x7[OR_CF_SI_FIRST_POS], 1.0 / 3.0);
+	CLOSE(x8[OR_CF_SI_RECENCY], -1);
+	CLOSE(x8[OR_CF_SI_CLICKS], 0);
+	/* history score: logspace(0.1, 1, 3) weights w_i = 2^y_i - 1, types 1, 1, 6 */
+	double w0 = pow(2, 0.1) - 1, w1 = pow(2, 0.55) - 1, w2 = 1;
+	CLOSE(x5[OR_CF_SI_HIST], w0 + 6 * w2);
+	CLOSE(x7[OR_CF_SI_HIST], w1);
+	/* co-visitation */
+	CLOSE(x8[OR_CF_CV_CLICKS_SUM], 1);
+	CLOSE(x8[OR_CF_CV_CLICKS_MAX], 1);
+	CLOSE(x8[OR_CF_CV_CLICKS_LAST], 1);
+	CLOSE(x8[OR_CF_CV_CLICKS_RANK], 0);
+	CLOSE(x8[OR_CF_CV_CLICKS_ROWS], 1);
+	CLOSE(x9[OR_CF_CV_CLICKS_SUM], 1);     /* 0.5 from 5 + 1 / 2 from 7 */
+	CLOSE(x9[OR_CF_CV_CLICKS_MAX], 1);
+	CLOSE(x9[OR_CF_CV_CLICKS_LAST], 0.5);
+	CLOSE(x9[OR_CF_CV_CLICKS_RANK], 0);
+	CLOSE(x9[OR_CF_CV_CLICKS_ROWS], 2);
+	CLOSE(x10[OR_CF_CV_CLICKS_SUM], 1.0 / 6.0);
+	CLOSE(x10[OR_CF_CV_CLICKS_LAST], 0);
+	CLOSE(x10[OR_CF_CV_CLICKS_RANK], 1);
+	CLOSE(x11[OR_CF_CV_B2B_SUM], 1);
+	CLOSE(x11[OR_CF_CV_B2B_RANK], 0);
+	CLOSE(x11[OR_CF_CV_CLICKS_RANK], -1);
+	CLOSE(x5[OR_CF_CV_BUYS_RANK], -1);     /* no carts_orders matrix */
+	/* item statistics (the same store as the period): 5 has 1 click 1 cart */
+	CLOSE(x5[OR_CF_I_CLICKS], log1p(1));
+	CLOSE(x5[OR_CF_I_CARTS], log1p(1));
+	CLOSE(x5[OR_CF_I_CART_CLICK], 0.5);
+	CLOSE(x8[OR_CF_I_CLICKS], 0);
+	CLOSE(x5[OR_CF_T_CLICKS], log1p(1));
+	CLOSE(x5[OR_CF_T_BUYS], log1p(1));
+	/* no index, no rule, no popular: none */
+	CLOSE(x5[OR_CF_EMB_RANK_LAST], -1);
+	CLOSE(x5[OR_CF_RULE_CLICKS_RANK], -1);
+	CLOSE(x5[OR_CF_POP_RANK], -1);
+	for (int i = 0; i < 6; i++)
+		CLOSE(k->x[(size_t)i * OR_CF_N + OR_CF_STAGE1_RANK], i);
+
+	/* the cut: the 3 best by stage 1 */
+	memset(k, 0, sizeof(*k));
+	cfg.max_candidates = 3;
+	CHECK_INT(or_cand_generate(st, &m, &cfg, keep, keep_sink, k, NULL, &err), OR_OK);
+	CHECK_INT(k->n_rows, 3);
+	CHECK_INT(k->aid[2], 8);
+
+	/* the labelled table: session 100's next click is 9, it carts 8 */
+	or_labels labels;
+	or_labels_init(&labels);
+	CHECK_INT(or_labels_reserve_rows(&labels, &err), OR_OK);
+	CHECK_INT(or_labels_reserve_aids(&labels, 1, &err), OR_OK);
+	labels.aids[0] = 8;
+	labels.n_aids = 1;
+	labels.rows[0] = (or_label){ .session = 100, .click = 9, .carts_at = 0, .n_carts = 1, .orders_at = 1 };
+	labels.n = 1;
+	or_cand_table t;
+	CHECK_INT(or_cand_table_init(&t, &labels, &err), OR_OK);
+	cfg.max_candidates = 80;
+	CHECK_INT(or_cand_generate(st, &m, &cfg, NULL, or_cand_table_add, &t, NULL, &err), OR_OK);
+	CHECK_INT(t.sessions, 2);
+	CHECK_INT(t.labelled, 1);
+	CHECK_INT(t.n_groups, 1); /* session 200 has no labels: left out */
+	CHECK_INT(t.n_rows, 6);
+	CHECK_INT(t.aid[3], 9);
+	CLOSE(t.label[3 * 3 + 0], 1);
+	CLOSE(t.label[2 * 3 + 1], 1); /* 8 is carted */
+	CLOSE(t.label[0], 0);
+	CLOSE(or_cand_table_recall(&t, OR_CLICKS, 0), 1);
+	CLOSE(or_cand_table_recall(&t, OR_CARTS, 0), 1);
+	CLOSE(or_cand_table_recall(&t, OR_ORDERS, 0), 0);
+	or_cand_table_release(&t);
+	/* negatives sampled: both positives and exactly one of the 4 negatives */
+	CHECK_INT(or_cand_table_init(&t, &labels, &err), OR_OK);
+	t.negatives = 1;
+	CHECK_INT(or_cand_generate(st, &m, &cfg, NULL, or_cand_table_add, &t, NULL, &err), OR_OK);
+	CHECK_INT(t.n_rows, 3);
+	CHECK_INT(t.group_size[0], 3);
+	or_cand_table_release(&t);
+	/* the directory: written, then replaced whole; anything else refused */
+	CHECK_INT(or_cand_table_init(&t, &labels, &err), OR_OK);
+	CHECK_INT(or_cand_generate(st, &m, &cfg, NULL, or_cand_table_add, &t, NULL, &err), OR_OK);
+	char dir[512];
+	snprintf(dir, sizeof(dir), "%s/cand_dir", check_tmpdir());
+	CHECK_INT(or_cand_table_write(&t, dir, &cfg, NULL, &err), OR_OK);
+	CHECK_INT(or_cand_table_write(&t, dir, &cfg, "\"x\":1", &err), OR_OK);
+	char file[600];
+	snprintf(file, sizeof(file), "%s/candidates.json", dir);
+	FILE *fp = fopen(file, "r");
+	char buf[4096] = { 0 };
+	CHECK(fp && fread(buf, 1, sizeof(buf) - 1, fp) > 0);
+	if (fp)
+		fclose(fp);
+	CHECK_STR_CONTAINS(buf, "\"n_rows\":6,\"n_groups\":1");
+	CHECK_STR_CONTAINS(buf, "\"x\":1}");
+	CHECK_STR_CONTAINS(buf, "\"stage1_rank\"");
+	snprintf(file, sizeof(file), "%s/cand_hand.store", check_tmpdir());
+	CHECK_INT(or_cand_table_write(&t, file, &cfg, NULL, &err), OR_EINVAL);
+	CHECK_STR_CONTAINS(err.msg, "not a candidates directory");
+	or_cand_table_release(&t);
+	or_labels_release(&labels);
+
+	free(k);
+	or_cand_stats_free(stats);
+	or_covisit_free(cl);
+	or_covisit_free(b2b);
+	or_store_free(st);
+}
+
+/* The ranker strategy with a linear ranker: -stage1_rank gives the stage-1
+   order for every type; +stage1_rank its reverse among the kept. */
+static void test_ranker_strategy_linear(void)
+{
+	or_store *st = hand_store();
+	or_covisit *cl = NULL, *b2b = NULL;
+	hand_tables(&cl, &b2b);
+	or_err err;
+	double w[3 * OR_CF_N];
+	memset(w, 0, sizeof(w));
+	for (int t = 0; t < 3; t++)
+		w[t * OR_CF_N + OR_CF_STAGE1_RANK] = t == 2 ? 1 : -1;
+	or_ranker *r = NULL;
+	CHECK_INT(or_ranker_linear_new(OR_CF_N, or_cand_feature_names(), w, &r, &err), OR_OK);
+	or_cand_config cfg;
+	or_cand_config_default(&cfg);
+	cfg.sources = OR_CAND_SRC_HISTORY | OR_CAND_SRC_COVISIT | OR_CAND_SRC_BUY2BUY;
+	cfg.max_candidates = 4;
+	or_cand_model m;
+	memset(&m, 0, sizeof(m));
+	m.clicks = cl;
+	m.buy2buy = b2b;
+	int64_t rows[3][2 * 5];
+	int64_t *const out[3] = { rows[0], rows[1], rows[2] };
+	CHECK_INT(or_recommend_ranker(st, &m, &cfg, r, 5, out, NULL, &err), OR_OK);
+	static const int64_t want[5] = { 5, 7, 8, 9, -1 };
+	static const int64_t rev[5] = { 9, 8, 7, 5, -1 };
+	for (int i = 0; i < 5; i++) {
+		CHECK_INT(rows[0][i], want[i]);
+		CHECK_INT(rows[1][i], want[i]);
+		CHECK_INT(rows[2][i], rev[i]);
+	}
+	CHECK_INT(rows[0][5], 13); /* session 200: its history, 13 (the most recent), 12 */
+	CHECK_INT(rows[0][6], 12);
+	or_ranker_free(r);
+	/* a ranker over other features is refused, naming the difference */
+	const char *names[2] = { "s_events", "bogus" };
+	CHECK_INT(or_ranker_linear_new(2, names, w, &r, &err), OR_OK);
+	CHECK(or_recommend_ranker(st, &m, &cfg, r, 5, out, NULL, &err) != OR_OK);
+	CHECK_STR_CONTAINS(err.msg, "bogus");
+	or_ranker_free(r);
+	or_covisit_free(cl);
+	or_covisit_free(b2b);
+	or_store_free(st);
+}
+
+/* Random sessions and rows: the same blocks for 1 and 3 threads. */
+static void test_threads_same_result(void)
+{
+	enum { NS = 600, NA = 300 };
+	or_prng rng;
+	or_prng_seed(&rng, 7, 0);
+	int64_t ids[NS];
+	size_t len[NS], total = 0;
+	for (int i = 0; i < NS; i++) {
+		ids[i] = 1000 + i;
+		len[i] = 1 + (size_t)or_prng_below(&rng, 12);
+		total += len[i];
+	}
+	uint32_t *aid = malloc(total * sizeof(uint32_t));
+	uint8_t *ty = malloc(total);
+	for (size_t e = 0; e < total; e++) {
+		aid[e] = (uint32_t)or_prng_below(&rng, NA);
+		ty[e] = (uint8_t)(or_prng_below(&rng, 10) < 8 ? 0 : 1 + or_prng_below(&rng, 2));
+	}
+	or_store *st = check_make_store("cand_rand.store", NS, ids, len, aid, ty);
+	uint64_t off[NA + 1];
+	uint32_t nb[NA * 5];
+	double w[NA * 5];
+	off[0] = 0;
+	for (int a = 0; a < NA; a++) {
+		for (int j = 0; j < 5; j++) {
+			nb[a * 5 + j] = (uint32_t)((a * 7 + j * 13 + 1) % NA);
+			w[a * 5 + j] = 10.0 - j;
+		}
+		off[a + 1] = (uint64_t)(a + 1) * 5;
+	}
+	or_err err;
+	or_covisit *cl = NULL, *co = NULL, *bb = NULL;
+	CHECK_INT(or_covisit_from_rows(OR_COVISIT_CLICKS, NULL, NA, 20, off, nb, w, &cl, &err), OR_OK);
+	CHECK_INT(or_covisit_from_rows(OR_COVISIT_CARTS_ORDERS, NULL, NA, 15, off, nb, w, &co, &err), OR_OK);
+	CHECK_INT(or_covisit_from_rows(OR_COVISIT_BUY2BUY, NULL, NA, 15, off, nb, w, &bb, &err), OR_OK);
+	or_cand_stats *stats = NULL;
+	or_store *stores[1] = { st };
+	CHECK_INT(or_cand_stats_build(stores, 1, &stats, NULL, &err), OR_OK);
+	or_cand_model m;
+	memset(&m, 0, sizeof(m));
+	m.clicks = cl;
+	m.carts_orders = co;
+	m.buy2buy = bb;
+	m.stats = stats;
+	or_cand_config cfg;
+	or_cand_config_default(&cfg);
+	cfg.max_candidates = 30;
+	or_cand_table a, b;
+	CHECK_INT(or_cand_table_init(&a, NULL, &err), OR_OK);
+	CHECK_INT(or_cand_table_init(&b, NULL, &err), OR_OK);
+	cfg.threads = 1;
+	CHECK_INT(or_cand_generate(st, &m, &cfg, NULL, or_cand_table_add, &a, NULL, &err), OR_OK);
+	cfg.threads = 3;
+	CHECK_INT(or_cand_generate(st, &m, &cfg, NULL, or_cand_table_add, &b, NULL, &err), OR_OK);
+	CHECK_INT(a.n_rows, b.n_rows);
+	CHECK_INT(a.n_groups, NS);
+	CHECK(a.n_rows > NS * 5);
+	CHECK(a.n_rows == b.n_rows && !memcmp(a.x, b.x, a.n_rows * OR_CF_N * sizeof(float)));
+	CHECK(a.n_rows == b.n_rows && !memcmp(a.aid, b.aid, a.n_rows * sizeof(int64_t)));
+	/* every row of a session is a distinct aid and at most max_candidates */
+	for (size_t g = 0, at = 0; g < a.n_groups; at += (size_t)a.group_size[g++]) {
+		CHECK(a.group_size[g] <= 30);
+		for (int64_t i = 0; i < a.group_size[g]; i++)
+			for (int64_t j = 0; j < i; j++)
+				CHECK(a.aid[at + (size_t)i] != a.aid[at + (size_t)j]);
+	}
+	or_cand_table_release(&a);
+	or_cand_table_release(&b);
+	or_cand_stats_free(stats);
+	or_covisit_free(cl);
+	or_covisit_free(co);
+	or_covisit_free(bb);
+	or_store_free(st);
+	free(aid);
+	free(ty);
+}
+
+static void test_settings(void)
+{
+	or_cand_config a, b;
+	or_cand_config_default(&a);
+	a.max_candidates = 123;
+	a.sources = OR_CAND_SRC_HISTORY | OR_CAND_SRC_POPULAR;
+	char buf[512];
+	size_t n = or_cand_config_json(&a, buf, sizeof(buf));
+	CHECK(n < sizeof(buf));
+	CHECK_STR_CONTAINS(buf, "\"max_candidates\":123");
+	CHECK_STR_CONTAINS(buf, "\"sources\":\"history,popular\"");
+	or_cand_config_default(&b);
+	or_err err;
+	CHECK_INT(or_cand_config_from_json(buf, n, "m", &b, &err), OR_OK);
+	CHECK_INT(b.max_candidates, 123);
+	CHECK_INT(b.sources, a.sources);
+	static const struct {
+		const char *json, *msg;
+	} bad[] = {
+		{ "{\"max_candidates\":0}", "must be an integer in 1..1000" },
+		{ "{\"max_candidates\":1.5}", "must be an integer" },
+		{ "{\"nope\":1}", "unknown candidate setting \"nope\"" },
+		{ "{\"sources\":\"history,web\"}", "unknown candidate source 'web'" },
+		{ "{\"emb_k\":3", "expected ',' or '}'" },
+		{ "{} x", "text after" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		CHECK(or_cand_config_from_json(bad[i].json, strlen(bad[i].json), "m", &b, &err) != OR_OK);
+		CHECK_STR_CONTAINS(err.msg, bad[i].msg);
+	}
+	unsigned set;
+	CHECK_INT(or_cand_sources_parse("covisit,rule", &set, &err), OR_OK);
+	CHECK_INT(set, OR_CAND_SRC_COVISIT | OR_CAND_SRC_RULE);
+	CHECK_INT(or_cand_sources_parse("", &set, &err), OR_EINVAL);
+	/* names: OR_CF_N of them, distinct */
+	for (unsigned f = 0; f < OR_CF_N; f++) {
+		CHECK(or_cand_feature_name(f) != NULL);
+		for (unsigned g = 0; g < f; g++)
+			CHECK(strcmp(or_cand_feature_name(f), or_cand_feature_name(g)) != 0);
+	}
+	CHECK(or_cand_feature_name(OR_CF_N) == NULL);
+}
+
+int main(void)
+{
+	CHECK_MAIN_BEGIN
+	RUN_TEST(test_hand);
+	RUN_TEST(test_ranker_strategy_linear);
+	RUN_TEST(test_threads_same_result);
+	RUN_TEST(test_settings);
+	CHECK_MAIN_END
+}

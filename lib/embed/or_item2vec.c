@@ -627,6 +627,7 @@ int or_i2v_train(struct or_store *const *stores, size_t n_stores, const or_i2v_c
 	double t1 = now_s();
 	st.corpus_seconds = t1 - t0;
 	const int T = or_par_threads(cfg->threads);
+	(void)T; /* unused without OpenMP (NO_OMP=1) */
 	int failed = OR_PAR_OK;
 	uint64_t words_done = 0;
 	for (int e = 0; e < cfg->epochs && !failed; e++) {

@@ -670,6 +670,7 @@ int or_cand_generate(const or_store *st, const or_cand_model *m, const or_cand_c
 	if (!rc && (!pa || !px || !pn || !sess || !sids || !off))
 		rc = or_err_set(err, OR_ENOMEM, "out of memory (candidate blocks)");
 	int T = or_par_threads(cfg->threads);
+	(void)T; /* unused without OpenMP */
 	for (size_t lo = 0; !rc && lo < ns; lo += CHUNK) {
 		size_t hi = lo + CHUNK < ns ? lo + CHUNK : ns;
 		or_log_progress(log, "candidates", (double)lo, (double)ns, "sessions");

@@ -70,6 +70,7 @@ static int rank_block(void *ctx, const or_cand_chunk *c, or_err *err)
 		sc[t] = s->score[t];
 	}
 	int T = or_par_threads(s->threads);
+	(void)T; /* unused without OpenMP */
 	OMP(omp parallel for num_threads(T) schedule(dynamic, 256))
 	for (size_t j = 0; j < c->n_sessions; j++) {
 		uint64_t lo = c->off[j], hi = c->off[j + 1];

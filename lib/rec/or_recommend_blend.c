@@ -14,6 +14,7 @@
 #include "or_file.h"
 #include "or_par.h"
 #include "or_rec_neighbours.h"
+#include "or_rec_topk.h"
 #include "or_recommend.h"
 
 #include <ctype.h>
@@ -439,24 +440,9 @@ static void rank(const uint32_t *aid, const float *x, size_t n, const double *wt
 		 int64_t *out, double *sc)
 {
 	size_t m = 0;
-	for (size_t i = 0; i < n; i++) {
-		double s = or_blend_score(x + i * F, wt);
-		uint32_t a = aid[i];
-		if (m == k && !(s > sc[m - 1] || (s == sc[m - 1] && a < (uint32_t)out[m - 1])))
-			continue;
-		size_t j = m < k ? m : k - 1;
-		while (j > 0 && (s > sc[j - 1] || (s == sc[j - 1] && a < (uint32_t)out[j - 1]))) {
-			sc[j] = sc[j - 1];
-			out[j] = out[j - 1];
-			j--;
-		}
-		sc[j] = s;
-		out[j] = a;
-		if (m < k)
-			m++;
-	}
-	for (size_t j = m; j < k; j++)
-		out[j] = -1;
+	for (size_t i = 0; i < n; i++)
+		or_rec_topk_push(out, sc, &m, k, or_blend_score(x + i * F, wt), aid[i]);
+	or_rec_topk_pad(out, m, k);
 }
 
 void or_blend_rank_row(const or_blend_table *t, size_t r, const double *w, size_t k,

@@ -3,6 +3,7 @@
  * candidate blocks scored by an or_ranker per type and cut to the k best.
  */
 #include "or_par.h"
+#include "or_rec_topk.h"
 #include "or_recommend.h"
 #include "or_strategy.h"
 
@@ -18,29 +19,14 @@ typedef struct sink_ctx {
 	size_t cap;
 } sink_ctx;
 
-/* The k best rows of [lo, hi) by score (ties: smaller aid) into dst, -1 padded. */
+/* The k best rows by score into dst (or_rec_topk.h's rule). */
 static void top_k(const uint32_t *aid, const double *sc, size_t n, size_t k, int64_t *dst)
 {
 	double best[OR_RECOMMEND_K_MAX];
 	size_t m = 0;
-	for (size_t i = 0; i < n; i++) {
-		double s = sc[i];
-		uint32_t a = aid[i];
-		if (m == k && !(s > best[m - 1] || (s == best[m - 1] && a < (uint32_t)dst[m - 1])))
-			continue;
-		size_t j = m < k ? m : k - 1;
-		while (j > 0 && (s > best[j - 1] || (s == best[j - 1] && a < (uint32_t)dst[j - 1]))) {
-			best[j] = best[j - 1];
-			dst[j] = dst[j - 1];
-			j--;
-		}
-		best[j] = s;
-		dst[j] = a;
-		if (m < k)
-			m++;
-	}
-	for (size_t j = m; j < k; j++)
-		dst[j] = -1;
+	for (size_t i = 0; i < n; i++)
+		or_rec_topk_push(dst, best, &m, k, sc[i], aid[i]);
+	or_rec_topk_pad(dst, m, k);
 }
 
 static int rank_block(void *ctx, const or_cand_chunk *c, or_err *err)

@@ -1,12 +1,14 @@
 /*
- * cli_models.h - opening the model files that `recommend` and `tune`
- * share: the three co-visitation tables of a `ottorec covisit` directory
- * (kind and section checksums verified) and an ANN index.
+ * cli_models.h - opening the model files that `recommend`, `tune` and
+ * `candidates` share: the three co-visitation tables of a `ottorec
+ * covisit` directory (kind and section checksums verified), and the
+ * training-period stores whose item statistics the ranker's features read.
  */
 #ifndef OR_CLI_MODELS_H
 #define OR_CLI_MODELS_H
 
 #include "or_ann.h"
+#include "or_cand.h"
 #include "or_covisit.h"
 #include "or_err.h"
 
@@ -16,5 +18,21 @@
    with cli_free_covisit); on error all are freed and NULL. */
 int cli_open_covisit_dir(const char *dir, or_covisit *tab[3], or_err *err);
 void cli_free_covisit(or_covisit *tab[3]);
+
+/* The training period of the ranker's item features: `--train STORE`
+   (repeatable) for `candidates` and `recommend --strategy ranker`. */
+#define CLI_MAX_TRAIN 8
+typedef struct cli_train {
+	const char *path[CLI_MAX_TRAIN];
+	size_t n;
+	or_store *store[CLI_MAX_TRAIN];
+	or_cand_stats *stats;   /* NULL until opened, or with no stores */
+} cli_train;
+
+/* Add one --train path: CLI_OK, or the usage error printed (CLI_USAGE). */
+int cli_train_add(const char *cmd, cli_train *t, const char *path);
+/* Open the stores and build their item statistics (no-op without any). */
+int cli_train_open(cli_train *t, or_err *err);
+void cli_train_free(cli_train *t); /* the stores and statistics; paths kept */
 
 #endif

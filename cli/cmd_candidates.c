@@ -146,10 +146,11 @@ int cmd_candidates(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	enum { MAX_TRAIN = 8 };
 	const char *test_path = NULL, *labels_path = NULL, *cv_dir = NULL, *index_path = NULL;
-	const char *out = NULL, *train_path[MAX_TRAIN], *rest_path = NULL, *rest_store = NULL;
-	size_t n_train = 0, negatives = 0, nprobe = 0, max_sessions = 0;
+	const char *out = NULL, *rest_path = NULL, *rest_store = NULL;
+	cli_train tr;
+	memset(&tr, 0, sizeof(tr));
+	size_t negatives = 0, nprobe = 0, max_sessions = 0;
 	int quiet = 0, json = 0, all_sessions = 0, c;
 	int64_t threads = 0, seed = 42;
 	double share = 1.0;
@@ -168,9 +169,8 @@ int cmd_candidates(int argc, char **argv)
 		case 'i': index_path = optarg; break;
 		case 'o': out = optarg; break;
 		case 'R':
-			if (n_train == MAX_TRAIN)
-				return cli_usage_error(CMD, "at most %d --train stores", MAX_TRAIN);
-			train_path[n_train++] = optarg;
+			if (cli_train_add(CMD, &tr, optarg))
+				return CLI_USAGE;
 			break;
 		case 'M': bad = parse_size("max", optarg, 1, OR_CAND_MAX, &cfg.max_candidates); break;
 		case 'H': bad = parse_size("history", optarg, 1, 1000, &cfg.max_history); break;
@@ -220,34 +220,31 @@ int cmd_candidates(int argc, char **argv)
 		return cli_usage_error(CMD, "--rest-labels and --rest-store need --labels");
 	if (!rest_path != !rest_store)
 		return cli_usage_error(CMD, "give both --rest-store and --rest-labels");
-	cli_input ins[4 + MAX_TRAIN] = { { test_path, 0 }, { labels_path, 0 }, { cv_dir, 1 }, { index_path, 0 } };
-	for (size_t i = 0; i < n_train; i++)
-		ins[4 + i] = (cli_input){ train_path[i], 0 };
+	cli_input ins[4 + CLI_MAX_TRAIN] = { { test_path, 0 }, { labels_path, 0 }, { cv_dir, 1 }, { index_path, 0 } };
+	for (size_t i = 0; i < tr.n; i++)
+		ins[4 + i] = (cli_input){ tr.path[i], 0 };
 	static const char *const names[] = { "features.npy", "labels.npy", "group_sizes.npy", "session.npy",
 					     "aid.npy", "candidates.json", NULL };
-	if (cli_check_output(CMD, out, names, ins, 4 + n_train) ||
-	    (rest_store && cli_check_output(CMD, rest_store, NULL, ins, 4 + n_train)) ||
-	    (rest_path && cli_check_output(CMD, rest_path, NULL, ins, 4 + n_train)))
+	if (cli_check_output(CMD, out, names, ins, 4 + tr.n) ||
+	    (rest_store && cli_check_output(CMD, rest_store, NULL, ins, 4 + tr.n)) ||
+	    (rest_path && cli_check_output(CMD, rest_path, NULL, ins, 4 + tr.n)))
 		return CLI_USAGE;
 	cfg.threads = (int)threads;
 	cli_log_setup(quiet);
 	if (!cv_dir)
 		or_log_msg(cli_log(), OR_LOG_WARN, "candidates without --covisit: no co-visitation candidates or features");
 	double t0 = cli_now();
-	or_store *test = NULL, *train[MAX_TRAIN] = { NULL };
+	or_store *test = NULL;
 	or_covisit *tab[3] = { NULL, NULL, NULL };
 	or_ann *ix = NULL;
-	or_cand_stats *stats = NULL;
 	or_labels labels;
 	or_labels_init(&labels);
 	or_cand_table t;
 	memset(&t, 0, sizeof(t));
 	uint8_t *keep = NULL;
 	int rc = or_store_open(test_path, &test, &err);
-	for (size_t i = 0; !rc && i < n_train; i++)
-		rc = or_store_open(train_path[i], &train[i], &err);
-	if (!rc && n_train)
-		rc = or_cand_stats_build(train, n_train, &stats, cli_log(), &err);
+	if (!rc)
+		rc = cli_train_open(&tr, &err);
 	if (!rc && cv_dir)
 		rc = cli_open_covisit_dir(cv_dir, tab, &err);
 	if (!rc && index_path)
@@ -286,7 +283,7 @@ int cmd_candidates(int argc, char **argv)
 		or_ann_search_params sp;
 		or_ann_search_params_default(&sp);
 		sp.nprobe = nprobe;
-		or_cand_model m = { tab[0], tab[1], tab[2], ix, sp, stats, NULL };
+		or_cand_model m = { tab[0], tab[1], tab[2], ix, sp, tr.stats, NULL };
 		rc = or_cand_generate(test, &m, &cfg, keep, or_cand_table_add, &t, cli_log(), &err);
 	}
 	double t_gen = cli_now() - t1;
@@ -340,11 +337,9 @@ int cmd_candidates(int argc, char **argv)
 	free(keep);
 	or_cand_table_release(&t);
 	or_labels_release(&labels);
-	or_cand_stats_free(stats);
 	cli_free_covisit(tab);
 	or_ann_free(ix);
-	for (size_t i = 0; i < n_train; i++)
-		or_store_free(train[i]);
+	cli_train_free(&tr);
 	or_store_free(test);
 	if (rc)
 		return cli_fail(CMD, &err);

@@ -105,11 +105,10 @@ int cmd_recommend(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	enum { MAX_TRAIN = 8 };
 	const char *strategy = "covisit", *test_path = NULL, *cv_dir = NULL, *out = NULL;
 	const char *index_path = NULL, *weights_path = NULL, *model_path = NULL, *period_path = NULL;
-	const char *train_path[MAX_TRAIN];
-	size_t n_train = 0;
+	cli_train tr;
+	memset(&tr, 0, sizeof(tr));
 	int quiet = 0, json = 0, c;
 	int64_t k = 20, threads = 0, nprobe = 0;
 	optind = 1;
@@ -124,9 +123,8 @@ int cmd_recommend(int argc, char **argv)
 		case 'm': model_path = optarg; break;
 		case 'P': period_path = optarg; break;
 		case 'R':
-			if (n_train == MAX_TRAIN)
-				return cli_usage_error(CMD, "at most %d --train stores", MAX_TRAIN);
-			train_path[n_train++] = optarg;
+			if (cli_train_add(CMD, &tr, optarg))
+				return CLI_USAGE;
 			break;
 		case 'o': out = optarg; break;
 		case 'n':
@@ -164,7 +162,7 @@ int cmd_recommend(int argc, char **argv)
 		return cli_usage_error(CMD, "give the nearest-neighbour index with --index IDX (strategy %s)", strategy);
 	if ((needs & OR_NEEDS_MODEL) && !model_path)
 		return cli_usage_error(CMD, "give the ranker model with --model MODEL (strategy %s)", strategy);
-	if ((needs & OR_NEEDS_TRAIN) && !n_train)
+	if ((needs & OR_NEEDS_TRAIN) && !tr.n)
 		return cli_usage_error(CMD, "give the training period's stores with --train STORE (strategy %s)", strategy);
 	if (weights_path && !(needs & OR_USES_WEIGHTS))
 		return cli_usage_error(CMD, "--weights is for --strategy blend");
@@ -172,15 +170,15 @@ int cmd_recommend(int argc, char **argv)
 		return cli_usage_error(CMD, "--model is for --strategy ranker");
 	if (period_path && !(needs & OR_NEEDS_TRAIN))
 		return cli_usage_error(CMD, "--period is for --strategy ranker");
-	if (n_train && !(needs & OR_NEEDS_TRAIN))
+	if (tr.n && !(needs & OR_NEEDS_TRAIN))
 		return cli_usage_error(CMD, "--train is for --strategy ranker");
 	if (!out)
 		return cli_usage_error(CMD, "give the submission file with -o FILE");
-	cli_input ins[4 + 2 + MAX_TRAIN] = { { test_path, 0 }, { cv_dir, 1 }, { index_path, 0 },
+	cli_input ins[4 + 2 + CLI_MAX_TRAIN] = { { test_path, 0 }, { cv_dir, 1 }, { index_path, 0 },
 					     { weights_path, 0 }, { model_path, 0 }, { period_path, 0 } };
-	for (size_t i = 0; i < n_train; i++)
-		ins[6 + i] = (cli_input){ train_path[i], 0 };
-	if (cli_check_output(CMD, out, NULL, ins, 6 + n_train))
+	for (size_t i = 0; i < tr.n; i++)
+		ins[6 + i] = (cli_input){ tr.path[i], 0 };
+	if (cli_check_output(CMD, out, NULL, ins, 6 + tr.n))
 		return CLI_USAGE;
 	cli_log_setup(quiet);
 	if ((needs & OR_USES_INDEX) && !index_path && !(needs & OR_NEEDS_MODEL))
@@ -189,11 +187,10 @@ int cmd_recommend(int argc, char **argv)
 	double t0 = cli_now();
 	or_err err;
 	or_err_clear(&err);
-	or_store *test = NULL, *period = NULL, *train[MAX_TRAIN] = { NULL };
+	or_store *test = NULL, *period = NULL;
 	or_covisit *tab[3] = { NULL, NULL, NULL };
 	or_ann *ix = NULL;
 	or_ranker *ranker = NULL;
-	or_cand_stats *stats = NULL;
 	or_blend_weights w;
 	size_t ns = 0;
 	int64_t *rows[3] = { NULL, NULL, NULL };
@@ -207,10 +204,8 @@ int cmd_recommend(int argc, char **argv)
 		rc = or_blend_weights_read(weights_path, w, &err);
 	if (!rc && model_path)
 		rc = or_ranker_open(model_path, &ranker, &err);
-	for (size_t i = 0; !rc && i < n_train; i++)
-		rc = or_store_open(train_path[i], &train[i], &err);
-	if (!rc && n_train)
-		rc = or_cand_stats_build(train, n_train, &stats, cli_log(), &err);
+	if (!rc)
+		rc = cli_train_open(&tr, &err);
 	if (!rc && period_path)
 		rc = or_store_open(period_path, &period, &err);
 	double t_load = cli_now() - t0;
@@ -237,7 +232,7 @@ int cmd_recommend(int argc, char **argv)
 		in.search.threads = (int)threads;
 		in.weights = weights_path ? (const double (*)[OR_BLEND_N_FEATURES])w : NULL;
 		in.ranker = ranker;
-		in.stats = stats;
+		in.stats = tr.stats;
 		in.period = period;
 		in.k = (size_t)k;
 		in.threads = (int)threads;
@@ -254,9 +249,7 @@ int cmd_recommend(int argc, char **argv)
 	cli_free_covisit(tab);
 	or_ann_free(ix);
 	or_ranker_free(ranker);
-	or_cand_stats_free(stats);
-	for (size_t i = 0; i < n_train; i++)
-		or_store_free(train[i]);
+	cli_train_free(&tr);
 	or_store_free(period);
 	or_store_free(test);
 	cli_progress_done();

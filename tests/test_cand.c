@@ -19,36 +19,12 @@
 
 #define CLOSE(a, b) CHECK(fabs((double)(a) - (double)(b)) < 1e-6)
 
-/*
- * Session 100: click 5 (0 s), click 7 (1 s), cart 5 (2 s).  Session 200:
- * click 12, click 12, order 13 (3..5 s).  Clicks matrix: row 5 = (8, 4),
- * (9, 2); row 7 = (9, 3), (10, 1).  buy2buy: row 5 = (11, 1).
- */
+/* check_store.h's hand-made case (its rows are worked out below). */
 static or_store *hand_store(void)
 {
-	static const int64_t ids[2] = { 100, 200 };
-	static const size_t len[2] = { 3, 3 };
-	static const uint32_t aid[6] = { 5, 7, 5, 12, 12, 13 };
-	static const uint8_t ty[6] = { 0, 0, 1, 0, 0, 2 };
-	return check_make_store("cand_hand.store", 2, ids, len, aid, ty);
+	return check_hand_store("cand_hand.store");
 }
 
-static void hand_tables(or_covisit **cl, or_covisit **b2b)
-{
-	or_err err;
-	uint64_t off[15];
-	for (int a = 0; a <= 14; a++)
-		off[a] = (uint64_t)(a <= 5 ? 0 : a <= 7 ? 2 : 4);
-	uint32_t nb[4] = { 8, 9, 9, 10 };
-	double w[4] = { 4, 2, 3, 1 };
-	CHECK_INT(or_covisit_from_rows(OR_COVISIT_CLICKS, NULL, 14, 20, off, nb, w, cl, &err), OR_OK);
-	uint64_t off2[15];
-	for (int a = 0; a <= 14; a++)
-		off2[a] = (uint64_t)(a <= 5 ? 0 : 1);
-	uint32_t nb2[1] = { 11 };
-	double w2[1] = { 1 };
-	CHECK_INT(or_covisit_from_rows(OR_COVISIT_BUY2BUY, NULL, 14, 15, off2, nb2, w2, b2b, &err), OR_OK);
-}
 
 /* A sink keeping a copy of every block's rows. */
 typedef struct keep_all {
@@ -80,7 +56,7 @@ static void test_hand(void)
 {
 	or_store *st = hand_store();
 	or_covisit *cl = NULL, *b2b = NULL;
-	hand_tables(&cl, &b2b);
+	check_hand_covisit(&cl, &b2b);
 	or_cand_stats *stats = NULL;
 	or_err err;
 	or_store *stores[1] = { st };
@@ -238,7 +214,7 @@ static void test_ranker_strategy_linear(void)
 {
 	or_store *st = hand_store();
 	or_covisit *cl = NULL, *b2b = NULL;
-	hand_tables(&cl, &b2b);
+	check_hand_covisit(&cl, &b2b);
 	or_err err;
 	double w[3 * OR_CF_N];
 	memset(w, 0, sizeof(w));

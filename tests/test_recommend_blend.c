@@ -45,29 +45,13 @@ static or_blend_model model(const or_covisit *cl, const or_covisit *co, const or
  */
 static or_store *hand_store(void)
 {
-	static const int64_t ids[2] = { 100, 200 };
-	static const size_t len[2] = { 3, 3 };
-	static const uint32_t aid[6] = { 5, 7, 5, 12, 12, 13 };
-	static const uint8_t ty[6] = { 0, 0, 1, 0, 0, 2 };
-	return check_make_store("hand.store", 2, ids, len, aid, ty);
+	return check_hand_store("hand.store");
 }
 
 static void hand_model(or_covisit **cl, or_covisit **b2b, or_ann **ix)
 {
 	or_err err;
-	uint64_t off[15] = { 0 };
-	/* clicks rows: 5 -> 8, 9 ; 7 -> 9, 10 */
-	for (int a = 0; a <= 14; a++)
-		off[a] = (uint64_t)(a <= 5 ? 0 : a <= 7 ? 2 : 4);
-	uint32_t nb[4] = { 8, 9, 9, 10 };
-	double w[4] = { 4, 2, 3, 1 };
-	CHECK_INT(or_covisit_from_rows(OR_COVISIT_CLICKS, NULL, 14, 20, off, nb, w, cl, &err), OR_OK);
-	uint64_t off2[15];
-	for (int a = 0; a <= 14; a++)
-		off2[a] = (uint64_t)(a <= 5 ? 0 : 1);
-	uint32_t nb2[1] = { 11 };
-	double w2[1] = { 1 };
-	CHECK_INT(or_covisit_from_rows(OR_COVISIT_BUY2BUY, NULL, 14, 15, off2, nb2, w2, b2b, &err), OR_OK);
+	check_hand_covisit(cl, b2b);
 	float x[16];
 	for (int a = 0; a < 16; a++)
 		x[a] = (float)(a * a) / 10.0f;

@@ -187,7 +187,7 @@ typedef struct worker {
 	double *s1;
 	uint32_t *order;
 	uint32_t *kitem;       /* scratch: items of the kept candidates */
-	double *mean;          /* dim */
+	double *mean, *last;   /* dim: the session's mean vector, its last aid's */
 	size_t dim;
 } worker;
 
@@ -206,6 +206,7 @@ static void worker_free(worker *w)
 	free(w->order);
 	free(w->kitem);
 	free(w->mean);
+	free(w->last);
 	memset(w, 0, sizeof(*w));
 }
 
@@ -253,7 +254,8 @@ static int worker_reserve(worker *w, size_t items, size_t events, size_t dim)
 	}
 	if (dim && !w->mean) {
 		w->mean = malloc(dim * sizeof(*w->mean));
-		if (!w->mean)
+		w->last = malloc(dim * sizeof(*w->last));
+		if (!w->mean || !w->last)
 			return -1;
 		w->dim = dim;
 	}
@@ -487,13 +489,21 @@ static int s1_cmp_r(const void *a, const void *b, void *ctx)
 	return w->aid[i] < w->aid[j] ? -1 : w->aid[i] > w->aid[j];
 }
 
-static double cosine(const float *a, const double *b, size_t d)
+static double sq_norm(const double *b, size_t d)
 {
-	double ab = 0, aa = 0, bb = 0;
+	double bb = 0;
+	for (size_t i = 0; i < d; i++)
+		bb += b[i] * b[i];
+	return bb;
+}
+
+/* cos(a, b) given bb = sq_norm(b) (once per session); -2 when either is 0. */
+static double cosine(const float *a, const double *b, double bb, size_t d)
+{
+	double ab = 0, aa = 0;
 	for (size_t i = 0; i < d; i++) {
 		ab += (double)a[i] * b[i];
 		aa += (double)a[i] * (double)a[i];
-		bb += b[i] * b[i];
 	}
 	return aa > 0 && bb > 0 ? ab / sqrt(aa * bb) : -2.0;
 }
@@ -513,6 +523,7 @@ static void fill_rows(worker *w, const gen *g, const or_session *s, size_t n_kee
 	/* the session's mean vector and the last aid's vector */
 	const float *vlast = NULL;
 	int have_mean = 0;
+	double bb_last = 0, bb_mean = 0;
 	if (g->dim) {
 		size_t h = w->nu < g->cfg->max_history ? w->nu : g->cfg->max_history, cnt = 0;
 		memset(w->mean, 0, g->dim * sizeof(double));
@@ -528,6 +539,10 @@ static void fill_rows(worker *w, const gen *g, const or_session *s, size_t n_kee
 			cnt++;
 		}
 		have_mean = cnt > 0;
+		for (size_t d = 0; vlast && d < g->dim; d++)
+			w->last[d] = vlast[d];
+		bb_last = vlast ? sq_norm(w->last, g->dim) : 0;
+		bb_mean = sq_norm(w->mean, g->dim);
 	}
 	for (size_t q = 0; q < n_keep; q++) {
 		uint32_t c = w->order[q];
@@ -561,17 +576,12 @@ static void fill_rows(worker *w, const gen *g, const or_session *s, size_t n_kee
 			const float *v = it == OR_ITEM_NONE ? NULL : or_ann_vector(g->m->index, it);
 			x[OR_CF_EMB_SIM_LAST] = -2.0f;
 			x[OR_CF_EMB_SIM_MEAN] = -2.0f;
-			if (v && vlast && v != vlast) {
-				double vl[OR_CAND_MAX_DIM];
-				size_t d = g->dim < OR_CAND_MAX_DIM ? g->dim : OR_CAND_MAX_DIM;
-				for (size_t i = 0; i < d; i++)
-					vl[i] = vlast[i];
-				x[OR_CF_EMB_SIM_LAST] = (float)cosine(v, vl, d);
-			} else if (v && v == vlast) {
+			if (v && vlast && v != vlast)
+				x[OR_CF_EMB_SIM_LAST] = (float)cosine(v, w->last, bb_last, g->dim);
+			else if (v && v == vlast)
 				x[OR_CF_EMB_SIM_LAST] = 1.0f;
-			}
 			if (v && have_mean)
-				x[OR_CF_EMB_SIM_MEAN] = (float)cosine(v, w->mean, g->dim);
+				x[OR_CF_EMB_SIM_MEAN] = (float)cosine(v, w->mean, bb_mean, g->dim);
 		}
 	}
 }
@@ -648,15 +658,7 @@ int or_cand_generate(const or_store *st, const or_cand_model *m, const or_cand_c
 {
 	gen g;
 	int rc = gen_init(&g, st, m, cfg, keep, log, err);
-	if (!rc && g.dim > OR_CAND_MAX_DIM)
-		rc = or_err_set(err, OR_EINVAL, "embedding dimension %zu is above %d", g.dim, OR_CAND_MAX_DIM);
-	size_t ns = or_store_n_sessions(st);
-	const uint64_t *soff = or_store_offsets(st);
-	size_t ne = or_store_n_events(st);
-	for (size_t i = 0; !rc && i < ns; i++)
-		if (soff[i] >= soff[i + 1] || soff[i + 1] > ne)
-			rc = or_err_set(err, OR_EFORMAT, "%s: session %zu has bad offsets (damaged store)",
-					or_store_path(st), i);
+	size_t ns = or_store_n_sessions(st); /* offsets checked by or_store_open */
 	uint32_t **pa = calloc(CHUNK, sizeof(*pa));
 	float **px = calloc(CHUNK, sizeof(*px));
 	size_t *pn = calloc(CHUNK, sizeof(*pn));

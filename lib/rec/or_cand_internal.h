@@ -7,8 +7,6 @@
 
 #include "or_cand.h"
 
-#define OR_CAND_MAX_DIM 1024 /* embedding dimensions the similarity features read */
-
 /* x[OR_CF_I_*] of aid (left as they are, 0, when the period has no event on it). */
 void or_cand_stats_features(const or_cand_stats *s, uint32_t aid, float *x);
 /* The k (<= 100) aids with the most events of type t in the period's last

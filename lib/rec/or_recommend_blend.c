@@ -462,12 +462,7 @@ static int run(const or_store *test, const or_blend_model *m, const or_blend_con
 	ctx c;
 	int rc = ctx_init(&c, test, m, cfg, log, err);
 	size_t ns = or_store_n_sessions(test), k = cfg->k;
-	const uint64_t *soff = or_store_offsets(test);
-	size_t ne = or_store_n_events(test);
-	for (size_t i = 0; !rc && i < ns; i++)
-		if (soff[i] >= soff[i + 1] || soff[i + 1] > ne)
-			rc = or_err_set(err, OR_EFORMAT, "%s: session %zu has bad offsets (damaged store)",
-					or_store_path(test), i);
+	/* the offsets were checked by or_store_open */
 	if (!rc)
 		rc = or_rec_neighbours_search(&c.nb, test, keep, m->index, &m->search, cfg->emb_nprobe,
 					      cfg->n_recent_emb, cfg->emb_k, cfg->threads, log, err);

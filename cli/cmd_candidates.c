@@ -288,8 +288,8 @@ int cmd_candidates(int argc, char **argv)
 	}
 	double t_gen = cli_now() - t1;
 	char extra[256];
-	snprintf(extra, sizeof(extra), "\"share\":%.6f,\"negatives\":%zu,\"seed\":%lld,\"test\":\"%s\"",
-		 share, negatives, (long long)seed, "store");
+	snprintf(extra, sizeof(extra), "\"share\":%.6f,\"negatives\":%zu,\"seed\":%lld", share,
+		 negatives, (long long)seed);
 	if (!rc)
 		rc = or_cand_table_write(&t, out, &cfg, extra, &err);
 	cli_progress_done();

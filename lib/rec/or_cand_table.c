@@ -10,6 +10,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -211,38 +212,53 @@ double or_cand_table_recall(const or_cand_table *t, unsigned type, size_t cut)
 
 /* ---- the directory ---------------------------------------------------------------- */
 
+/* printf onto f (one piece of at most 511 bytes); rc carried through. */
+static int put(or_file *f, int rc, or_err *err, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static int put(or_file *f, int rc, or_err *err, const char *fmt, ...)
+{
+	if (rc)
+		return rc;
+	char buf[512];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(buf))
+		return or_err_set(err, OR_EINVAL, "candidates.json: a value is too long");
+	return or_file_write(f, buf, (size_t)n, err);
+}
+
 static int write_json(const or_cand_table *t, const char *path, const or_cand_config *cfg,
 		      const char *extra, or_err *err)
 {
-	size_t cap = 4096 + 32 * NF + (extra ? strlen(extra) : 0);
-	char *b = malloc(cap);
-	if (!b)
-		return or_err_set(err, OR_ENOMEM, "out of memory");
-	size_t n = (size_t)snprintf(b, cap, "{\"format\":\"ottorec-candidates\",\"version\":1,\"features\":[");
-	for (unsigned f = 0; f < NF; f++)
-		n += (size_t)snprintf(b + n, cap - n, "%s\"%s\"", f ? "," : "", or_cand_feature_name(f));
-	n += (size_t)snprintf(b + n, cap - n, "],\"n_rows\":%zu,\"n_groups\":%zu,\"settings\":", t->n_rows,
-			      t->n_groups);
-	n += or_cand_config_json(cfg, b + n, cap - n);
-	n += (size_t)snprintf(b + n, cap - n, ",\"sessions\":%llu,\"labelled\":%llu,\"recall\":{",
-			      (unsigned long long)t->sessions, (unsigned long long)t->labelled);
-	for (unsigned ty = 0; ty < 3; ty++) {
-		n += (size_t)snprintf(b + n, cap - n, "%s\"%s\":{", ty ? "," : "", or_type_name(ty));
-		for (int q = 0; q < OR_CAND_N_CUTS; q++)
-			n += (size_t)snprintf(b + n, cap - n, "%s\"%zu\":%.6f", q ? "," : "", or_cand_cuts[q],
-					      or_cand_table_recall(t, ty, (size_t)q));
-		n += (size_t)snprintf(b + n, cap - n, "}");
-	}
-	n += (size_t)snprintf(b + n, cap - n, "}%s%s}\n", extra && *extra ? "," : "", extra ? extra : "");
 	or_file f;
 	memset(&f, 0, sizeof(f));
 	int rc = or_file_open(&f, path, err);
-	if (!rc)
-		rc = or_file_write(&f, b, n < cap ? n : cap - 1, err);
+	rc = put(&f, rc, err, "{\"format\":\"ottorec-candidates\",\"version\":1,\"features\":[");
+	for (unsigned i = 0; i < NF; i++)
+		rc = put(&f, rc, err, "%s\"%s\"", i ? "," : "", or_cand_feature_name(i));
+	char settings[512];
+	if (or_cand_config_json(cfg, settings, sizeof(settings)) >= sizeof(settings) && !rc)
+		rc = or_err_set(err, OR_EINVAL, "candidates.json: the settings are too long");
+	rc = put(&f, rc, err, "],\"n_rows\":%zu,\"n_groups\":%zu,\"settings\":%s", t->n_rows,
+		 t->n_groups, settings);
+	rc = put(&f, rc, err, ",\"sessions\":%llu,\"labelled\":%llu,\"recall\":{",
+		 (unsigned long long)t->sessions, (unsigned long long)t->labelled);
+	for (unsigned ty = 0; ty < 3; ty++) {
+		rc = put(&f, rc, err, "%s\"%s\":{", ty ? "," : "", or_type_name(ty));
+		for (int q = 0; q < OR_CAND_N_CUTS; q++)
+			rc = put(&f, rc, err, "%s\"%zu\":%.6f", q ? "," : "", or_cand_cuts[q],
+				 or_cand_table_recall(t, ty, (size_t)q));
+		rc = put(&f, rc, err, "}");
+	}
+	rc = put(&f, rc, err, "}%s", extra && *extra ? "," : "");
+	if (!rc && extra && *extra)
+		rc = or_file_write(&f, extra, strlen(extra), err);
+	rc = put(&f, rc, err, "}\n");
 	if (!rc)
 		rc = or_file_commit(&f, err);
 	or_file_abort(&f);
-	free(b);
 	return rc;
 }
 

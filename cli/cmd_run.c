@@ -34,7 +34,8 @@ static const char usage_text[] =
 	"  fit        the ranker model (XGBoost, per type)        (ranker)\n"
 	"  recommend-valid, evaluate-valid   the model on the split's other test\n"
 	"             sessions: the local-validation score        (ranker)\n"
-	"  tune       blend weights on the split (unless --weights) (blend)\n"
+	"  tune       blend weights on 50000 of the split's test sessions\n"
+	"             (unless --weights)                          (blend)\n"
 	"  pairs      aid -> next aid pairs of train + test      (seed, blend)\n"
 	"  train      matrix-factorisation embeddings (.npy)     (seed, blend)\n"
 	"  item2vec   instead of pairs + train with --embeddings item2vec\n"
@@ -370,6 +371,9 @@ static int fit_stages(cli_pipeline *p, const cli_run_config *cfg, run_paths *rp,
 		cli_argv_opt(&a, "--test", rp->fit_test);
 		cli_argv_opt(&a, "--labels", rp->fit_labels);
 		cli_argv_opt(&a, "--covisit", rp->fit_covisit);
+		/* tune holds every candidate of the sessions it tunes on: a cap
+		   keeps the full OTTO scale in minutes and memory */
+		cli_argv_opt(&a, "--sessions", "50000");
 		cli_argv_add(&a, "-o");
 		cli_argv_add(&a, rp->blend_weights);
 		rc = cli_pipeline_stage(p, "tune", &a, (const char *const[]){ rp->blend_weights }, 1);

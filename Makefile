@@ -17,7 +17,7 @@ CC ?= cc
 SANITIZER ?= address,undefined
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parameter
-LIB_AREAS := base io store embed covisit rec
+LIB_AREAS := base io store embed covisit rec report
 LIB_INC := $(LIB_AREAS:%=-Ilib/%)
 BASE_CFLAGS := -std=c11 -D_GNU_SOURCE $(LIB_INC) -g $(WARN) -MMD -MP
 ifeq ($(NO_OMP),)

@@ -19,6 +19,6 @@ forbid() {
 		done
 	done
 }
-for area in io store embed covisit rec; do forbid base "$area"; done
+for area in io store embed covisit rec report; do forbid base "$area"; done
 forbid io rec
 exit $bad

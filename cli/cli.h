@@ -74,7 +74,7 @@ int cli_finish_stdout(const char *cmd);
 
 /* A one-line JSON object built in a fixed buffer. */
 typedef struct cli_json {
-	char buf[8192];
+	char buf[32768]; /* curves and histograms of report's sections fit */
 	size_t len;
 	int fields;
 } cli_json;

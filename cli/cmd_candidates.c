@@ -311,6 +311,21 @@ int cmd_candidates(int argc, char **argv)
 				snprintf(key, sizeof(key), "recall_%s_%zu", or_type_name(ty), or_cand_cuts[q]);
 				cli_json_num(&j, key, or_cand_table_recall(&t, ty, (size_t)q));
 			}
+		if (labels_path) {
+			/* the recall at every cut 1..OR_CAND_CURVE (report's curve) */
+			char curve[3 * OR_CAND_CURVE * 12 + 64];
+			size_t len = 0;
+			for (unsigned ty = 0; ty < 3; ty++) {
+				len += (size_t)snprintf(curve + len, sizeof(curve) - len, "%s\"%s\":[",
+							ty ? "," : "{", or_type_name(ty));
+				for (size_t q = 1; q <= OR_CAND_CURVE; q++)
+					len += (size_t)snprintf(curve + len, sizeof(curve) - len, "%s%.5g",
+								q > 1 ? "," : "", or_cand_table_curve(&t, ty, q));
+				len += (size_t)snprintf(curve + len, sizeof(curve) - len, "]");
+			}
+			snprintf(curve + len, sizeof(curve) - len, "}");
+			cli_json_raw(&j, "recall_curve", curve);
+		}
 		cli_json_num(&j, "candidates_seconds", t_gen);
 		cli_json_num(&j, "wall_seconds", wall);
 		cli_json_int(&j, "peak_rss_bytes", (long long)cli_peak_rss());

@@ -88,6 +88,21 @@ static void describe_json(char *out, size_t n, const or_describe *d)
 		 jnum(c, sizeof(c), d->p90), jnum(e, sizeof(e), d->p95), (unsigned long long)d->max);
 }
 
+/* A log-2 histogram as [count of 1, of 2-3, of 4-7, ...] up to its last
+   non-empty bucket. */
+static void hist_json(char *out, size_t n, const uint64_t *h)
+{
+	size_t last = 0, len = 0;
+	for (size_t k = 0; k < OR_STATS_HIST; k++)
+		if (h[k])
+			last = k + 1;
+	len += (size_t)snprintf(out + len, n - len, "[");
+	for (size_t k = 0; k < last && len < n; k++)
+		len += (size_t)snprintf(out + len, n - len, "%s%llu", k ? "," : "", (unsigned long long)h[k]);
+	if (len < n)
+		snprintf(out + len, n - len, "]");
+}
+
 static double pct(uint64_t part, uint64_t whole)
 {
 	return whole ? 100.0 * (double)part / (double)whole : NAN;
@@ -95,7 +110,7 @@ static double pct(uint64_t part, uint64_t whole)
 
 static void print_json(const char *path, int verified, const or_stats *s, double secs)
 {
-	char buf[64], raw[512];
+	char buf[64], raw[2048];
 	cli_json j;
 	cli_json_begin(&j);
 	cli_json_str(&j, "command", CMD);
@@ -126,6 +141,10 @@ static void print_json(const char *path, int verified, const or_stats *s, double
 	cli_json_raw(&j, "events_per_session", raw);
 	describe_json(raw, sizeof(raw), &s->per_item);
 	cli_json_raw(&j, "events_per_item", raw);
+	hist_json(raw, sizeof(raw), s->hist_session);
+	cli_json_raw(&j, "session_hist", raw);
+	hist_json(raw, sizeof(raw), s->hist_item);
+	cli_json_raw(&j, "item_hist", raw);
 	cli_json_num(&j, "seconds", secs);
 	cli_json_print(&j);
 }

@@ -300,6 +300,17 @@ int cmd_item2vec(int argc, char **argv)
 		cli_json_int(&j, "effective_words", (long long)st.effective_words);
 		cli_json_int(&j, "pairs", (long long)st.pairs);
 		cli_json_num(&j, "loss", st.loss);
+		{
+			/* the mean loss of each epoch (report's training curve) */
+			char curve[16 * 16 + 8];
+			size_t len = (size_t)snprintf(curve, sizeof(curve), "[");
+			int ne = cfg.epochs < 16 ? cfg.epochs : 16;
+			for (int e = 0; e < ne; e++)
+				len += (size_t)snprintf(curve + len, sizeof(curve) - len, "%s%.6g", e ? "," : "",
+							st.epoch_loss[e]);
+			snprintf(curve + len, sizeof(curve) - len, "]");
+			cli_json_raw(&j, "epoch_loss", curve);
+		}
 		cli_json_num(&j, "corpus_seconds", st.corpus_seconds);
 		cli_json_num(&j, "train_seconds", st.seconds);
 		cli_json_num(&j, "words_per_s", st.words_per_s);

@@ -10,6 +10,7 @@
 #include "or_pairs.h"
 
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,14 +63,38 @@ static const char usage_text[] =
 	"      --json               print a one-line JSON summary on stdout\n"
 	"  -h, --help               this text\n";
 
+#define CURVE_EPOCHS 64 /* epochs whose numbers the --json curves keep */
+
 typedef struct epoch_ctx {
 	int quiet;
 	int epochs;
+	int n;          /* epochs recorded */
+	int epoch[CURVE_EPOCHS];
+	double train_loss[CURVE_EPOCHS], valid_accuracy[CURVE_EPOCHS], valid_loss[CURVE_EPOCHS];
 } epoch_ctx;
+
+/* name:[v,...] of n numbers (non-finite: null) onto j. */
+static void json_array(cli_json *j, const char *name, const double *v, size_t n)
+{
+	char buf[CURVE_EPOCHS * OR_MF_CURVE * 14 + 8];
+	size_t len = (size_t)snprintf(buf, sizeof(buf), "[");
+	for (size_t i = 0; i < n && len < sizeof(buf); i++)
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len, isfinite(v[i]) ? "%s%.6g" : "%snull",
+					i ? "," : "", v[i]);
+	if (len < sizeof(buf))
+		snprintf(buf + len, sizeof(buf) - len, "]");
+	cli_json_raw(j, name, buf);
+}
 
 static void on_epoch(void *ctx, int epoch, const or_mf_stats *st)
 {
 	epoch_ctx *e = ctx;
+	if (e->n < CURVE_EPOCHS) {
+		e->epoch[e->n] = epoch;
+		e->train_loss[e->n] = st->train_loss;
+		e->valid_accuracy[e->n] = st->valid_accuracy;
+		e->valid_loss[e->n++] = st->valid_loss;
+	}
 	if (e->quiet)
 		return;
 	cli_progress_done();
@@ -244,7 +269,15 @@ int cmd_train(int argc, char **argv)
 	} else if (!rc) {
 		rc = or_mf_model_init(&m, or_pairs_n_items(p), &cfg, &err);
 	}
-	epoch_ctx ec = { quiet, cfg.epochs };
+	static epoch_ctx ec; /* 2 KiB of curves: off the stack */
+	ec.quiet = quiet;
+	ec.epochs = cfg.epochs;
+	/* the loss every 5 % of the epochs (exact mode), for --json's curve */
+	size_t n_curve = (size_t)(cfg.epochs < CURVE_EPOCHS ? cfg.epochs : CURVE_EPOCHS) * OR_MF_CURVE;
+	double *curve = json ? malloc(cfg.epochs * OR_MF_CURVE * sizeof(double)) : NULL;
+	for (size_t i = 0; curve && i < (size_t)cfg.epochs * OR_MF_CURVE; i++)
+		curve[i] = NAN;
+	cfg.loss_curve = curve;
 	size_t n_use = p ? or_pairs_n_train(p) : 0;
 	if (max_pairs > 0 && (uint64_t)max_pairs < n_use)
 		n_use = (size_t)max_pairs;
@@ -263,6 +296,7 @@ int cmd_train(int argc, char **argv)
 	or_pairs_free(p);
 	if (rc) {
 		free(ids_path);
+		free(curve);
 		return cli_fail("train", &err);
 	}
 	double wall = cli_now() - t0;
@@ -284,6 +318,17 @@ int cmd_train(int argc, char **argv)
 		cli_json_num(&j, "valid_loss", st.valid_loss);
 		cli_json_num(&j, "train_seconds", st.train_seconds);
 		cli_json_num(&j, "pairs_per_s", st.pairs_per_s);
+		/* curves (`ottorec report`): per epoch of this run, and the train
+		   loss of each 5 % of an epoch (exact mode; null where none) */
+		double ep[CURVE_EPOCHS];
+		for (int e = 0; e < ec.n; e++)
+			ep[e] = ec.epoch[e];
+		json_array(&j, "curve_epoch", ep, (size_t)ec.n);
+		json_array(&j, "curve_train_loss", ec.train_loss, (size_t)ec.n);
+		json_array(&j, "curve_valid_accuracy", ec.valid_accuracy, (size_t)ec.n);
+		json_array(&j, "curve_valid_loss", ec.valid_loss, (size_t)ec.n);
+		if (curve && cfg.mode == OR_MF_EXACT)
+			json_array(&j, "loss_curve", curve, n_curve);
 		cli_json_num(&j, "wall_seconds", wall);
 		cli_json_int(&j, "peak_rss_bytes", (long long)cli_peak_rss());
 		cli_json_print(&j);
@@ -292,5 +337,6 @@ int cmd_train(int argc, char **argv)
 			cfg.dim, ids_path, wall);
 	}
 	free(ids_path);
+	free(curve);
 	return cli_finish_stdout("train");
 }

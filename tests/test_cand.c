@@ -170,6 +170,15 @@ static void test_hand(void)
 	CLOSE(or_cand_table_recall(&t, OR_CLICKS, 0), 1);
 	CLOSE(or_cand_table_recall(&t, OR_CARTS, 0), 1);
 	CLOSE(or_cand_table_recall(&t, OR_ORDERS, 0), 0);
+	/* the curve: the click (row 3) counts from N = 4, the cart (row 2) from 3 */
+	CLOSE(or_cand_table_curve(&t, OR_CLICKS, 3), 0);
+	CLOSE(or_cand_table_curve(&t, OR_CLICKS, 4), 1);
+	CLOSE(or_cand_table_curve(&t, OR_CARTS, 2), 0);
+	CLOSE(or_cand_table_curve(&t, OR_CARTS, 3), 1);
+	CLOSE(or_cand_table_curve(&t, OR_CARTS, OR_CAND_CURVE), 1);
+	CLOSE(or_cand_table_curve(&t, OR_CARTS, 0), 0);
+	CLOSE(or_cand_table_curve(&t, OR_CARTS, OR_CAND_CURVE + 1), 0);
+	CLOSE(or_cand_table_curve(&t, OR_ORDERS, 20), 0);
 	or_cand_table_release(&t);
 	/* negatives sampled: both positives and exactly one of the 4 negatives */
 	CHECK_INT(or_cand_table_init(&t, &labels, &err), OR_OK);

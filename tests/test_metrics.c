@@ -103,6 +103,35 @@ static void test_hand_case(void)
 	or_labels_release(&l);
 }
 
+/* The hand case by groups: session 4 (label row 3) alone, rows 0-2 in
+   group 1, row 4 in none; the groups' hits and truths add up. */
+static void test_groups(void)
+{
+	or_labels l;
+	make_labels(&l);
+	const char *path = check_write_file("m_sub.csv", SUB, strlen(SUB));
+	uint8_t group[5] = { 1, 1, 1, 0, 9 };
+	or_recall all, g[2];
+	or_err err;
+	CHECK_INT(or_metrics_evaluate_groups(&l, path, NULL, group, 2, g, &all, NULL, NULL, &err), OR_OK);
+	CHECK_INT(g[0].sessions, 1);
+	CHECK_INT(g[1].sessions, 3);
+	CHECK_INT(g[0].truth[2], 20); /* 25 orders, capped */
+	for (int t = 0; t < 3; t++) {
+		CHECK(g[0].hits[t] + g[1].hits[t] <= all.hits[t]);
+		CHECK(g[0].truth[t] + g[1].truth[t] <= all.truth[t]);
+	}
+	CHECK_INT(g[0].hits[2] + g[1].hits[2], all.hits[2]); /* s5 has no orders */
+	CHECK(g[0].score == or_metrics_score(g[0].recall));
+	or_labels_release(&l);
+	/* the length buckets */
+	static const uint64_t len[] = { 1, 2, 3, 4, 5, 9, 10, 19, 20, 49, 50, 1000000 };
+	static const unsigned want[] = { 0, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6 };
+	for (size_t i = 0; i < sizeof(len) / sizeof(len[0]); i++)
+		CHECK_INT(or_length_bucket(len[i]), want[i]);
+	CHECK(!strcmp(or_length_bucket_names[2], "3-4") && !strcmp(or_length_bucket_names[6], "50+"));
+}
+
 static void test_no_rows_and_zero_truth(void)
 {
 	or_labels l;
@@ -228,6 +257,7 @@ int main(void)
 	CHECK_MAIN_BEGIN
 	RUN_TEST(test_kernels);
 	RUN_TEST(test_hand_case);
+	RUN_TEST(test_groups);
 	RUN_TEST(test_no_rows_and_zero_truth);
 	RUN_TEST(test_parse_line);
 	RUN_TEST(test_reader_errors_and_lenient);

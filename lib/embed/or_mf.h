@@ -60,6 +60,10 @@ typedef struct or_mf_config {
 	uint64_t seed;       /* init, permutations, negatives (default 42) */
 	int simd;            /* 1: AVX2/FMA kernels when the CPU has them */
 	const char *checkpoint; /* write state here after each epoch (NULL: no) */
+	double *loss_curve;     /* NULL, or epochs x OR_MF_CURVE slots: exact
+	                           mode writes the mean train loss of each
+	                           1/OR_MF_CURVE of epoch e at [e * OR_MF_CURVE + w]
+	                           (`ottorec report`'s curve); others untouched */
 	int init;            /* OR_MF_INIT_NORMAL (default) or OR_MF_INIT_SMALL */
 	struct or_pairs_check *check; /* the training pairs' checksums
 	                        (or_pairs.h; NULL: none), carried along as the
@@ -109,6 +113,8 @@ int or_mf_exact_step(or_mf_model *m, or_mf_exact_ws *ws,
 		     const uint32_t *perm, double *loss, or_err *err);
 
 /* Training statistics of the last epoch (and totals). */
+#define OR_MF_CURVE 20 /* loss-curve points per epoch: every 5 % */
+
 typedef struct or_mf_stats {
 	double train_loss;      /* mean loss over the last epoch's pairs */
 	double valid_accuracy;  /* the notebook's: pos > 0.5, neg < 0.5 */

@@ -359,7 +359,8 @@ int or_mf_train_exact_epoch(or_mf_model *m, const or_mf_config *cfg,
 		return rc;
 	or_prng r;
 	or_prng_seed(&r, cfg->seed, 0x100000000ull + m->epoch);
-	double sum = 0;
+	double sum = 0, wsum = 0, wn = 0;
+	size_t w = 0; /* the 1/OR_MF_CURVE of the epoch the batch starts in */
 	for (size_t off = 0; off < n && !rc; off += cfg->batch) {
 		if (or_log_cancelled(log)) {
 			rc = or_err_set(err, OR_ECANCELLED, "mf: training interrupted");
@@ -371,6 +372,14 @@ int or_mf_train_exact_epoch(or_mf_model *m, const or_mf_config *cfg,
 		rc = or_mf_exact_step(m, ws, train + 2 * off, b, ws->perm, &l, err);
 		or_pairs_check_train(cfg->check, off + b); /* NULL past the first epoch */
 		sum += l * (double)b;
+		wsum += l * (double)b;
+		wn += (double)b;
+		size_t next = off + b < n ? (size_t)((double)(off + b) * OR_MF_CURVE / (double)n) : OR_MF_CURVE;
+		if (cfg->loss_curve && next != w && !rc) {
+			cfg->loss_curve[m->epoch * OR_MF_CURVE + (w < OR_MF_CURVE ? w : OR_MF_CURVE - 1)] = wsum / wn;
+			wsum = wn = 0;
+			w = next;
+		}
 		or_log_progress(log, "train (exact)", (double)(off + b), (double)n, "pairs");
 	}
 	*loss = n ? sum / (double)n : 0;

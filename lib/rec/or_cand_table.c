@@ -165,6 +165,11 @@ int or_cand_table_add(void *ctx, const or_cand_chunk *c, or_err *err)
 						h += lb[r * 3 + ty] > 0;
 					t->hits[ty][q] += h < RECALL_K ? h : RECALL_K;
 				}
+				uint64_t h = 0;
+				for (size_t r = 0; r < OR_CAND_CURVE; r++) {
+					h += r < n && lb[r * 3 + ty] > 0;
+					t->curve_hits[ty][r] += h < RECALL_K ? h : RECALL_K;
+				}
 				for (size_t r = 0; r < n; r++)
 					pos[ty] += lb[r * 3 + ty] > 0;
 			}
@@ -207,6 +212,13 @@ double or_cand_table_recall(const or_cand_table *t, unsigned type, size_t cut)
 {
 	return type < 3 && cut < OR_CAND_N_CUTS && t->truth[type]
 		       ? (double)t->hits[type][cut] / (double)t->truth[type]
+		       : 0.0;
+}
+
+double or_cand_table_curve(const or_cand_table *t, unsigned type, size_t n)
+{
+	return type < 3 && n >= 1 && n <= OR_CAND_CURVE && t->truth[type]
+		       ? (double)t->curve_hits[type][n - 1] / (double)t->truth[type]
 		       : 0.0;
 }
 

@@ -29,6 +29,8 @@
 
 #define OR_CAND_N_CUTS 5
 extern const size_t or_cand_cuts[OR_CAND_N_CUTS]; /* 20, 50, 100, 200, 1000 */
+/* the recall curve: at every cut N = 1..OR_CAND_CURVE (`ottorec report`) */
+#define OR_CAND_CURVE 200
 
 typedef struct or_cand_table {
 	/* settings (set before the first block) */
@@ -41,6 +43,7 @@ typedef struct or_cand_table {
 	int64_t *aid, *group_size, *session;
 	/* recall of the generated candidates, before any dropping */
 	uint64_t hits[3][OR_CAND_N_CUTS], truth[3];
+	uint64_t curve_hits[3][OR_CAND_CURVE]; /* [N - 1]: as hits, cut N */
 	uint64_t sessions, labelled;
 	/* private */
 	const or_labels *labels_;
@@ -57,6 +60,8 @@ int or_cand_table_add(void *ctx, const or_cand_chunk *chunk, or_err *err);
 /* Recall of type t at cut c: sum over labelled sessions of min(hits, 20)
    over sum of min(20, labels), as the organiser's metric. */
 double or_cand_table_recall(const or_cand_table *t, unsigned type, size_t cut);
+/* The same at cut n in 1..OR_CAND_CURVE (0 outside). */
+double or_cand_table_curve(const or_cand_table *t, unsigned type, size_t n);
 /* Write the directory (layout above); extra_json: more top-level keys
    ("\"key\":value,..." without braces) or NULL. */
 int or_cand_table_write(const or_cand_table *t, const char *dir, const or_cand_config *cfg,

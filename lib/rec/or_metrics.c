@@ -135,11 +135,14 @@ int or_eval_add(or_eval *ev, int64_t session, unsigned type,
 	return 1;
 }
 
-void or_eval_result(const or_eval *ev, or_recall *out)
+/* The result over the label rows whose group[r] == g (all when group is NULL). */
+static void result_of(const or_eval *ev, const uint8_t *group, unsigned g, or_recall *out)
 {
 	memset(out, 0, sizeof(*out));
 	const or_labels *l = ev->labels;
 	for (size_t r = 0; r < l->n; r++) {
+		if (group && group[r] != g)
+			continue;
 		const or_label *lab = &l->rows[r];
 		const int8_t *h = &ev->hit[r * 3];
 		out->sessions++;
@@ -165,6 +168,31 @@ void or_eval_result(const or_eval *ev, or_recall *out)
 	out->rows_replaced = ev->rows_replaced;
 }
 
+void or_eval_result(const or_eval *ev, or_recall *out)
+{
+	result_of(ev, NULL, 0, out);
+}
+
+void or_eval_result_groups(const or_eval *ev, const uint8_t *group, size_t n_groups,
+			   or_recall *out)
+{
+	for (size_t g = 0; g < n_groups; g++)
+		result_of(ev, group, (unsigned)g, &out[g]);
+}
+
+const char *const or_length_bucket_names[OR_LENGTH_BUCKETS] = {
+	"1", "2", "3-4", "5-9", "10-19", "20-49", "50+"
+};
+
+unsigned or_length_bucket(uint64_t events)
+{
+	static const uint64_t lo[OR_LENGTH_BUCKETS] = { 1, 2, 3, 5, 10, 20, 50 };
+	unsigned b = 0;
+	while (b + 1 < OR_LENGTH_BUCKETS && events >= lo[b + 1])
+		b++;
+	return b;
+}
+
 static int add_row(void *ctx, const or_sub_row *row, or_err *err)
 {
 	(void)err;
@@ -175,6 +203,15 @@ static int add_row(void *ctx, const or_sub_row *row, or_err *err)
 int or_metrics_evaluate(const or_labels *labels, const char *submission,
 			const or_submission_config *cfg, or_recall *out,
 			or_submission_stats *stats, const or_log *log, or_err *err)
+{
+	return or_metrics_evaluate_groups(labels, submission, cfg, NULL, 0, NULL, out, stats, log,
+					  err);
+}
+
+int or_metrics_evaluate_groups(const or_labels *labels, const char *submission,
+			       const or_submission_config *cfg, const uint8_t *group,
+			       size_t n_groups, or_recall *groups_out, or_recall *out,
+			       or_submission_stats *stats, const or_log *log, or_err *err)
 {
 	or_submission_config c;
 	if (cfg)
@@ -190,6 +227,8 @@ int or_metrics_evaluate(const or_labels *labels, const char *submission,
 	rc = or_submission_read(submission, &c, add_row, ev, stats, log, err);
 	if (!rc)
 		or_eval_result(ev, out);
+	if (!rc && group)
+		or_eval_result_groups(ev, group, n_groups, groups_out);
 	or_eval_free(ev);
 	return rc;
 }

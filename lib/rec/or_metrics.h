@@ -77,10 +77,27 @@ int or_eval_add(or_eval *ev, int64_t session, unsigned type,
 /* The recalls and score of the rows added so far. */
 void or_eval_result(const or_eval *ev, or_recall *out);
 
+/* The recalls of a subset of the sessions: group[r] (label row r) in
+   0..n_groups-1, or any other value for none; out[n_groups] (each as
+   or_eval_result's, over its group's sessions only). */
+void or_eval_result_groups(const or_eval *ev, const uint8_t *group, size_t n_groups,
+			   or_recall *out);
+
+/* Session-length buckets of `evaluate --by-length` (events in the test
+   session): 1, 2, 3-4, 5-9, 10-19, 20-49, 50+. */
+#define OR_LENGTH_BUCKETS 7
+extern const char *const or_length_bucket_names[OR_LENGTH_BUCKETS];
+unsigned or_length_bucket(uint64_t events); /* events >= 1 */
+
 /* The whole job: read the submission at path (see or_submission.h) and
    score it against labels.  stats may be NULL; cfg NULL = defaults. */
 int or_metrics_evaluate(const or_labels *labels, const char *submission,
 			const or_submission_config *cfg, or_recall *out,
 			or_submission_stats *stats, const or_log *log, or_err *err);
+/* The same, with the recalls by group too (or_eval_result_groups). */
+int or_metrics_evaluate_groups(const or_labels *labels, const char *submission,
+			       const or_submission_config *cfg, const uint8_t *group,
+			       size_t n_groups, or_recall *groups_out, or_recall *out,
+			       or_submission_stats *stats, const or_log *log, or_err *err);
 
 #endif

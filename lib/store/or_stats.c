@@ -483,6 +483,13 @@ int or_stats_item_counts(const uint32_t *aid, size_t n, uint32_t aid_bound,
 
 /* ---- the store's statistics ---------------------------------------------- */
 
+/* x[0..n) into log-2 buckets (a 0, which no count here is, into bucket 0). */
+static void log2_hist(const uint64_t *x, size_t n, uint64_t hist[OR_STATS_HIST])
+{
+	for (size_t i = 0; i < n; i++)
+		hist[x[i] ? 63 - __builtin_clzll(x[i]) : 0]++;
+}
+
 int or_stats_compute(const or_store *st, or_stats *out, const or_log *log, or_err *err)
 {
 	memset(out, 0, sizeof(*out));
@@ -502,6 +509,7 @@ int or_stats_compute(const or_store *st, or_stats *out, const or_log *log, or_er
 		return nomem(err, "session lengths");
 	for (size_t i = 0; i < ns; i++) /* the offsets are checked at open */
 		len[i] = off[i + 1] - off[i];
+	log2_hist(len, ns, out->hist_session);
 	int rc = or_describe_u64(len, ns, &out->per_session, err);
 	free(len);
 	if (rc)
@@ -523,6 +531,7 @@ int or_stats_compute(const or_store *st, or_stats *out, const or_log *log, or_er
 		return rc;
 	}
 	out->n_items = ni;
+	log2_hist(counts, ni, out->hist_item);
 	rc = or_describe_u64(counts, ni, &out->per_item, err);
 	free(counts);
 	return rc;

@@ -73,6 +73,9 @@ int or_stats_item_counts(const uint32_t *aid, size_t n, uint32_t aid_bound,
 			 or_stats_method method, uint64_t **counts,
 			 size_t *n_items, const or_log *log, or_err *err);
 
+/* Log-2 histogram buckets: bucket k counts values in [2^k, 2^(k+1)). */
+#define OR_STATS_HIST 64
+
 typedef struct or_stats {
 	uint64_t n_sessions;
 	uint64_t n_events;
@@ -82,6 +85,8 @@ typedef struct or_stats {
 	uint32_t aid_bound;             /* largest aid + 1 */
 	or_describe per_session;        /* events per session */
 	or_describe per_item;           /* events per item (aids that occur) */
+	uint64_t hist_session[OR_STATS_HIST]; /* sessions by events, log-2 buckets */
+	uint64_t hist_item[OR_STATS_HIST];    /* items by events, likewise */
 } or_stats;
 
 /* Compute every statistic of st (reads the offsets and the aid column;

@@ -97,6 +97,12 @@ assert (s["mean"], s["std"], s["min"], s["p50"], s["p75"], s["p90"], s["p95"], s
        (43.1, 84.31326298862756, 2, 4, 25.25, 206.20000000000005, 228.50000000000003, 276), s
 assert (i["mean"], i["std"], i["min"], i["p50"], i["p75"], i["p90"], i["p95"], i["max"]) == \
        (1.6901960784313725, 2.008357283741975, 1, 1, 2, 3, 4, 27), i
+# log-2 histograms (report plots them): every session and item once, up to
+# the bucket of the largest (276 events: [256, 512), bucket 8; 27: bucket 4)
+sh, ih = d["session_hist"], d["item_hist"]
+assert (sum(sh), len(sh), sh[-1] > 0, sh[0]) == (20, 9, True, 0), sh
+assert (sum(ih), len(ih), ih[-1] > 0) == (510, 5, True), ih
+assert sum(c * 2 ** k for k, c in enumerate(ih)) <= 862 < sum(c * 2 ** (k + 1) for k, c in enumerate(ih)), ih
 ' "$T/stdout"
 
 # info failures

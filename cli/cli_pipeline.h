@@ -139,8 +139,10 @@ void cli_run_print_scores(const cli_run_scores *scores, FILE *out);
    printed otherwise). */
 int cli_parse_strategies(const char *cmd, const char *arg, unsigned *out);
 /* The score table and stage table (or one JSON line) on stdout after the
-   stages; returns the command's exit status given the stages' rc. */
+   stages, that line also in LOGDIR/pipeline.txt, and when the stages all
+   succeeded report_dir/report.html (`ottorec report report_dir`; NULL:
+   none); returns the command's exit status given the stages' rc. */
 int cli_run_report(const char *cmd, const cli_pipeline *p, const cli_run_scores *scores,
-		   int rc, int json);
+		   int rc, int json, const char *report_dir);
 
 #endif

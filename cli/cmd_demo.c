@@ -153,7 +153,7 @@ int cmd_demo(int argc, char **argv)
 		cfg.threads = threads;
 		rc = cli_run_model_stages(&p, &cfg, &scores);
 	}
-	rc = cli_run_report(CMD, &p, &scores, rc, json);
+	rc = cli_run_report(CMD, &p, &scores, rc, json, dir);
 done:
 	if (have_p)
 		cli_pipeline_free(&p);

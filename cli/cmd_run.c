@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "cli_guard.h"
 #include "cli_pipeline.h"
+#include "cli_report.h"
 #include "or_file.h"
 #include "or_npy.h"
 
@@ -217,6 +218,21 @@ index:
 	return rc;
 }
 
+/* info of a store (the report's data section): seconds at full scale */
+static int info_stage(cli_pipeline *p, const char *name, const char *store)
+{
+	cli_argv a;
+	cli_argv_init(&a);
+	cli_argv_add(&a, "info");
+	cli_argv_add(&a, "--json");
+	if (p->quiet)
+		cli_argv_add(&a, "--quiet");
+	cli_argv_add(&a, store);
+	int rc = cli_pipeline_stage(p, name, &a, NULL, 0);
+	cli_argv_free(&a);
+	return rc;
+}
+
 /* covisit of train + test into dir, as stage `name`. */
 static int covisit_stage(cli_pipeline *p, const cli_run_config *cfg, const char *name,
 			 const char *dir, const char *train, const char *test)
@@ -247,8 +263,9 @@ static void ranker_args(cli_argv *a, const char *covisit, const char *model, con
 	cli_argv_opt(a, "--train", test);
 }
 
+/* evaluate, with the scores by length of the sessions of store `test` */
 static int evaluate_stage(cli_pipeline *p, const char *stage, const char *labels,
-			  const char *sub, double out[4])
+			  const char *sub, const char *test, double out[4])
 {
 	cli_argv a;
 	cli_argv_init(&a);
@@ -257,6 +274,8 @@ static int evaluate_stage(cli_pipeline *p, const char *stage, const char *labels
 	if (p->quiet)
 		cli_argv_add(&a, "--quiet");
 	cli_argv_opt(&a, "--labels", labels);
+	cli_argv_add(&a, "--by-length");
+	cli_argv_opt(&a, "--test", test);
 	cli_argv_add(&a, sub);
 	int rc = cli_pipeline_stage(p, stage, &a, NULL, 0);
 	cli_argv_free(&a);
@@ -361,7 +380,8 @@ static int fit_stages(cli_pipeline *p, const cli_run_config *cfg, run_paths *rp,
 		cli_argv_free(&a);
 		int s = 3; /* ranker */
 		if (!rc)
-			rc = evaluate_stage(p, "evaluate-valid", rp->fit_rest, rp->fit_sub, scores->valid[s]);
+			rc = evaluate_stage(p, "evaluate-valid", rp->fit_rest, rp->fit_sub, rp->fit_valid,
+					    scores->valid[s]);
 		scores->have_valid[s] = !rc;
 	}
 	if (!rc && (cfg->strategies & CLI_STRATEGY_BLEND) && !cfg->weights) {
@@ -418,7 +438,7 @@ static int strategy_stages(cli_pipeline *p, const cli_run_config *cfg, const run
 	cli_argv_free(&a);
 	if (!rc && cfg->labels) {
 		snprintf(stage, sizeof(stage), "evaluate-%s", name);
-		rc = evaluate_stage(p, stage, cfg->labels, sub, scores->recall[s]);
+		rc = evaluate_stage(p, stage, cfg->labels, sub, rp->test, scores->recall[s]);
 		scores->have[s] = !rc;
 	}
 	free(sub);
@@ -442,6 +462,10 @@ int cli_run_model_stages(cli_pipeline *p, const cli_run_config *cfg, cli_run_sco
 	int rc = convert_stage(p, cfg, "train", cfg->train, &rp.train);
 	if (!rc)
 		rc = convert_stage(p, cfg, "test", cfg->test, &rp.test);
+	if (!rc)
+		rc = info_stage(p, "info-train", rp.train);
+	if (!rc)
+		rc = info_stage(p, "info-test", rp.test);
 	if (!rc && need_fit)
 		rc = fit_stages(p, cfg, &rp, scores);
 	if (!rc && need_emb) {
@@ -508,19 +532,58 @@ static void scores_json(const cli_run_scores *scores, char *buf, size_t n)
 		snprintf(buf + len, n - len, "}");
 }
 
-/* Print the tables (or the JSON line); the command's exit status. */
-int cli_run_report(const char *cmd, const cli_pipeline *p, const cli_run_scores *scores,
-		   int rc, int json)
+/* The one-line JSON summary of the whole run (malloc'd, with its newline). */
+static char *run_json(const char *cmd, const cli_pipeline *p, const cli_run_scores *scores, int rc,
+		      const char *report)
 {
+	char sc[1024];
+	scores_json(scores, sc, sizeof(sc));
+	char *stages = cli_pipeline_json(p), *s = NULL;
+	/* built directly: the stage array can outgrow cli_json's buffer */
+	if (asprintf(&s, "{\"command\":\"%s\",\"status\":\"%s\",\"scores\":%s,\"stages\":%s,"
+		     "\"wall_seconds\":%.3f%s%s%s}\n", cmd, rc ? "failed" : "ok", sc,
+		     stages ? stages : "[]", cli_now() - p->t0, report ? ",\"report\":\"" : "",
+		     report ? report : "", report ? "\"" : "") < 0)
+		s = NULL;
+	free(stages);
+	return s;
+}
+
+/* LOGDIR/pipeline.txt: the summary line (the report's stage timeline). */
+static int write_pipeline_log(const char *cmd, const cli_pipeline *p, const char *line)
+{
+	char *path = cli_path_join(p->log_dir, CLI_REPORT_PIPELINE);
+	or_err err;
+	or_err_clear(&err);
+	or_file f;
+	int rc = path && line ? or_file_open(&f, path, &err) : or_err_set(&err, OR_ENOMEM, "out of memory");
+	if (!rc && ((rc = or_file_write(&f, line, strlen(line), &err)) || (rc = or_file_commit(&f, &err))))
+		or_file_abort(&f);
+	free(path);
+	return rc ? cli_fail(cmd, &err) : CLI_OK;
+}
+
+/* Print the tables (or the JSON line), and after a run whose stages all
+   succeeded write report_dir/report.html; the command's exit status. */
+int cli_run_report(const char *cmd, const cli_pipeline *p, const cli_run_scores *scores,
+		   int rc, int json, const char *report_dir)
+{
+	char *report = !rc && report_dir ? cli_path_join(report_dir, "report.html") : NULL;
+	char *line = run_json(cmd, p, scores, rc, report);
+	int wrc = write_pipeline_log(cmd, p, line);
+	if (report && !wrc) {
+		size_t bytes = 0;
+		double t0 = cli_now();
+		wrc = cli_report_write(cmd, report_dir, report, &bytes);
+		if (!wrc && !p->quiet) {
+			cli_progress_done();
+			fprintf(stderr, "ottorec %s: wrote %s (%zu KiB) in %.3f s\n", cmd, report,
+				(bytes + 1023) / 1024, cli_now() - t0);
+		}
+	}
+	free(report);
 	if (json) {
-		char sc[1024];
-		scores_json(scores, sc, sizeof(sc));
-		char *stages = cli_pipeline_json(p);
-		/* printed directly: the stage array can outgrow cli_json's buffer */
-		printf("{\"command\":\"%s\",\"status\":\"%s\",\"scores\":%s,\"stages\":%s,"
-		       "\"wall_seconds\":%.3f}\n", cmd, rc ? "failed" : "ok", sc,
-		       stages ? stages : "[]", cli_now() - p->t0);
-		free(stages);
+		fputs(line ? line : "{}\n", stdout);
 	} else {
 		if (!rc) {
 			cli_run_print_scores(scores, stdout);
@@ -528,8 +591,9 @@ int cli_run_report(const char *cmd, const cli_pipeline *p, const cli_run_scores 
 		}
 		cli_pipeline_table(p, stdout);
 	}
+	free(line);
 	int out = cli_finish_stdout(cmd);
-	return rc ? rc : out;
+	return rc ? rc : wrc ? wrc : out;
 }
 
 int cli_parse_strategies(const char *cmd, const char *arg, unsigned *out)
@@ -559,7 +623,8 @@ static int check_outputs(const cli_run_config *cfg)
 	static const char *const always[] = {
 		"pairs.bin", "embeddings.npy", "embeddings.ids.npy", "index.ann", "covisit",
 		"submission.csv", "submission_seed.csv", "submission_covisit.csv",
-		"submission_blend.csv", "submission_ranker.csv", "ranker.model", "fit", "logs", NULL
+		"submission_blend.csv", "submission_ranker.csv", "ranker.model", "fit", "logs",
+		"report.html", NULL
 	};
 	for (const char *const *a = always; *a; a++)
 		names[n++] = *a;
@@ -672,7 +737,7 @@ int cmd_run(int argc, char **argv)
 	}
 	cli_run_scores scores;
 	rc = cli_run_model_stages(&p, &cfg, &scores);
-	rc = cli_run_report(CMD, &p, &scores, rc, json);
+	rc = cli_run_report(CMD, &p, &scores, rc, json, cfg.out_dir);
 	cli_pipeline_free(&p);
 	return rc;
 }

@@ -32,6 +32,7 @@ static const cli_command commands[] = {
 	{ "fit", cmd_fit, "the gbt ranker (XGBoost, per type) fitted on a candidates directory" },
 	{ "run", cmd_run, "the whole pipeline: convert .. recommend, evaluate, stage table" },
 	{ "demo", cmd_demo, "synthetic data, local split, every strategy, score table" },
+	{ "report", cmd_report, "one HTML page of a run: scores, curves, features, timeline, data" },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -24,6 +24,25 @@ expect_true run_no_convert_for_stores sh -c "! grep -q '^convert' '$T/run1.out'"
 total=$(awk '/^score/ { printf "%.4f", $2 }' "$T/eval.txt")
 expect_true run_score_table grep -q -E "^covisit .* $total\$" "$T/run1.out"
 
+# the report at the end, and what its sections read: info of both stores,
+# evaluate by length (every labelled session in one bucket), the stage table
+expect_true run_writes_report grep -q '<tr data-row=""><td>covisit</td><td>test</td>' "$R/report.html"
+expect_true run_logs_info test -s "$R/logs/info-train.txt" -a -s "$R/logs/info-test.txt"
+expect_true run_logs_pipeline grep -q '"stages":\[{"stage":"info-train"' "$R/logs/pipeline.txt"
+expect_true run_evaluate_by_length python3 -c '
+import json, sys
+e = json.load(open(sys.argv[1]))
+assert e["length_buckets"] == ["1", "2", "3-4", "5-9", "10-19", "20-49", "50+"], e
+assert sum(e["length_sessions"]) == e["sessions"] and e["length_unmatched"] == 0, e
+' "$R/logs/evaluate-covisit.txt"
+expect_ok evaluate_by_length "$OTTOREC" evaluate --by-length --test "$D/val/test.store" \
+	--labels "$D/val/test_labels.jsonl" "$T/hand.csv"
+expect_true evaluate_by_length_table grep -q -E '^50\+ +[0-9]+ ' "$T/stdout"
+expect_fail evaluate_by_length_needs_test 'needs the test sessions' "$OTTOREC" evaluate --by-length \
+	--labels "$D/val/test_labels.jsonl" "$T/hand.csv"
+expect_fail evaluate_test_needs_by_length 'for --by-length' "$OTTOREC" evaluate --test "$D/val/test.store" \
+	--labels "$D/val/test_labels.jsonl" "$T/hand.csv"
+
 # --resume: every stage skipped, same submission
 cp "$R/submission.csv" "$T/first.csv"
 expect_ok run_resume "$OTTOREC" run --quiet --resume --strategy covisit --train "$D/val/train.store" \
@@ -63,6 +82,7 @@ done
 "$OTTOREC" evaluate --labels "$T/demo/val/test_labels.jsonl" "$T/demo/run/submission_blend.csv" > "$T/eval.txt"
 total=$(awk '/^score/ { printf "%.4f", $2 }' "$T/eval.txt")
 expect_true demo_blend_score_is_evaluate grep -q -E "^blend .* $total\$" "$T/demo.out"
+expect_true demo_report python3 "$TESTS_DIR/cli/report_check.py" "$T/demo/logs" "$T/demo/report.html"
 expect_ok demo_resume "$OTTOREC" demo --quiet --resume --scale 0.002 --seed 5 -o "$T/demo"
 expect_true demo_resume_skips_all sh -c "! grep -v '^total' '$T/stdout' | grep -q -E '^[a-z-]+ +[0-9.]+ +[0-9]+ '"
 expect_true demo_resume_table grep -q -E '^recommend-blend +resumed' "$T/stdout"

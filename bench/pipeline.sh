@@ -4,7 +4,8 @@
 # labels): first the default (the ranker, issue #15's target), then every
 # strategy; wall time and peak RSS per stage (targets at scale 1.0: < 10
 # min on 2 cores, < 16 GiB).  Called by bench/run.sh after
-# its synth/export sections (needs $DIR/train.store, train.jsonl, test.store).
+# its synth/export sections (needs $DIR/train.store, train.jsonl, test.store);
+# then the size and time of the report page of the second run (issue #19).
 set -eu
 : "${OTTOREC:?}" "${DIR:?}"
 TIME=/usr/bin/time
@@ -23,3 +24,7 @@ rm -rf "$DIR/run"
 	-o "$DIR/run" | tee "$DIR/run-table.txt"
 awk '{ printf "run end to end: %.1f s wall (target < 600 s at scale 1.0); peak RSS of the largest process (run or a stage): %.0f MiB (target < 16384)\n", $1, $2 / 1024 }' "$DIR/run-time.txt"
 rm -f "$DIR/run/pairs.bin"
+echo "== ottorec report of that run (issue #19's targets: page < 2 MB, written in < 1 s; run wrote it, written again here)"
+"$TIME" -f '%e %M' -o "$DIR/report-time.txt" "$OTTOREC" report --quiet -o "$DIR/report-again.html" "$DIR/run"
+printf 'report.html: %s bytes (target < 2000000); ' "$(wc -c < "$DIR/run/report.html")"
+awk '{ printf "report written in %.3f s (target < 1 s), peak RSS %.0f MiB\n", $1, $2 / 1024 }' "$DIR/report-time.txt"

@@ -382,7 +382,7 @@ static void data_row(FILE *f, const char *what, const or_jv *const *v, const cha
 	or_plot_text(f, what);
 	fputs("</td>", f);
 	for (int i = 0; i < 2; i++) {
-		const or_jv *o = key[0] ? or_jdoc_get(v[i], key[0]) : v[i];
+		const or_jv *o = key[0][0] ? or_jdoc_get(v[i], key[0]) : v[i];
 		cell(f, num(o, key[1]), fmt);
 	}
 	fputs("</tr>\n", f);

@@ -69,37 +69,41 @@ static void axis_titles(FILE *f, const or_plot *p, const frame *fr)
 	}
 }
 
-/* Gridlines and labels of a y axis (horizontal lines) or x axis (vertical). */
-static void y_axis(FILE *f, const or_axis *a, const frame *fr)
+/* Gridlines and tick labels of a y axis (horizontal lines, labels at the
+   left) or of an x axis (vertical lines, labels below). */
+static void axis(FILE *f, const or_axis *a, const frame *fr, int is_y)
 {
 	char buf[32];
 	for (size_t i = 0; i < a->n_ticks; i++) {
-		double y = or_axis_map(a, a->ticks[i], fr->y0, fr->y1);
+		double v = is_y ? or_axis_map(a, a->ticks[i], fr->y0, fr->y1)
+				: or_axis_map(a, a->ticks[i], fr->x0, fr->x1);
 		or_axis_label(a, a->ticks[i], buf, sizeof(buf));
-		fprintf(f, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" class=\"g\"/>"
-			"<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%s</text>",
-			fr->x0, fr->x1, y, y, fr->x0 - 4, y + 4, buf);
+		if (is_y)
+			fprintf(f, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" class=\"g\"/>"
+				"<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%s</text>",
+				fr->x0, fr->x1, v, v, fr->x0 - 4, v + 4, buf);
+		else
+			fprintf(f, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" class=\"g\"/>"
+				"<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%s</text>",
+				v, v, fr->y0, fr->y1, v, fr->y0 + 16, buf);
 	}
 }
 
-static void x_axis(FILE *f, const or_axis *a, const frame *fr)
-{
-	char buf[32];
-	for (size_t i = 0; i < a->n_ticks; i++) {
-		double x = or_axis_map(a, a->ticks[i], fr->x0, fr->x1);
-		or_axis_label(a, a->ticks[i], buf, sizeof(buf));
-		fprintf(f, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" class=\"g\"/>"
-			"<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%s</text>",
-			x, x, fr->y0, fr->y1, x, fr->y0 + 16, buf);
-	}
-}
-
-static void legend(FILE *f, const frame *fr, const char *const *names, size_t n, int lines)
+/* The legend of n series in rows under the title (wrapped at the plot's
+   right edge); returns its rows (0 for one series). */
+static int legend(FILE *f, const frame *fr, const char *const *names, size_t n, int lines)
 {
 	if (n < 2)
-		return;
-	double x = fr->x0 + 8, y = fr->y1 + 12;
+		return 0;
+	double x = fr->x0 + 8;
+	int row = 0;
 	for (size_t i = 0; i < n; i++) {
+		double w = 30 + 6.5 * (double)strlen(names[i] ? names[i] : "");
+		if (i && x + w > fr->x1) {
+			x = fr->x0 + 8;
+			row++;
+		}
+		double y = MT + 6 + 14.0 * row;
 		const char *c = or_plot_colours[i % OR_PLOT_N_COLOURS];
 		if (lines)
 			fprintf(f, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" "
@@ -111,8 +115,9 @@ static void legend(FILE *f, const frame *fr, const char *const *names, size_t n,
 		fprintf(f, "<text x=\"%.1f\" y=\"%.1f\">", x + 22, y);
 		or_plot_text(f, names[i]);
 		fputs("</text>", f);
-		x += 30 + 7.0 * (double)strlen(names[i] ? names[i] : "");
+		x += w;
 	}
+	return row + 1;
 }
 
 static int drawable(double x, double y, int xlog, int ylog)
@@ -149,8 +154,13 @@ size_t or_plot_lines(FILE *f, const or_plot *p, const or_plot_series *s, size_t 
 	else
 		or_axis_linear(&ay, yl, yh, 6);
 	frame fr = open_svg(f, p, "line", ML, 0);
-	y_axis(f, &ay, &fr);
-	x_axis(f, &ax, &fr);
+	const char *names[OR_PLOT_N_COLOURS * 4] = { 0 };
+	size_t nn = ns < sizeof(names) / sizeof(names[0]) ? ns : sizeof(names) / sizeof(names[0]);
+	for (size_t k = 0; k < nn; k++)
+		names[k] = s[k].name;
+	fr.y1 += 14.0 * legend(f, &fr, names, nn, 1);
+	axis(f, &ay, &fr, 1);
+	axis(f, &ax, &fr, 0);
 	axis_titles(f, p, &fr);
 	size_t drawn = 0;
 	for (size_t k = 0; k < ns; k++) {
@@ -199,11 +209,6 @@ size_t or_plot_lines(FILE *f, const or_plot *p, const or_plot_series *s, size_t 
 		or_plot_text(f, marks[k].label);
 		fputs("</text>", f);
 	}
-	const char *names[OR_PLOT_N_COLOURS * 4];
-	size_t nn = ns < sizeof(names) / sizeof(names[0]) ? ns : sizeof(names) / sizeof(names[0]);
-	for (size_t k = 0; k < nn; k++)
-		names[k] = s[k].name;
-	legend(f, &fr, names, nn, 1);
 	fputs("</svg>\n", f);
 	return drawn;
 }
@@ -227,7 +232,7 @@ size_t or_plot_hbars(FILE *f, const or_plot *p, const or_plot_bar *bars, size_t 
 		left = ML;
 	frame fr = open_svg(f, p, "bars", left, MT + MB + row * (double)(n ? n : 1) + 8);
 	fr.x1 -= 96; /* room for the notes */
-	x_axis(f, &ax, &fr);
+	axis(f, &ax, &fr, 0);
 	axis_titles(f, p, &fr);
 	size_t drawn = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -265,8 +270,8 @@ size_t or_plot_groups(FILE *f, const or_plot *p, const char *const *cats, size_t
 	or_axis ay;
 	or_axis_linear(&ay, lo, hi, 6);
 	frame fr = open_svg(f, p, "bars", ML, 0);
-	fr.y1 += 14; /* the legend above the bars */
-	y_axis(f, &ay, &fr);
+	fr.y1 += 14.0 * legend(f, &fr, series, ns, 0);
+	axis(f, &ay, &fr, 1);
 	axis_titles(f, p, &fr);
 	double gw = (fr.x1 - fr.x0) / (double)(nc ? nc : 1);
 	double bw = (gw * 0.8) / (double)(ns ? ns : 1);
@@ -292,9 +297,6 @@ size_t or_plot_groups(FILE *f, const or_plot *p, const char *const *cats, size_t
 			drawn++;
 		}
 	}
-	frame top = fr;
-	top.y1 = MT;
-	legend(f, &top, series, ns, 0);
 	fputs("</svg>\n", f);
 	return drawn;
 }

@@ -131,7 +131,7 @@ static int report_read(const char *cmd, const char *dir, cli_report *r)
 		char *path = rc ? NULL : cli_path_join(logs, list[i]->d_name);
 		size_t len = 0;
 		char *line = path ? first_line(path, &len) : NULL;
-		char *why = NULL;
+		char *why = NULL, what[300];
 		or_err err;
 		or_err_clear(&err);
 		cli_report_log *l = &r->logs[r->n];
@@ -140,8 +140,9 @@ static int report_read(const char *cmd, const char *dir, cli_report *r)
 		} else if (!line) {
 			if (asprintf(&why, "%s: %s", list[i]->d_name, strerror(errno)) < 0)
 				why = NULL;
-		} else if (or_jdoc_parse(line, len, list[i]->d_name, &l->v, &err)) {
-			why = strdup(err.msg);
+		} else if (snprintf(what, sizeof(what), "%s:1", list[i]->d_name),
+			   or_jdoc_parse(line, len, what, &l->v, &err)) {
+			why = strdup(err.msg); /* "name.txt:1:column: what" */
 		} else {
 			size_t k = strlen(list[i]->d_name) - 4;
 			l->name = strndup(list[i]->d_name, k);

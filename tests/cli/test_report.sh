@@ -41,7 +41,7 @@ printf '{"command":"evaluate", "clicks":\n' > "$T/part/logs/broken.txt"
 expect_ok report_partial "$OTTOREC" report --quiet "$T/part"
 expect_true report_partial_absent sh -c "[ \$(grep -c 'data-absent' '$T/part/report.html') -eq 4 ]"
 expect_true report_partial_marks python3 "$CHECK" "$T/part/logs" "$T/part/report.html"
-expect_true report_names_unreadable grep -q 'Unreadable log: broken.txt:1:' "$T/part/report.html"
+expect_true report_names_unreadable grep -q 'Unreadable log: broken.txt:1:34: expected a value, found the end' "$T/part/report.html"
 
 # errors
 expect_fail report_missing_dir 'cannot read .*nope/logs' "$OTTOREC" report "$T/nope"

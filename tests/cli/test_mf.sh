@@ -17,12 +17,27 @@ expect_ok pairs_options "$OTTOREC" pairs --quiet --window 3 --types clicks,carts
 
 expect_ok train_exact "$OTTOREC" train --quiet --json --batch 4096 -o "$T/e.npy" "$T/p.bin"
 expect_true train_exact_json grep -q '"valid_accuracy":0\.[5-9]' "$T/stdout"
+# the curves report draws: the loss of every 5 % of the epoch (their mean,
+# weighted by pairs, is the epoch's train loss), and per epoch
+expect_true train_exact_curves python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+c = d["loss_curve"]
+assert len(c) == 20 and all(v is not None and v > 0 for v in c), c
+assert abs(sum(c) / 20 - d["train_loss"]) < 0.05 * d["train_loss"], (c, d["train_loss"])
+assert d["curve_epoch"] == [1] and d["curve_valid_accuracy"] == [d["valid_accuracy"]], d
+' "$T/stdout"
 expect_true npy_magic sh -c "head -c 6 '$T/e.npy' | od -c | grep -q 'N   U   M   P   Y'"
 expect_true npy_shape grep -q "'shape': ([0-9]*, 32)" "$T/e.npy"
 expect_ok train_exact_t1 "$OTTOREC" train --quiet --batch 4096 --threads 1 -o "$T/e1.npy" "$T/p.bin"
 expect_same train_exact_same_bytes_any_threads "$T/e.npy" "$T/e1.npy"
 expect_ok train_fast "$OTTOREC" train --quiet --json --mode fast --dim 16 --epochs 2 --negatives 2 -o "$T/f.npy" "$T/p.bin"
 expect_true train_fast_json grep -q '"epochs":2' "$T/stdout"
+expect_true train_fast_curves python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["curve_epoch"] == [1, 2] and len(d["curve_valid_loss"]) == 2 and "loss_curve" not in d, d
+' "$T/stdout"
 expect_true train_fast_learns grep -q '"valid_accuracy":0\.[6-9]' "$T/stdout"
 # OTTOREC_NO_SIMD=1 is --no-simd for the mf kernels too
 expect_ok train_exact_nosimd "$OTTOREC" train --quiet --batch 4096 --no-simd -o "$T/ens.npy" "$T/p.bin"

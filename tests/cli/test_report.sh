@@ -38,8 +38,18 @@ mkdir -p "$T/part/logs"
 cp "$DATA/report/logs/info-train.txt" "$DATA/report/logs/info-test.txt" "$T/part/logs/"
 cp "$DATA/report/logs/evaluate-seed.txt" "$T/part/logs/"
 printf '{"command":"evaluate", "clicks":\n' > "$T/part/logs/broken.txt"
+# item2vec's loss per epoch, from a real (tiny) item2vec stage
+"$OTTOREC" convert --quiet -o "$T/sample.store" "$SAMPLE"
+"$OTTOREC" item2vec --json --quiet --epochs 3 -o "$T/i2v.npy" "$T/sample.store" > "$T/part/logs/item2vec.txt"
+expect_true item2vec_epoch_loss python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert len(d["epoch_loss"]) == 3 and d["epoch_loss"][-1] == d["loss"], d
+' "$T/part/logs/item2vec.txt"
 expect_ok report_partial "$OTTOREC" report --quiet "$T/part"
-expect_true report_partial_absent sh -c "[ \$(grep -c 'data-absent' '$T/part/report.html') -eq 4 ]"
+# candidates, features, timeline absent; scores, by length, training, data drawn
+expect_true report_partial_absent sh -c "[ \$(grep -c 'data-absent' '$T/part/report.html') -eq 3 ]"
+expect_true report_partial_item2vec grep -q 'data-section="training-item2vec"' "$T/part/report.html"
 expect_true report_partial_marks python3 "$CHECK" "$T/part/logs" "$T/part/report.html"
 expect_true report_names_unreadable grep -q 'Unreadable log: broken.txt:1:34: expected a value, found the end' "$T/part/report.html"
 

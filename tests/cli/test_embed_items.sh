@@ -126,7 +126,7 @@ expect_same "submission: the unmapped one, mapped" "$T/want_sub.csv" "$T/r1/subm
 rm "$T/r1/embeddings.ids.npy"
 expect_ok "run --resume without the ids" "$OTTOREC" run --resume --strategy seed --train "$T/big_train.store" --test "$T/big_test.store" -o "$T/r1"
 expect_true "pairs resumed" grep -q 'pairs (done before, skipped)' "$T/stderr"
-expect_true "train rerun for its missing ids" sh -c "grep -q '\\] train:' '$T/stderr' && ! grep -q 'train (done before' '$T/stderr'"
+expect_true "train rerun for its missing ids" sh -c "grep -q '\\] train:' '$T/stderr' && ! grep -q '\\] train (done before' '$T/stderr'"
 expect_true "ids back" test -s "$T/r1/embeddings.ids.npy"
 expect_same "same submission" "$T/want_sub.csv" "$T/r1/submission.csv"
 rm -rf "$T"

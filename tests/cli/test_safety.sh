@@ -69,13 +69,16 @@ expect_ok "run" "$O" run --quiet --threads 2 --strategy seed --train "$T/sp/trai
 	--labels "$T/sp/test_labels.jsonl" -o "$R"
 expect_ok "run --resume, nothing changed" "$O" run --quiet --resume --threads 2 --strategy seed \
 	--train "$T/sp/train.store" --test "$T/cur.store" --labels "$T/sp/test_labels.jsonl" -o "$R"
-expect_true "every stage resumed" test "$(grep -c resumed "$T/stdout")" -eq 5
+# info-train, info-test, pairs, train, index, recommend-seed, evaluate-seed
+expect_true "every stage resumed" test "$(grep -c resumed "$T/stdout")" -eq 7
 cp "$R/submission.csv" "$T/sub.old"
 # other sessions under the same name: the train sessions as the test set
 cp "$T/sp/train.store" "$T/cur.store"
 expect_ok "run --resume after the test input was replaced" "$O" run --quiet --resume --threads 2 --strategy seed \
 	--train "$T/sp/train.store" --test "$T/cur.store" --labels "$T/sp/test_labels.jsonl" -o "$R"
-expect_true "the stages that read it ran again" test "$(grep -c resumed "$T/stdout")" -eq 0
+# all but info-train, the one stage that reads train alone
+expect_true "the stages that read it ran again" test "$(grep -c resumed "$T/stdout")" -eq 1
+expect_true "info-train alone resumed" grep -q -E '^info-train +resumed' "$T/stdout"
 expect_ok "a fresh run on the new input" "$O" run --quiet --threads 2 --strategy seed \
 	--train "$T/sp/train.store" --test "$T/cur.store" --labels "$T/sp/test_labels.jsonl" -o "$T/fresh"
 expect_same "the resumed run's submission is the fresh run's" "$R/submission.csv" "$T/fresh/submission.csv"

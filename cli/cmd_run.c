@@ -542,11 +542,14 @@ static char *run_json(const char *cmd, const cli_pipeline *p, const cli_run_scor
 	char sc[1024];
 	scores_json(scores, sc, sizeof(sc));
 	char *stages = cli_pipeline_json(p), *s = NULL;
+	cli_json r; /* ,"report":"PATH" (escaped), after the '{' cli_json starts with */
+	cli_json_begin(&r);
+	if (report)
+		cli_json_str(&r, "report", report);
 	/* built directly: the stage array can outgrow cli_json's buffer */
 	if (asprintf(&s, "{\"command\":\"%s\",\"status\":\"%s\",\"scores\":%s,\"stages\":%s,"
-		     "\"wall_seconds\":%.3f%s%s%s}\n", cmd, rc ? "failed" : "ok", sc,
-		     stages ? stages : "[]", cli_now() - p->t0, report ? ",\"report\":\"" : "",
-		     report ? report : "", report ? "\"" : "") < 0)
+		     "\"wall_seconds\":%.3f%s%s}\n", cmd, rc ? "failed" : "ok", sc,
+		     stages ? stages : "[]", cli_now() - p->t0, report ? "," : "", r.buf + 1) < 0)
 		s = NULL;
 	free(stages);
 	return s;

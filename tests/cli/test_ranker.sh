@@ -41,7 +41,7 @@ rest = {json.loads(l)["session"] for l in open(sys.argv[2])}
 every = {json.loads(l)["session"] for l in open(sys.argv[3])}
 j = json.load(open(sys.argv[4]))
 assert c and rest and not (c & rest), (len(c), len(rest))
-assert j["features"][-1] == "stage1_rank" and len(j["features"]) == 51, j["features"]
+assert j["features"][-1] == "stage1_rank" and len(j["features"]) == 55, j["features"]
 assert j["settings"]["max_candidates"] == 40 and j["n_groups"] == len(c)
 drawn = j["sessions"] + len(rest)
 assert drawn == len(every), (j["sessions"], len(rest), len(every))

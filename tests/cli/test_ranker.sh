@@ -50,6 +50,7 @@ expect_fail "the table's directory may not be an input" "output" \
 	"$O" candidates $CAND -o "$F/cv"
 
 expect_ok "fit" "$O" fit --quiet --rounds 20 --candidates "$T/c" -o "$T/m"
+expect_true "fit's baseline is the stage-1 order" grep -q "baseline by stage1_rank" "$T/stdout"
 RK="--strategy ranker --model $T/m --covisit $F/cv --train $F/train.store --train $F/test.store"
 expect_ok "recommend ranker" "$O" recommend --quiet $RK --test "$F/valid.store" --period "$F/test.store" \
 	-o "$T/v2.csv" --threads 2

@@ -48,11 +48,13 @@ static const char usage_text[] =
 	"      --max N            candidates kept per session (default 50, 1..1000)\n"
 	"      --history H        recent distinct aids whose rows are read (30)\n"
 	"      --emb-recent E     recent aids whose neighbours are searched (3, 0..16)\n"
+	"      --next-recent N    recent aids whose next items are read (5, 0..30)\n"
 	"      --emb-k K          neighbours per searched aid (20, 1..100)\n"
 	"      --nprobe N         index lists scanned (default: at most 8)\n"
 	"      --popular P        aids per popular list (20, 0..100)\n"
 	"      --sources LIST     comma-separated sources (default all:\n"
-	"                         history,covisit,buy2buy,embedding,rule,popular)\n"
+	"                         history,covisit,buy2buy,embedding,rule,popular,\n"
+	"                         next)\n"
 	"      --share S          share of the sessions used, drawn with --seed\n"
 	"                         (0 < S <= 1, default 1)\n"
 	"      --max-sessions N   at most about N sessions used (lowers --share)\n"
@@ -129,6 +131,7 @@ int cmd_candidates(int argc, char **argv)
 		{ "max", required_argument, NULL, 'M' },
 		{ "history", required_argument, NULL, 'H' },
 		{ "emb-recent", required_argument, NULL, 'E' },
+		{ "next-recent", required_argument, NULL, 'Y' },
 		{ "emb-k", required_argument, NULL, 'K' },
 		{ "nprobe", required_argument, NULL, 'n' },
 		{ "popular", required_argument, NULL, 'P' },
@@ -175,6 +178,7 @@ int cmd_candidates(int argc, char **argv)
 		case 'M': bad = parse_size("max", optarg, 1, OR_CAND_MAX, &cfg.max_candidates); break;
 		case 'H': bad = parse_size("history", optarg, 1, 1000, &cfg.max_history); break;
 		case 'E': bad = parse_size("emb-recent", optarg, 0, 16, &cfg.n_recent_emb); break;
+		case 'Y': bad = parse_size("next-recent", optarg, 0, 30, &cfg.n_recent_next); break;
 		case 'K': bad = parse_size("emb-k", optarg, 1, 100, &cfg.emb_k); break;
 		case 'n': bad = parse_size("nprobe", optarg, 1, 65536, &nprobe); break;
 		case 'P': bad = parse_size("popular", optarg, 0, 100, &cfg.n_popular); break;

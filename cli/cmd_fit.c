@@ -32,8 +32,8 @@ static const char usage_text[] =
 	"orders -> carts -> clicks, clicks -> carts -> orders), with a warning.\n"
 	"Prints per type what was fitted on, the validation metric (the mean over\n"
 	"held-out sessions of positives among the model's 20 best of all their\n"
-	"candidates / min(20, positives); beside it the same for ranking by the\n"
-	"first feature, a sanity line), the time and the 10 features of most gain.\n"
+	"candidates / min(20, positives); beside it the same for the stage-1\n"
+	"order, a sanity line), the time and the 10 features of most gain.\n"
 	"The same directory, options, seed and --threads give the same model\n"
 	"bytes; XGBoost's trees depend on its thread count, which the model\n"
 	"records.  --evaluate prints the metric of MODEL on every session of DIR\n"
@@ -142,7 +142,8 @@ static int evaluate(const char *dir, const or_cand_dir *d, const char *model_pat
 		for (unsigned t = 0; t < 3; t++) {
 			printf("%-7s %zu sessions with a positive: metric@20 ", type_names[t], n[t]);
 			print_metric(metric[t]);
-			printf(" (baseline by %s: ", d->names[0]);
+			double sign;
+			printf(" (baseline by %s: ", d->names[or_fit_baseline_column(d, &sign)]);
 			print_metric(base[t]);
 			printf(")%s%s%s\n", or_ranker_type_fitted(r, t) ? "" : "; uses the ",
 			       or_ranker_type_fitted(r, t) ? "" : type_names[or_ranker_type_uses(r, t)],
@@ -307,7 +308,8 @@ int cmd_fit(int argc, char **argv)
 			       type_names[t], ft->groups_with_positives, ft->groups, ft->rows, ft->positives,
 			       ft->valid_groups);
 			print_metric(ft->valid_metric);
-			printf(" (baseline by %s: ", d.names[0]);
+			double sign;
+			printf(" (baseline by %s: ", d.names[or_fit_baseline_column(&d, &sign)]);
 			print_metric(ft->baseline_metric);
 			printf("); %.1f s\n", ft->seconds);
 			print_top_gain(&d, ft->gain);

@@ -3,7 +3,8 @@
  * whose candidates, stage-1 order and features are worked out by hand in
  * the comments; the labelled table (labels per row, recall, dropping and
  * negative sampling); independence of the thread count on random data; the
- * settings' JSON and the source names; and the ranker strategy with a
+ * settings' JSON and the source names; the next-item table and its
+ * features on a second hand-made case; and the ranker strategy with a
  * linear ranker (ranking by -stage1_rank gives the stage-1 order).
  */
 #include "check.h"
@@ -341,6 +342,71 @@ static void test_threads_same_result(void)
 	free(ty);
 }
 
+/*
+ * The next-item table: train sessions [1 2 2 3], [1 3], [1 2], [4 1 4]
+ * give the transitions 1->2 (twice; the repeat of 2 is not one), 2->3,
+ * 1->3, 4->1, 1->4: row 1 = 2 (2/4), 3 (1/4), 4 (1/4; ties by aid), row
+ * 2 = 3 (1), row 4 = 1 (1), row 3 empty.  The test session [2 1] (u_0 =
+ * 1, u_1 = 2) with sources history and next: nx_sum(2) = 1/2, nx_sum(3)
+ * = 1/4 + 1/2 (row of u_1, / 2), nx_sum(4) = 1/4; nx_back(c) = P(1 | c):
+ * 1 for 4 only.  Stage 1: 2 = 10 + 1/2 + 0.5/0.75, 1 = 10 + 1, 3 = 1,
+ * 4 = 1/3.
+ */
+static void test_next_items(void)
+{
+	static const int64_t tr_ids[4] = { 1, 2, 3, 4 };
+	static const size_t tr_len[4] = { 4, 2, 2, 3 };
+	static const uint32_t tr_aid[11] = { 1, 2, 2, 3, 1, 3, 1, 2, 4, 1, 4 };
+	static const uint8_t tr_ty[11] = { 0 };
+	or_store *train = check_make_store("next_train.store", 4, tr_ids, tr_len, tr_aid, tr_ty);
+	static const int64_t te_ids[1] = { 9 };
+	static const size_t te_len[1] = { 2 };
+	static const uint32_t te_aid[2] = { 2, 1 };
+	static const uint8_t te_ty[2] = { 0, 0 };
+	or_store *test = check_make_store("next_test.store", 1, te_ids, te_len, te_aid, te_ty);
+	or_cand_stats *stats = NULL;
+	or_err err;
+	or_store *stores[1] = { train };
+	CHECK_INT(or_cand_stats_build(stores, 1, &stats, NULL, &err), OR_OK);
+	or_cand_config cfg;
+	or_cand_config_default(&cfg);
+	cfg.sources = OR_CAND_SRC_HISTORY | OR_CAND_SRC_NEXT;
+	or_cand_model m;
+	memset(&m, 0, sizeof(m));
+	m.stats = stats;
+	keep_all *k = calloc(1, sizeof(*k));
+	CHECK_INT(or_cand_generate(test, &m, &cfg, NULL, keep_sink, k, NULL, &err), OR_OK);
+	static const uint32_t order[4] = { 2, 1, 3, 4 };
+	CHECK_INT(k->n_rows, 4);
+	for (int i = 0; i < 4 && (size_t)i < k->n_rows; i++)
+		CHECK_INT(k->aid[i], order[i]);
+	const float *x2 = k->x, *x1 = k->x + OR_CF_N, *x3 = k->x + 2 * OR_CF_N, *x4 = k->x + 3 * OR_CF_N;
+	CLOSE(x2[OR_CF_NX_SUM], 0.5);
+	CLOSE(x2[OR_CF_NX_LAST], 0.5);
+	CLOSE(x2[OR_CF_NX_RANK_LAST], 0);
+	CLOSE(x2[OR_CF_NX_BACK], 0);
+	CLOSE(x1[OR_CF_NX_SUM], 0);
+	CLOSE(x1[OR_CF_NX_LAST], 0);
+	CLOSE(x1[OR_CF_NX_RANK_LAST], -1);
+	CLOSE(x3[OR_CF_NX_SUM], 0.75);
+	CLOSE(x3[OR_CF_NX_LAST], 0.25);
+	CLOSE(x3[OR_CF_NX_RANK_LAST], 1);
+	CLOSE(x4[OR_CF_NX_SUM], 0.25);
+	CLOSE(x4[OR_CF_NX_RANK_LAST], 2);
+	CLOSE(x4[OR_CF_NX_BACK], 1);
+	/* --next-recent 1: u_1's row is not read */
+	cfg.n_recent_next = 1;
+	memset(k, 0, sizeof(*k));
+	CHECK_INT(or_cand_generate(test, &m, &cfg, NULL, keep_sink, k, NULL, &err), OR_OK);
+	for (size_t i = 0; i < k->n_rows; i++)
+		if (k->aid[i] == 3)
+			CLOSE(k->x[i * OR_CF_N + OR_CF_NX_SUM], 0.25);
+	free(k);
+	or_cand_stats_free(stats);
+	or_store_free(test);
+	or_store_free(train);
+}
+
 static void test_settings(void)
 {
 	or_cand_config a, b;
@@ -390,6 +456,7 @@ int main(void)
 	RUN_TEST(test_hand);
 	RUN_TEST(test_ranker_strategy_linear);
 	RUN_TEST(test_threads_same_result);
+	RUN_TEST(test_next_items);
 	RUN_TEST(test_settings);
 	CHECK_MAIN_END
 }

@@ -29,6 +29,7 @@ static const char *const feature_names[NF] = {
 	"cv_clicks_sum", "cv_clicks_max", "cv_clicks_last", "cv_clicks_rank", "cv_clicks_rows",
 	"cv_buys_sum", "cv_buys_max", "cv_buys_last", "cv_buys_rank", "cv_buys_rows",
 	"cv_b2b_sum", "cv_b2b_max", "cv_b2b_last", "cv_b2b_rank", "cv_b2b_rows",
+	"nx_sum", "nx_last", "nx_rank_last", "nx_back",
 	"emb_sim_last", "emb_sim_mean", "emb_nn", "emb_rank_last",
 	"rule_clicks_rank", "rule_buys_rank", "pop_rank", "stage1_rank",
 };
@@ -52,6 +53,7 @@ void or_cand_config_default(or_cand_config *cfg)
 	cfg->emb_k = 20;
 	cfg->emb_nprobe = 8;
 	cfg->n_popular = 20;
+	cfg->n_recent_next = 5;
 	cfg->sources = OR_CAND_SRC_ALL;
 }
 
@@ -268,7 +270,8 @@ static int worker_reserve(worker *w, size_t items, size_t events, size_t dim)
 /* Features that start at -1 ("none"); all others start at 0. */
 static const int none_features[] = {
 	OR_CF_SI_RECENCY, OR_CF_SI_LAST_EVENTS, OR_CF_SI_LAST_SECONDS, OR_CF_SI_FIRST_POS,
-	OR_CF_CV_CLICKS_RANK, OR_CF_CV_BUYS_RANK, OR_CF_CV_B2B_RANK, OR_CF_EMB_RANK_LAST,
+	OR_CF_CV_CLICKS_RANK, OR_CF_CV_BUYS_RANK, OR_CF_CV_B2B_RANK, OR_CF_NX_RANK_LAST,
+	OR_CF_EMB_RANK_LAST,
 	OR_CF_RULE_CLICKS_RANK, OR_CF_RULE_BUYS_RANK, OR_CF_POP_RANK,
 };
 
@@ -432,6 +435,29 @@ static void src_popular(worker *w, const gen *g, size_t si, const or_session *s)
 		}
 }
 
+/* The next-item rows of the n_recent_next most recent distinct aids,
+   weighted 1 / (1 + recency rank). */
+static void src_next(worker *w, const gen *g, size_t si, const or_session *s)
+{
+	(void)si;
+	(void)s;
+	if (!g->m->stats)
+		return;
+	for (size_t r = 0; r < w->nu && r < g->cfg->n_recent_next; r++) {
+		const uint32_t *nx;
+		const float *p;
+		size_t len = or_cand_stats_next(g->m->stats, w->uniq[r], &nx, &p);
+		for (size_t j = 0; j < len; j++) {
+			float *x = cand(w, nx[j]);
+			x[OR_CF_NX_SUM] = (float)((double)x[OR_CF_NX_SUM] + (double)p[j] / (double)(1 + r));
+			if (r == 0) {
+				x[OR_CF_NX_LAST] = p[j];
+				x[OR_CF_NX_RANK_LAST] = (float)j;
+			}
+		}
+	}
+}
+
 static const struct {
 	const char *name;
 	unsigned bit;
@@ -443,6 +469,7 @@ static const struct {
 	{ "embedding", OR_CAND_SRC_EMBEDDING, src_embedding },
 	{ "rule", OR_CAND_SRC_RULE, src_rule },
 	{ "popular", OR_CAND_SRC_POPULAR, src_popular },
+	{ "next", OR_CAND_SRC_NEXT, src_next },
 };
 #define N_SOURCES (sizeof(sources) / sizeof(sources[0]))
 
@@ -467,7 +494,7 @@ int or_cand_sources_parse(const char *list, unsigned *out, or_err *err)
 				bit = sources[i].bit;
 		if (!bit)
 			return or_err_set(err, OR_EINVAL,
-					  "unknown candidate source '%.*s' (history, covisit, buy2buy, embedding, rule, popular)",
+					  "unknown candidate source '%.*s' (history, covisit, buy2buy, embedding, rule, popular, next)",
 					  (int)len, p);
 		set |= bit;
 		p += len + (e != NULL);
@@ -506,6 +533,19 @@ static double cosine(const float *a, const double *b, double bb, size_t d)
 		aa += (double)a[i] * (double)a[i];
 	}
 	return aa > 0 && bb > 0 ? ab / sqrt(aa * bb) : -2.0;
+}
+
+/* P(last | a): how often the session's last aid follows a (0: never, or
+   no last aid). */
+static float next_back(const or_cand_stats *st, uint32_t a, uint32_t last, int have_last)
+{
+	const uint32_t *nx;
+	const float *p;
+	size_t len = have_last ? or_cand_stats_next(st, a, &nx, &p) : 0;
+	for (size_t j = 0; j < len; j++)
+		if (nx[j] == last)
+			return p[j];
+	return 0;
 }
 
 /* The kept candidates' full rows into out_aid / out_x (n_keep rows). */
@@ -569,8 +609,10 @@ static void fill_rows(worker *w, const gen *g, const or_session *s, size_t n_kee
 			x[OR_CF_T_CLICKS] = g->st_log[0][ti];
 			x[OR_CF_T_BUYS] = g->st_log[1][ti];
 		}
-		if (st)
+		if (st) {
 			or_cand_stats_features(st, a, x);
+			x[OR_CF_NX_BACK] = next_back(st, a, w->nu ? w->uniq[0] : 0, w->nu > 0);
+		}
 		if (g->dim) {
 			uint32_t it = or_items_index(g->ann_items, a);
 			const float *v = it == OR_ITEM_NONE ? NULL : or_ann_vector(g->m->index, it);
@@ -597,7 +639,7 @@ static int session_rows(worker *w, const gen *g, size_t si, const or_session *s,
 		    (m->carts_orders ? or_covisit_top_k(m->carts_orders) : 0) +
 		    (m->buy2buy ? or_covisit_top_k(m->buy2buy) : 0);
 	size_t bound = s->n + h * tk + cfg->n_recent_emb * cfg->emb_k + 2 * RULE_K +
-		       N_POP_LISTS * cfg->n_popular + 8;
+		       N_POP_LISTS * cfg->n_popular + cfg->n_recent_next * OR_CAND_NEXT_K + 8;
 	if (worker_reserve(w, bound, s->n + 1, g->dim))
 		return -1;
 	scan_session(w, s);
@@ -605,7 +647,7 @@ static int session_rows(worker *w, const gen *g, size_t si, const or_session *s,
 		if (cfg->sources & sources[i].bit)
 			sources[i].fn(w, g, si, s);
 	/* stage 1 */
-	float mx[3] = { 0, 0, 0 }, me = 0;
+	float mx[3] = { 0, 0, 0 }, me = 0, mn = 0;
 	for (size_t c = 0; c < w->n; c++) {
 		const float *x = w->x + c * NF;
 		for (int q = 0; q < 3; q++)
@@ -613,6 +655,8 @@ static int session_rows(worker *w, const gen *g, size_t si, const or_session *s,
 				mx[q] = x[OR_CF_CV_CLICKS_SUM + 5 * q];
 		if (x[OR_CF_EMB_NN] > me)
 			me = x[OR_CF_EMB_NN];
+		if (x[OR_CF_NX_SUM] > mn)
+			mn = x[OR_CF_NX_SUM];
 	}
 	for (size_t c = 0; c < w->n; c++) {
 		const float *x = w->x + c * NF;
@@ -629,6 +673,8 @@ static int session_rows(worker *w, const gen *g, size_t si, const or_session *s,
 				v += (double)x[OR_CF_CV_CLICKS_SUM + 5 * q] / (double)mx[q];
 		if (me > 0)
 			v += (double)x[OR_CF_EMB_NN] / (double)me;
+		if (mn > 0)
+			v += (double)x[OR_CF_NX_SUM] / (double)mn;
 		if (x[OR_CF_POP_RANK] >= 0)
 			v += 0.01 / (1.0 + (double)x[OR_CF_POP_RANK]);
 		w->s1[c] = v;

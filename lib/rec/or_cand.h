@@ -17,10 +17,13 @@
  *             most recent distinct aids;
  *   rule      the covisit strategy's clicks and buys lists (k = 20);
  *   popular   the n_popular most clicked, carted and ordered aids of the
- *             ranked store and of the training period's last week.
+ *             ranked store and of the training period's last week;
+ *   next      the next-item table's rows (or_cand_internal.h: the items
+ *             most often seen right after an item in the training period)
+ *             of the n_recent_next most recent distinct aids.
  * Stage-1 score (when a session has more than max_candidates): 10 + 1 /
  * (1 + recency) for history aids, plus for every candidate 1 / (1 + p) per
- * rule list at place p, plus each covisit sum and the embedding sum divided
+ * rule list at place p, plus each covisit sum, the next-item sum and the embedding sum divided
  * by its largest value in the session, plus 0.01 / (1 + popularity rank);
  * the max_candidates best (ties: smaller aid) are kept, in that order.
  * Features are float32; "-1" marks "none" for ranks, positions and times.
@@ -61,6 +64,8 @@ enum or_cand_feature {
 	OR_CF_CV_BUYS_ROWS,
 	OR_CF_CV_B2B_SUM, OR_CF_CV_B2B_MAX, OR_CF_CV_B2B_LAST, OR_CF_CV_B2B_RANK,
 	OR_CF_CV_B2B_ROWS,
+	/* next items (the training period's next-item table) */
+	OR_CF_NX_SUM, OR_CF_NX_LAST, OR_CF_NX_RANK_LAST, OR_CF_NX_BACK,
 	/* embeddings */
 	OR_CF_EMB_SIM_LAST, OR_CF_EMB_SIM_MEAN, OR_CF_EMB_NN, OR_CF_EMB_RANK_LAST,
 	/* sources' ranks */
@@ -85,7 +90,7 @@ void or_cand_stats_free(or_cand_stats *s); /* NULL is fine */
 
 enum { OR_CAND_SRC_HISTORY = 1u, OR_CAND_SRC_COVISIT = 2u, OR_CAND_SRC_BUY2BUY = 4u,
        OR_CAND_SRC_EMBEDDING = 8u, OR_CAND_SRC_RULE = 16u, OR_CAND_SRC_POPULAR = 32u,
-       OR_CAND_SRC_ALL = 63u };
+       OR_CAND_SRC_NEXT = 64u, OR_CAND_SRC_ALL = 127u };
 
 /* "history,covisit,..." -> bit set (OR_EINVAL naming an unknown name);
    and the name of one source bit. */
@@ -99,6 +104,7 @@ typedef struct or_cand_config {
 	size_t emb_k;          /* neighbours per searched aid (20), 1..100 */
 	size_t emb_nprobe;     /* cap on the index's nprobe (8; 0 = the index's) */
 	size_t n_popular;      /* popular aids per list (20), 0..100 */
+	size_t n_recent_next;  /* most recent distinct aids whose next items are read (5), 0..30 */
 	unsigned sources;      /* OR_CAND_SRC_* (all) */
 	int threads;           /* 0 = OpenMP default */
 } or_cand_config;

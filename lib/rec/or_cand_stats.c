@@ -1,7 +1,8 @@
 /*
  * or_cand_stats.c - the training period's item statistics that the ranker's
  * item features read (or_cand.h: counts per type over the whole period, its
- * last week and last day, per item of the stores' union dictionary), and
+ * last week and last day, per item of the stores' union dictionary; the
+ * next-item table of or_cand_next.c), and
  * the candidate settings as JSON (recorded in the ranker's model so that
  * ranking uses the candidates the model was fitted on).
  */
@@ -24,6 +25,7 @@ struct or_cand_stats {
 	uint32_t *cnt;       /* n_items x N_CNT */
 	float *feat;         /* n_items x N_ITEM_F: the x[OR_CF_I_*] of each item */
 	double period_days;  /* at least 7 */
+	or_cand_next next;   /* the period's next-item table */
 };
 
 void or_cand_stats_free(or_cand_stats *s)
@@ -31,6 +33,7 @@ void or_cand_stats_free(or_cand_stats *s)
 	if (!s)
 		return;
 	or_items_free(s->items);
+	or_cand_next_free(&s->next);
 	free(s->cnt);
 	free(s->feat);
 	free(s);
@@ -104,6 +107,8 @@ int or_cand_stats_build(or_store *const *stores, size_t n_stores, or_cand_stats 
 				or_log_progress(log, "item statistics", (double)done, (double)total, "events");
 		}
 	}
+	if (!rc)
+		rc = or_cand_next_build(stores, n_stores, s->items, &s->next, log, err);
 	if (!rc && !(s->feat = malloc((n ? n : 1) * N_ITEM_F * sizeof(float))))
 		rc = or_err_set(err, OR_ENOMEM, "out of memory (item statistics)");
 	if (rc) {
@@ -125,6 +130,12 @@ void or_cand_stats_features(const or_cand_stats *s, uint32_t aid, float *x)
 	uint32_t it = or_items_index(s->items, aid);
 	if (it != OR_ITEM_NONE)
 		memcpy(x + OR_CF_I_CLICKS, s->feat + (size_t)it * N_ITEM_F, N_ITEM_F * sizeof(float));
+}
+
+size_t or_cand_stats_next(const or_cand_stats *s, uint32_t aid, const uint32_t **next,
+			  const float **p)
+{
+	return or_cand_next_row(&s->next, or_items_index(s->items, aid), next, p);
 }
 
 size_t or_cand_stats_top_week(const or_cand_stats *s, unsigned t, size_t k, uint32_t *out)
@@ -161,6 +172,7 @@ static const struct {
 	{ "emb_k", offsetof(or_cand_config, emb_k), 1, 100 },
 	{ "emb_nprobe", offsetof(or_cand_config, emb_nprobe), 0, 65536 },
 	{ "n_popular", offsetof(or_cand_config, n_popular), 0, 100 },
+	{ "n_recent_next", offsetof(or_cand_config, n_recent_next), 0, 30 },
 };
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
 

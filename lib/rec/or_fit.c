@@ -98,6 +98,17 @@ static double group_term(const double *s, const int64_t *aid, const float *label
 	return pos ? (double)hits / (double)(pos < OR_FIT_TOP ? pos : OR_FIT_TOP) : 0.0;
 }
 
+size_t or_fit_baseline_column(const or_cand_dir *d, double *sign)
+{
+	for (size_t f = 0; d->names && f < d->n_features; f++)
+		if (d->names[f] && !strcmp(d->names[f], "stage1_rank")) {
+			*sign = -1.0;
+			return f;
+		}
+	*sign = 1.0;
+	return 0;
+}
+
 int or_fit_metric(or_ranker *r, const or_cand_dir *d, unsigned t, const size_t *groups,
 		  size_t n, double *metric, or_err *err)
 {
@@ -117,6 +128,8 @@ int or_fit_metric(or_ranker *r, const or_cand_dir *d, unsigned t, const size_t *
 		free(s);
 		return or_err_set(err, OR_ENOMEM, "out of memory scoring %zu rows", cap);
 	}
+	double base_sign;
+	size_t base_col = or_fit_baseline_column(d, &base_sign);
 	double sum = 0.0;
 	int rc = OR_OK;
 	for (size_t k0 = 0; k0 < n && !rc;) {
@@ -130,8 +143,8 @@ int or_fit_metric(or_ranker *r, const or_cand_dir *d, unsigned t, const size_t *
 				memcpy(x + rows * nf, d->x + d->group_off[groups[k1]] * nf, m * nf * sizeof(float));
 			else
 				for (size_t i = 0; i < m; i++) {
-					float v = d->x[(d->group_off[groups[k1]] + i) * nf];
-					s[rows + i] = isnan(v) ? -INFINITY : (double)v;
+					float v = d->x[(d->group_off[groups[k1]] + i) * nf + base_col];
+					s[rows + i] = isnan(v) ? -INFINITY : base_sign * (double)v;
 				}
 			rows += m;
 			k1++;

@@ -72,7 +72,7 @@ typedef struct or_fit_type {
 	size_t valid_groups;          /* held out */
 	double valid_metric;          /* of the fitted model on the held-out
 					 groups; NaN when none */
-	double baseline_metric;       /* the first feature's, on the same groups */
+	double baseline_metric;       /* the stage-1 order's (else the first feature's), same groups */
 	double seconds;               /* fitting time (not in the model file) */
 	double *gain;                 /* n_features: XGBoost's average gain of
 					 the splits on each feature, 0 unused */
@@ -98,8 +98,11 @@ int or_fit_run(const or_cand_dir *d, const char *dir, const or_fit_config *cfg,
 	       const char *model_path, or_fit_result *res, or_ranker **trained,
 	       const or_log *log, or_err *err);
 
-/* The metric above of ranker r (NULL: the first-feature baseline) for type
-   t on the groups groups[0..n) of d (each with a positive of type t);
+/* The baseline's column: stage1_rank ascending (*sign -1) when d has it,
+   else the first feature descending (*sign 1). */
+size_t or_fit_baseline_column(const or_cand_dir *d, double *sign);
+/* The metric above of ranker r (NULL: the baseline, by that column) for
+   type t on the groups groups[0..n) of d (each with a positive of type t);
    NaN when n is 0.  Rows are scored in batches of about a million. */
 int or_fit_metric(or_ranker *r, const or_cand_dir *d, unsigned t, const size_t *groups,
 		  size_t n, double *metric, or_err *err);

@@ -41,7 +41,7 @@ rest = {json.loads(l)["session"] for l in open(sys.argv[2])}
 every = {json.loads(l)["session"] for l in open(sys.argv[3])}
 j = json.load(open(sys.argv[4]))
 assert c and rest and not (c & rest), (len(c), len(rest))
-assert j["features"][-1] == "stage1_rank" and len(j["features"]) == 51, j["features"]
+assert j["features"][-1] == "stage1_rank" and len(j["features"]) == 55, j["features"]
 assert j["settings"]["max_candidates"] == 40 and j["n_groups"] == len(c)
 drawn = j["sessions"] + len(rest)
 assert drawn == len(every), (j["sessions"], len(rest), len(every))
@@ -50,6 +50,7 @@ expect_fail "the table's directory may not be an input" "output" \
 	"$O" candidates $CAND -o "$F/cv"
 
 expect_ok "fit" "$O" fit --quiet --rounds 20 --candidates "$T/c" -o "$T/m"
+expect_true "fit's baseline is the stage-1 order" grep -q "baseline by stage1_rank" "$T/stdout"
 RK="--strategy ranker --model $T/m --covisit $F/cv --train $F/train.store --train $F/test.store"
 expect_ok "recommend ranker" "$O" recommend --quiet $RK --test "$F/valid.store" --period "$F/test.store" \
 	-o "$T/v2.csv" --threads 2

@@ -41,7 +41,7 @@ endif
 REL_CFLAGS := $(BASE_CFLAGS) -O2 $(OMP) $(ARCH) $(CFLAGS)
 TEST_CFLAGS := $(BASE_CFLAGS) -O1 -fno-omit-frame-pointer -fsanitize=$(SANITIZER) \
 	-fno-sanitize-recover=undefined $(OMP) $(CFLAGS)
-LIBS := -lxgboost -lxxhash -lz -lzstd -lsnappy -lm -lpthread
+LIBS := -lmicrohttpd -lxgboost -lxxhash -lz -lzstd -lsnappy -lm -lpthread
 
 LIB_SRC := $(sort $(wildcard $(LIB_AREAS:%=lib/%/*.c)))
 CLI_SRC := $(sort $(wildcard cli/*.c))

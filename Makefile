@@ -178,6 +178,10 @@ $(FUZZ_DIR)/lib/%.o: lib/%.c $(DEPS_STAMP) build/.clang-deps-installed
 $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB_OBJ)
 	$(Q)clang $(FUZZ_CFLAGS) -fsanitize=fuzzer,$(FUZZ_SAN) -o $@ $< $(FUZZ_LIB_OBJ) $(LIBS)
 
+# the request parser of `ottorec serve` is a cli file: built in
+$(FUZZ_DIR)/fuzz_serve_request: tests/fuzz/fuzz_serve_request.c cli/serve_request.c $(FUZZ_LIB_OBJ)
+	$(Q)clang $(FUZZ_CFLAGS) -Icli -fsanitize=fuzzer,$(FUZZ_SAN) -o $@ $< cli/serve_request.c $(FUZZ_LIB_OBJ) $(LIBS)
+
 fuzz_max_len = $(or $(FUZZ_MAX_LEN_$(1)),$(FUZZ_MAX_LEN))
 fuzz: $(FUZZ:%=$(FUZZ_DIR)/fuzz_%)
 	@for tl in $(foreach t,$(FUZZ),$(t):$(call fuzz_max_len,$(t))); do \

@@ -4,7 +4,8 @@
  * gathered in its own context (up to --max-body, the rest discarded and
  * answered 413), parsed by serve_request.c and answered on the MHD pool
  * thread that received it, from a reference to the model set current
- * when it started (a reload meanwhile does not touch it).
+ * when its headers arrived (a reload meanwhile does not touch it; the
+ * reference is dropped when the request is done).
  */
 #include "cli.h"
 #include "serve_http.h"
@@ -29,6 +30,7 @@ typedef struct req {
 	int status;
 	size_t sessions, out_bytes;
 	char line[80]; /* "METHOD /path" for the access log */
+	serve_models *m; /* /recommend: the set current when it started */
 } req;
 
 static double mono_now(void)
@@ -142,7 +144,7 @@ static enum MHD_Result do_recommend(serve_state *s, struct MHD_Connection *c, re
 	if (ks && cli_parse_i64(ks, 1, OR_RECOMMEND_K_MAX, &k))
 		return reply_error(c, r, 400, NULL, "k must be an integer in 1..%d, not '%.40s'",
 				   OR_RECOMMEND_K_MAX, ks);
-	serve_models *m = acquire(s);
+	serve_models *m = r->m;
 	if (!m)
 		return reply_error(c, r, 503, NULL, "no models loaded");
 	or_err err;
@@ -166,7 +168,6 @@ static enum MHD_Result do_recommend(serve_state *s, struct MHD_Connection *c, re
 	for (size_t i = 0; !rc && i < b.ns; i++)
 		if (serve_answer_line(&out, &len, &cap, b.sid[i], rows, i, (size_t)k))
 			rc = or_err_set(&err, OR_ENOMEM, "out of memory");
-	serve_models_unref(m);
 	or_store_free(st);
 	for (int t = 0; t < 3; t++)
 		free(rows[t]);
@@ -311,6 +312,8 @@ enum MHD_Result serve_http_handler(void *cls, struct MHD_Connection *c, const ch
 		atomic_fetch_add(&s->in_flight, 1);
 		if (strcmp(method, "POST") != 0)
 			return route(s, c, url, method, r);
+		if (!strcmp(url, "/recommend")) /* a reload from now on is not its concern */
+			r->m = acquire(s);
 		const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
 		if (cl && strlen(cl) < 20 && strtoull(cl, NULL, 10) > s->lim.max_body &&
 		    !strcmp(url, "/recommend")) /* refused before the body is sent */
@@ -377,6 +380,7 @@ void serve_http_completed(void *cls, struct MHD_Connection *c, void **ctx,
 		fprintf(stderr, "ottorec serve: %s %d %zu bytes %.3f ms %zu sessions%s\n", r->line,
 			r->status, r->out_bytes, dt * 1e3, r->sessions, how);
 	}
+	serve_models_unref(r->m); /* the last request of a replaced set frees it */
 	free(r->body);
 	free(r);
 	atomic_fetch_sub(&s->in_flight, 1);

@@ -10,6 +10,10 @@
       byte for byte
   serve_client.py raw PORT FILE   FILE's bytes as they are on one
       connection (a hand-made request); prints what comes back
+  serve_client.py slow PORT FILE GO   POST FILE to /recommend in two
+      halves: the headers and the first half, then (once the file GO
+      exists) the rest; prints the status, a tab and the body (a request
+      held in flight while the test reloads or stops the server)
 """
 import http.client
 import json
@@ -47,6 +51,30 @@ def main(argv):
                 break
             out += b
         sys.stdout.write(out.decode("utf-8", "replace"))
+        return 0
+    if cmd == "slow":
+        import os
+        import time
+        body = open(argv[3], "rb").read()
+        s = socket.create_connection(("127.0.0.1", int(argv[2])), timeout=60)
+        head = ("POST /recommend HTTP/1.1\r\nHost: t\r\nConnection: close\r\n"
+                "Content-Length: %d\r\n\r\n" % len(body)).encode()
+        half = len(body) // 2
+        s.sendall(head + body[:half])
+        for _ in range(6000):
+            if os.path.exists(argv[4]):
+                break
+            time.sleep(0.01)
+        s.sendall(body[half:])
+        out = b""
+        while True:
+            b = s.recv(65536)
+            if not b:
+                break
+            out += b
+        head, _, data = out.partition(b"\r\n\r\n")
+        status = head.split(b" ")[1].decode() if head else "none"
+        sys.stdout.write("%s\t%s" % (status, data.decode("utf-8", "replace")))
         return 0
     if cmd == "recommend":
         port, path, k, batch, out = argv[2], argv[3], int(argv[4]), int(argv[5]), argv[6]

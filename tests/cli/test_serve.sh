@@ -162,3 +162,63 @@ expect_fail "blend is not served" "strategy must be covisit, seed or ranker, not
 expect_fail "a bad --listen" "listen must be IPV4:PORT" "$O" serve --model "$R" --listen localhost
 expect_fail "no test period" "no .*/test.store: give the test period with --period" "$O" serve --model "$R/covisit"
 expect_fail "a missing model is named" "ranker.model" "$O" serve --model "$R2" --strategy ranker --train "$S/train.store"
+
+# --- requests in flight: a reload and a SIGTERM wait for them -------------
+# in_flight N: wait (bounded) until /metrics counts N requests in flight
+# besides its own
+in_flight() {
+	i=0
+	while [ $i -lt 300 ]; do
+		$CL post "$PORT" /metrics | grep -q "^ottorec_requests_in_flight $(($1 + 1))\$" && return 0
+		sleep 0.1; i=$((i + 1))
+	done
+	return 1
+}
+R3="$T/run3"
+mkdir -p "$R3"
+cp -r "$R/covisit" "$R3/"
+cp "$S/test.store" "$R3/"
+"$O" recommend --quiet --strategy covisit --test "$T/few.store" --period "$S/test.store" --covisit "$F/cv" -o "$T/few_fit.csv"
+expect_true "the split's matrices give other lists (so the swap shows)" sh -c "! cmp -s '$T/few20.csv' '$T/few_fit.csv'"
+start_serve "in flight" --model "$R3"
+rm -f "$T/go"
+$CL slow "$PORT" "$T/few.jsonl" "$T/go" >"$T/slow.out" &
+CPID=$!
+expect_true "a request held in flight" in_flight 1
+rm -rf "$R3/covisit.new"
+cp -r "$F/cv" "$R3/covisit.new"
+rm -rf "$R3/covisit.old"
+mv "$R3/covisit" "$R3/covisit.old" && mv "$R3/covisit.new" "$R3/covisit"
+expect_true "reload while it is in flight" sh -c "$CL post $PORT /reload '$T/body' | grep -q '\"model_version\":2}'"
+$CL recommend "$PORT" "$T/few.jsonl" 20 50 "$T/new.csv" 2>/dev/null
+expect_same "a new request gets the new models" "$T/few_fit.csv" "$T/new.csv"
+touch "$T/go"
+wait $CPID
+python3 -c '
+import sys
+st, _, body = open(sys.argv[1]).read().partition("\t")
+assert st == "200", st
+rows = ["session_type,labels"]
+import json
+for l in body.splitlines():
+    a = json.loads(l)
+    for t in ("clicks", "carts", "orders"):
+        rows.append("%d_%s,%s" % (a["session"], t, " ".join(map(str, a[t]))))
+open(sys.argv[2], "w").write("\n".join(rows) + "\n")
+' "$T/slow.out" "$T/old.csv"
+expect_same "the request in flight finished on the old models" "$T/few20.csv" "$T/old.csv"
+rm -f "$T/go"
+$CL slow "$PORT" "$T/few.jsonl" "$T/go" >"$T/slow.out" &
+CPID=$!
+expect_true "another request held in flight" in_flight 1
+kill -TERM $PID
+i=0
+while ! grep -q 'finishing 1 request(s) in flight' "$T/serve.err" && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+expect_true "SIGTERM waits for it" grep -q 'SIGTERM: finishing 1 request(s) in flight' "$T/serve.err"
+touch "$T/go"
+wait $CPID
+expect_true "which is answered" grep -q '^200	{"session":' "$T/slow.out"
+wait $PID
+rc=$?
+PID=""
+expect_true "then the server exits 0" test $rc -eq 0

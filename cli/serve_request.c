@@ -154,16 +154,7 @@ int serve_answer_line(char **buf, size_t *len, size_t *cap, int64_t session,
 		size_t kl = strlen(keys[t]);
 		memcpy(p, keys[t], kl);
 		p += kl;
-		int first = 1;
-		for (size_t j = 0; j < k; j++) {
-			int64_t a = rows[t][i * k + j];
-			if (a < 0)
-				continue;
-			if (!first)
-				*p++ = ',';
-			first = 0;
-			p += or_fmt_i64(p, a);
-		}
+		p += or_fmt_id_list(p, rows[t] + i * k, k, ',');
 	}
 	memcpy(p, "]}\n", 3);
 	p += 3;

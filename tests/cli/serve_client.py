@@ -14,6 +14,8 @@
       halves: the headers and the first half, then (once the file GO
       exists) the rest; prints the status, a tab and the body (a request
       held in flight while the test reloads or stops the server)
+  serve_client.py tocsv ANSWER OUT.csv   what `post`/`slow` printed (200
+      and answer lines) as the submission CSV
 """
 import http.client
 import json
@@ -34,6 +36,25 @@ def post(port, path, body):
     return r.status, data
 
 
+def read_all(s):
+    out = b""
+    while True:
+        b = s.recv(65536)
+        if not b:
+            return out
+        out += b
+
+
+def csv_rows(answers):
+    """Answer lines as the submission CSV's rows (clicks, carts, orders)."""
+    rows = []
+    for a in answers:
+        a = json.loads(a)
+        for t in ("clicks", "carts", "orders"):
+            rows.append("%d_%s,%s" % (a["session"], t, " ".join(str(x) for x in a[t])))
+    return rows
+
+
 def main(argv):
     cmd = argv[1]
     if cmd == "post":
@@ -44,12 +65,7 @@ def main(argv):
     if cmd == "raw":
         s = socket.create_connection(("127.0.0.1", int(argv[2])), timeout=30)
         s.sendall(open(argv[3], "rb").read())
-        out = b""
-        while True:
-            b = s.recv(65536)
-            if not b:
-                break
-            out += b
+        out = read_all(s)
         sys.stdout.write(out.decode("utf-8", "replace"))
         return 0
     if cmd == "slow":
@@ -66,15 +82,17 @@ def main(argv):
                 break
             time.sleep(0.01)
         s.sendall(body[half:])
-        out = b""
-        while True:
-            b = s.recv(65536)
-            if not b:
-                break
-            out += b
+        out = read_all(s)
         head, _, data = out.partition(b"\r\n\r\n")
         status = head.split(b" ")[1].decode() if head else "none"
         sys.stdout.write("%s\t%s" % (status, data.decode("utf-8", "replace")))
+        return 0
+    if cmd == "tocsv":
+        st, _, body = open(argv[2]).read().partition("\t")
+        if st != "200":
+            sys.stderr.write("status %s\n" % st)
+            return 1
+        open(argv[3], "w").write("\n".join(["session_type,labels"] + csv_rows(body.splitlines())) + "\n")
         return 0
     if cmd == "recommend":
         port, path, k, batch, out = argv[2], argv[3], int(argv[4]), int(argv[5]), argv[6]
@@ -94,13 +112,11 @@ def main(argv):
                 sys.stderr.write("%d answers to %d sessions\n" % (len(answers), len(part)))
                 return 1
             for q, a in zip(part, answers):
-                a = json.loads(a)
-                if a["session"] != json.loads(q)["session"]:
-                    sys.stderr.write("answer for session %s in the place of %s\n"
-                                     % (a["session"], json.loads(q)["session"]))
+                if json.loads(a)["session"] != json.loads(q)["session"]:
+                    sys.stderr.write("answer %s in the place of session %s\n"
+                                     % (a[:40], json.loads(q)["session"]))
                     return 1
-                for t in ("clicks", "carts", "orders"):
-                    rows.append("%d_%s,%s" % (a["session"], t, " ".join(str(x) for x in a[t])))
+            rows += csv_rows(answers)
         c.close()
         open(out, "w").write("\n".join(rows) + "\n")
         return 0

@@ -194,18 +194,7 @@ $CL recommend "$PORT" "$T/few.jsonl" 20 50 "$T/new.csv" 2>/dev/null
 expect_same "a new request gets the new models" "$T/few_fit.csv" "$T/new.csv"
 touch "$T/go"
 wait $CPID
-python3 -c '
-import sys
-st, _, body = open(sys.argv[1]).read().partition("\t")
-assert st == "200", st
-rows = ["session_type,labels"]
-import json
-for l in body.splitlines():
-    a = json.loads(l)
-    for t in ("clicks", "carts", "orders"):
-        rows.append("%d_%s,%s" % (a["session"], t, " ".join(map(str, a[t]))))
-open(sys.argv[2], "w").write("\n".join(rows) + "\n")
-' "$T/slow.out" "$T/old.csv"
+$CL tocsv "$T/slow.out" "$T/old.csv"
 expect_same "the request in flight finished on the old models" "$T/few20.csv" "$T/old.csv"
 rm -f "$T/go"
 $CL slow "$PORT" "$T/few.jsonl" "$T/go" >"$T/slow.out" &

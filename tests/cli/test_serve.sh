@@ -62,10 +62,20 @@ trap '[ -n "$PID" ] && kill -9 $PID 2>/dev/null' EXIT
 "$O" recommend --quiet --strategy seed --test "$S/test.store" --index "$R/index.ann" -o "$T/seed.csv"
 "$O" recommend --quiet --strategy ranker --test "$S/test.store" --covisit "$R/covisit" \
 	--model "$R/ranker.model" --train "$S/train.store" --train "$S/test.store" -o "$T/ranker.csv"
+n=$(wc -l <"$T/test.jsonl")
+head -n $((n / 2)) "$T/test.jsonl" >"$T/half1.jsonl"
+tail -n +$((n / 2 + 1)) "$T/test.jsonl" >"$T/half2.jsonl"
 for s in covisit seed ranker; do
 	start_serve "$s" --model "$R" --strategy $s -q
 	expect_ok "$s: every test session through serve" $CL recommend "$PORT" "$T/test.jsonl" 20 100 "$T/got_$s.csv"
 	expect_same "$s: serve's lists are recommend's" "$T/$s.csv" "$T/got_$s.csv"
+	# two clients at once (both workers busy: shared models, the ranker pool)
+	$CL recommend "$PORT" "$T/half1.jsonl" 20 50 "$T/h1.csv" 2>"$T/h1.err" &
+	c1=$!
+	$CL recommend "$PORT" "$T/half2.jsonl" 20 50 "$T/h2.csv" 2>"$T/h2.err"
+	wait $c1
+	tail -n +2 "$T/h2.csv" | cat "$T/h1.csv" - >"$T/both.csv"
+	expect_same "$s: the same lists with two clients at once" "$T/$s.csv" "$T/both.csv"
 	stop_serve "$s"
 done
 

@@ -9,7 +9,9 @@
 # ranker >= 5,000 req/s and p99 < 5 ms on 2 cores; startup < 2 s and RSS
 # < 1 GiB with full-scale models.  SERVE_SECONDS (10) per strategy,
 # SERVE_THREADS (2) server threads, SERVE_CONNECTIONS (8) wrk connections
-# on one wrk thread.  The load average is printed: the box may be shared.
+# on one wrk thread.  Then a soak (SERVE_SOAK_SECONDS, 60) of covisit with
+# every 10th request a bad one: the answers by status against what was
+# sent (no error among the good ones), and RSS before and after.  The load average is printed: the box may be shared.
 set -eu
 : "${OTTOREC:?}"
 DIR=${BENCH_DIR:-/tmp/ottorec-bench}
@@ -58,5 +60,20 @@ for s in covisit ranker seed; do
 	wait $pid || echo "$s: serve exited with $?"
 	echo "serve $s: ${res:-wrk failed: $(tail -3 "$W/wrk.txt")}; startup $ready s, RSS before traffic $rss MiB"
 done
+# the soak: covisit, SERVE_SOAK_SECONDS (60) with every 10th request a bad one; RSS before and after
+SOAK=${SERVE_SOAK_SECONDS:-60}
+rm -f "$W/port"
+"$OTTOREC" serve -q --model "$MODEL" --strategy covisit --threads "$THREADS" --listen 127.0.0.1:0 \
+	--port-file "$W/port" 2>"$W/serve.err" &
+pid=$!
+i=0
+while [ ! -s "$W/port" ] && [ $i -lt 600 ] && kill -0 $pid 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
+rss0=$(awk '/^VmRSS/ { printf "%.0f", $2 / 1024 }' /proc/$pid/status)
+SERVE_BODIES="$W/bodies.jsonl" SERVE_BAD_EVERY=10 wrk -t1 -c"$CONNS" -d"${SOAK}s" -s "$HERE/serve_wrk.lua" \
+	"http://127.0.0.1:$(cat "$W/port")" > "$W/wrk.txt" 2>&1 || true
+rss1=$(awk '/^VmRSS/ { printf "%.0f", $2 / 1024 }' /proc/$pid/status)
+kill -TERM $pid
+wait $pid || echo "soak: serve exited with $?"
+echo "soak covisit ${SOAK} s, 10% bad: $(sed -n 's/^RESULT //p' "$W/wrk.txt"); RSS $rss0 MiB before, $rss1 MiB after"
 echo "targets: covisit >= 20000 req/s, p99 < 2 ms; ranker >= 5000 req/s, p99 < 5 ms (2 cores); startup < 2 s, RSS < 1024 MiB at scale 1.0"
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"

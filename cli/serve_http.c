@@ -18,7 +18,7 @@
 #include <sys/time.h>
 #include <time.h>
 
-static const int codes[SERVE_N_CODES - 1] = { 200, 400, 404, 405, 413, 500, 503, 0 };
+static const int codes[SERVE_N_CODES - 1] = { 200, 400, 404, 405, 413, 500, 503 };
 static const double bucket_le[SERVE_N_BUCKETS - 1] = { 0.0001, 0.00025, 0.0005, 0.001, 0.002, 0.005,
 						       0.01, 0.025, 0.05, 0.1, 0.5 };
 
@@ -204,9 +204,9 @@ static enum MHD_Result do_metrics(serve_state *s, struct MHD_Connection *c, req 
 		return MHD_NO;
 	fputs("# HELP ottorec_requests_total HTTP requests answered, by status code.\n"
 	      "# TYPE ottorec_requests_total counter\n", f);
-	for (int i = 0; i < SERVE_N_CODES - 1; i++) {
+	for (int i = 0; i < SERVE_N_CODES; i++) {
 		unsigned long long v = atomic_load(&s->requests[i]);
-		if (codes[i])
+		if (i < SERVE_N_CODES - 1)
 			fprintf(f, "ottorec_requests_total{code=\"%d\"} %llu\n", codes[i], v);
 		else
 			fprintf(f, "ottorec_requests_total{code=\"other\"} %llu\n", v);
@@ -361,8 +361,8 @@ void serve_http_completed(void *cls, struct MHD_Connection *c, void **ctx,
 		return;
 	*ctx = NULL;
 	double dt = mono_now() - r->t0;
-	int ci = SERVE_N_CODES - 2; /* other */
-	for (int i = 0; i < SERVE_N_CODES - 2; i++)
+	int ci = SERVE_N_CODES - 1; /* other */
+	for (int i = 0; i < SERVE_N_CODES - 1; i++)
 		if (codes[i] == r->status)
 			ci = i;
 	atomic_fetch_add(&s->requests[ci], 1);

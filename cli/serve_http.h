@@ -24,7 +24,7 @@
 #include "serve_models.h"
 #include "serve_request.h"
 
-#define SERVE_N_CODES 9   /* 200 400 404 405 413 500 503 and "other" */
+#define SERVE_N_CODES 8   /* 200 400 404 405 413 500 503 and "other" (last) */
 #define SERVE_N_BUCKETS 12
 
 typedef struct serve_state {

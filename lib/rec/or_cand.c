@@ -2,7 +2,8 @@
  * or_cand.c - the ranker's candidate generator (rules in or_cand.h): the
  * per-session scratch, the source table, the stage-1 cut and the feature
  * rows, block by block in parallel.  The item statistics and the settings'
- * JSON are in or_cand_stats.c.
+ * JSON are in or_cand_stats.c; the test period's counts and popular lists
+ * in or_cand_period.c (given once by the caller, or built per call).
  */
 #include "or_aidmap.h"
 #include "or_cand.h"

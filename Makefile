@@ -41,7 +41,7 @@ endif
 REL_CFLAGS := $(BASE_CFLAGS) -O2 $(OMP) $(ARCH) $(CFLAGS)
 TEST_CFLAGS := $(BASE_CFLAGS) -O1 -fno-omit-frame-pointer -fsanitize=$(SANITIZER) \
 	-fno-sanitize-recover=undefined $(OMP) $(CFLAGS)
-LIBS := -lxgboost -lxxhash -lz -lzstd -lsnappy -lm -lpthread
+LIBS := -lmicrohttpd -lxgboost -lxxhash -lz -lzstd -lsnappy -lm -lpthread
 
 LIB_SRC := $(sort $(wildcard $(LIB_AREAS:%=lib/%/*.c)))
 CLI_SRC := $(sort $(wildcard cli/*.c))
@@ -177,6 +177,10 @@ $(FUZZ_DIR)/lib/%.o: lib/%.c $(DEPS_STAMP) build/.clang-deps-installed
 	$(Q)clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,$(FUZZ_SAN) -c -o $@ $<
 $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB_OBJ)
 	$(Q)clang $(FUZZ_CFLAGS) -fsanitize=fuzzer,$(FUZZ_SAN) -o $@ $< $(FUZZ_LIB_OBJ) $(LIBS)
+
+# the request parser of `ottorec serve` is a cli file: built in
+$(FUZZ_DIR)/fuzz_serve_request: tests/fuzz/fuzz_serve_request.c cli/serve_request.c $(FUZZ_LIB_OBJ)
+	$(Q)clang $(FUZZ_CFLAGS) -Icli -fsanitize=fuzzer,$(FUZZ_SAN) -o $@ $< cli/serve_request.c $(FUZZ_LIB_OBJ) $(LIBS)
 
 fuzz_max_len = $(or $(FUZZ_MAX_LEN_$(1)),$(FUZZ_MAX_LEN))
 fuzz: $(FUZZ:%=$(FUZZ_DIR)/fuzz_%)

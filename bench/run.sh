@@ -210,4 +210,7 @@ rm -f "$DIR/mf.pairs" "$DIR/exact.npy" "$DIR/fast.npy" "$DIR/exact-slice.npy" \
 # ---- the whole pipeline, `ottorec run` (issue #7): bench/pipeline.sh --------
 OTTOREC="$OTTOREC" DIR="$DIR" sh "$(dirname "$0")/pipeline.sh" || echo "pipeline section failed"
 
+# ---- `ottorec serve` under wrk on the run's models (issue 18): bench/serve.sh --
+OTTOREC="$OTTOREC" BENCH_DIR="$DIR" sh "$(dirname "$0")/serve.sh" || echo "serve section failed"
+
 echo "(outputs kept in $DIR; remove with rm -rf $DIR)"

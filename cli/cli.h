@@ -35,6 +35,7 @@ int cmd_fit(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 
 /* Exit statuses of commands. */
 enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };

@@ -287,7 +287,7 @@ int cmd_candidates(int argc, char **argv)
 		or_ann_search_params sp;
 		or_ann_search_params_default(&sp);
 		sp.nprobe = nprobe;
-		or_cand_model m = { tab[0], tab[1], tab[2], ix, sp, tr.stats, NULL };
+		or_cand_model m = { tab[0], tab[1], tab[2], ix, sp, tr.stats, NULL, NULL };
 		rc = or_cand_generate(test, &m, &cfg, keep, or_cand_table_add, &t, cli_log(), &err);
 	}
 	double t_gen = cli_now() - t1;

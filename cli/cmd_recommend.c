@@ -42,8 +42,9 @@ static const char usage_text[] =
 	"    per appearance in the buy2buy rows of its carted/ordered aids; the short\n"
 	"    branch counts the carts_orders rows of all its aids and the buy2buy rows\n"
 	"    of its bought aids;\n"
-	"  lists are filled up from the test period's most clicked / most ordered\n"
-	"  aids (repeats skipped).  Ties: first seen wins (Counter.most_common).\n"
+	"  lists are filled up from the test period's (--period, default TEST) most\n"
+	"  clicked / most ordered aids (repeats skipped).  Ties: first seen wins\n"
+	"  (Counter.most_common).\n"
 	"\n"
 	"Strategy seed (the OTTO matrix-factorisation notebook's rule), with the\n"
 	"ANN index of `ottorec index build` (--index, required):\n"
@@ -76,8 +77,9 @@ static const char usage_text[] =
 	"      --model MODEL    ranker model (`ottorec fit -o MODEL`)\n"
 	"      --train STORE    a store of the training period (ranker; repeatable)\n"
 	"      --period STORE   the test period whose popularity the ranker's\n"
-	"                       features read (default: --test; give the whole\n"
-	"                       test period when --test holds only some of it)\n"
+	"                       features and covisit's fill-ups read (default:\n"
+	"                       --test; give the whole test period when --test\n"
+	"                       holds only some of it, or what `serve` uses)\n"
 	"  -o, --output FILE   the submission (\"-\" = stdout)\n"
 	"  -k, --k K           aids per row (default 20)\n"
 	"      --threads N     threads (default: all cores)\n"
@@ -168,8 +170,8 @@ int cmd_recommend(int argc, char **argv)
 		return cli_usage_error(CMD, "--weights is for --strategy blend");
 	if (model_path && !(needs & OR_NEEDS_MODEL))
 		return cli_usage_error(CMD, "--model is for --strategy ranker");
-	if (period_path && !(needs & OR_NEEDS_TRAIN))
-		return cli_usage_error(CMD, "--period is for --strategy ranker");
+	if (period_path && !(needs & OR_USES_PERIOD))
+		return cli_usage_error(CMD, "--period is for --strategy covisit or ranker");
 	if (tr.n && !(needs & OR_NEEDS_TRAIN))
 		return cli_usage_error(CMD, "--train is for --strategy ranker");
 	if (!out)

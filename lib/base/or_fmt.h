@@ -77,4 +77,19 @@ static inline size_t or_fmt_i64(char *p, int64_t v)
 	return 1 + or_fmt_u64(p + 1, 0 - (uint64_t)v);
 }
 
+/* The non-negative entries of row[0..n) (a list padded with -1), sep
+   between them, at p (room: n * 21 bytes); returns the bytes written. */
+static inline size_t or_fmt_id_list(char *p, const int64_t *row, size_t n, char sep)
+{
+	size_t o = 0;
+	for (size_t j = 0; j < n; j++) {
+		if (row[j] < 0)
+			continue;
+		if (o)
+			p[o++] = sep;
+		o += or_fmt_i64(p + o, row[j]);
+	}
+	return o;
+}
+
 #endif

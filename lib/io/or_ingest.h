@@ -69,4 +69,25 @@ or_format or_ingest_detect(const char *head, size_t n);
 
 const char *or_format_name(or_format f);
 
+/* Events as columns, appended to (zero it first; or_evbuf_release frees). */
+typedef struct or_evbuf {
+	uint32_t *aid;
+	int64_t *ts;
+	uint8_t *type;
+	size_t n, cap;
+} or_evbuf;
+
+void or_evbuf_release(or_evbuf *e);
+
+/*
+ * One OTTO JSONL session line [begin, end) in memory, by the JSONL
+ * reader's rules (ts in milliseconds; unknown keys skipped; at least one
+ * event): the session id into *session, its events appended to ev.
+ * Errors are OR_EFORMAT "what:line:column: what was expected, found ..."
+ * (OR_ENOMEM when ev cannot grow).  The events' order is not checked
+ * (or_store_check_session does).  For `ottorec serve`'s request bodies.
+ */
+int or_ingest_jsonl_line(const char *begin, const char *end, const char *what, uint64_t line,
+			 int64_t *session, or_evbuf *ev, or_err *err);
+
 #endif

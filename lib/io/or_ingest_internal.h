@@ -11,15 +11,8 @@
 #include "or_ingest.h"
 #include "or_input.h"
 
-/* The events of the session being read. */
-typedef struct or_evbuf {
-	uint32_t *aid;
-	int64_t *ts;
-	uint8_t *type;
-	size_t n, cap;
-} or_evbuf;
+/* or_evbuf (the events of the session being read): or_ingest.h. */
 
-void or_evbuf_release(or_evbuf *e);
 /* make room for one more event: 0, or -1 when out of memory */
 int or_evbuf_grow(or_evbuf *e);
 static inline int or_evbuf_push(or_evbuf *e, uint32_t aid, int64_t ts, uint8_t type)

@@ -250,10 +250,11 @@ static int parse_events(jl_line *l, or_evbuf *ev)
 	}
 }
 
-/* Parse the whole line (l->j) into *session and ev. */
+/* Parse the whole line (l->j) into *session and its events appended to ev. */
 static int parse_line(jl_line *l, int64_t *session, or_evbuf *ev)
 {
 	or_json *j = &l->j;
+	const size_t n0 = ev->n;
 	int rc = expect_char(l, '{', "expected '{' starting a session object");
 	if (rc)
 		return rc;
@@ -289,10 +290,18 @@ static int parse_line(jl_line *l, int64_t *session, or_evbuf *ev)
 		return jl_fail(l, obj, "key \"session\" is missing");
 	if (!have_events)
 		return jl_fail(l, obj, "key \"events\" is missing");
-	if (ev->n == 0)
+	if (ev->n == n0)
 		return jl_fail(l, obj, "session %lld has no events (\"events\" is empty)",
 			       (long long)*session);
 	return OR_OK;
+}
+
+int or_ingest_jsonl_line(const char *begin, const char *end, const char *what, uint64_t line,
+			 int64_t *session, or_evbuf *ev, or_err *err)
+{
+	jl_line l = { .path = what, .line = line, .err = err };
+	or_json_init(&l.j, begin, end);
+	return parse_line(&l, session, ev);
 }
 
 int or_ingest_jsonl(or_store_builder *b, or_input *in,

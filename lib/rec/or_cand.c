@@ -2,11 +2,13 @@
  * or_cand.c - the ranker's candidate generator (rules in or_cand.h): the
  * per-session scratch, the source table, the stage-1 cut and the feature
  * rows, block by block in parallel.  The item statistics and the settings'
- * JSON are in or_cand_stats.c.
+ * JSON are in or_cand_stats.c; the test period's counts and popular lists
+ * in or_cand_period.c (given once by the caller, or built per call).
  */
 #include "or_aidmap.h"
 #include "or_cand.h"
 #include "or_cand_internal.h"
+#include "or_cand_period.h"
 #include "or_par.h"
 #include "or_rec_neighbours.h"
 #include "or_recommend.h"
@@ -68,8 +70,9 @@ typedef struct gen {
 	const or_items *items;        /* the tables' dictionary, NULL: no tables */
 	const uint32_t *item_aid;
 	int64_t *rule[2];             /* n_sessions x RULE_K: covisit clicks, buys lists */
-	or_items *st_items;           /* the ranked store's dictionary */
-	float *st_log[2];             /* per item: log1p(clicks), log1p(carts + orders) */
+	or_cand_period *own_period;   /* the period's summary when built here */
+	const or_items *st_items;     /* the period's dictionary */
+	const float *st_log[2];       /* per item: log1p(clicks), log1p(carts + orders) */
 	uint32_t pop[N_POP_LISTS][100];
 	size_t n_pop[N_POP_LISTS];
 	or_rec_neighbours nb;
@@ -82,9 +85,7 @@ static void gen_free(gen *g)
 {
 	free(g->rule[0]);
 	free(g->rule[1]);
-	or_items_free(g->st_items);
-	free(g->st_log[0]);
-	free(g->st_log[1]);
+	or_cand_period_free(g->own_period);
 	or_rec_neighbours_release(&g->nb);
 }
 
@@ -106,34 +107,23 @@ static int gen_init(gen *g, const or_store *st, const or_cand_model *m, const or
 	if (rc)
 		return rc;
 	g->item_aid = g->items ? or_items_aids(g->items) : NULL;
-	const or_store *period = m->period ? m->period : st;
-	uint32_t *cnt[3];
-	rc = or_rec_item_counts(period, &g->st_items, cnt, err);
-	if (rc)
-		return rc;
-	size_t nti = or_items_count(g->st_items);
-	g->st_log[0] = malloc((nti ? nti : 1) * sizeof(float));
-	g->st_log[1] = malloc((nti ? nti : 1) * sizeof(float));
-	for (size_t i = 0; g->st_log[0] && g->st_log[1] && i < nti; i++) {
-		g->st_log[0][i] = (float)log1p((double)cnt[0][i]);
-		g->st_log[1][i] = (float)log1p((double)cnt[1][i] + (double)cnt[2][i]);
+	const or_cand_period *ps = m->summary;
+	if (!ps) {
+		rc = or_cand_period_build(m->period ? m->period : st, m->stats, &g->own_period, err);
+		if (rc)
+			return rc;
+		ps = g->own_period;
 	}
-	for (int t = 0; t < 3; t++)
-		free(cnt[t]);
-	if (!g->st_log[0] || !g->st_log[1])
-		return or_err_set(err, OR_ENOMEM, "out of memory (item counts)");
-	g->ts_end = or_store_ts_max(period);
+	g->st_items = or_cand_period_items(ps);
+	g->st_log[0] = or_cand_period_log(ps, 0);
+	g->st_log[1] = or_cand_period_log(ps, 1);
+	g->ts_end = or_cand_period_ts_end(ps);
 	size_t ns = or_store_n_sessions(st);
 	size_t np = cfg->n_popular;
-	for (unsigned t = 0; !rc && (cfg->sources & OR_CAND_SRC_POPULAR) && np && t < 3; t++) {
-		int64_t top[100];
-		size_t n = 0;
-		rc = or_recommend_popular(period, t, np, top, &n, err);
-		for (size_t i = 0; i < n; i++)
-			g->pop[t][i] = (uint32_t)top[i];
-		g->n_pop[t] = n;
-		if (!rc && m->stats)
-			g->n_pop[3 + t] = or_cand_stats_top_week(m->stats, t, np, g->pop[3 + t]);
+	for (unsigned t = 0; (cfg->sources & OR_CAND_SRC_POPULAR) && np && t < 3; t++) {
+		g->n_pop[t] = or_cand_period_top(ps, t, np, g->pop[t]);
+		if (m->stats)
+			g->n_pop[3 + t] = or_cand_period_top(ps, 3 + t, np, g->pop[3 + t]);
 	}
 	if (!rc && (cfg->sources & OR_CAND_SRC_RULE)) {
 		size_t cells;
@@ -143,11 +133,14 @@ static int gen_init(gen *g, const or_store *st, const or_cand_model *m, const or
 		g->rule[1] = malloc(cells);
 		if (!g->rule[0] || !g->rule[1])
 			return or_err_set(err, OR_ENOMEM, "out of memory (covisit lists)");
+		uint32_t top[RULE_K];
 		int64_t tc[RULE_K], to[RULE_K];
-		size_t ntc = 0, nto = 0;
-		rc = or_recommend_popular(period, OR_CLICKS, RULE_K, tc, &ntc, err);
-		if (!rc)
-			rc = or_recommend_popular(period, OR_ORDERS, RULE_K, to, &nto, err);
+		size_t ntc = or_cand_period_top(ps, OR_CLICKS, RULE_K, top);
+		for (size_t i = 0; i < ntc; i++)
+			tc[i] = top[i];
+		size_t nto = or_cand_period_top(ps, OR_ORDERS, RULE_K, top);
+		for (size_t i = 0; i < nto; i++)
+			to[i] = top[i];
 		or_recommend_config rcfg;
 		or_recommend_config_default(&rcfg);
 		rcfg.k = RULE_K;

@@ -121,6 +121,9 @@ typedef struct or_cand_model {
 	const or_store *period; /* the test period whose popularity the t_*
 				   features and the popular lists read; NULL =
 				   the ranked store itself */
+	const struct or_cand_period *summary; /* that period's summary built
+				   once (or_cand_period.h, with these stats);
+				   NULL = computed from period on each call */
 } or_cand_model;
 
 /* One block of sessions' candidate rows, in session order. */

@@ -321,16 +321,7 @@ int or_recommend_write_csv(const char *path, const int64_t *session_ids, size_t 
 			size_t nl = strlen(names[t]);
 			memcpy(p + o, names[t], nl);
 			o += nl;
-			int first = 1;
-			for (size_t j = 0; j < k; j++) {
-				int64_t a = rows[t][i * k + j];
-				if (a < 0)
-					continue;
-				if (!first)
-					p[o++] = ' ';
-				first = 0;
-				o += or_fmt_i64(p + o, a);
-			}
+			o += or_fmt_id_list(p + o, rows[t] + i * k, k, ' ');
 			p[o++] = '\n';
 			or_file_advance(&f, o);
 		}

@@ -2,9 +2,11 @@
  * or_strategy.c - the strategy table (or_strategy.h) and its adapters: each
  * strategy's own entry point run into the common three-array shape, with
  * whatever it builds for itself (the covisit rule's popular fill-ups, the
- * ranker's candidate settings from its model).
+ * ranker's candidate settings from its model); the popular fill-ups of
+ * covisit come from the period (or its summary) when one is given.
  */
 #include "or_strategy.h"
+#include "or_cand_period.h"
 #include "or_recommend.h"
 
 #include <string.h>
@@ -36,9 +38,21 @@ static int run_covisit(const or_strategy_inputs *in, int64_t *const out[3], cons
 {
 	int64_t top_clicks[OR_RECOMMEND_K_MAX], top_orders[OR_RECOMMEND_K_MAX];
 	size_t n_tc = 0, n_to = 0;
-	int rc = or_recommend_popular(in->test, OR_CLICKS, in->k, top_clicks, &n_tc, err);
-	if (!rc)
-		rc = or_recommend_popular(in->test, OR_ORDERS, in->k, top_orders, &n_to, err);
+	int rc = OR_OK;
+	if (in->summary) { /* the same lists: the period's 100 best, cut */
+		uint32_t top[OR_CAND_PERIOD_TOP];
+		n_tc = or_cand_period_top(in->summary, OR_CLICKS, in->k, top);
+		for (size_t i = 0; i < n_tc; i++)
+			top_clicks[i] = top[i];
+		n_to = or_cand_period_top(in->summary, OR_ORDERS, in->k, top);
+		for (size_t i = 0; i < n_to; i++)
+			top_orders[i] = top[i];
+	} else {
+		const or_store *pop = in->period ? in->period : in->test;
+		rc = or_recommend_popular(pop, OR_CLICKS, in->k, top_clicks, &n_tc, err);
+		if (!rc)
+			rc = or_recommend_popular(pop, OR_ORDERS, in->k, top_orders, &n_to, err);
+	}
 	or_recommend_config cfg;
 	or_recommend_config_default(&cfg);
 	cfg.k = in->k;
@@ -82,16 +96,17 @@ static int run_ranker(const or_strategy_inputs *in, int64_t *const out[3], const
 		return rc;
 	cfg.threads = in->threads;
 	or_cand_model m = { in->clicks, in->carts_orders, in->buy2buy, in->index, in->search, in->stats,
-			    in->period };
+			    in->period, in->summary };
 	return or_recommend_ranker(in->test, &m, &cfg, in->ranker, in->k, out, log, err);
 }
 
 static const or_strategy table[] = {
-	{ "seed", OR_NEEDS_INDEX, "history, then ANN neighbours of the last aid (the MF notebook)", run_seed },
-	{ "covisit", OR_NEEDS_COVISIT, "the co-visitation \"candidate rerank\" rules", run_covisit },
+	{ "seed", OR_NEEDS_INDEX | OR_PER_SESSION, "history, then ANN neighbours of the last aid (the MF notebook)", run_seed },
+	{ "covisit", OR_NEEDS_COVISIT | OR_USES_PERIOD | OR_PER_SESSION, "the co-visitation \"candidate rerank\" rules", run_covisit },
 	{ "blend", OR_NEEDS_COVISIT | OR_USES_INDEX | OR_USES_WEIGHTS,
 	  "16 features per candidate, weighted sum (weights from `ottorec tune`)", run_blend },
-	{ "ranker", OR_NEEDS_COVISIT | OR_USES_INDEX | OR_NEEDS_MODEL | OR_NEEDS_TRAIN,
+	{ "ranker", OR_NEEDS_COVISIT | OR_USES_INDEX | OR_NEEDS_MODEL | OR_NEEDS_TRAIN | OR_USES_PERIOD |
+			    OR_PER_SESSION,
 	  "candidates and features ranked by a model fitted by `ottorec fit`", run_ranker },
 };
 #define N_STRATEGIES (sizeof(table) / sizeof(table[0]))

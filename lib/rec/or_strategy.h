@@ -28,7 +28,10 @@ enum {
 	OR_USES_INDEX = 4u,    /* an ANN index when given (warned about otherwise) */
 	OR_NEEDS_MODEL = 8u,   /* a ranker model */
 	OR_NEEDS_TRAIN = 16u,  /* the training period's stores (item statistics) */
-	OR_USES_WEIGHTS = 32u  /* a blend weights file when given */
+	OR_USES_WEIGHTS = 32u, /* a blend weights file when given */
+	OR_USES_PERIOD = 64u,  /* a test period's popularity (inputs.period / .summary) */
+	OR_PER_SESSION = 128u  /* a session's lists depend only on it and the models
+				  (the period given as a summary): `serve` serves it */
 };
 
 typedef struct or_strategy_inputs {
@@ -39,7 +42,11 @@ typedef struct or_strategy_inputs {
 	const double (*weights)[OR_BLEND_N_FEATURES]; /* blend; NULL = built-in */
 	or_ranker *ranker;                            /* ranker */
 	const or_cand_stats *stats;                   /* ranker */
-	const or_store *period;                       /* ranker: or_cand_model's; NULL = test */
+	const or_store *period;                       /* covisit (popular fill-ups), ranker
+							 (or_cand_model's); NULL = test */
+	const struct or_cand_period *summary;         /* period's, built once with stats
+							 (or_cand_period.h); used instead of
+							 period when given */
 	size_t k;                                     /* 1..OR_RECOMMEND_K_MAX */
 	int threads;
 } or_strategy_inputs;

@@ -169,6 +169,13 @@ int or_store_builder_add(or_store_builder *b, int64_t session_id, size_t n,
 			 const uint32_t *aid, const int64_t *ts,
 			 const uint8_t *type, or_err *err);
 
+/* The builder's rules for one session's events (at least one, aid <=
+   OR_AID_MAX, ts >= 0, type 0..2, ts non-decreasing): OR_OK, or OR_EFORMAT
+   naming the event ("event 3: ts ... is earlier than the event before
+   it ..."), for callers that hold sessions without a builder. */
+int or_store_check_session(size_t n, const uint32_t *aid, const int64_t *ts,
+			   const uint8_t *type, or_err *err);
+
 size_t or_store_builder_n_sessions(const or_store_builder *b);
 size_t or_store_builder_n_events(const or_store_builder *b);
 
@@ -176,6 +183,28 @@ size_t or_store_builder_n_events(const or_store_builder *b);
    usable (it may be written again or freed). */
 int or_store_builder_write(or_store_builder *b, const char *path,
 			   const or_log *log, or_err *err);
+
+/*
+ * A store over the caller's memory instead of a file (a few sessions in
+ * hand: `ottorec serve`'s request), for the readers of this header: the
+ * columns are borrowed (they must outlive the store and stay unchanged),
+ * sessions must have passed or_store_check_session and offsets must start
+ * at 0, increase strictly and end at n_events (OR_EINVAL otherwise); items
+ * must be the events' distinct aids, increasing.  The header fields are
+ * computed; or_store_path gives `name` (copied); the checksum checks of
+ * or_store_check_* are no-ops on it (there is no file to be damaged).
+ */
+typedef struct or_store_columns {
+	size_t n_sessions, n_events, n_items;
+	const int64_t *session_ids;
+	const uint64_t *offsets;
+	const uint32_t *aid;
+	const int64_t *ts;
+	const uint8_t *type;
+	const uint32_t *items;
+} or_store_columns;
+
+int or_store_from_columns(const or_store_columns *c, const char *name, or_store **out, or_err *err);
 
 /* Writing a store in place when the counts are known first (the Parquet
    reader): or_store_direct.h, private to the library. */

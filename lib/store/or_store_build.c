@@ -137,8 +137,8 @@ static int check_new_id(or_store_builder *b, int64_t id, or_err *err)
 	return OR_OK;
 }
 
-static int check_events(size_t n, const uint32_t *aid, const int64_t *ts,
-			const uint8_t *type, or_err *err)
+int or_store_check_session(size_t n, const uint32_t *aid, const int64_t *ts,
+			    const uint8_t *type, or_err *err)
 {
 	if (n == 0)
 		return or_err_set(err, OR_EFORMAT, "session has no events");
@@ -164,7 +164,7 @@ int or_store_builder_add(or_store_builder *b, int64_t session_id, size_t n,
 			 const uint32_t *aid, const int64_t *ts,
 			 const uint8_t *type, or_err *err)
 {
-	int rc = check_events(n, aid, ts, type, err);
+	int rc = or_store_check_session(n, aid, ts, type, err);
 	if (!rc)
 		rc = check_new_id(b, session_id, err);
 	if (!rc)

@@ -1,6 +1,7 @@
 /*
  * or_store_read.c - opening an event store with mmap, column views, session
- * views and the full integrity check (layout in or_store.h).
+ * views and the full integrity check (layout in or_store.h); and the
+ * same handle over a caller's columns in memory (or_store_from_columns).
  */
 #include "or_store.h"
 #include "or_store_internal.h"
@@ -103,6 +104,48 @@ int or_store_open(const char *path, or_store **out, or_err *err)
 		or_store_free(st);
 		return rc;
 	}
+	*out = st;
+	return OR_OK;
+}
+
+int or_store_from_columns(const or_store_columns *c, const char *name, or_store **out, or_err *err)
+{
+	*out = NULL;
+	if (!c->offsets || c->offsets[0] != 0 || c->offsets[c->n_sessions] != c->n_events ||
+	    (c->n_items == 0) != (c->n_events == 0))
+		return or_err_set(err, OR_EINVAL, "%s: offsets do not cover the events", name);
+	for (size_t i = 0; i < c->n_sessions; i++)
+		if (c->offsets[i + 1] <= c->offsets[i])
+			return or_err_set(err, OR_EINVAL, "%s: session %zu has no events", name, i);
+	or_store *st = calloc(1, sizeof(*st));
+	if (!st || !(st->f.path = strdup(name))) {
+		free(st);
+		return or_err_set(err, OR_ENOMEM, "out of memory");
+	}
+	st->f.fmt = &or_store_format; /* f.map NULL: not a file */
+	or_store_meta *h = &st->h;
+	h->n_sessions = c->n_sessions;
+	h->n_events = c->n_events;
+	h->n_items = (uint32_t)c->n_items;
+	h->aid_bound = c->n_items ? c->items[c->n_items - 1] + 1 : 0;
+	h->ts_min = INT64_MAX;
+	h->ts_max = c->n_events ? INT64_MIN : 0;
+	for (size_t i = 0; i < c->n_events; i++) {
+		if (c->type[i] < OR_N_TYPES)
+			h->n_type[c->type[i]]++;
+		if (c->ts[i] < h->ts_min)
+			h->ts_min = c->ts[i];
+		if (c->ts[i] > h->ts_max)
+			h->ts_max = c->ts[i];
+	}
+	if (!c->n_events)
+		h->ts_min = 0;
+	st->sid = c->session_ids;
+	st->off = c->offsets;
+	st->aid = c->aid;
+	st->ts = c->ts;
+	st->type = c->type;
+	st->items = c->items;
 	*out = st;
 	return OR_OK;
 }
@@ -238,6 +281,8 @@ or_store_check *or_store_check_new(const or_store *const *stores, size_t n, int 
 	c->n = n;
 	for (size_t i = 0; i < n; i++) {
 		c->s[i].st = stores[i];
+		if (!stores[i]->f.map) /* a store in memory: nothing to check */
+			continue;
 		if (!(c->s[i].c = or_sfile_check_new(&stores[i]->f, mask))) {
 			or_store_check_free(c);
 			return NULL;
@@ -277,6 +322,8 @@ int or_store_check_end(or_store_check *c, int rc, or_err *err)
 		return rc ? rc : or_err_set(err, OR_ENOMEM, "out of memory for a store's checksum check");
 	int bad = OR_OK;
 	for (size_t i = 0; i < c->n; i++) {
+		if (!c->s[i].st->f.map)
+			continue;
 		if (bad)
 			or_sfile_check_free(c->s[i].c);
 		else

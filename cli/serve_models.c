@@ -1,0 +1,182 @@
+/*
+ * serve_models.c - loading, sharing and calling `ottorec serve`'s model
+ * set (see serve_models.h).  What is opened, from OUTDIR: covisit/ (the
+ * three tables, manifest checked), index.ann, ranker.model; the --train
+ * stores (item statistics) and the --period store, read once into its
+ * summary (or_cand_period.h) and closed.
+ */
+#include "cli.h"
+#include "serve_models.h"
+
+#include "cli_pipeline.h"
+#include "or_ann.h"
+#include "or_cand_period.h"
+#include "or_ranker.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+struct serve_models {
+	atomic_int refs;
+	unsigned version;
+	double loaded_at;
+	const or_strategy *st;
+	or_covisit *tab[3];
+	or_ann *ix;
+	or_ann_search_params search;
+	cli_train tr;
+	or_cand_period *summary;
+	pthread_mutex_t mu; /* the ranker pool */
+	or_ranker **free_rk;
+	size_t n_free, n_rk;
+};
+
+static void models_free(serve_models *m)
+{
+	if (!m)
+		return;
+	cli_free_covisit(m->tab);
+	or_ann_free(m->ix);
+	cli_train_free(&m->tr);
+	or_cand_period_free(m->summary);
+	for (size_t i = 0; i < m->n_free; i++)
+		or_ranker_free(m->free_rk[i]);
+	free(m->free_rk);
+	pthread_mutex_destroy(&m->mu);
+	free(m);
+}
+
+static int load_path(const char *dir, const char *name, char **out, or_err *err)
+{
+	*out = cli_path_join(dir, name);
+	return *out ? OR_OK : or_err_set(err, OR_ENOMEM, "out of memory");
+}
+
+int serve_models_load(const serve_config *cfg, unsigned version, serve_models **out, or_err *err)
+{
+	*out = NULL;
+	const or_strategy *st = or_strategy_find(cfg->strategy);
+	if (!st || !(st->needs & OR_PER_SESSION))
+		return or_err_set(err, OR_EINVAL, "strategy '%s' is not served", cfg->strategy);
+	serve_models *m = calloc(1, sizeof(*m));
+	if (!m)
+		return or_err_set(err, OR_ENOMEM, "out of memory");
+	pthread_mutex_init(&m->mu, NULL);
+	atomic_init(&m->refs, 1);
+	m->version = version;
+	m->st = st;
+	or_ann_search_params_default(&m->search);
+	m->search.threads = 1;
+	struct timeval tv;
+	gettimeofday(&tv, NULL);
+	m->loaded_at = (double)tv.tv_sec + tv.tv_usec / 1e6;
+	char *path = NULL;
+	int rc = OR_OK;
+	if (st->needs & OR_NEEDS_COVISIT) {
+		rc = load_path(cfg->dir, "covisit", &path, err);
+		if (!rc)
+			rc = cli_open_covisit_dir(path, m->tab, err);
+		free(path);
+	}
+	if (!rc && (st->needs & (OR_NEEDS_INDEX | OR_USES_INDEX))) {
+		rc = load_path(cfg->dir, "index.ann", &path, err);
+		/* the ranker: only when its model was fitted with one (none in
+		   `run`'s models today); seed: required */
+		if (!rc && (st->needs & OR_NEEDS_INDEX))
+			rc = or_ann_open(path, &m->ix, err);
+		free(path);
+	}
+	if (!rc && (st->needs & OR_NEEDS_TRAIN)) {
+		for (size_t i = 0; i < cfg->n_train; i++)
+			m->tr.path[m->tr.n++] = cfg->train[i];
+		rc = cli_train_open(&m->tr, err);
+	}
+	if (!rc && (st->needs & OR_USES_PERIOD)) {
+		or_store *period = NULL;
+		rc = or_store_open(cfg->period, &period, err);
+		if (!rc)
+			rc = or_cand_period_build(period, m->tr.stats, &m->summary, err);
+		or_store_free(period);
+	}
+	if (!rc && (st->needs & OR_NEEDS_MODEL)) {
+		m->free_rk = calloc(cfg->workers ? cfg->workers : 1, sizeof(*m->free_rk));
+		if (!m->free_rk)
+			rc = or_err_set(err, OR_ENOMEM, "out of memory");
+		rc = rc ? rc : load_path(cfg->dir, "ranker.model", &path, err);
+		for (size_t i = 0; !rc && i < (cfg->workers ? cfg->workers : 1); i++) {
+			or_ranker *r = NULL;
+			rc = or_ranker_open(path, &r, err);
+			if (!rc)
+				rc = or_ranker_check_features(r, or_cand_feature_names(), OR_CF_N, err);
+			if (r) {
+				or_ranker_set_threads(r, 1);
+				m->free_rk[m->n_free++] = r;
+			}
+		}
+		m->n_rk = m->n_free;
+		if (!rc) /* a settings string the strategy would refuse: refused now */
+			rc = or_cand_config_from_json(or_ranker_settings_json(m->free_rk[0]),
+						      strlen(or_ranker_settings_json(m->free_rk[0])),
+						      "the model's candidate settings",
+						      &(or_cand_config){ 0 }, err);
+		free(path);
+	}
+	if (rc) {
+		models_free(m);
+		return rc;
+	}
+	*out = m;
+	return OR_OK;
+}
+
+void serve_models_ref(serve_models *m)
+{
+	atomic_fetch_add(&m->refs, 1);
+}
+
+void serve_models_unref(serve_models *m)
+{
+	if (m && atomic_fetch_sub(&m->refs, 1) == 1)
+		models_free(m);
+}
+
+unsigned serve_models_version(const serve_models *m) { return m->version; }
+double serve_models_loaded_at(const serve_models *m) { return m->loaded_at; }
+const char *serve_models_strategy(const serve_models *m) { return m->st->name; }
+
+int serve_models_recommend(serve_models *m, const or_store *st, size_t k, int64_t *const rows[3],
+			   or_err *err)
+{
+	or_ranker *r = NULL;
+	if (m->n_rk) {
+		pthread_mutex_lock(&m->mu);
+		if (m->n_free)
+			r = m->free_rk[--m->n_free];
+		pthread_mutex_unlock(&m->mu);
+		if (!r) /* more callers than workers: cannot happen with MHD's pool */
+			return or_err_set(err, OR_EINVAL, "no free ranker");
+	}
+	or_strategy_inputs in;
+	memset(&in, 0, sizeof(in));
+	in.test = st;
+	in.clicks = m->tab[0];
+	in.carts_orders = m->tab[1];
+	in.buy2buy = m->tab[2];
+	in.index = m->ix;
+	in.search = m->search;
+	in.ranker = r;
+	in.stats = m->tr.stats;
+	in.summary = m->summary;
+	in.k = k;
+	in.threads = 1;
+	int rc = m->st->run(&in, rows, NULL, err);
+	if (r) {
+		pthread_mutex_lock(&m->mu);
+		m->free_rk[m->n_free++] = r;
+		pthread_mutex_unlock(&m->mu);
+	}
+	return rc;
+}

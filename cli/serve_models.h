@@ -1,0 +1,48 @@
+/*
+ * serve_models.h - the model set `ottorec serve` answers from: one
+ * strategy of lib/rec/or_strategy.h with the files of a `run -o OUTDIR`
+ * (co-visitation tables, ANN index, ranker model; the training period's
+ * stores and the test period's summary), opened read-only (mmap) once and
+ * shared by every worker thread; reference-counted, so that a reload
+ * swaps in a new set while requests in flight finish on the old one.
+ * Rankers (XGBoost boosters keep per-call state) are a pool of one per
+ * worker.  Owns what is loaded from where and the per-request call.
+ */
+#ifndef OR_SERVE_MODELS_H
+#define OR_SERVE_MODELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cli_models.h"
+#include "or_err.h"
+#include "or_store.h"
+#include "or_strategy.h"
+
+typedef struct serve_config {
+	const char *dir;      /* OUTDIR */
+	const char *strategy; /* a strategy with OR_PER_SESSION */
+	const char *train[CLI_MAX_TRAIN]; /* ranker's item statistics */
+	size_t n_train;
+	const char *period;   /* the test period (popular fill-ups, t_* features) */
+	size_t workers;       /* rankers in the pool */
+} serve_config;
+
+typedef struct serve_models serve_models;
+
+/* Open everything the strategy needs (errors name the file). */
+int serve_models_load(const serve_config *cfg, unsigned version, serve_models **out, or_err *err);
+/* Reference counting: load returns one reference; the last unref frees. */
+void serve_models_ref(serve_models *m);
+void serve_models_unref(serve_models *m);
+
+unsigned serve_models_version(const serve_models *m);
+double serve_models_loaded_at(const serve_models *m); /* unix seconds */
+const char *serve_models_strategy(const serve_models *m);
+
+/* The strategy's k lists for every session of st (rows[t]: n_sessions *
+   k, caller-owned), on the calling thread. */
+int serve_models_recommend(serve_models *m, const or_store *st, size_t k, int64_t *const rows[3],
+			   or_err *err);
+
+#endif

@@ -11,9 +11,9 @@
  * Built in two passes over the stores' events (count the transitions out of
  * each item, then place each transition's target in its source's slice:
  * one uint32 per transition, about 0.9 GB at OTTO's size), then each
- * slice is sorted and counted on its own (in parallel; the result does not
- * depend on the thread count).  Ties between equal counts: smaller item
- * (= smaller aid) first.
+ * slice is counted in a hash table of its own and its top entries picked
+ * (in parallel; the result does not depend on the thread count).  Ties
+ * between equal counts: smaller item (= smaller aid) first.
  */
 #include "or_cand_internal.h"
 #include "or_par.h"
@@ -81,34 +81,73 @@ static void place_one(void *ctx, uint32_t from, uint32_t to)
 	b->to[b->fill[from]++] = to;
 }
 
-static int cmp_u32(const void *a, const void *b)
+/* A thread's scratch hash table: target -> count. */
+typedef struct tally {
+	uint32_t *key, *cnt;
+	size_t cap; /* a power of two */
+} tally;
+
+static void tally_free(tally *h)
 {
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-	return x < y ? -1 : x > y;
+	free(h->key);
+	free(h->cnt);
 }
 
-/* The k most frequent values of the sorted slice v[0..n) (count
-   descending, value ascending) into top/cnt; how many. */
-static size_t top_runs(const uint32_t *v, size_t n, size_t k, uint32_t *top, uint32_t *cnt)
+/* Room for n distinct keys at most half full; -1 when out of memory. */
+static int tally_reserve(tally *h, size_t n)
 {
+	size_t cap = 64;
+	while (cap < 2 * n)
+		cap *= 2;
+	if (cap <= h->cap)
+		return 0;
+	free(h->key);
+	free(h->cnt);
+	h->key = malloc(cap * sizeof(uint32_t));
+	h->cnt = malloc(cap * sizeof(uint32_t));
+	h->cap = h->key && h->cnt ? cap : 0;
+	return h->cap ? 0 : -1;
+}
+
+/* Whether (c, v) ranks before (d, w): count descending, value ascending. */
+static inline int before(uint32_t c, uint32_t v, uint32_t d, uint32_t w)
+{
+	return c > d || (c == d && v < w);
+}
+
+/* The k most frequent values of v[0..n) (count descending, value
+   ascending) into top/cnt; how many.  h has room for n keys. */
+static size_t top_values(tally *h, const uint32_t *v, size_t n, size_t k, uint32_t *top, uint32_t *cnt)
+{
+	size_t cap = 64;
+	unsigned bits = 6;
+	while (cap < 2 * n) {
+		cap *= 2;
+		bits++;
+	}
+	size_t mask = cap - 1;
+	memset(h->cnt, 0, cap * sizeof(uint32_t));
+	for (size_t i = 0; i < n; i++) {
+		/* Fibonacci hashing: the product's high bits */
+		size_t at = (size_t)(((uint64_t)v[i] * 0x9E3779B97F4A7C15ull) >> (64 - bits));
+		while (h->cnt[at] && h->key[at] != v[i])
+			at = (at + 1) & mask;
+		h->key[at] = v[i];
+		h->cnt[at]++;
+	}
 	size_t m = 0;
-	for (size_t i = 0; i < n;) {
-		size_t j = i + 1;
-		while (j < n && v[j] == v[i])
-			j++;
-		uint32_t c = (uint32_t)(j - i);
-		/* runs come in value order: an equal count later loses */
-		if (m < k || c > cnt[m - 1]) {
-			size_t q = m < k ? m++ : k - 1;
-			while (q > 0 && c > cnt[q - 1]) {
-				top[q] = top[q - 1];
-				cnt[q] = cnt[q - 1];
-				q--;
-			}
-			top[q] = v[i];
-			cnt[q] = c;
+	for (size_t at = 0; at < cap; at++) {
+		uint32_t c = h->cnt[at], x = h->key[at];
+		if (!c || (m == k && !before(c, x, cnt[m - 1], top[m - 1])))
+			continue;
+		size_t q = m < k ? m++ : k - 1;
+		while (q > 0 && before(c, x, cnt[q - 1], top[q - 1])) {
+			top[q] = top[q - 1];
+			cnt[q] = cnt[q - 1];
+			q--;
 		}
-		i = j;
+		top[q] = x;
+		cnt[q] = c;
 	}
 	return m;
 }
@@ -138,19 +177,30 @@ int or_cand_next_build(or_store *const *stores, size_t n_stores, const or_items 
 	for_each_transition(stores, n_stores, items, place_one, &b);
 	or_log_progress(log, "next-item table", 1, 2, "passes");
 	const uint32_t *aids = or_items_aids(items);
-	OMP(omp parallel for schedule(dynamic, 1024))
-	for (size_t a = 0; a < n; a++) {
-		uint32_t *v = b.to + b.start[a];
-		size_t len = (size_t)(b.start[a + 1] - b.start[a]);
-		uint32_t top[OR_CAND_NEXT_K], cnt[OR_CAND_NEXT_K];
-		qsort(v, len, sizeof(uint32_t), cmp_u32);
-		size_t m = top_runs(v, len, OR_CAND_NEXT_K, top, cnt);
-		for (size_t j = 0; j < m; j++) {
-			out->aid[a * OR_CAND_NEXT_K + j] = aids[top[j]];
-			out->p[a * OR_CAND_NEXT_K + j] = (float)((double)cnt[j] / (double)len);
+	int failed = 0;
+	OMP(omp parallel)
+	{
+		tally h = { 0 };
+		OMP(omp for schedule(dynamic, 1024))
+		for (size_t a = 0; a < n; a++) {
+			const uint32_t *v = b.to + b.start[a];
+			size_t len = (size_t)(b.start[a + 1] - b.start[a]);
+			uint32_t top[OR_CAND_NEXT_K], cnt[OR_CAND_NEXT_K];
+			size_t m = 0;
+			if (len && tally_reserve(&h, len) == 0)
+				m = top_values(&h, v, len, OR_CAND_NEXT_K, top, cnt);
+			else if (len)
+				OMP(omp atomic write) failed = 1;
+			for (size_t j = 0; j < m; j++) {
+				out->aid[a * OR_CAND_NEXT_K + j] = aids[top[j]];
+				out->p[a * OR_CAND_NEXT_K + j] = (float)((double)cnt[j] / (double)len);
+			}
+			out->len[a] = (uint8_t)m;
 		}
-		out->len[a] = (uint8_t)m;
+		tally_free(&h);
 	}
+	if (failed)
+		goto oom;
 	or_log_progress(log, "next-item table", 2, 2, "passes");
 	free(b.start);
 	free(b.fill);

@@ -334,9 +334,11 @@ typedef struct trainer {
 
 /* The stream of negatives: NEG_AHEAD random numbers drawn ahead, whose
    alias entries are prefetched when drawn, so that a negative costs no
-   wait on the alias table. */
+   wait on the alias table; the negatives are resolved NEG_AHEAD at a
+   time, in a loop that keeps the generator in registers. */
 typedef struct neg_ring {
 	uint64_t r[NEG_AHEAD];
+	uint32_t neg[NEG_AHEAD]; /* resolved: neg[pos..NEG_AHEAD) are next */
 	unsigned pos;
 	or_prng g;
 } neg_ring;
@@ -386,17 +388,30 @@ static void neg_ring_init(neg_ring *q, const trainer *t, uint64_t stream)
 		q->r[i] = or_prng_next(&q->g);
 		__builtin_prefetch(alias_entry(t->alias, (uint32_t)t->c->n_vocab, q->r[i]));
 	}
+	q->pos = NEG_AHEAD;
+}
+
+/* The next NEG_AHEAD negatives from the numbers drawn, each number
+   replaced by a new one (its alias entry prefetched): the same stream,
+   in the same order, as one draw at a time. */
+static void neg_ring_refill(neg_ring *q, const or_i2v_alias *tab, uint32_t n)
+{
+	or_prng g = q->g;
+	for (unsigned i = 0; i < NEG_AHEAD; i++) {
+		uint64_t r = q->r[i], nx = or_prng_next(&g);
+		q->r[i] = nx;
+		__builtin_prefetch(alias_entry(tab, n, nx));
+		q->neg[i] = or_i2v_alias_draw(tab, n, r);
+	}
+	q->g = g;
 	q->pos = 0;
 }
 
 static inline uint32_t neg_ring_draw(neg_ring *q, const or_i2v_alias *tab, uint32_t n)
 {
-	uint64_t r = q->r[q->pos];
-	uint64_t nx = or_prng_next(&q->g);
-	q->r[q->pos] = nx;
-	q->pos = (q->pos + 1) & (NEG_AHEAD - 1);
-	__builtin_prefetch(alias_entry(tab, n, nx));
-	return or_i2v_alias_draw(tab, n, r);
+	if (q->pos == NEG_AHEAD)
+		neg_ring_refill(q, tab, n);
+	return q->neg[q->pos++];
 }
 
 /* Center i of the planner's sentence: its reduced window. */

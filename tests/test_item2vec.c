@@ -247,6 +247,38 @@ static or_store *group_store(const char *name)
 	return finish(name);
 }
 
+/* How many of each item's 5 most similar other items (by cosine) are
+   outside its group (item i's group: i / S). */
+static int outside_group(const or_i2v_model *m)
+{
+	const int k = 5;
+	int bad = 0;
+	for (size_t i = 0; i < m->n_rows; i++) {
+		double best[5];
+		size_t who[5];
+		for (int q = 0; q < k; q++)
+			best[q] = -2, who[q] = 0;
+		for (size_t j = 0; j < m->n_rows; j++) {
+			if (j == i)
+				continue;
+			double c = cosine(m->vectors + i * m->dim, m->vectors + j * m->dim, m->dim);
+			int q = k - 1;
+			if (c <= best[q])
+				continue;
+			while (q > 0 && best[q - 1] < c) {
+				best[q] = best[q - 1];
+				who[q] = who[q - 1];
+				q--;
+			}
+			best[q] = c;
+			who[q] = j;
+		}
+		for (int q = 0; q < k; q++)
+			bad += who[q] / S != i / S;
+	}
+	return bad;
+}
+
 static void test_groups(void)
 {
 	or_store *st = group_store("groups.store");
@@ -264,36 +296,12 @@ static void test_groups(void)
 		CHECK_INT(s.sentences, 1200);
 		CHECK(s.loss > 0 && s.loss < s.epoch_loss[0]);
 		CHECK(!strcmp(s.kernels, or_i2v_kernels_pick(simd, 32)->name));
-		const int k = 5;
-		int bad = 0;
-		for (size_t i = 0; i < m.n_rows; i++) {
+		for (size_t i = 0; i < m.n_rows; i++)
 			CHECK_INT(m.aids[i], 1000 + 7 * i);
-			/* the k most similar other items */
-			double best[5];
-			size_t who[5];
-			for (int q = 0; q < k; q++)
-				best[q] = -2, who[q] = 0;
-			for (size_t j = 0; j < m.n_rows; j++) {
-				if (j == i)
-					continue;
-				double c = cosine(m.vectors + i * m.dim, m.vectors + j * m.dim, m.dim);
-				int q = k - 1;
-				if (c <= best[q])
-					continue;
-				while (q > 0 && best[q - 1] < c) {
-					best[q] = best[q - 1];
-					who[q] = who[q - 1];
-					q--;
-				}
-				best[q] = c;
-				who[q] = j;
-			}
-			for (int q = 0; q < k; q++)
-				bad += who[q] / S != i / S;
-		}
+		int bad = outside_group(&m);
 		if (bad)
 			fprintf(stderr, "  simd %d: %d of %d neighbours outside their group\n", simd, bad,
-				(int)m.n_rows * k);
+				(int)m.n_rows * 5);
 		CHECK_INT(bad, 0);
 		or_i2v_model_release(&m);
 	}
@@ -318,6 +326,36 @@ static void test_determinism(void)
 	cfg.seed = 2;
 	CHECK_INT(train(st, &cfg, &c, NULL), OR_OK);
 	CHECK(memcmp(a.vectors, c.vectors, a.n_rows * a.dim * sizeof(float)) != 0);
+	or_i2v_model_release(&a);
+	or_i2v_model_release(&b);
+	or_i2v_model_release(&c);
+	or_store_free(st);
+}
+
+/* --shared-negatives: deterministic, the same pairs as the default (its
+   windows and downsampling come from their own stream), other negatives
+   (so other vectors), and the groups still found. */
+static void test_shared_negatives(void)
+{
+	or_store *st = group_store("shared.store");
+	or_i2v_config cfg;
+	or_i2v_config_default(&cfg);
+	cfg.threads = 1;
+	cfg.epochs = 10;
+	or_i2v_model a, b, c;
+	or_i2v_stats sa, sb, sc;
+	CHECK_INT(train(st, &cfg, &c, &sc), OR_OK);
+	cfg.shared_negatives = 1;
+	CHECK_INT(train(st, &cfg, &a, &sa), OR_OK);
+	CHECK_INT(train(st, &cfg, &b, &sb), OR_OK);
+	CHECK(!memcmp(a.vectors, b.vectors, a.n_rows * a.dim * sizeof(float)));
+	CHECK(sa.pairs == sc.pairs && sa.effective_words == sc.effective_words);
+	CHECK(memcmp(a.vectors, c.vectors, a.n_rows * a.dim * sizeof(float)) != 0);
+	CHECK(sa.loss > 0 && sa.loss < sa.epoch_loss[0]);
+	int bad = outside_group(&a);
+	if (bad)
+		fprintf(stderr, "  shared negatives: %d of %d neighbours outside their group\n", bad, (int)a.n_rows * 5);
+	CHECK_INT(bad, 0);
 	or_i2v_model_release(&a);
 	or_i2v_model_release(&b);
 	or_i2v_model_release(&c);
@@ -447,6 +485,7 @@ int main(void)
 	RUN_TEST(test_alias);
 	RUN_TEST(test_groups);
 	RUN_TEST(test_determinism);
+	RUN_TEST(test_shared_negatives);
 	RUN_TEST(test_min_count_collapse);
 	RUN_TEST(test_sparse_aids_and_text);
 	RUN_TEST(test_bad_config_cancel);

@@ -361,6 +361,8 @@ typedef struct planner {
 	uint64_t e_words, word0, eff;
 	or_prng r;
 	neg_ring neg;
+	int ncneg;                         /* shared negatives: the center's */
+	uint32_t cneg[OR_I2V_MAX_NEGATIVE];
 } planner;
 
 typedef struct block_ws {
@@ -426,6 +428,18 @@ static void plan_center(trainer *t, block_ws *ws, size_t i)
 	if (p->hi > p->n)
 		p->hi = p->n;
 	prefetch_row(t->syn1 + (size_t)ws->kept[i] * t->cfg->dim, t->cfg->dim);
+	if (t->cfg->shared_negatives) {
+		/* one draw of the negatives for all the center's pairs */
+		const uint32_t nv = (uint32_t)t->c->n_vocab, center = ws->kept[i];
+		p->ncneg = 0;
+		for (int q = 0; q < t->cfg->negative; q++) {
+			uint32_t ng = neg_ring_draw(&p->neg, t->alias, nv);
+			if (ng != center) {
+				p->cneg[p->ncneg++] = ng;
+				prefetch_row(t->syn1 + (size_t)ng * t->cfg->dim, t->cfg->dim);
+			}
+		}
+	}
 }
 
 /* The next sentence of the block with two kept words or more (its
@@ -467,7 +481,7 @@ static int plan_pair(trainer *t, block_ws *ws, pair_plan *pp)
 {
 	planner *p = &ws->p;
 	const size_t d = t->cfg->dim;
-	const int K = t->cfg->negative;
+	int K = t->cfg->negative;
 	const uint32_t nv = (uint32_t)t->c->n_vocab;
 	for (;;) {
 		if (p->j < p->hi) {
@@ -484,6 +498,11 @@ static int plan_pair(trainer *t, block_ws *ws, pair_plan *pp)
 	const uint32_t center = ws->kept[p->i];
 	int m = 0;
 	pp->tgt[m++] = center;
+	if (t->cfg->shared_negatives) {
+		for (int q = 0; q < p->ncneg; q++)
+			pp->tgt[m++] = p->cneg[q];
+		K = 0;
+	}
 	for (int q = 0; q < K; q++) {
 		uint32_t ng = neg_ring_draw(&p->neg, t->alias, nv);
 		if (ng == center)

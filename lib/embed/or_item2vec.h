@@ -68,6 +68,9 @@ typedef struct or_i2v_config {
 	double alpha;          /* initial learning rate (0.025) */
 	double min_alpha;      /* final learning rate (0.0001) */
 	int collapse_repeats;  /* 1: a run of the same aid counts once (0) */
+	int shared_negatives;  /* 1: a center's negatives drawn once for all its
+				  contexts (pWord2Vec's approximation; 0: per pair,
+				  word2vec's and gensim's rule) */
 	uint64_t seed;         /* initial vectors and every draw (1) */
 	int threads;           /* 0: all cores */
 	int simd;              /* 1: AVX2/FMA or AVX-512 kernels where the CPU has them (1) */

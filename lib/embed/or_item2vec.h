@@ -32,6 +32,11 @@
  * probabilities, one memory access) rather than a cumulative table;
  * sentences are cut at 10000 kept words (gensim's limit).
  *
+ * One opt-in departure from word2vec, off by default: shared_negatives
+ * draws a center's negatives once and uses them for each of its pairs
+ * (pWord2Vec, Ji et al. 2016), fetching fewer rows; docs/item2vec.md has
+ * its quality.
+ *
  * Threads: Hogwild (lock-free updates of shared rows).  The corpus is cut
  * into fixed blocks of sentences (~10000 words each); a block's random
  * stream is (seed, epoch, block) and its learning rate follows its

@@ -48,6 +48,9 @@ static const char usage_text[] =
 	"      --alpha A            initial learning rate (default 0.025), decaying\n"
 	"                           linearly to --min-alpha (default 0.0001)\n"
 	"      --collapse-repeats   a run of the same aid in a session counts once\n"
+	"      --shared-negatives   draw a center's negatives once for all its\n"
+	"                           contexts (faster, an approximation: not\n"
+	"                           word2vec's rule; docs/item2vec.md)\n"
 	"      --seed N             initial vectors and every draw (default 1)\n"
 	"      --threads N          worker threads (default: all cores)\n"
 	"      --no-simd            scalar kernels only (also OTTOREC_NO_SIMD=1)\n"
@@ -56,7 +59,7 @@ static const char usage_text[] =
 	"  -h, --help               this text\n";
 
 enum { O_TEXT = 256, O_DIM, O_WINDOW, O_NEG, O_NSEXP, O_SAMPLE, O_MINC, O_EPOCHS, O_ALPHA,
-       O_MINALPHA, O_COLLAPSE, O_SEED, O_THREADS, O_NOSIMD, O_QUIET, O_JSON };
+       O_MINALPHA, O_COLLAPSE, O_SHARED, O_SEED, O_THREADS, O_NOSIMD, O_QUIET, O_JSON };
 
 typedef struct progress_ctx {
 	int line;      /* draw the progress line (stderr is a terminal) */
@@ -138,6 +141,7 @@ int cmd_item2vec(int argc, char **argv)
 		{ "alpha", required_argument, NULL, O_ALPHA },
 		{ "min-alpha", required_argument, NULL, O_MINALPHA },
 		{ "collapse-repeats", no_argument, NULL, O_COLLAPSE },
+		{ "shared-negatives", no_argument, NULL, O_SHARED },
 		{ "seed", required_argument, NULL, O_SEED },
 		{ "threads", required_argument, NULL, O_THREADS },
 		{ "no-simd", no_argument, NULL, O_NOSIMD },
@@ -203,6 +207,7 @@ int cmd_item2vec(int argc, char **argv)
 			cfg.min_alpha = x;
 			break;
 		case O_COLLAPSE: cfg.collapse_repeats = 1; break;
+		case O_SHARED: cfg.shared_negatives = 1; break;
 		case O_SEED:
 			if (cli_parse_i64(optarg, 0, INT64_MAX, &v))
 				return cli_usage_error(CMD, "--seed must be a non-negative integer, not '%s'", optarg);
@@ -296,6 +301,7 @@ int cmd_item2vec(int argc, char **argv)
 		cli_json_num(&j, "sample", cfg.sample);
 		cli_json_int(&j, "min_count", (long long)cfg.min_count);
 		cli_json_int(&j, "collapse_repeats", cfg.collapse_repeats);
+		cli_json_int(&j, "shared_negatives", cfg.shared_negatives);
 		cli_json_int(&j, "words", (long long)st.words);
 		cli_json_int(&j, "effective_words", (long long)st.effective_words);
 		cli_json_int(&j, "pairs", (long long)st.pairs);

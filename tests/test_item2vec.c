@@ -247,14 +247,49 @@ static or_store *group_store(const char *name)
 	return finish(name);
 }
 
+/* How many of each item's 5 most similar other items (by cosine) are
+   outside its group (item i's group: i / S). */
+static int outside_group(const or_i2v_model *m)
+{
+	const int k = 5;
+	int bad = 0;
+	for (size_t i = 0; i < m->n_rows; i++) {
+		double best[5];
+		size_t who[5];
+		for (int q = 0; q < k; q++)
+			best[q] = -2, who[q] = 0;
+		for (size_t j = 0; j < m->n_rows; j++) {
+			if (j == i)
+				continue;
+			double c = cosine(m->vectors + i * m->dim, m->vectors + j * m->dim, m->dim);
+			int q = k - 1;
+			if (c <= best[q])
+				continue;
+			while (q > 0 && best[q - 1] < c) {
+				best[q] = best[q - 1];
+				who[q] = who[q - 1];
+				q--;
+			}
+			best[q] = c;
+			who[q] = j;
+		}
+		for (int q = 0; q < k; q++)
+			bad += who[q] / S != i / S;
+	}
+	return bad;
+}
+
 static void test_groups(void)
 {
 	or_store *st = group_store("groups.store");
-	for (int simd = 0; simd < 2; simd++) {
+	/* scalar, SIMD, SIMD with --shared-negatives */
+	for (int v = 0; v < 3; v++) {
+		const int simd = v > 0;
 		or_i2v_config cfg;
 		or_i2v_config_default(&cfg);
 		cfg.epochs = 10;
 		cfg.simd = simd;
+		cfg.shared_negatives = v == 2;
 		cfg.threads = 2;
 		or_i2v_model m;
 		or_i2v_stats s;
@@ -264,36 +299,12 @@ static void test_groups(void)
 		CHECK_INT(s.sentences, 1200);
 		CHECK(s.loss > 0 && s.loss < s.epoch_loss[0]);
 		CHECK(!strcmp(s.kernels, or_i2v_kernels_pick(simd, 32)->name));
-		const int k = 5;
-		int bad = 0;
-		for (size_t i = 0; i < m.n_rows; i++) {
+		for (size_t i = 0; i < m.n_rows; i++)
 			CHECK_INT(m.aids[i], 1000 + 7 * i);
-			/* the k most similar other items */
-			double best[5];
-			size_t who[5];
-			for (int q = 0; q < k; q++)
-				best[q] = -2, who[q] = 0;
-			for (size_t j = 0; j < m.n_rows; j++) {
-				if (j == i)
-					continue;
-				double c = cosine(m.vectors + i * m.dim, m.vectors + j * m.dim, m.dim);
-				int q = k - 1;
-				if (c <= best[q])
-					continue;
-				while (q > 0 && best[q - 1] < c) {
-					best[q] = best[q - 1];
-					who[q] = who[q - 1];
-					q--;
-				}
-				best[q] = c;
-				who[q] = j;
-			}
-			for (int q = 0; q < k; q++)
-				bad += who[q] / S != i / S;
-		}
+		int bad = outside_group(&m);
 		if (bad)
-			fprintf(stderr, "  simd %d: %d of %d neighbours outside their group\n", simd, bad,
-				(int)m.n_rows * k);
+			fprintf(stderr, "  variant %d: %d of %d neighbours outside their group\n", v, bad,
+				(int)m.n_rows * 5);
 		CHECK_INT(bad, 0);
 		or_i2v_model_release(&m);
 	}
@@ -318,9 +329,22 @@ static void test_determinism(void)
 	cfg.seed = 2;
 	CHECK_INT(train(st, &cfg, &c, NULL), OR_OK);
 	CHECK(memcmp(a.vectors, c.vectors, a.n_rows * a.dim * sizeof(float)) != 0);
+	/* --shared-negatives: deterministic too, the same pairs and kept words
+	   (windows and downsampling have their own stream), other negatives */
+	or_i2v_model d, e;
+	or_i2v_stats sd, se;
+	cfg.seed = 1;
+	cfg.shared_negatives = 1;
+	CHECK_INT(train(st, &cfg, &d, &sd), OR_OK);
+	CHECK_INT(train(st, &cfg, &e, &se), OR_OK);
+	CHECK(!memcmp(d.vectors, e.vectors, d.n_rows * d.dim * sizeof(float)) && sd.loss == se.loss);
+	CHECK(sd.pairs == sa.pairs && sd.effective_words == sa.effective_words);
+	CHECK(memcmp(a.vectors, d.vectors, a.n_rows * a.dim * sizeof(float)) != 0);
 	or_i2v_model_release(&a);
 	or_i2v_model_release(&b);
 	or_i2v_model_release(&c);
+	or_i2v_model_release(&d);
+	or_i2v_model_release(&e);
 	or_store_free(st);
 }
 

@@ -8,9 +8,12 @@
  * (ties: the smaller aid first), as gensim sorts its vocabulary, so the
  * frequent items - most centers, contexts and negatives - share a few
  * cache lines and pages; the corpus is one array of those row numbers,
- * built once and read sequentially every epoch.  Before a center's pairs
- * are trained, all of its negatives are drawn and their rows prefetched,
- * so the memory misses of a large table overlap.
+ * built once and read sequentially every epoch.  A block's pairs are
+ * planned (window, negatives) a few pairs ahead of their training and
+ * their rows prefetched then, one pair's prefetches per pair trained, so
+ * the memory misses of a large table overlap the work before them without
+ * coming in bursts; only the few most frequent items' downsampling
+ * thresholds are read (the items above a prefix of the rows are always kept).
  */
 #include "or_item2vec_internal.h"
 #include "or_items.h"
@@ -316,6 +319,7 @@ typedef struct trainer {
 	or_i2v_tables tab;
 	or_i2v_alias *alias;
 	uint64_t *keep;         /* rank -> downsampling threshold */
+	size_t n_down;          /* ranks below: downsampled; at and above: always kept */
 	float *syn0, *syn1;
 	size_t syn0_bytes, syn1_bytes;
 	uint64_t *block_word0;  /* block -> corpus words before it */
@@ -323,30 +327,48 @@ typedef struct trainer {
 	uint64_t *block_pairs, *block_eff;
 } trainer;
 
-/* A center's plan: its contexts and each pair's targets (the center, then
-   the negatives that were not the center). */
-typedef struct center_plan {
-	int nc;
-	uint32_t *ctx;   /* 2 window */
-	int *ntgt;       /* 2 window */
-	uint32_t *tgt;   /* 2 window x (1 + negative) */
-} center_plan;
+#define PAIR_RING 16 /* planned pairs held (a power of 2, > PAIR_AHEAD) */
+#define OR_I2V_PAIR_AHEAD 6 /* pairs planned, rows prefetched, ahead of training */
 
 #define NEG_AHEAD 64 /* negatives' random numbers drawn ahead (a power of 2) */
 
 /* The stream of negatives: NEG_AHEAD random numbers drawn ahead, whose
    alias entries are prefetched when drawn, so that a negative costs no
-   wait on the alias table. */
+   wait on the alias table; the negatives are resolved NEG_AHEAD at a
+   time, in a loop that keeps the generator in registers. */
 typedef struct neg_ring {
 	uint64_t r[NEG_AHEAD];
+	uint32_t neg[NEG_AHEAD]; /* resolved: neg[pos..NEG_AHEAD) are next */
 	unsigned pos;
 	or_prng g;
 } neg_ring;
 
+/* One planned pair: the context's row, the targets (the center, then the
+   negatives that were not the center) and the sentence's learning rate. */
+typedef struct pair_plan {
+	uint32_t ctx;
+	int nt;
+	float alpha;
+	uint32_t *tgt; /* 1 + negative */
+} pair_plan;
+
+/* Where the planner is in its block: sentence s (its kept words, the
+   current center i and its window [j, hi)), and its two random streams. */
+typedef struct planner {
+	size_t s, s_end;
+	size_t n, i, j, hi;
+	float alpha;
+	uint64_t e_words, word0, eff;
+	or_prng r;
+	neg_ring neg;
+	int ncneg;                         /* shared negatives: the center's */
+	uint32_t cneg[OR_I2V_MAX_NEGATIVE];
+} planner;
+
 typedef struct block_ws {
 	uint32_t kept[OR_I2V_MAX_SENTENCE];
-	center_plan plan[2];
-	neg_ring neg;
+	pair_plan ring[PAIR_RING];
+	planner p;
 	float *work, *dots;
 } block_ws;
 
@@ -368,105 +390,167 @@ static void neg_ring_init(neg_ring *q, const trainer *t, uint64_t stream)
 		q->r[i] = or_prng_next(&q->g);
 		__builtin_prefetch(alias_entry(t->alias, (uint32_t)t->c->n_vocab, q->r[i]));
 	}
+	q->pos = NEG_AHEAD;
+}
+
+/* The next NEG_AHEAD negatives from the numbers drawn, each number
+   replaced by a new one (its alias entry prefetched): the same stream,
+   in the same order, as one draw at a time. */
+static void neg_ring_refill(neg_ring *q, const or_i2v_alias *tab, uint32_t n)
+{
+	or_prng g = q->g;
+	for (unsigned i = 0; i < NEG_AHEAD; i++) {
+		uint64_t r = q->r[i], nx = or_prng_next(&g);
+		q->r[i] = nx;
+		__builtin_prefetch(alias_entry(tab, n, nx));
+		q->neg[i] = or_i2v_alias_draw(tab, n, r);
+	}
+	q->g = g;
 	q->pos = 0;
 }
 
 static inline uint32_t neg_ring_draw(neg_ring *q, const or_i2v_alias *tab, uint32_t n)
 {
-	uint64_t r = q->r[q->pos];
-	uint64_t nx = or_prng_next(&q->g);
-	q->r[q->pos] = nx;
-	q->pos = (q->pos + 1) & (NEG_AHEAD - 1);
-	__builtin_prefetch(alias_entry(tab, n, nx));
-	return or_i2v_alias_draw(tab, n, r);
+	if (q->pos == NEG_AHEAD)
+		neg_ring_refill(q, tab, n);
+	return q->neg[q->pos++];
 }
 
-/* Plan center i of kept[0..n): its reduced window, its contexts, every
-   pair's negatives; the rows it will touch are prefetched. */
-static void plan_center(trainer *t, block_ws *ws, or_prng *r, size_t i, size_t n, center_plan *pl)
+/* Center i of the planner's sentence: its reduced window. */
+static void plan_center(trainer *t, block_ws *ws, size_t i)
 {
-	const size_t d = t->cfg->dim;
-	const int K = t->cfg->negative, W = t->cfg->window;
-	const uint32_t nv = (uint32_t)t->c->n_vocab;
-	size_t red = (size_t)(((or_prng_next(r) >> 32) * (uint64_t)W) >> 32);
-	size_t lo = i + red >= (size_t)W ? i + red - (size_t)W : 0;
-	size_t hi = i + (size_t)W + 1 - red;
-	if (hi > n)
-		hi = n;
-	const uint32_t center = ws->kept[i];
-	int nc = 0;
-	for (size_t j = lo; j < hi; j++) {
-		if (j == i)
-			continue;
-		uint32_t *tg = pl->tgt + (size_t)nc * (size_t)(K + 1);
-		int m = 0;
-		tg[m++] = center;
-		for (int q = 0; q < K; q++) {
-			uint32_t ng = neg_ring_draw(&ws->neg, t->alias, nv);
-			if (ng == center)
-				continue;
-			tg[m++] = ng;
-			prefetch_row(t->syn1 + (size_t)ng * d, d);
+	planner *p = &ws->p;
+	const size_t W = (size_t)t->cfg->window;
+	size_t red = (size_t)(((or_prng_next(&p->r) >> 32) * (uint64_t)W) >> 32);
+	p->i = i;
+	p->j = i + red >= W ? i + red - W : 0;
+	p->hi = i + W + 1 - red;
+	if (p->hi > p->n)
+		p->hi = p->n;
+	prefetch_row(t->syn1 + (size_t)ws->kept[i] * t->cfg->dim, t->cfg->dim);
+	if (t->cfg->shared_negatives) {
+		/* one draw of the negatives for all the center's pairs */
+		const uint32_t nv = (uint32_t)t->c->n_vocab, center = ws->kept[i];
+		p->ncneg = 0;
+		for (int q = 0; q < t->cfg->negative; q++) {
+			uint32_t ng = neg_ring_draw(&p->neg, t->alias, nv);
+			if (ng != center) {
+				p->cneg[p->ncneg++] = ng;
+				prefetch_row(t->syn1 + (size_t)ng * t->cfg->dim, t->cfg->dim);
+			}
 		}
-		pl->ntgt[nc] = m;
-		pl->ctx[nc] = ws->kept[j];
-		prefetch_row(t->syn0 + (size_t)ws->kept[j] * d, d);
-		nc++;
 	}
-	if (nc)
-		prefetch_row(t->syn1 + (size_t)center * d, d);
-	pl->nc = nc;
 }
 
-/* Train block b of epoch e: sentence after sentence, each center planned
-   one center ahead of its training. */
-static void train_block(trainer *t, block_ws *ws, int e, size_t b)
+/* The next sentence of the block with two kept words or more (its
+   downsampling drawn, its learning rate set); 0 at the block's end. */
+static int plan_sentence(trainer *t, block_ws *ws)
 {
 	const or_i2v_config *cfg = t->cfg;
 	const corpus *c = t->c;
-	const size_t d = cfg->dim;
-	const int K = cfg->negative;
+	planner *p = &ws->p;
 	const double total = (double)c->n_words * cfg->epochs;
-	const uint64_t stream = (uint64_t)e * c->n_blocks + b;
-	or_prng r;
-	or_prng_seed(&r, cfg->seed, 2 * stream);
-	neg_ring_init(&ws->neg, t, 2 * stream + 1);
-	uint64_t word0 = t->block_word0[b];
-	double loss = 0;
-	uint64_t pairs = 0, eff = 0;
-	for (size_t s = c->block[b]; s < c->block[b + 1]; s++) {
-		const uint32_t *sw = c->words + c->sent[s];
-		size_t len = (size_t)(c->sent[s + 1] - c->sent[s]);
-		double prog = ((double)e * (double)c->n_words + (double)word0) / total;
-		word0 += len;
+	while (p->s < p->s_end) {
+		const uint32_t *sw = c->words + c->sent[p->s];
+		size_t len = (size_t)(c->sent[p->s + 1] - c->sent[p->s]);
+		p->s++;
+		double prog = ((double)p->e_words + (double)p->word0) / total;
+		p->word0 += len;
 		float alpha = (float)(cfg->alpha - (cfg->alpha - cfg->min_alpha) * prog);
-		if (alpha < (float)cfg->min_alpha)
-			alpha = (float)cfg->min_alpha;
+		p->alpha = alpha < (float)cfg->min_alpha ? (float)cfg->min_alpha : alpha;
 		size_t n = 0;
 		for (size_t i = 0; i < len && n < OR_I2V_MAX_SENTENCE; i++) {
-			uint64_t thr = t->keep[sw[i]];
-			if (thr <= UINT32_MAX && (or_prng_next(&r) >> 32) >= thr)
+			if (sw[i] < t->n_down && (or_prng_next(&p->r) >> 32) >= t->keep[sw[i]])
 				continue;
 			ws->kept[n++] = sw[i];
 		}
-		eff += n;
-		if (n < 2)
-			continue;
-		plan_center(t, ws, &r, 0, n, &ws->plan[0]);
-		for (size_t i = 0; i < n; i++) {
-			if (i + 1 < n)
-				plan_center(t, ws, &r, i + 1, n, &ws->plan[(i + 1) & 1]);
-			const center_plan *pl = &ws->plan[i & 1];
-			for (int q = 0; q < pl->nc; q++)
-				loss += t->k->pair(t->syn0 + (size_t)pl->ctx[q] * d, t->syn1,
-						   pl->tgt + (size_t)q * (size_t)(K + 1), pl->ntgt[q], d, alpha,
-						   &t->tab, ws->work, ws->dots);
-			pairs += (uint64_t)pl->nc;
+		p->eff += n;
+		p->n = n;
+		if (n >= 2) {
+			plan_center(t, ws, 0);
+			return 1;
 		}
+	}
+	return 0;
+}
+
+/* The block's next pair into pp, its rows prefetched; 0 at the block's
+   end.  The draws are taken in the order of the pairs, so how far ahead
+   the planner runs does not change them. */
+static int plan_pair(trainer *t, block_ws *ws, pair_plan *pp)
+{
+	planner *p = &ws->p;
+	const size_t d = t->cfg->dim;
+	int K = t->cfg->negative;
+	const uint32_t nv = (uint32_t)t->c->n_vocab;
+	for (;;) {
+		if (p->j < p->hi) {
+			if (p->j != p->i)
+				break;
+			p->j++;
+			continue;
+		}
+		if (p->i + 1 < p->n)
+			plan_center(t, ws, p->i + 1);
+		else if (!plan_sentence(t, ws))
+			return 0;
+	}
+	const uint32_t center = ws->kept[p->i];
+	int m = 0;
+	pp->tgt[m++] = center;
+	if (t->cfg->shared_negatives) {
+		for (int q = 0; q < p->ncneg; q++)
+			pp->tgt[m++] = p->cneg[q];
+		K = 0;
+	}
+	for (int q = 0; q < K; q++) {
+		uint32_t ng = neg_ring_draw(&p->neg, t->alias, nv);
+		if (ng == center)
+			continue;
+		pp->tgt[m++] = ng;
+		prefetch_row(t->syn1 + (size_t)ng * d, d);
+	}
+	pp->nt = m;
+	pp->alpha = p->alpha;
+	pp->ctx = ws->kept[p->j++];
+	prefetch_row(t->syn0 + (size_t)pp->ctx * d, d);
+	return 1;
+}
+
+/* Train block b of epoch e: its pairs in order, each planned
+   OR_I2V_PAIR_AHEAD pairs ahead of its training so that the memory
+   misses of its rows overlap the pairs before it. */
+static void train_block(trainer *t, block_ws *ws, int e, size_t b)
+{
+	const corpus *c = t->c;
+	const size_t d = t->cfg->dim;
+	const uint64_t stream = (uint64_t)e * c->n_blocks + b;
+	planner *p = &ws->p;
+	p->s = c->block[b];
+	p->s_end = c->block[b + 1];
+	p->n = p->i = p->j = p->hi = 0;
+	p->e_words = (uint64_t)e * c->n_words;
+	p->word0 = t->block_word0[b];
+	p->eff = 0;
+	or_prng_seed(&p->r, t->cfg->seed, 2 * stream);
+	neg_ring_init(&p->neg, t, 2 * stream + 1);
+	double loss = 0;
+	uint64_t pairs = 0;
+	size_t head = 0;
+	int more = 1;
+	while (head < OR_I2V_PAIR_AHEAD && (more = plan_pair(t, ws, &ws->ring[head])))
+		head++;
+	for (size_t tail = 0; tail < head; tail++) {
+		if (more && (more = plan_pair(t, ws, &ws->ring[head & (PAIR_RING - 1)])))
+			head++;
+		const pair_plan *pp = &ws->ring[tail & (PAIR_RING - 1)];
+		loss += t->k->pair(t->syn0 + (size_t)pp->ctx * d, t->syn1, pp->tgt, pp->nt, d, pp->alpha,
+				   &t->tab, ws->work, ws->dots);
+		pairs++;
 	}
 	t->block_loss[b] = loss;
 	t->block_pairs[b] = pairs;
-	t->block_eff[b] = eff;
+	t->block_eff[b] = p->eff;
 }
 
 static void trainer_release(trainer *t)
@@ -513,6 +597,8 @@ static int trainer_init(trainer *t, const or_i2v_config *cfg, const corpus *c, o
 	double thr_count = cfg->sample * (double)c->n_words;
 	for (size_t r = 0; r < nv; r++) {
 		t->keep[r] = cfg->sample > 0 ? or_i2v_keep_threshold(c->count[r], thr_count) : (uint64_t)1 << 32;
+		if (t->keep[r] <= UINT32_MAX)
+			t->n_down = r + 1;
 		w[r] = pow((double)c->count[r], cfg->ns_exponent);
 	}
 	int rc = or_i2v_alias_build(w, nv, t->alias, err);
@@ -564,11 +650,7 @@ static void ws_free(block_ws *ws)
 {
 	if (!ws)
 		return;
-	for (int k = 0; k < 2; k++) {
-		free(ws->plan[k].ctx);
-		free(ws->plan[k].ntgt);
-		free(ws->plan[k].tgt);
-	}
+	free(ws->ring[0].tgt);
 	free(ws->work);
 	free(ws->dots);
 	free(ws);
@@ -580,18 +662,13 @@ static int ws_alloc(block_ws **out, const or_i2v_config *cfg)
 	*out = ws;
 	if (!ws)
 		return -1;
-	size_t nctx = 2 * (size_t)cfg->window;
-	int ok = 1;
-	for (int k = 0; k < 2; k++) {
-		center_plan *pl = &ws->plan[k];
-		pl->ctx = malloc(nctx * sizeof(*pl->ctx));
-		pl->ntgt = malloc(nctx * sizeof(*pl->ntgt));
-		pl->tgt = malloc(nctx * (size_t)(cfg->negative + 1) * sizeof(*pl->tgt));
-		ok &= pl->ctx && pl->ntgt && pl->tgt;
-	}
+	const size_t nt = (size_t)cfg->negative + 1;
+	uint32_t *tgt = malloc(PAIR_RING * nt * sizeof(*tgt));
+	for (int k = 0; k < PAIR_RING; k++)
+		ws->ring[k].tgt = tgt ? tgt + (size_t)k * nt : NULL;
 	ws->work = malloc(cfg->dim * sizeof(*ws->work));
-	ws->dots = malloc((size_t)(cfg->negative + 1) * sizeof(*ws->dots));
-	return ok && ws->work && ws->dots ? 0 : -1;
+	ws->dots = malloc(nt * sizeof(*ws->dots));
+	return tgt && ws->work && ws->dots ? 0 : -1;
 }
 
 int or_i2v_train(struct or_store *const *stores, size_t n_stores, const or_i2v_config *cfg,

@@ -32,6 +32,11 @@
  * probabilities, one memory access) rather than a cumulative table;
  * sentences are cut at 10000 kept words (gensim's limit).
  *
+ * One opt-in departure from word2vec, off by default: shared_negatives
+ * draws a center's negatives once and uses them for each of its pairs
+ * (pWord2Vec, Ji et al. 2016), fetching fewer rows; docs/item2vec.md has
+ * its quality.
+ *
  * Threads: Hogwild (lock-free updates of shared rows).  The corpus is cut
  * into fixed blocks of sentences (~10000 words each); a block's random
  * stream is (seed, epoch, block) and its learning rate follows its
@@ -68,6 +73,9 @@ typedef struct or_i2v_config {
 	double alpha;          /* initial learning rate (0.025) */
 	double min_alpha;      /* final learning rate (0.0001) */
 	int collapse_repeats;  /* 1: a run of the same aid counts once (0) */
+	int shared_negatives;  /* 1: a center's negatives drawn once for all its
+				  contexts (pWord2Vec's approximation; 0: per pair,
+				  word2vec's and gensim's rule) */
 	uint64_t seed;         /* initial vectors and every draw (1) */
 	int threads;           /* 0: all cores */
 	int simd;              /* 1: AVX2/FMA or AVX-512 kernels where the CPU has them (1) */

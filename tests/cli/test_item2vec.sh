@@ -67,6 +67,10 @@ r3=$(sed -n 's/.*"rows":\([0-9]*\).*/\1/p' "$T/stdout")
 expect_true i2v_min_count_fewer_rows sh -c "[ '$r3' -gt 0 ] && [ '$r3' -lt '$rows' ]"
 expect_true i2v_options_json grep -q '"dim":8,.*"window":2,"negative":3,"ns_exponent":-0.5,"sample":0,"min_count":10,"collapse_repeats":1' "$T/stdout"
 expect_true i2v_options_shape grep -q "'shape': ($r3, 8)" "$T/o.npy"
+expect_ok i2v_shared_negatives "$OTTOREC" item2vec --quiet --json --threads 1 --epochs 2 --shared-negatives \
+	-o "$T/sn.npy" "$TR" "$TE"
+expect_true i2v_shared_negatives_json grep -q '"collapse_repeats":0,"shared_negatives":1' "$T/stdout"
+expect_true i2v_shared_negatives_differ sh -c "! cmp -s '$T/a.npy' '$T/sn.npy'"
 
 # use: a cosine index, neighbours, the seed strategy, `run --embeddings item2vec`
 expect_ok i2v_index_cos "$OTTOREC" index build --quiet --metric cos -o "$T/v.ann" "$T/v.npy"

@@ -26,9 +26,9 @@ void or_fit_config_default(or_fit_config *cfg)
 	cfg->max_groups = 0;
 	cfg->valid_share = 0.1;
 	cfg->objective = "rank:pairwise";
-	cfg->rounds = 50;
+	cfg->rounds = 20;
 	cfg->depth = 6;
-	cfg->eta = 0.2;
+	cfg->eta = 0.4;
 	cfg->min_child_weight = 1.0;
 	cfg->subsample = 1.0;
 	cfg->colsample = 1.0;

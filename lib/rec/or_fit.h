@@ -51,9 +51,9 @@ typedef struct or_fit_config {
 	size_t max_groups;       /* groups per type, 0 = no cap (0) */
 	double valid_share;      /* groups held out, 0..0.9 (0.1) */
 	const char *objective;   /* rank:pairwise (default), rank:ndcg, binary:logistic */
-	int rounds;              /* boosting rounds (50), >= 1 */
+	int rounds;              /* boosting rounds (20), >= 1 */
 	int depth;               /* max_depth (6), 1..32 */
-	double eta;              /* learning rate (0.2), > 0 */
+	double eta;              /* learning rate (0.4), > 0 */
 	double min_child_weight; /* (1), >= 0 */
 	double subsample;        /* rows per tree (1), (0, 1] */
 	double colsample;        /* colsample_bytree (1), (0, 1] */

@@ -93,12 +93,19 @@ static void tally_free(tally *h)
 	free(h->cnt);
 }
 
-/* Room for n distinct keys at most half full; -1 when out of memory. */
+/* log2 of the table size for n keys: at most half full, at least 64. */
+static unsigned tally_bits(size_t n)
+{
+	unsigned bits = 6;
+	while (((size_t)1 << bits) < 2 * n)
+		bits++;
+	return bits;
+}
+
+/* Room for n distinct keys; -1 when out of memory. */
 static int tally_reserve(tally *h, size_t n)
 {
-	size_t cap = 64;
-	while (cap < 2 * n)
-		cap *= 2;
+	size_t cap = (size_t)1 << tally_bits(n);
 	if (cap <= h->cap)
 		return 0;
 	free(h->key);
@@ -119,13 +126,8 @@ static inline int before(uint32_t c, uint32_t v, uint32_t d, uint32_t w)
    ascending) into top/cnt; how many.  h has room for n keys. */
 static size_t top_values(tally *h, const uint32_t *v, size_t n, size_t k, uint32_t *top, uint32_t *cnt)
 {
-	size_t cap = 64;
-	unsigned bits = 6;
-	while (cap < 2 * n) {
-		cap *= 2;
-		bits++;
-	}
-	size_t mask = cap - 1;
+	unsigned bits = tally_bits(n);
+	size_t cap = (size_t)1 << bits, mask = cap - 1;
 	memset(h->cnt, 0, cap * sizeof(uint32_t));
 	for (size_t i = 0; i < n; i++) {
 		/* Fibonacci hashing: the product's high bits */

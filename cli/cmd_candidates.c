@@ -257,6 +257,8 @@ int cmd_candidates(int argc, char **argv)
 		rc = or_labels_read(&labels, labels_path, 0, cli_log(), &err);
 	if (!rc)
 		rc = or_cand_table_init(&t, labels_path ? &labels : NULL, &err);
+	if (!rc) /* rows straight to the files: memory does not grow with them */
+		rc = or_cand_table_begin(&t, out, &err);
 	size_t ns = test ? or_store_n_sessions(test) : 0, used = ns;
 	if (max_sessions && (double)max_sessions < share * (double)ns)
 		share = (double)max_sessions / (double)ns;

@@ -8,6 +8,8 @@
  * linear ranker (ranking by -stage1_rank gives the stage-1 order).
  */
 #include "check.h"
+
+#include <unistd.h>
 #include "check_store.h"
 #include "or_cand.h"
 #include "or_cand_table.h"
@@ -51,6 +53,26 @@ static int keep_sink(void *ctx, const or_cand_chunk *c, or_err *err)
 		k->off[k->n_sessions] = k->n_rows;
 	}
 	return OR_OK;
+}
+
+
+/* Whether dir_a/name and dir_b/name hold the same bytes. */
+static int same_file(const char *dir_a, const char *dir_b, const char *name)
+{
+	char pa[700], pb[700];
+	snprintf(pa, sizeof(pa), "%s/%s", dir_a, name);
+	snprintf(pb, sizeof(pb), "%s/%s", dir_b, name);
+	FILE *a = fopen(pa, "rb"), *b = fopen(pb, "rb");
+	int same = a && b, ca = 0;
+	while (same && ca != EOF) {
+		ca = fgetc(a);
+		same = ca == fgetc(b);
+	}
+	if (a)
+		fclose(a);
+	if (b)
+		fclose(b);
+	return same;
 }
 
 static void test_hand(void)
@@ -208,7 +230,36 @@ static void test_hand(void)
 	snprintf(file, sizeof(file), "%s/cand_hand.store", check_tmpdir());
 	CHECK_INT(or_cand_table_write(&t, file, &cfg, NULL, &err), OR_EINVAL);
 	CHECK_STR_CONTAINS(err.msg, "not a candidates directory");
+	CHECK_INT(or_cand_table_write(&t, dir, &cfg, NULL, &err), OR_OK);
 	or_cand_table_release(&t);
+	/* streamed straight to the files: no rows in memory, the same bytes */
+	char dir2[512];
+	snprintf(dir2, sizeof(dir2), "%s/cand_streamed", check_tmpdir());
+	CHECK_INT(or_cand_table_init(&t, &labels, &err), OR_OK);
+	CHECK_INT(or_cand_table_begin(&t, dir2, &err), OR_OK);
+	CHECK_INT(or_cand_generate(st, &m, &cfg, NULL, or_cand_table_add, &t, NULL, &err), OR_OK);
+	CHECK(t.x == NULL && t.label == NULL && t.aid == NULL);
+	CHECK_INT(t.n_rows, 6);
+	CHECK_INT(or_cand_table_write(&t, dir2, &cfg, NULL, &err), OR_OK);
+	or_cand_table_release(&t);
+	static const char *const files[] = { "features.npy", "labels.npy", "group_sizes.npy",
+					     "session.npy", "aid.npy", "candidates.json" };
+	for (size_t i = 0; i < 6; i++)
+		CHECK(same_file(dir, dir2, files[i]));
+	/* refused before any work; a table begun and dropped leaves nothing */
+	CHECK_INT(or_cand_table_init(&t, &labels, &err), OR_OK);
+	CHECK_INT(or_cand_table_begin(&t, file, &err), OR_EINVAL);
+	CHECK_STR_CONTAINS(err.msg, "not a candidates directory");
+	or_cand_table_release(&t);
+	snprintf(dir2, sizeof(dir2), "%s/cand_dropped", check_tmpdir());
+	CHECK_INT(or_cand_table_init(&t, &labels, &err), OR_OK);
+	CHECK_INT(or_cand_table_begin(&t, dir2, &err), OR_OK);
+	CHECK_INT(or_cand_generate(st, &m, &cfg, NULL, or_cand_table_add, &t, NULL, &err), OR_OK);
+	char tmp[600];
+	snprintf(tmp, sizeof(tmp), "%s.tmp-%ld", dir2, (long)getpid());
+	CHECK(access(tmp, F_OK) == 0);
+	or_cand_table_release(&t);
+	CHECK(access(tmp, F_OK) != 0 && access(dir2, F_OK) != 0);
 	or_labels_release(&labels);
 
 	free(k);

@@ -6,6 +6,8 @@
 #include "or_file.h"
 #include "or_npy.h"
 
+#include <unistd.h>
+
 static const char *fixture(const char *name)
 {
 	static char path[512];
@@ -190,6 +192,83 @@ static void test_header_text(void)
 	CHECK_STR_CONTAINS(err.msg, "shape (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, ... (expected");
 }
 
+/* The block writer: the same bytes as the one-shot writer, nothing under
+   the final name before commit, nothing left after abort. */
+static char *slurp(const char *path, size_t *n)
+{
+	FILE *f = fopen(path, "rb");
+	char *b = malloc(1 << 16);
+	*n = f && b ? fread(b, 1, 1 << 16, f) : 0;
+	if (f)
+		fclose(f);
+	return b;
+}
+
+static void test_block_writer(void)
+{
+	float v[12];
+	for (int i = 0; i < 12; i++)
+		v[i] = (float)i * 0.5f - 2;
+	char one[512], blocks[512], ids1[512], ids2[512];
+	snprintf(one, sizeof(one), "%s/one.npy", check_tmpdir());
+	snprintf(blocks, sizeof(blocks), "%s/blocks.npy", check_tmpdir());
+	or_err err;
+	CHECK_INT(or_npy_write_f32(one, v, 3, 4, &err), OR_OK);
+	or_npy_writer w;
+	CHECK_INT(or_npy_writer_open(&w, blocks, "<f4", sizeof(float), 4, &err), OR_OK);
+	CHECK_INT(or_npy_writer_rows(&w, v, 1, &err), OR_OK);
+	CHECK_INT(or_npy_writer_rows(&w, v + 4, 0, &err), OR_OK);
+	CHECK_INT(or_npy_writer_rows(&w, v + 4, 2, &err), OR_OK);
+	CHECK(access(blocks, F_OK) != 0); /* not there before commit */
+	CHECK_INT(or_npy_writer_commit(&w, &err), OR_OK);
+	size_t na, nb;
+	char *a = slurp(one, &na), *b = slurp(blocks, &nb);
+	CHECK_INT(na, 128 + sizeof(v));
+	CHECK(na == nb && !memcmp(a, b, na));
+	free(a);
+	free(b);
+	/* 1-D int64 */
+	static int64_t big[200000]; /* more than or_file's buffer: the header is rewritten on disk */
+	for (int i = 0; i < 200000; i++)
+		big[i] = (int64_t)i * 7 - 3;
+	snprintf(ids1, sizeof(ids1), "%s/i1.npy", check_tmpdir());
+	snprintf(ids2, sizeof(ids2), "%s/i2.npy", check_tmpdir());
+	CHECK_INT(or_npy_write_i64(ids1, big, 200000, &err), OR_OK);
+	CHECK_INT(or_npy_writer_open(&w, ids2, "<i8", sizeof(int64_t), 0, &err), OR_OK);
+	for (int i = 0; i < 200000; i += 1000)
+		CHECK_INT(or_npy_writer_rows(&w, big + i, 1000, &err), OR_OK);
+	CHECK_INT(or_npy_writer_commit(&w, &err), OR_OK);
+	int64_t *back = NULL;
+	size_t n = 0;
+	CHECK_INT(or_npy_read_i64(ids2, &back, &n, &err), OR_OK);
+	CHECK_INT(n, 200000);
+	CHECK(back && !memcmp(back, big, sizeof(big)));
+	free(back);
+	FILE *f1 = fopen(ids1, "rb"), *f2 = fopen(ids2, "rb");
+	int same = f1 && f2;
+	for (int c1 = 0, c2 = 0; same && c1 != EOF;) {
+		c1 = fgetc(f1);
+		c2 = fgetc(f2);
+		same = c1 == c2;
+	}
+	CHECK(same);
+	if (f1)
+		fclose(f1);
+	if (f2)
+		fclose(f2);
+	/* abort: no file, no temporary */
+	char gone[512];
+	snprintf(gone, sizeof(gone), "%s/gone", check_tmpdir());
+	CHECK_INT(or_dir_make(gone, &err), OR_OK);
+	char gp[600];
+	snprintf(gp, sizeof(gp), "%s/x.npy", gone);
+	CHECK_INT(or_npy_writer_open(&w, gp, "<f4", sizeof(float), 4, &err), OR_OK);
+	CHECK_INT(or_npy_writer_rows(&w, v, 3, &err), OR_OK);
+	or_npy_writer_abort(&w);
+	or_npy_writer_abort(&w); /* twice is fine */
+	CHECK(rmdir(gone) == 0); /* empty */
+}
+
 int main(void)
 {
 	CHECK_MAIN_BEGIN
@@ -198,5 +277,6 @@ int main(void)
 	RUN_TEST(test_round_trip);
 	RUN_TEST(test_ids);
 	RUN_TEST(test_header_text);
+	RUN_TEST(test_block_writer);
 	CHECK_MAIN_END
 }

@@ -135,6 +135,30 @@ char *or_file_reserve(or_file *f, size_t n, or_err *err)
 	return f->buf + f->len;
 }
 
+int or_file_patch(or_file *f, uint64_t offset, const void *data, size_t n, or_err *err)
+{
+	if (f->is_stdout)
+		return or_err_set(err, OR_EINVAL, "cannot rewrite standard output");
+	if (offset + n > f->written + f->len)
+		return or_err_set(err, OR_EINVAL, "%s: rewrite past the end of what was written", f->path);
+	const char *p = data;
+	/* the part already handed to write(), then the part still buffered */
+	while (n > 0 && offset < f->written) {
+		size_t k = f->written - offset < n ? (size_t)(f->written - offset) : n;
+		ssize_t w = pwrite(f->fd, p, k, (off_t)offset);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return or_err_errno(err, w < 0 ? errno : EIO, "cannot write %s", f->path);
+		p += w;
+		offset += (uint64_t)w;
+		n -= (size_t)w;
+	}
+	if (n > 0)
+		memcpy(f->buf + (offset - f->written), p, n);
+	return OR_OK;
+}
+
 int or_file_commit(or_file *f, or_err *err)
 {
 	int rc = flush(f, err);

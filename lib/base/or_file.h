@@ -33,6 +33,10 @@ typedef struct or_file {
 int or_file_open(or_file *f, const char *path, or_err *err);
 /* Buffered append. */
 int or_file_write(or_file *f, const void *data, size_t n, or_err *err);
+/* Overwrite n bytes at offset of what was written so far (offset + n at
+   most the bytes written; not for stdout): for headers whose fields are
+   known only at the end. */
+int or_file_patch(or_file *f, uint64_t offset, const void *data, size_t n, or_err *err);
 /* Flush, check, close and rename into place (stdout: flush only). */
 int or_file_commit(or_file *f, or_err *err);
 /* Close and remove the temporary, free everything.  Idempotent; f may be a

@@ -15,26 +15,31 @@
 
 #define NPY_MAGIC "\x93NUMPY"
 
-/* Write the header (descr, shape text such as "3, 4" or "5,") and n bytes
-   of data atomically to path. */
-static int npy_write(const char *path, const char *descr, const char *shape,
-		     const void *data, size_t n, or_err *err)
+/* The header of an array of descr and shape text ("3, 4" or "5,") into
+   head (cap bytes), at least min_total bytes long (padded with spaces, so
+   that a header rewritten at the end keeps its length); its length, or 0
+   when it does not fit. */
+static size_t npy_header(char *head, size_t cap, const char *descr, const char *shape,
+			 size_t min_total)
 {
 	char dict[160];
 	int dl = snprintf(dict, sizeof(dict),
 			  "{'descr': '%s', 'fortran_order': False, 'shape': (%s), }",
 			  descr, shape);
 	if (dl < 0 || (size_t)dl >= sizeof(dict))
-		return or_err_set(err, OR_EINVAL, "%s: header too long", path);
-	/* magic(6) version(2) len(2 or 4) dict, padded with spaces, '\n' */
+		return 0;
+	/* magic(6) version(2) len(2; 4 from version 2) dict, spaces, '\n' */
 	size_t prefix = 10, total = (prefix + (size_t)dl + 1 + 63) & ~(size_t)63;
+	if (total < min_total)
+		total = min_total;
 	int v2 = total - prefix > 65535;
 	if (v2) {
 		prefix = 12;
 		total = (prefix + (size_t)dl + 1 + 63) & ~(size_t)63;
 	}
-	char head[256];
-	memset(head, ' ', sizeof(head));
+	if (total > cap)
+		return 0;
+	memset(head, ' ', total);
 	memcpy(head, NPY_MAGIC, 6);
 	head[6] = v2 ? 2 : 1;
 	head[7] = 0;
@@ -47,18 +52,81 @@ static int npy_write(const char *path, const char *descr, const char *shape,
 	}
 	memcpy(head + prefix, dict, (size_t)dl);
 	head[total - 1] = '\n';
-	or_file f;
-	int rc = or_file_open(&f, path, err);
-	if (rc)
-		return rc;
-	rc = or_file_write(&f, head, total, err);
+	return total;
+}
+
+/* The shape text of rows x cols (cols 0: a 1-D array of rows). */
+static void shape_text(char *buf, size_t cap, size_t rows, size_t cols)
+{
+	if (cols)
+		snprintf(buf, cap, "%zu, %zu", rows, cols);
+	else
+		snprintf(buf, cap, "%zu,", rows);
+}
+
+#define NPY_HEAD_MAX 256
+
+int or_npy_writer_open(or_npy_writer *w, const char *path, const char *descr, size_t elem,
+		       size_t cols, or_err *err)
+{
+	memset(w, 0, sizeof(*w));
+	w->f.fd = -1;
+	w->descr = descr;
+	w->elem = elem;
+	w->cols = cols;
+	/* room for the largest shape: the real header is padded to this */
+	char head[NPY_HEAD_MAX], shape[48];
+	shape_text(shape, sizeof(shape), SIZE_MAX, cols ? SIZE_MAX : 0);
+	w->head_len = npy_header(head, sizeof(head), descr, shape, 0);
+	if (!w->head_len)
+		return or_err_set(err, OR_EINVAL, "%s: header too long", path);
+	int rc = or_file_open(&w->f, path, err);
 	if (!rc)
-		rc = or_file_write(&f, data, n, err);
-	if (rc) {
-		or_file_abort(&f);
-		return rc;
-	}
-	return or_file_commit(&f, err);
+		rc = or_file_write(&w->f, head, w->head_len, err);
+	if (rc)
+		or_npy_writer_abort(w);
+	return rc;
+}
+
+int or_npy_writer_rows(or_npy_writer *w, const void *data, size_t rows, or_err *err)
+{
+	size_t n;
+	if (or_size_mul(rows, w->cols ? w->cols : 1, &n) || or_size_mul(n, w->elem, &n))
+		return or_err_set(err, OR_EINVAL, "%s: %zu rows are too many", w->f.path, rows);
+	w->rows += rows;
+	return or_file_write(&w->f, data, n, err);
+}
+
+int or_npy_writer_commit(or_npy_writer *w, or_err *err)
+{
+	char head[NPY_HEAD_MAX], shape[48];
+	shape_text(shape, sizeof(shape), w->rows, w->cols);
+	size_t len = npy_header(head, sizeof(head), w->descr, shape, w->head_len);
+	int rc = len == w->head_len ? or_file_patch(&w->f, 0, head, len, err)
+				    : or_err_set(err, OR_EINVAL, "%s: header too long", w->f.path);
+	if (!rc)
+		rc = or_file_commit(&w->f, err);
+	or_npy_writer_abort(w);
+	return rc;
+}
+
+void or_npy_writer_abort(or_npy_writer *w)
+{
+	or_file_abort(&w->f);
+}
+
+/* One whole array to path. */
+static int npy_write(const char *path, const char *descr, size_t elem, const void *data,
+		     size_t rows, size_t cols, or_err *err)
+{
+	or_npy_writer w;
+	int rc = or_npy_writer_open(&w, path, descr, elem, cols, err);
+	if (!rc)
+		rc = or_npy_writer_rows(&w, data, rows, err);
+	if (!rc)
+		return or_npy_writer_commit(&w, err);
+	or_npy_writer_abort(&w);
+	return rc;
 }
 
 int or_npy_write_f32(const char *path, const float *data, size_t rows,
@@ -67,9 +135,7 @@ int or_npy_write_f32(const char *path, const float *data, size_t rows,
 	size_t n;
 	if (or_size_mul(rows, cols, &n) || or_size_mul(n, sizeof(float), &n))
 		return or_err_set(err, OR_EINVAL, "%s: matrix of %zu x %zu is too large", path, rows, cols);
-	char shape[48];
-	snprintf(shape, sizeof(shape), "%zu, %zu", rows, cols);
-	return npy_write(path, "<f4", shape, data, n, err);
+	return npy_write(path, "<f4", sizeof(float), data, rows, cols, err);
 }
 
 int or_npy_write_i64(const char *path, const int64_t *data, size_t n, or_err *err)
@@ -77,9 +143,7 @@ int or_npy_write_i64(const char *path, const int64_t *data, size_t n, or_err *er
 	size_t bytes;
 	if (or_size_mul(n, sizeof(int64_t), &bytes))
 		return or_err_set(err, OR_EINVAL, "%s: vector of %zu is too large", path, n);
-	char shape[32];
-	snprintf(shape, sizeof(shape), "%zu,", n);
-	return npy_write(path, "<i8", shape, data, bytes, err);
+	return npy_write(path, "<i8", sizeof(int64_t), data, n, 0, err);
 }
 
 char *or_npy_ids_path(const char *emb_path)

@@ -21,12 +21,31 @@
 #include <stdint.h>
 
 #include "or_err.h"
+#include "or_file.h"
 
 /* Write rows x cols floats (row-major) to path. */
 int or_npy_write_f32(const char *path, const float *data, size_t rows,
 		     size_t cols, or_err *err);
 /* Write n int64 values to path as a 1-D '<i8' array. */
 int or_npy_write_i64(const char *path, const int64_t *data, size_t n, or_err *err);
+
+/* A .npy file written a block of rows at a time (the row count is known
+   only at the end): the header is reserved for the largest shape and
+   rewritten by commit; atomic like the writers above. */
+typedef struct or_npy_writer {
+	or_file f;
+	const char *descr; /* "<f4", "<i8": static */
+	size_t elem, cols; /* bytes per value; values per row, 0 = a 1-D array */
+	size_t rows, head_len;
+} or_npy_writer;
+
+int or_npy_writer_open(or_npy_writer *w, const char *path, const char *descr, size_t elem,
+		       size_t cols, or_err *err);
+/* rows x cols values (rows values of a 1-D array). */
+int or_npy_writer_rows(or_npy_writer *w, const void *data, size_t rows, or_err *err);
+int or_npy_writer_commit(or_npy_writer *w, or_err *err);
+/* Removes the temporary; safe after commit and on a zeroed writer (fd -1). */
+void or_npy_writer_abort(or_npy_writer *w);
 
 /* The ids file of an embeddings matrix: emb_path with its trailing ".npy"
    replaced by ".ids.npy" (appended when it has none); malloc'd, NULL when

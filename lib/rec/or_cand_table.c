@@ -33,6 +33,8 @@ static int by_session_cmp(const void *a, const void *b, void *ctx)
 int or_cand_table_init(or_cand_table *t, const or_labels *labels, or_err *err)
 {
 	memset(t, 0, sizeof(*t));
+	for (int i = 0; i < 3; i++)
+		t->out_[i].f.fd = -1;
 	t->seed = 42;
 	t->labels_ = labels;
 	if (!labels)
@@ -50,8 +52,15 @@ int or_cand_table_init(or_cand_table *t, const or_labels *labels, or_err *err)
 	return OR_OK;
 }
 
+static void remove_dir(const char *dir);
+
 void or_cand_table_release(or_cand_table *t)
 {
+	for (int i = 0; i < 3; i++)
+		or_npy_writer_abort(&t->out_[i]);
+	if (t->tmp_dir_)
+		remove_dir(t->tmp_dir_);
+	free(t->tmp_dir_);
 	free(t->x);
 	free(t->label);
 	free(t->aid);
@@ -88,7 +97,7 @@ static int in_list(const uint32_t *a, uint32_t n, uint32_t aid)
 
 static int reserve(or_cand_table *t, size_t rows, size_t groups, or_err *err)
 {
-	if (t->n_rows + rows > t->cap_rows) {
+	if (!t->streaming_ && t->n_rows + rows > t->cap_rows) {
 		size_t c = t->cap_rows ? t->cap_rows : 65536;
 		while (c < t->n_rows + rows)
 			c *= 2;
@@ -122,10 +131,30 @@ static int reserve(or_cand_table *t, size_t rows, size_t groups, or_err *err)
 	return OR_OK;
 }
 
+/* One kept row: into the directory's files when streaming, else memory. */
+static int add_row(or_cand_table *t, const float *x, const float *lb, uint32_t aid, or_err *err)
+{
+	if (t->streaming_) {
+		int64_t a = aid;
+		int rc = or_npy_writer_rows(&t->out_[0], x, 1, err);
+		if (!rc)
+			rc = or_npy_writer_rows(&t->out_[1], lb, 1, err);
+		if (!rc)
+			rc = or_npy_writer_rows(&t->out_[2], &a, 1, err);
+		t->n_rows += !rc;
+		return rc;
+	}
+	size_t o = t->n_rows++;
+	memcpy(t->x + o * NF, x, NF * sizeof(float));
+	memcpy(t->label + o * 3, lb, 3 * sizeof(float));
+	t->aid[o] = aid;
+	return OR_OK;
+}
+
 int or_cand_table_add(void *ctx, const or_cand_chunk *c, or_err *err)
 {
 	or_cand_table *t = ctx;
-	int rc = reserve(t, c->n_rows, c->n_sessions, err);
+	int rc = reserve(t, t->streaming_ ? 0 : c->n_rows, c->n_sessions, err);
 	if (rc)
 		return rc;
 	if (c->n_rows > t->cap_scratch_) {
@@ -196,10 +225,9 @@ int or_cand_table_add(void *ctx, const or_cand_chunk *c, or_err *err)
 					continue;
 				left_want--;
 			}
-			size_t o = t->n_rows++;
-			memcpy(t->x + o * NF, c->x + (lo + r) * NF, NF * sizeof(float));
-			memcpy(t->label + o * 3, lb + r * 3, 3 * sizeof(float));
-			t->aid[o] = c->aid[lo + r];
+			rc = add_row(t, c->x + (lo + r) * NF, lb + r * 3, c->aid[lo + r], err);
+			if (rc)
+				return rc;
 			kept++;
 		}
 		t->group_size[t->n_groups] = (int64_t)kept;
@@ -299,12 +327,13 @@ static void remove_dir(const char *dir)
 	rmdir(dir);
 }
 
-int or_cand_table_write(const or_cand_table *t, const char *dir, const or_cand_config *cfg,
-			const char *extra_json, or_err *err)
+int or_cand_table_begin(or_cand_table *t, const char *dir, or_err *err)
 {
+	if (t->tmp_dir_)
+		return or_err_set(err, OR_EINVAL, "%s: the candidate table is already being written", dir);
 	struct stat sb;
-	int exists = stat(dir, &sb) == 0;
-	if (exists) {
+	t->replace_ = stat(dir, &sb) == 0;
+	if (t->replace_) {
 		char *j = join(dir, "candidates.json");
 		int ours = S_ISDIR(sb.st_mode) && j && access(j, F_OK) == 0;
 		free(j);
@@ -313,33 +342,58 @@ int or_cand_table_write(const or_cand_table *t, const char *dir, const or_cand_c
 					  "%s exists and is not a candidates directory: not replacing it", dir);
 	}
 	size_t n = strlen(dir) + 32;
-	char *tmp = malloc(n);
-	if (!tmp)
+	if (!(t->tmp_dir_ = malloc(n)))
 		return or_err_set(err, OR_ENOMEM, "out of memory");
-	snprintf(tmp, n, "%s.tmp-%ld", dir, (long)getpid());
-	remove_dir(tmp);
+	snprintf(t->tmp_dir_, n, "%s.tmp-%ld", dir, (long)getpid());
+	remove_dir(t->tmp_dir_);
+	if (mkdir(t->tmp_dir_, 0777) != 0) {
+		int rc = or_err_errno(err, errno, "cannot create %s", t->tmp_dir_);
+		free(t->tmp_dir_);
+		t->tmp_dir_ = NULL;
+		return rc;
+	}
+	static const size_t cols[3] = { NF, 3, 0 };
 	int rc = OR_OK;
-	if (mkdir(tmp, 0777) != 0)
-		rc = or_err_errno(err, errno, "cannot create %s", tmp);
-	char *p[N_DIR_FILES];
-	for (size_t i = 0; i < N_DIR_FILES; i++)
-		p[i] = join(tmp, dir_files[i]);
-	for (size_t i = 0; !rc && i < N_DIR_FILES; i++)
-		if (!p[i])
+	for (int i = 0; !rc && i < 3; i++) {
+		char *p = join(t->tmp_dir_, dir_files[i == 2 ? 4 : i]);
+		rc = p ? or_npy_writer_open(&t->out_[i], p, i == 2 ? "<i8" : "<f4",
+					    i == 2 ? sizeof(int64_t) : sizeof(float), cols[i], err)
+		       : or_err_set(err, OR_ENOMEM, "out of memory");
+		free(p);
+	}
+	t->streaming_ = !rc;
+	return rc; /* on failure, or_cand_table_release removes what was made */
+}
+
+int or_cand_table_write(or_cand_table *t, const char *dir, const or_cand_config *cfg,
+			const char *extra_json, or_err *err)
+{
+	int in_memory = !t->streaming_;
+	int rc = in_memory ? or_cand_table_begin(t, dir, err) : OR_OK;
+	if (!rc && in_memory) /* the rows kept in memory, into the files */
+		rc = or_npy_writer_rows(&t->out_[0], t->x, t->n_rows, err);
+	if (!rc && in_memory)
+		rc = or_npy_writer_rows(&t->out_[1], t->label, t->n_rows, err);
+	if (!rc && in_memory)
+		rc = or_npy_writer_rows(&t->out_[2], t->aid, t->n_rows, err);
+	for (int i = 0; !rc && i < 3; i++)
+		rc = or_npy_writer_commit(&t->out_[i], err);
+	t->streaming_ = 0;
+	char *p[3] = { NULL, NULL, NULL };
+	static const int rest[3] = { 2, 3, 5 }; /* group_sizes, session, candidates.json */
+	for (int i = 0; !rc && i < 3; i++)
+		if (!(p[i] = join(t->tmp_dir_, dir_files[rest[i]])))
 			rc = or_err_set(err, OR_ENOMEM, "out of memory");
 	if (!rc)
-		rc = or_npy_write_f32(p[0], t->x, t->n_rows, NF, err);
+		rc = or_npy_write_i64(p[0], t->group_size, t->n_groups, err);
 	if (!rc)
-		rc = or_npy_write_f32(p[1], t->label, t->n_rows, 3, err);
+		rc = or_npy_write_i64(p[1], t->session, t->n_groups, err);
 	if (!rc)
-		rc = or_npy_write_i64(p[2], t->group_size, t->n_groups, err);
-	if (!rc)
-		rc = or_npy_write_i64(p[3], t->session, t->n_groups, err);
-	if (!rc)
-		rc = or_npy_write_i64(p[4], t->aid, t->n_rows, err);
-	if (!rc)
-		rc = write_json(t, p[5], cfg, extra_json, err);
-	if (!rc && exists) {
+		rc = write_json(t, p[2], cfg, extra_json, err);
+	for (int i = 0; i < 3; i++)
+		free(p[i]);
+	const char *tmp = t->tmp_dir_;
+	if (!rc && t->replace_) {
 		if (renameat2(AT_FDCWD, tmp, AT_FDCWD, dir, RENAME_EXCHANGE) != 0)
 			rc = or_err_errno(err, errno, "cannot replace %s", dir);
 		else
@@ -347,10 +401,9 @@ int or_cand_table_write(const or_cand_table *t, const char *dir, const or_cand_c
 	} else if (!rc && rename(tmp, dir) != 0) {
 		rc = or_err_errno(err, errno, "cannot rename %s to %s", tmp, dir);
 	}
-	if (rc)
-		remove_dir(tmp);
-	for (size_t i = 0; i < N_DIR_FILES; i++)
-		free(p[i]);
-	free(tmp);
-	return rc;
+	if (!rc) { /* nothing of ours is left at tmp */
+		free(t->tmp_dir_);
+		t->tmp_dir_ = NULL;
+	}
+	return rc; /* on failure, or_cand_table_release removes tmp */
 }

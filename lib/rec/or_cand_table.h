@@ -26,6 +26,7 @@
 #include "or_cand.h"
 #include "or_err.h"
 #include "or_labels.h"
+#include "or_npy.h"
 
 #define OR_CAND_N_CUTS 5
 extern const size_t or_cand_cuts[OR_CAND_N_CUTS]; /* 20, 50, 100, 200, 1000 */
@@ -50,9 +51,14 @@ typedef struct or_cand_table {
 	size_t *by_session_;   /* label rows sorted by session id */
 	float *scratch_;
 	size_t cap_scratch_;
+	char *tmp_dir_;        /* the directory being written beside DIR */
+	or_npy_writer out_[3]; /* features, labels, aid while streaming */
+	int streaming_, replace_;
 } or_cand_table;
 
-/* labels may be NULL (no labels: every row 0, nothing dropped, no recall). */
+/* labels may be NULL (no labels: every row 0, nothing dropped, no recall).
+   Rows are kept in memory (x, label, aid) unless or_cand_table_begin
+   was called first. */
 int or_cand_table_init(or_cand_table *t, const or_labels *labels, or_err *err);
 void or_cand_table_release(or_cand_table *t);
 /* An or_cand_sink: ctx is the table. */
@@ -62,9 +68,16 @@ int or_cand_table_add(void *ctx, const or_cand_chunk *chunk, or_err *err);
 double or_cand_table_recall(const or_cand_table *t, unsigned type, size_t cut);
 /* The same at cut n in 1..OR_CAND_CURVE (0 outside). */
 double or_cand_table_curve(const or_cand_table *t, unsigned type, size_t n);
-/* Write the directory (layout above); extra_json: more top-level keys
-   ("\"key\":value,..." without braces) or NULL. */
-int or_cand_table_write(const or_cand_table *t, const char *dir, const or_cand_config *cfg,
+/* Stream the rows that follow straight into the directory's files, in the
+   temporary directory beside dir (x, label and aid then stay empty: memory
+   is the session arrays only, whatever the row count).  Refuses a dir that
+   exists and is not a candidates directory, before any work is done. */
+int or_cand_table_begin(or_cand_table *t, const char *dir, or_err *err);
+/* Write the directory (layout above; into the temporary begun, or one made
+   now) and swap it in; extra_json: more top-level keys ("\"key\":value,..."
+   without braces) or NULL.  On failure the temporary is removed by
+   or_cand_table_release. */
+int or_cand_table_write(or_cand_table *t, const char *dir, const or_cand_config *cfg,
 			const char *extra_json, or_err *err);
 
 #endif

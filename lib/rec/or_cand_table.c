@@ -131,23 +131,32 @@ static int reserve(or_cand_table *t, size_t rows, size_t groups, or_err *err)
 	return OR_OK;
 }
 
-/* One kept row: into the directory's files when streaming, else memory. */
-static int add_row(or_cand_table *t, const float *x, const float *lb, uint32_t aid, or_err *err)
+/* Rows [r0, r0 + n) of a block (features x, labels lb of the session's
+   rows, aids): into the directory's files when streaming, else memory. */
+static int add_rows(or_cand_table *t, const float *x, const float *lb, const uint32_t *aid,
+		    size_t n, or_err *err)
 {
+	if (!n)
+		return OR_OK;
 	if (t->streaming_) {
-		int64_t a = aid;
-		int rc = or_npy_writer_rows(&t->out_[0], x, 1, err);
+		int64_t a[64];
+		int rc = or_npy_writer_rows(&t->out_[0], x, n, err);
 		if (!rc)
-			rc = or_npy_writer_rows(&t->out_[1], lb, 1, err);
-		if (!rc)
-			rc = or_npy_writer_rows(&t->out_[2], &a, 1, err);
-		t->n_rows += !rc;
+			rc = or_npy_writer_rows(&t->out_[1], lb, n, err);
+		for (size_t i = 0; !rc && i < n; i += 64) {
+			size_t m = n - i < 64 ? n - i : 64;
+			for (size_t j = 0; j < m; j++)
+				a[j] = aid[i + j];
+			rc = or_npy_writer_rows(&t->out_[2], a, m, err);
+		}
+		t->n_rows += rc ? 0 : n;
 		return rc;
 	}
-	size_t o = t->n_rows++;
-	memcpy(t->x + o * NF, x, NF * sizeof(float));
-	memcpy(t->label + o * 3, lb, 3 * sizeof(float));
-	t->aid[o] = aid;
+	memcpy(t->x + t->n_rows * NF, x, n * NF * sizeof(float));
+	memcpy(t->label + t->n_rows * 3, lb, n * 3 * sizeof(float));
+	for (size_t i = 0; i < n; i++)
+		t->aid[t->n_rows + i] = aid[i];
+	t->n_rows += n;
 	return OR_OK;
 }
 
@@ -215,21 +224,29 @@ int or_cand_table_add(void *ctx, const or_cand_chunk *c, or_err *err)
 		or_prng rng;
 		or_prng_seed(&rng, t->seed, (uint64_t)sid);
 		size_t left_neg = n_neg, left_want = want;
+		size_t run = 0; /* kept rows [run, r) not yet added */
 		for (size_t r = 0; r < n; r++) {
 			int pos_row = lb[r * 3] > 0 || lb[r * 3 + 1] > 0 || lb[r * 3 + 2] > 0;
 			if (!pos_row) {
 				/* selection sampling (Knuth's algorithm S): exactly `want` of n_neg */
 				int take = or_prng_below(&rng, left_neg) < left_want;
 				left_neg--;
-				if (!take)
+				if (!take) {
+					rc = add_rows(t, c->x + (lo + run) * NF, lb + run * 3, c->aid + lo + run,
+						      r - run, err);
+					if (rc)
+						return rc;
+					kept += r - run;
+					run = r + 1;
 					continue;
+				}
 				left_want--;
 			}
-			rc = add_row(t, c->x + (lo + r) * NF, lb + r * 3, c->aid[lo + r], err);
-			if (rc)
-				return rc;
-			kept++;
 		}
+		rc = add_rows(t, c->x + (lo + run) * NF, lb + run * 3, c->aid + lo + run, n - run, err);
+		if (rc)
+			return rc;
+		kept += n - run;
 		t->group_size[t->n_groups] = (int64_t)kept;
 		t->session[t->n_groups++] = sid;
 	}

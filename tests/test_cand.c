@@ -382,6 +382,30 @@ static void test_threads_same_result(void)
 			for (int64_t j = 0; j < i; j++)
 				CHECK(a.aid[at + (size_t)i] != a.aid[at + (size_t)j]);
 	}
+	/* a share of the sessions (the covisit rule's lists are then made for
+	   those only): each kept session's rows as with all sessions */
+	uint8_t *keep = malloc(NS);
+	for (int i = 0; i < NS; i++)
+		keep[i] = (uint8_t)(i % 3 == 0);
+	or_cand_table c;
+	CHECK_INT(or_cand_table_init(&c, NULL, &err), OR_OK);
+	CHECK_INT(or_cand_generate(st, &m, &cfg, keep, or_cand_table_add, &c, NULL, &err), OR_OK);
+	CHECK_INT(c.n_groups, NS / 3);
+	size_t at_c = 0, g_c = 0, ruled = 0;
+	for (size_t g = 0, at = 0; g < a.n_groups && g_c < c.n_groups; at += (size_t)a.group_size[g++]) {
+		if (!keep[g])
+			continue;
+		size_t n = (size_t)a.group_size[g];
+		CHECK_INT(c.group_size[g_c], n);
+		CHECK(!memcmp(c.x + at_c * OR_CF_N, a.x + at * OR_CF_N, n * OR_CF_N * sizeof(float)));
+		CHECK(!memcmp(c.aid + at_c, a.aid + at, n * sizeof(int64_t)));
+		for (size_t r = 0; r < n; r++)
+			ruled += c.x[(at_c + r) * OR_CF_N + OR_CF_RULE_CLICKS_RANK] >= 0;
+		at_c += (size_t)c.group_size[g_c++];
+	}
+	CHECK(ruled > 0);
+	or_cand_table_release(&c);
+	free(keep);
 	or_cand_table_release(&a);
 	or_cand_table_release(&b);
 	or_cand_stats_free(stats);

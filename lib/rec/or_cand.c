@@ -145,6 +145,7 @@ static int gen_init(gen *g, const or_store *st, const or_cand_model *m, const or
 		or_recommend_config_default(&rcfg);
 		rcfg.k = RULE_K;
 		rcfg.threads = cfg->threads;
+		rcfg.keep = keep; /* the lists of the sessions generated only */
 		or_recommend_covisit_model cm = { m->clicks, m->carts_orders, m->buy2buy, tc, ntc, to, nto };
 		if (!rc)
 			rc = or_recommend_covisit(st, &cm, &rcfg, g->rule[0], g->rule[1], log, err);

@@ -221,6 +221,11 @@ int or_recommend_covisit(const or_store *test, const or_recommend_covisit_model 
 					or_log_progress(log, "recommend", (double)i, (double)ns, "sessions");
 				or_store_check_read(chk, 0, i);
 			}
+			if (cfg->keep && !cfg->keep[i]) {
+				for (size_t j = 0; j < cfg->k; j++)
+					clicks[i * cfg->k + j] = buys[i * cfg->k + j] = -1;
+				continue;
+			}
 			or_session s;
 			or_store_session(test, i, &s);
 			if (recommend_one(&wk, &s, m, items, cfg, clicks + i * cfg->k, buys + i * cfg->k))

@@ -52,6 +52,9 @@ typedef struct or_recommend_config {
 	double buys_log_lo;       /* logspace start, carts/orders: 0.5 */
 	double buy2buy_bonus;     /* 0.1 */
 	int threads;              /* 0 = OpenMP default */
+	const uint8_t *keep;      /* NULL: every session; else only the sessions i
+				     with keep[i] != 0 (or_recommend_covisit: the
+				     others' rows are all -1) */
 } or_recommend_config;
 
 void or_recommend_config_default(or_recommend_config *cfg);

@@ -357,6 +357,24 @@ static void add_row(worker *w, const gen *g, const or_covisit *t, uint32_t it, s
 	}
 }
 
+/* Ask the row of item `it` of t (neighbours and weights) into the cache:
+   all the rows a source reads are asked for first, so that their memory
+   misses overlap instead of coming one after another. */
+static void prefetch_row(const or_covisit *t, uint32_t it)
+{
+	if (!t || it == OR_ITEM_NONE)
+		return;
+	const uint32_t *nb;
+	const double *wt;
+	size_t len = or_covisit_row(t, it, &nb, &wt);
+	if (len > or_covisit_top_k(t))
+		len = or_covisit_top_k(t);
+	for (size_t j = 0; j < len; j += 16)
+		__builtin_prefetch(nb + j);
+	for (size_t j = 0; j < len; j += 8)
+		__builtin_prefetch(wt + j);
+}
+
 static void src_covisit(worker *w, const gen *g, size_t si, const or_session *s)
 {
 	(void)si;
@@ -365,6 +383,10 @@ static void src_covisit(worker *w, const gen *g, size_t si, const or_session *s)
 		return;
 	size_t h = w->nu < g->cfg->max_history ? w->nu : g->cfg->max_history;
 	or_items_index_many(g->items, w->uniq, h, w->uitem);
+	for (size_t r = 0; r < h; r++) {
+		prefetch_row(g->m->clicks, w->uitem[r]);
+		prefetch_row(g->m->carts_orders, w->uitem[r]);
+	}
 	for (size_t r = 0; r < h; r++) {
 		add_row(w, g, g->m->clicks, w->uitem[r], r, OR_CF_CV_CLICKS_SUM);
 		add_row(w, g, g->m->carts_orders, w->uitem[r], r, OR_CF_CV_BUYS_SUM);
@@ -379,6 +401,8 @@ static void src_buy2buy(worker *w, const gen *g, size_t si, const or_session *s)
 		return;
 	size_t h = w->nb < g->cfg->max_history ? w->nb : g->cfg->max_history;
 	or_items_index_many(g->items, w->buys, h, w->bitem);
+	for (size_t r = 0; r < h; r++)
+		prefetch_row(g->m->buy2buy, w->bitem[r]);
 	for (size_t r = 0; r < h; r++)
 		add_row(w, g, g->m->buy2buy, w->bitem[r], r, OR_CF_CV_B2B_SUM);
 }

@@ -46,7 +46,7 @@ static void fit_rows(float *x, float *y)
 typedef struct fit_opts {
 	const char *objective, *method, *booster, *base_score;
 	int depth, rounds;
-	const char *num_class;
+	const char *num_class, *min_child;
 } fit_opts;
 
 static BoosterHandle fit(const fit_opts *o)
@@ -72,7 +72,8 @@ static BoosterHandle fit(const fit_opts *o)
 		 (snprintf(v, sizeof(v), "%d", o->depth), XGBoosterSetParam(b, "max_depth", v) == 0) &&
 		 (!o->booster || XGBoosterSetParam(b, "booster", o->booster) == 0) &&
 		 (!o->base_score || XGBoosterSetParam(b, "base_score", o->base_score) == 0) &&
-		 (!o->num_class || XGBoosterSetParam(b, "num_class", o->num_class) == 0);
+		 (!o->num_class || XGBoosterSetParam(b, "num_class", o->num_class) == 0) &&
+		 (!o->min_child || XGBoosterSetParam(b, "min_child_weight", o->min_child) == 0);
 	for (int it = 0; ok && it < o->rounds; it++)
 		ok = XGBoosterUpdateOneIter(b, it, dm) == 0;
 	if (!ok)
@@ -192,6 +193,11 @@ static void check_exact(const fit_opts *o, const char *name)
 		return;
 	}
 	CHECK_INT(t.n_trees, o->rounds);
+	/* the layout that scores: the perfect trees up to their limit */
+	if (o->depth > OR_TREES_PERFECT_MAX)
+		CHECK(t.depth == -1 && t.split == NULL);
+	else
+		CHECK(t.depth >= 1 && t.depth <= o->depth && t.split && t.leaf);
 	size_t stride = F + 3;
 	float *x = malloc(N_SCORE * stride * sizeof(float));
 	double *ref = malloc(N_SCORE * sizeof(double)), *s = malloc(N_SCORE * sizeof(double));
@@ -249,6 +255,9 @@ static void test_pairwise_exact(void)
 		    "pairwise base 0.7");
 	check_exact(&(fit_opts){ .objective = "rank:ndcg", .depth = 5, .rounds = 10, .method = "exact" },
 		    "ndcg exact");
+	/* deeper than the perfect layout takes: the node array scores */
+	check_exact(&(fit_opts){ .objective = "rank:pairwise", .depth = 16, .rounds = 6, .min_child = "0" },
+		    "pairwise depth 16");
 }
 
 static void test_logistic_exact(void)

@@ -464,6 +464,11 @@ int or_trees_from_json(const char *text, size_t len, size_t n_features, const ch
 			   (size_t)(p.j.err_at - text), p.j.err_what);
 	if (!rc)
 		rc = check_model(&p);
+	if (!rc && or_trees_perfect(out, err)) {
+		p.failed = 1;
+		p.code = OR_ENOMEM;
+		rc = -1;
+	}
 	tree_in *t = &p.t;
 	vec *v[7] = { &t->left, &t->right, &t->feat, &t->type, &t->dleft, &t->cond, &t->cat_nodes };
 	for (int i = 0; i < 7; i++)

@@ -332,11 +332,6 @@ static char *edit_after(const char *text, const char *after, const char *from, c
 	return s;
 }
 
-static char *edit(const char *text, const char *from, const char *to)
-{
-	return edit_after(text, NULL, from, to);
-}
-
 static void expect_json(const char *text, size_t n_features, int code, const char *what)
 {
 	if (!text)
@@ -371,37 +366,37 @@ static void test_damaged(void)
 	}
 	CHECK(cuts > 50 && refused == cuts);
 	expect_json(js, F - 1, OR_EFORMAT, "m: the booster has 6 features, the ranker 5");
-	char *e;
-	expect_json(e = edit(js, "\"left_children\":[1,", "\"left_children\":[99,"), F, OR_EFORMAT,
-		    "m: tree 0: node 0 has children 99 and 2 (of ");
-	free(e);
-	expect_json(e = edit(js, "\"left_children\":[1,", "\"left_children\":[0,"), F, OR_EFORMAT,
-		    "m: tree 0: node 0 has children 0 and 2");
-	free(e);
-	expect_json(e = edit(js, "\"right_children\":[2,", "\"right_children\":[1,"), F, OR_EFORMAT,
-		    "m: tree 0: node 0 has children 1 and 1");
-	free(e);
-	expect_json(e = edit(js, "\"split_indices\":[", "\"split_indices\":[7"), F, OR_EFORMAT,
-		    "m: tree 0: node 0 splits on feature 7");
-	free(e);
-	expect_json(e = edit(js, "\"split_type\":[0", "\"split_type\":[1"), F, OR_EUNSUPPORTED,
-		    "m: unsupported: tree 0 has categorical splits");
-	free(e);
-	expect_json(e = edit(js, "\"categories_nodes\":[]", "\"categories_nodes\":[0]"), F, OR_EUNSUPPORTED,
-		    "m: unsupported: tree 0 has categorical splits");
-	free(e);
-	expect_json(e = edit(js, "\"split_conditions\":[", "\"split_conditions\":[true,"), F, OR_EFORMAT,
-		    "m: XGBoost's JSON model: byte ");
-	free(e);
-	expect_json(e = edit(js, "\"num_trees\":\"4\"", "\"num_trees\":\"5\""), F, OR_EFORMAT,
-		    "m: gbtree_model_param.num_trees is 5 but 4 trees were read");
-	free(e);
-	expect_json(e = edit_after(js, "\"tree_param\"", "\"size_leaf_vector\":\"0\"", "\"size_leaf_vector\":\"2\""), F, OR_EUNSUPPORTED,
-		    "m: unsupported: tree 0 has vector leaves");
-	free(e);
-	expect_json(e = edit(js, "\"base_score\":", "\"base_scor\":"), F, OR_EFORMAT,
-		    "m: no learner_model_param.base_score");
-	free(e);
+	/* edits of the model: {after, from, to, code, message} */
+	static const struct {
+		const char *after, *from, *to;
+		int code;
+		const char *msg;
+	} cases[] = {
+		{ NULL, "\"left_children\":[1,", "\"left_children\":[99,", OR_EFORMAT,
+		  "m: tree 0: node 0 has children 99 and 2 (of " },
+		{ NULL, "\"left_children\":[1,", "\"left_children\":[0,", OR_EFORMAT,
+		  "m: tree 0: node 0 has children 0 and 2" },
+		{ NULL, "\"right_children\":[2,", "\"right_children\":[1,", OR_EFORMAT,
+		  "m: tree 0: node 0 has children 1 and 1" },
+		{ NULL, "\"split_indices\":[", "\"split_indices\":[7", OR_EFORMAT,
+		  "m: tree 0: node 0 splits on feature 7" },
+		{ NULL, "\"split_type\":[0", "\"split_type\":[1", OR_EUNSUPPORTED,
+		  "m: unsupported: tree 0 has categorical splits" },
+		{ NULL, "\"categories_nodes\":[]", "\"categories_nodes\":[0]", OR_EUNSUPPORTED,
+		  "m: unsupported: tree 0 has categorical splits" },
+		{ NULL, "\"split_conditions\":[", "\"split_conditions\":[true,", OR_EFORMAT,
+		  "m: XGBoost's JSON model: byte " },
+		{ NULL, "\"num_trees\":\"4\"", "\"num_trees\":\"5\"", OR_EFORMAT,
+		  "m: gbtree_model_param.num_trees is 5 but 4 trees were read" },
+		{ "\"tree_param\"", "\"size_leaf_vector\":\"0\"", "\"size_leaf_vector\":\"2\"", OR_EUNSUPPORTED,
+		  "m: unsupported: tree 0 has vector leaves" },
+		{ NULL, "\"base_score\":", "\"base_scor\":", OR_EFORMAT, "m: no learner_model_param.base_score" },
+	};
+	for (size_t k = 0; k < sizeof(cases) / sizeof(*cases); k++) {
+		char *e = edit_after(js, cases[k].after, cases[k].from, cases[k].to);
+		expect_json(e, F, cases[k].code, cases[k].msg);
+		free(e);
+	}
 	free(js);
 }
 

@@ -97,7 +97,7 @@ int or_trees_perfect(or_trees *t, or_err *err)
 	return OR_OK;
 }
 
-/* The perfect layout's step from split h for value v. */
+/* The perfect layout's step of row x from split h. */
 static inline uint32_t step(const or_tree_split *sp, uint32_t h, const float *x)
 {
 	or_tree_split s = sp[h];
@@ -174,10 +174,10 @@ void or_trees_score(const or_trees *t, const float *x, size_t n, size_t stride, 
 		/* the next block's rows on their way into cache while this one is
 		   walked (a tree reads a row at a few scattered features: without
 		   this each is a miss of its own) */
-		if (hi < n) {
-			const char *p = (const char *)(x + hi * stride);
-			const char *e = (const char *)(x + (hi + BLOCK < n ? hi + BLOCK : n) * stride);
-			for (; p < e; p += 64)
+		if (hi < n) { /* up to the first line of the next block's last row */
+			size_t last = (hi + BLOCK < n ? hi + BLOCK : n) - 1;
+			const char *p = (const char *)(x + hi * stride), *e = (const char *)(x + last * stride);
+			for (; p <= e; p += 64)
 				__builtin_prefetch(p);
 		}
 		if (t->depth >= 0)

@@ -13,7 +13,6 @@
 #include "or_cand_period.h"
 #include "or_ranker.h"
 
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,9 +28,7 @@ struct serve_models {
 	or_ann_search_params search;
 	cli_train tr;
 	or_cand_period *summary;
-	pthread_mutex_t mu; /* the ranker pool */
-	or_ranker **free_rk;
-	size_t n_free, n_rk;
+	or_ranker *rk; /* one for every worker: or_ranker_score only reads it */
 };
 
 static void models_free(serve_models *m)
@@ -42,10 +39,7 @@ static void models_free(serve_models *m)
 	or_ann_free(m->ix);
 	cli_train_free(&m->tr);
 	or_cand_period_free(m->summary);
-	for (size_t i = 0; i < m->n_free; i++)
-		or_ranker_free(m->free_rk[i]);
-	free(m->free_rk);
-	pthread_mutex_destroy(&m->mu);
+	or_ranker_free(m->rk);
 	free(m);
 }
 
@@ -64,7 +58,6 @@ int serve_models_load(const serve_config *cfg, unsigned version, serve_models **
 	serve_models *m = calloc(1, sizeof(*m));
 	if (!m)
 		return or_err_set(err, OR_ENOMEM, "out of memory");
-	pthread_mutex_init(&m->mu, NULL);
 	atomic_init(&m->refs, 1);
 	m->version = version;
 	m->st = st;
@@ -102,26 +95,18 @@ int serve_models_load(const serve_config *cfg, unsigned version, serve_models **
 		or_store_free(period);
 	}
 	if (!rc && (st->needs & OR_NEEDS_MODEL)) {
-		m->free_rk = calloc(cfg->workers ? cfg->workers : 1, sizeof(*m->free_rk));
-		if (!m->free_rk)
-			rc = or_err_set(err, OR_ENOMEM, "out of memory");
-		rc = rc ? rc : load_path(cfg->dir, "ranker.model", &path, err);
-		for (size_t i = 0; !rc && i < (cfg->workers ? cfg->workers : 1); i++) {
-			or_ranker *r = NULL;
-			rc = or_ranker_open(path, &r, err);
-			if (!rc)
-				rc = or_ranker_check_features(r, or_cand_feature_names(), OR_CF_N, err);
-			if (r) {
-				or_ranker_set_threads(r, 1);
-				m->free_rk[m->n_free++] = r;
-			}
-		}
-		m->n_rk = m->n_free;
-		if (!rc) /* a settings string the strategy would refuse: refused now */
-			rc = or_cand_config_from_json(or_ranker_settings_json(m->free_rk[0]),
-						      strlen(or_ranker_settings_json(m->free_rk[0])),
+		rc = load_path(cfg->dir, "ranker.model", &path, err);
+		if (!rc)
+			rc = or_ranker_open(path, &m->rk, err);
+		if (!rc)
+			rc = or_ranker_check_features(m->rk, or_cand_feature_names(), OR_CF_N, err);
+		if (!rc) { /* a settings string the strategy would refuse: refused now */
+			or_ranker_set_threads(m->rk, 1);
+			rc = or_cand_config_from_json(or_ranker_settings_json(m->rk),
+						      strlen(or_ranker_settings_json(m->rk)),
 						      "the model's candidate settings",
 						      &(or_cand_config){ 0 }, err);
+		}
 		free(path);
 	}
 	if (rc) {
@@ -150,15 +135,6 @@ const char *serve_models_strategy(const serve_models *m) { return m->st->name; }
 int serve_models_recommend(serve_models *m, const or_store *st, size_t k, int64_t *const rows[3],
 			   or_err *err)
 {
-	or_ranker *r = NULL;
-	if (m->n_rk) {
-		pthread_mutex_lock(&m->mu);
-		if (m->n_free)
-			r = m->free_rk[--m->n_free];
-		pthread_mutex_unlock(&m->mu);
-		if (!r) /* more callers than workers: cannot happen with MHD's pool */
-			return or_err_set(err, OR_EINVAL, "no free ranker");
-	}
 	or_strategy_inputs in;
 	memset(&in, 0, sizeof(in));
 	in.test = st;
@@ -167,16 +143,10 @@ int serve_models_recommend(serve_models *m, const or_store *st, size_t k, int64_
 	in.buy2buy = m->tab[2];
 	in.index = m->ix;
 	in.search = m->search;
-	in.ranker = r;
+	in.ranker = m->rk;
 	in.stats = m->tr.stats;
 	in.summary = m->summary;
 	in.k = k;
 	in.threads = 1;
-	int rc = m->st->run(&in, rows, NULL, err);
-	if (r) {
-		pthread_mutex_lock(&m->mu);
-		m->free_rk[m->n_free++] = r;
-		pthread_mutex_unlock(&m->mu);
-	}
-	return rc;
+	return m->st->run(&in, rows, NULL, err);
 }

@@ -3,10 +3,10 @@
  * strategy of lib/rec/or_strategy.h with the files of a `run -o OUTDIR`
  * (co-visitation tables, ANN index, ranker model; the training period's
  * stores and the test period's summary), opened read-only (mmap) once and
- * shared by every worker thread; reference-counted, so that a reload
- * swaps in a new set while requests in flight finish on the old one.
- * Rankers (XGBoost boosters keep per-call state) are a pool of one per
- * worker.  Owns what is loaded from where and the per-request call.
+ * shared by every worker thread (the ranker too: or_ranker_score only
+ * reads it); reference-counted, so that a reload swaps in a new set while
+ * requests in flight finish on the old one.  Owns what is loaded from
+ * where and the per-request call.
  */
 #ifndef OR_SERVE_MODELS_H
 #define OR_SERVE_MODELS_H
@@ -25,7 +25,7 @@ typedef struct serve_config {
 	const char *train[CLI_MAX_TRAIN]; /* ranker's item statistics */
 	size_t n_train;
 	const char *period;   /* the test period (popular fill-ups, t_* features) */
-	size_t workers;       /* rankers in the pool */
+	size_t workers;       /* the server's worker threads */
 } serve_config;
 
 typedef struct serve_models serve_models;

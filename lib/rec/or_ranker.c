@@ -1,9 +1,8 @@
-/* or_ranker.c - the ranker handle: the linear ranker, gbt scoring through
-   XGBoost's in-place predictor, feature checks (see or_ranker.h; the model
-   file is or_ranker_file.c, fitting or_fit.c). */
+/* or_ranker.c - the ranker handle: the linear ranker, the gbt ranker over
+   its flattened trees (the evaluator is or_ranker_trees.c), feature checks
+   (see or_ranker.h; the model file is or_ranker_file.c, fitting or_fit.c). */
 #include "or_ranker_internal.h"
 
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,6 +67,15 @@ int or_ranker_linear_new(size_t n_features, const char *const *names, const doub
 	return OR_OK;
 }
 
+static void boosters_free(BoosterHandle boost[3])
+{
+	for (unsigned t = 0; t < 3; t++) {
+		if (boost[t])
+			XGBoosterFree(boost[t]);
+		boost[t] = NULL;
+	}
+}
+
 int or_ranker_gbt_new(size_t n_features, const char *const *names, const char *path,
 		      BoosterHandle boost[3], const unsigned uses[3], const char *settings,
 		      const char *meta, or_ranker **out, or_err *err)
@@ -76,11 +84,7 @@ int or_ranker_gbt_new(size_t n_features, const char *const *names, const char *p
 	or_ranker *r = ranker_alloc(n_features, names, path);
 	if (!r || !(r->settings = strdup(settings)) || !(r->meta = strdup(meta))) {
 		or_ranker_free(r);
-		for (unsigned t = 0; t < 3; t++) {
-			if (boost[t])
-				XGBoosterFree(boost[t]);
-			boost[t] = NULL;
-		}
+		boosters_free(boost);
 		return or_err_set(err, OR_ENOMEM, "out of memory");
 	}
 	r->kind = OR_RANKER_GBT;
@@ -88,6 +92,17 @@ int or_ranker_gbt_new(size_t n_features, const char *const *names, const char *p
 		r->boost[t] = boost[t];
 		r->uses[t] = uses[t];
 		boost[t] = NULL;
+	}
+	for (unsigned t = 0; t < 3; t++) {
+		if (!r->boost[t])
+			continue;
+		char what[600];
+		snprintf(what, sizeof(what), "%s: %s booster", path, type_names[t]);
+		int rc = or_trees_from_booster(r->boost[t], n_features, what, &r->trees[t], err);
+		if (rc) {
+			or_ranker_free(r);
+			return rc;
+		}
 	}
 	or_ranker_set_threads(r, 0);
 	*out = r;
@@ -148,46 +163,16 @@ int or_ranker_check_features(const or_ranker *r, const char *const *names, size_
 void or_ranker_set_threads(or_ranker *r, int threads)
 {
 	r->threads = threads > 0 ? threads : 0;
-	if (r->kind != OR_RANKER_GBT)
-		return;
-	char v[16];
-	snprintf(v, sizeof(v), "%d", r->threads);
-	for (unsigned t = 0; t < 3; t++)
-		if (r->boost[t])
-			XGBoosterSetParam(r->boost[t], "nthread", v);
 }
 
-static int score_gbt(or_ranker *r, unsigned t, const float *x, size_t n, size_t stride,
-		     double *scores, or_err *err)
-{
-	BoosterHandle b = r->boost[r->uses[t]];
-	/* numpy's __array_interface__ over the caller's rows, strided: no copy */
-	char arr[256], what[600];
-	snprintf(arr, sizeof(arr),
-		 "{\"data\":[%llu,true],\"shape\":[%zu,%zu],\"strides\":[%zu,4],\"typestr\":\"<f4\",\"version\":3}",
-		 (unsigned long long)(uintptr_t)x, n, r->n_features, stride * sizeof(float));
-	static const char cfg[] =
-		"{\"type\":1,\"training\":false,\"iteration_begin\":0,\"iteration_end\":0,"
-		"\"strict_shape\":false,\"missing\":NaN,\"cache_id\":0}";
-	const bst_ulong *shape = NULL;
-	bst_ulong dim = 0;
-	const float *out = NULL;
-	snprintf(what, sizeof(what), "%s: scoring %s", r->path, type_names[t]);
-	if (XGBoosterPredictFromDense(b, arr, cfg, NULL, &shape, &dim, &out) != 0)
-		return or_xgb_error(err, OR_EINVAL, what);
-	bst_ulong got = 1;
-	for (bst_ulong d = 0; d < dim; d++)
-		got *= shape[d];
-	if (got != n)
-		return or_err_set(err, OR_EINVAL, "%s: XGBoost gave %llu scores for %zu rows", what,
-				  (unsigned long long)got, n);
-	for (size_t i = 0; i < n; i++)
-		scores[i] = (double)out[i];
-	return OR_OK;
-}
-
-int or_ranker_score(or_ranker *r, unsigned t, const float *x, size_t n, size_t stride,
+int or_ranker_score(const or_ranker *r, unsigned t, const float *x, size_t n, size_t stride,
 		    double *scores, or_err *err)
+{
+	return or_ranker_score_threads(r, t, x, n, stride, r->threads, scores, err);
+}
+
+int or_ranker_score_threads(const or_ranker *r, unsigned t, const float *x, size_t n,
+			    size_t stride, int threads, double *scores, or_err *err)
 {
 	if (t > 2)
 		return or_err_set(err, OR_EINVAL, "ranker: type %u is not 0..2", t);
@@ -196,8 +181,10 @@ int or_ranker_score(or_ranker *r, unsigned t, const float *x, size_t n, size_t s
 				  r->n_features);
 	if (n == 0)
 		return OR_OK;
-	if (r->kind == OR_RANKER_GBT)
-		return score_gbt(r, t, x, n, stride, scores, err);
+	if (r->kind == OR_RANKER_GBT) {
+		or_trees_score(&r->trees[r->uses[t]], x, n, stride, threads, scores);
+		return OR_OK;
+	}
 	const double *w = r->w + (size_t)t * r->n_features;
 	for (size_t i = 0; i < n; i++) {
 		const float *xi = x + i * stride;
@@ -213,9 +200,11 @@ void or_ranker_free(or_ranker *r)
 {
 	if (!r)
 		return;
-	for (unsigned t = 0; t < 3; t++)
+	for (unsigned t = 0; t < 3; t++) {
 		if (r->boost[t])
 			XGBoosterFree(r->boost[t]);
+		or_trees_release(&r->trees[t]);
+	}
 	for (size_t f = 0; r->names && f < r->n_features; f++)
 		free(r->names[f]);
 	free(r->names);

@@ -10,15 +10,20 @@
  *           XGBoost, one booster per type (a type may use another type's
  *           booster: the fallback of a type without positives), read from a
  *           model file; the score is XGBoost's margin (the raw sum of the
- *           trees, before any sigmoid) as a double.
+ *           trees, before any sigmoid) as a double.  The trees are scored
+ *           by our own evaluator (lib/rec/or_ranker_trees.h), not by
+ *           XGBoost's predictor: bit-identical to XGBoost 1.7's margin, and
+ *           a model it cannot score exactly (dart, gblinear, categorical
+ *           splits, several outputs) is refused when the ranker is made.
  *
  * Scores are deterministic: the same model and rows give the same doubles
- * for any thread count (XGBoost predicts each row on its own).  One ranker
- * is NOT to be used from several threads at once (XGBoost's predictor
- * keeps its output in the booster); open one per thread, or call it with
- * large batches (its threads are XGBoost's own, or_ranker_set_threads).
- * A call costs O(rows) plus a constant of some microseconds (XGBoost parses
- * a small JSON config per call), so score many rows a call.
+ * for any thread count (each row is scored on its own).  or_ranker_score
+ * only reads the ranker: any number of threads may call it on one ranker
+ * at once (serve shares one among its workers).  Making, freeing and
+ * or_ranker_set_threads are not to run alongside other calls.  A call of
+ * at least a few thousand rows spreads them over or_ranker_set_threads
+ * threads; a small call stays on the calling thread and costs nothing
+ * beyond its rows.
  *
  * The model file (written by or_fit.h, read by or_ranker_open): a
  * sectioned file (lib/base/or_sfile.h), little-endian:
@@ -84,10 +89,15 @@ int or_ranker_check_features(const or_ranker *r, const char *const *names, size_
 /* scores[i] (i < n) for the features x[i * stride + 0 .. n_features) of
    type t (0..2); stride >= n_features.  NaN features are missing values
    for a gbt ranker. */
-int or_ranker_score(or_ranker *r, unsigned t, const float *x, size_t n, size_t stride,
+int or_ranker_score(const or_ranker *r, unsigned t, const float *x, size_t n, size_t stride,
 		    double *scores, or_err *err);
-/* XGBoost's threads for or_ranker_score (0 = all cores, the default);
-   no effect on a linear ranker or on the scores. */
+/* or_ranker_score with `threads` (0 = all cores) in place of the
+   ranker's own setting: what a caller sharing the ranker uses, as it may
+   not call or_ranker_set_threads. */
+int or_ranker_score_threads(const or_ranker *r, unsigned t, const float *x, size_t n,
+			    size_t stride, int threads, double *scores, or_err *err);
+/* The threads of a large or_ranker_score call (0 = all cores, the
+   default); no effect on a linear ranker or on the scores. */
 void or_ranker_set_threads(or_ranker *r, int threads);
 /* The candidates' "settings" the model was fitted on, verbatim JSON; "{}"
    for a linear ranker. */

@@ -1,8 +1,9 @@
 /*
  * or_ranker_internal.h - what or_ranker.c (scoring, the linear ranker),
- * or_ranker_file.c (the model file) and or_fit.c (fitting) share: the
- * ranker's layout, the gbt constructor over live XGBoost boosters, the
- * model file's writer and XGBoost's error text.  Not for other modules.
+ * or_ranker_trees*.c (the gbt evaluator), or_ranker_file.c (the model
+ * file) and or_fit.c (fitting) share: the ranker's layout, the gbt
+ * constructor over live XGBoost boosters, the model file's writer and
+ * XGBoost's error text.  Not for other modules.
  */
 #ifndef OR_RANKER_INTERNAL_H
 #define OR_RANKER_INTERNAL_H
@@ -13,6 +14,7 @@
 #include <xgboost/c_api.h>
 
 #include "or_ranker.h"
+#include "or_ranker_trees.h"
 
 enum { OR_RANKER_LINEAR = 0, OR_RANKER_GBT = 1 };
 
@@ -22,7 +24,9 @@ struct or_ranker {
 	char **names;           /* n_features, owned */
 	char *path;             /* for messages: the model file, or "(linear weights)" */
 	double *w;              /* linear: 3 x n_features */
-	BoosterHandle boost[3]; /* gbt: per type, NULL for a fallback type */
+	BoosterHandle boost[3]; /* gbt: per type, NULL for a fallback type; kept for
+				   saving (or_fit.c), never called to score */
+	or_trees trees[3];      /* gbt: boost[t]'s trees, what scores */
 	unsigned uses[3];       /* gbt: the type whose booster type t uses */
 	char *settings;         /* owned JSON text */
 	char *meta;             /* owned JSON text */
@@ -31,7 +35,9 @@ struct or_ranker {
 
 /* A gbt ranker that takes ownership of boost[] (NULL where uses[t] != t)
    and copies names, path, settings and meta; boost[] is NULL after (also
-   on failure, when they are freed). */
+   on failure, when they are freed).  Each booster's trees are flattened
+   (or_ranker_trees.h): a model the native evaluator cannot score exactly
+   is refused here, OR_EUNSUPPORTED naming path and type. */
 int or_ranker_gbt_new(size_t n_features, const char *const *names, const char *path,
 		      BoosterHandle boost[3], const unsigned uses[3], const char *settings,
 		      const char *meta, or_ranker **out, or_err *err);

@@ -11,7 +11,7 @@
 #include <string.h>
 
 typedef struct sink_ctx {
-	or_ranker *r;
+	const or_ranker *r;
 	size_t k;
 	int threads;
 	int64_t *const *out;
@@ -50,7 +50,7 @@ static int rank_block(void *ctx, const or_cand_chunk *c, or_err *err)
 			sc[t] = sc[u];
 			continue;
 		}
-		int rc = or_ranker_score(s->r, t, c->x, c->n_rows, OR_CF_N, s->score[t], err);
+		int rc = or_ranker_score_threads(s->r, t, c->x, c->n_rows, OR_CF_N, s->threads, s->score[t], err);
 		if (rc)
 			return rc;
 		sc[t] = s->score[t];
@@ -68,7 +68,7 @@ static int rank_block(void *ctx, const or_cand_chunk *c, or_err *err)
 }
 
 int or_recommend_ranker(const or_store *test, const or_cand_model *m, const or_cand_config *cfg,
-			or_ranker *ranker, size_t k, int64_t *const out[3], const or_log *log,
+			const or_ranker *ranker, size_t k, int64_t *const out[3], const or_log *log,
 			or_err *err)
 {
 	if (k < 1 || k > OR_RECOMMEND_K_MAX)
@@ -76,7 +76,6 @@ int or_recommend_ranker(const or_store *test, const or_cand_model *m, const or_c
 	int rc = or_ranker_check_features(ranker, or_cand_feature_names(), OR_CF_N, err);
 	if (rc)
 		return rc;
-	or_ranker_set_threads(ranker, cfg->threads);
 	size_t ns = or_store_n_sessions(test);
 	for (int t = 0; t < 3; t++)
 		for (size_t i = 0; i < ns * k; i++)

@@ -40,7 +40,7 @@ typedef struct or_strategy_inputs {
 	const or_ann *index;
 	or_ann_search_params search;
 	const double (*weights)[OR_BLEND_N_FEATURES]; /* blend; NULL = built-in */
-	or_ranker *ranker;                            /* ranker */
+	const or_ranker *ranker;                         /* ranker */
 	const or_cand_stats *stats;                   /* ranker */
 	const or_store *period;                       /* covisit (popular fill-ups), ranker
 							 (or_cand_model's); NULL = test */
@@ -75,7 +75,7 @@ const char *or_strategy_names(void);
  * depend on the thread count.
  */
 int or_recommend_ranker(const or_store *test, const or_cand_model *m, const or_cand_config *cfg,
-			or_ranker *ranker, size_t k, int64_t *const out[3], const or_log *log,
+			const or_ranker *ranker, size_t k, int64_t *const out[3], const or_log *log,
 			or_err *err);
 
 #endif

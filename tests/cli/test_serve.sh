@@ -69,7 +69,7 @@ for s in covisit seed ranker; do
 	start_serve "$s" --model "$R" --strategy $s -q
 	expect_ok "$s: every test session through serve" $CL recommend "$PORT" "$T/test.jsonl" 20 100 "$T/got_$s.csv"
 	expect_same "$s: serve's lists are recommend's" "$T/$s.csv" "$T/got_$s.csv"
-	# two clients at once (both workers busy: shared models, the ranker pool)
+	# two clients at once (both workers busy: shared models, the ranker too)
 	$CL recommend "$PORT" "$T/half1.jsonl" 20 50 "$T/h1.csv" 2>"$T/h1.err" &
 	c1=$!
 	$CL recommend "$PORT" "$T/half2.jsonl" 20 50 "$T/h2.csv" 2>"$T/h2.err"

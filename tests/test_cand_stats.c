@@ -19,9 +19,10 @@
 #include <unistd.h>
 
 /* ns random sessions over na aids (ids from id0), ts spread over 12 days
-   so that the week and day counts differ from the period's. */
-static or_store *rand_store(const char *name, uint64_t seed, size_t ns, uint32_t na, int64_t id0,
-			    char *path, size_t cap)
+   so that the week and day counts differ from the period's; with tweak,
+   the first event's type changed (the same counts, other content). */
+static or_store *rand_store_tweaked(const char *name, uint64_t seed, size_t ns, uint32_t na,
+				    int64_t id0, int tweak, char *path, size_t cap)
 {
 	or_prng rng;
 	or_prng_seed(&rng, seed, 0);
@@ -40,6 +41,8 @@ static or_store *rand_store(const char *name, uint64_t seed, size_t ns, uint32_t
 			ts[j] = t + (int64_t)j * 30000;
 			ty[j] = (uint8_t)(or_prng_below(&rng, 10) < 7 ? 0 : 1 + or_prng_below(&rng, 2));
 		}
+		if (tweak && i == 0)
+			ty[0] = (uint8_t)((ty[0] + 1) % 3);
 		CHECK_INT(or_store_builder_add(b, id0 + (int64_t)i, n, aid, ts, ty, &err), OR_OK);
 	}
 	snprintf(path, cap, "%s/%s", check_tmpdir(), name);
@@ -48,6 +51,12 @@ static or_store *rand_store(const char *name, uint64_t seed, size_t ns, uint32_t
 	or_store *st = NULL;
 	CHECK_INT(or_store_open(path, &st, &err), OR_OK);
 	return st;
+}
+
+static or_store *rand_store(const char *name, uint64_t seed, size_t ns, uint32_t na, int64_t id0,
+			    char *path, size_t cap)
+{
+	return rand_store_tweaked(name, seed, ns, na, id0, 0, path, cap);
 }
 
 static const char *tmp_path(const char *name)
@@ -311,9 +320,17 @@ static void test_stale(void)
 	CHECK_STR_CONTAINS(err.msg, other);
 	CHECK_STR_CONTAINS(err.msg, "rebuild it with `ottorec stats");
 	or_store_free(o);
+	/* the same sessions and event counts, one event's type changed: by
+	   the checksum alone */
+	o = rand_store_tweaked("d.store", 2, 150, 180, 10000, 1, other, sizeof(other));
+	CHECK_INT(or_store_n_events(o), or_store_n_events(f.st[1]));
+	with_other[1] = o;
+	CHECK_INT(or_cand_stats_match(s, f.file, with_other, 2, &err), OR_EINVAL);
+	CHECK_STR_CONTAINS(err.msg, "d.store");
+	or_store_free(o);
 	/* the second store replaced under its name: stale by its record */
 	or_store_free(f.st[1]);
-	f.st[1] = rand_store("b.store", 4, 150, 180, 10000, f.path[1], sizeof(f.path[1]));
+	f.st[1] = rand_store_tweaked("b.store", 2, 150, 180, 10000, 1, f.path[1], sizeof(f.path[1]));
 	CHECK_INT(or_cand_stats_check_sources(s, f.file, &err), OR_EINVAL);
 	CHECK_STR_CONTAINS(err.msg, "stale item statistics: built from");
 	CHECK_STR_CONTAINS(err.msg, "b.store");

@@ -213,4 +213,7 @@ OTTOREC="$OTTOREC" DIR="$DIR" sh "$(dirname "$0")/pipeline.sh" || echo "pipeline
 # ---- `ottorec serve` under wrk on the run's models (issue 18): bench/serve.sh --
 OTTOREC="$OTTOREC" BENCH_DIR="$DIR" sh "$(dirname "$0")/serve.sh" || echo "serve section failed"
 
+# ---- the ranker's item statistics as a file (build vs open, serve startup): bench/stats.sh --
+OTTOREC="$OTTOREC" BENCH_OPEN="$BENCH_OPEN" BENCH_DIR="$DIR" sh "$(dirname "$0")/stats.sh" || echo "stats section failed"
+
 echo "(outputs kept in $DIR; remove with rm -rf $DIR)"

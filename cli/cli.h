@@ -31,6 +31,7 @@ int cmd_covisit(int argc, char **argv);
 int cmd_recommend(int argc, char **argv);
 int cmd_tune(int argc, char **argv);
 int cmd_candidates(int argc, char **argv);
+int cmd_stats(int argc, char **argv);
 int cmd_fit(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_demo(int argc, char **argv);

@@ -2,11 +2,12 @@
  * cli_models.c - opening the co-visitation tables of a directory for the
  * commands that use them (see cli_models.h): the set of lib/covisit's
  * or_covisit_set.h, manifest checked; and the ranker's training-period
- * stores with their item statistics.
+ * stores with their item statistics, built or opened from a file.
  */
 #include "cli.h"
 #include "cli_models.h"
 
+#include "or_cand_stats_file.h"
 #include "or_covisit_set.h"
 
 void cli_free_covisit(or_covisit *tab[3])
@@ -35,9 +36,27 @@ int cli_train_open(cli_train *t, or_err *err)
 	int rc = OR_OK;
 	for (size_t i = 0; !rc && i < t->n; i++)
 		rc = or_store_open(t->path[i], &t->store[i], err);
-	if (!rc && t->n)
+	if (!rc && t->stats_path) {
+		rc = or_cand_stats_open(t->stats_path, &t->stats, err);
+		if (!rc)
+			rc = t->n ? or_cand_stats_match(t->stats, t->stats_path, t->store, t->n, err)
+				  : or_cand_stats_check_sources(t->stats, t->stats_path, err);
+		for (size_t i = 0; i < t->n; i++) { /* their statistics are the file's */
+			or_store_free(t->store[i]);
+			t->store[i] = NULL;
+		}
+	} else if (!rc && t->n) {
 		rc = or_cand_stats_build(t->store, t->n, &t->stats, cli_log(), err);
+	}
 	return rc;
+}
+
+void cli_train_inputs(const cli_train *t, cli_input *ins, size_t *n)
+{
+	for (size_t i = 0; i < t->n; i++)
+		ins[(*n)++] = (cli_input){ t->path[i], 0 };
+	if (t->stats_path)
+		ins[(*n)++] = (cli_input){ t->stats_path, 0 };
 }
 
 void cli_train_free(cli_train *t)

@@ -22,7 +22,8 @@ static const char *const CMD = "candidates";
 
 static const char usage_text[] =
 	"usage: ottorec candidates --test STORE [--labels LABELS] [--covisit DIR]\n"
-	"                          [--train STORE]... [--index IDX] -o DIR [options]\n"
+	"                          [--train STORE]... [--stats FILE] [--index IDX]\n"
+	"                          -o DIR [options]\n"
 	"\n"
 	"The ranker's candidates of each session of STORE (docs/ranker.md): from\n"
 	"the sources (the session's history, co-visitation rows of its recent aids,\n"
@@ -41,7 +42,11 @@ static const char usage_text[] =
 	"      --labels LABELS    their labels (labels JSONL or Parquet)\n"
 	"      --covisit DIR      the co-visitation matrices (of the training period)\n"
 	"      --train STORE      a store of the training period, for the item\n"
-	"                         features (repeatable; without it they are 0)\n"
+	"                         features (repeatable; without it and --stats\n"
+	"                         they are 0)\n"
+	"      --stats FILE       the training period's item statistics from\n"
+	"                         `ottorec stats` instead of building them (with\n"
+	"                         --train: refused unless built from those stores)\n"
 	"      --index IDX        ANN index of item embeddings (neighbour candidates,\n"
 	"                         similarity features; without it they are empty)\n"
 	"  -o, --output DIR       the table's directory\n"
@@ -142,6 +147,7 @@ int cmd_candidates(int argc, char **argv)
 		{ "labels", required_argument, NULL, 'l' },
 		{ "covisit", required_argument, NULL, 'c' },
 		{ "train", required_argument, NULL, 'R' },
+		{ "stats", required_argument, NULL, 'Z' },
 		{ "index", required_argument, NULL, 'i' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "max", required_argument, NULL, 'M' },
@@ -191,6 +197,7 @@ int cmd_candidates(int argc, char **argv)
 			if (cli_train_add(CMD, &tr, optarg))
 				return CLI_USAGE;
 			break;
+		case 'Z': tr.stats_path = optarg; break;
 		case 'M': bad = parse_size("max", optarg, 1, OR_CAND_MAX, &cfg.max_candidates); break;
 		case 'H': bad = parse_size("history", optarg, 1, 1000, &cfg.max_history); break;
 		case 'E': bad = parse_size("emb-recent", optarg, 0, 16, &cfg.n_recent_emb); break;
@@ -240,14 +247,14 @@ int cmd_candidates(int argc, char **argv)
 		return cli_usage_error(CMD, "--rest-labels and --rest-store need --labels");
 	if (!rest_path != !rest_store)
 		return cli_usage_error(CMD, "give both --rest-store and --rest-labels");
-	cli_input ins[4 + CLI_MAX_TRAIN] = { { test_path, 0 }, { labels_path, 0 }, { cv_dir, 1 }, { index_path, 0 } };
-	for (size_t i = 0; i < tr.n; i++)
-		ins[4 + i] = (cli_input){ tr.path[i], 0 };
+	cli_input ins[5 + CLI_MAX_TRAIN] = { { test_path, 0 }, { labels_path, 0 }, { cv_dir, 1 }, { index_path, 0 } };
+	size_t n_ins = 4;
+	cli_train_inputs(&tr, ins, &n_ins);
 	static const char *const names[] = { "features.npy", "labels.npy", "group_sizes.npy", "session.npy",
 					     "aid.npy", "candidates.json", NULL };
-	if (cli_check_output(CMD, out, names, ins, 4 + tr.n) ||
-	    (rest_store && cli_check_output(CMD, rest_store, NULL, ins, 4 + tr.n)) ||
-	    (rest_path && cli_check_output(CMD, rest_path, NULL, ins, 4 + tr.n)))
+	if (cli_check_output(CMD, out, names, ins, n_ins) ||
+	    (rest_store && cli_check_output(CMD, rest_store, NULL, ins, n_ins)) ||
+	    (rest_path && cli_check_output(CMD, rest_path, NULL, ins, n_ins)))
 		return CLI_USAGE;
 	cfg.threads = (int)threads;
 	cli_log_setup(quiet);

@@ -26,7 +26,7 @@ static const char *const CMD = "recommend";
 static const char usage_text[] =
 	"usage: ottorec recommend [--strategy covisit|seed|blend|ranker] --test TEST\n"
 	"                         [--covisit DIR] [--index IDX] [--weights FILE]\n"
-	"                         [--model MODEL --train STORE...]\n"
+	"                         [--model MODEL --train STORE... | --stats FILE]\n"
 	"                         -o SUBMISSION.csv [options]\n"
 	"\n"
 	"Recommend aids for every session of TEST_STORE and write the organiser's\n"
@@ -63,7 +63,8 @@ static const char usage_text[] =
 	"`ottorec candidates` (with the settings the model was fitted on), ranked\n"
 	"per type by the model of `ottorec fit` (--model).  Needs --covisit and the\n"
 	"training period's stores (--train, for the item features: the stores the\n"
-	"matrices were counted on); --index when the model was fitted with one.\n"
+	"matrices were counted on) or their statistics (--stats, from `ottorec\n"
+	"stats`: the same lists); --index when the model was fitted with one.\n"
 	"\n"
 	"options:\n"
 	"      --strategy S     covisit (default), seed, blend or ranker\n"
@@ -76,6 +77,9 @@ static const char usage_text[] =
 	"      --weights FILE   blend weights (`ottorec tune -o FILE`)\n"
 	"      --model MODEL    ranker model (`ottorec fit -o MODEL`)\n"
 	"      --train STORE    a store of the training period (ranker; repeatable)\n"
+	"      --stats FILE     their item statistics (`ottorec stats`; ranker),\n"
+	"                       instead of building them; with --train, refused\n"
+	"                       unless built from those stores\n"
 	"      --period STORE   the test period whose popularity the ranker's\n"
 	"                       features and covisit's fill-ups read (default:\n"
 	"                       --test; give the whole test period when --test\n"
@@ -98,6 +102,7 @@ int cmd_recommend(int argc, char **argv)
 		{ "weights", required_argument, NULL, 'w' },
 		{ "model", required_argument, NULL, 'm' },
 		{ "train", required_argument, NULL, 'R' },
+		{ "stats", required_argument, NULL, 'Z' },
 		{ "period", required_argument, NULL, 'P' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "k", required_argument, NULL, 'k' },
@@ -128,6 +133,7 @@ int cmd_recommend(int argc, char **argv)
 			if (cli_train_add(CMD, &tr, optarg))
 				return CLI_USAGE;
 			break;
+		case 'Z': tr.stats_path = optarg; break;
 		case 'o': out = optarg; break;
 		case 'n':
 			if (cli_parse_i64(optarg, 1, 65536, &nprobe))
@@ -164,8 +170,8 @@ int cmd_recommend(int argc, char **argv)
 		return cli_usage_error(CMD, "give the nearest-neighbour index with --index IDX (strategy %s)", strategy);
 	if ((needs & OR_NEEDS_MODEL) && !model_path)
 		return cli_usage_error(CMD, "give the ranker model with --model MODEL (strategy %s)", strategy);
-	if ((needs & OR_NEEDS_TRAIN) && !tr.n)
-		return cli_usage_error(CMD, "give the training period's stores with --train STORE (strategy %s)", strategy);
+	if ((needs & OR_NEEDS_TRAIN) && !tr.n && !tr.stats_path)
+		return cli_usage_error(CMD, "give the training period's stores with --train STORE or their statistics with --stats FILE (strategy %s)", strategy);
 	if (weights_path && !(needs & OR_USES_WEIGHTS))
 		return cli_usage_error(CMD, "--weights is for --strategy blend");
 	if (model_path && !(needs & OR_NEEDS_MODEL))
@@ -174,13 +180,15 @@ int cmd_recommend(int argc, char **argv)
 		return cli_usage_error(CMD, "--period is for --strategy covisit or ranker");
 	if (tr.n && !(needs & OR_NEEDS_TRAIN))
 		return cli_usage_error(CMD, "--train is for --strategy ranker");
+	if (tr.stats_path && !(needs & OR_NEEDS_TRAIN))
+		return cli_usage_error(CMD, "--stats is for --strategy ranker");
 	if (!out)
 		return cli_usage_error(CMD, "give the submission file with -o FILE");
-	cli_input ins[4 + 2 + CLI_MAX_TRAIN] = { { test_path, 0 }, { cv_dir, 1 }, { index_path, 0 },
+	cli_input ins[6 + 1 + CLI_MAX_TRAIN] = { { test_path, 0 }, { cv_dir, 1 }, { index_path, 0 },
 					     { weights_path, 0 }, { model_path, 0 }, { period_path, 0 } };
-	for (size_t i = 0; i < tr.n; i++)
-		ins[6 + i] = (cli_input){ tr.path[i], 0 };
-	if (cli_check_output(CMD, out, NULL, ins, 6 + tr.n))
+	size_t n_ins = 6;
+	cli_train_inputs(&tr, ins, &n_ins);
+	if (cli_check_output(CMD, out, NULL, ins, n_ins))
 		return CLI_USAGE;
 	cli_log_setup(quiet);
 	if ((needs & OR_USES_INDEX) && !index_path && !(needs & OR_NEEDS_MODEL))

@@ -31,6 +31,8 @@ static const char usage_text[] =
 	"  info-train, info-test   the info table of each store (for the report)\n"
 	"  split-fit  the organiser's split of TRAIN (--valid-days) (ranker, blend)\n"
 	"  covisit-fit    the matrices of the split               (ranker, blend)\n"
+	"  stats-fit  the item statistics of the split (`ottorec stats`), read by\n"
+	"             candidates-fit and recommend-valid          (ranker)\n"
 	"  candidates-fit the ranker's candidates of a share of the split's test\n"
 	"             sessions with their labels                  (ranker)\n"
 	"  fit        the ranker model (XGBoost, per type)        (ranker)\n"
@@ -44,6 +46,7 @@ static const char usage_text[] =
 	"  index      nearest-neighbour index of the embeddings  (seed, blend)\n"
 	"  covisit    the three co-visitation matrices of train + test\n"
 	"                                                         (covisit, blend, ranker)\n"
+	"  stats      the item statistics of train + test         (ranker)\n"
 	"  recommend  20 aids per session and type -> submission CSV, per strategy\n"
 	"  evaluate   Recall@20 and score against LABELS, when given, also by\n"
 	"             session length\n"
@@ -51,8 +54,9 @@ static const char usage_text[] =
 	"of `ottorec report OUTDIR` (OUTDIR/report.html).  Files in\n"
 	"OUTDIR: train.store, test.store (when converted), pairs.bin,\n"
 	"embeddings.npy with the aid of each row in embeddings.ids.npy, index.ann,\n"
-	"covisit/, ranker.model, fit/ (the internal split, its matrices,\n"
-	"candidates, tuned blend weights, validation submission), submission.csv\n"
+	"covisit/, ranker.model, ranker.stats, fit/ (the internal split, its\n"
+	"matrices, statistics, candidates, tuned blend weights, validation\n"
+	"submission), submission.csv\n"
 	"(one strategy) or submission_<strategy>.csv (several), logs/ (each\n"
 	"stage's summary, pipeline.txt the stage table), report.html.  Nothing\n"
 	"is fitted on TEST or LABELS: LABELS only adds the test score.\n"
@@ -121,8 +125,9 @@ static int convert_stage(cli_pipeline *p, const cli_run_config *cfg, const char 
 }
 
 typedef struct run_paths {
-	char *train, *test, *pairs, *emb, *emb_ids, *index, *covisit;
+	char *train, *test, *pairs, *emb, *emb_ids, *index, *covisit, *stats;
 	char *fit_dir, *fit_split, *fit_train, *fit_test, *fit_labels, *fit_covisit, *fit_cand, *fit_rest;
+	char *fit_stats;
 	char *fit_sub, *fit_valid, *model, *blend_weights;
 } run_paths;
 
@@ -136,6 +141,8 @@ static void paths_free(run_paths *rp)
 	free(rp->fit_covisit);
 	free(rp->fit_cand);
 	free(rp->fit_rest);
+	free(rp->fit_stats);
+	free(rp->stats);
 	free(rp->fit_sub);
 	free(rp->fit_valid);
 	free(rp->model);
@@ -256,14 +263,33 @@ static int covisit_stage(cli_pipeline *p, const cli_run_config *cfg, const char 
 	return rc;
 }
 
-/* The recommend stage of a ranker model (any store, its period's stores). */
-static void ranker_args(cli_argv *a, const char *covisit, const char *model, const char *train,
-			const char *test)
+/* The item statistics of train + test into file out (`ottorec stats`), as
+   stage `name`: built once, read by the ranker's stages that follow. */
+static int stats_stage(cli_pipeline *p, const char *name, const char *out, const char *train,
+		       const char *test)
+{
+	cli_argv a;
+	cli_argv_init(&a);
+	cli_argv_add(&a, "stats");
+	cli_argv_add(&a, "--json");
+	if (p->quiet)
+		cli_argv_add(&a, "--quiet");
+	cli_argv_opt(&a, "--train", train);
+	cli_argv_opt(&a, "--train", test);
+	cli_argv_add(&a, "-o");
+	cli_argv_add(&a, out);
+	int rc = cli_pipeline_stage(p, name, &a, (const char *const[]){ out }, 1);
+	cli_argv_free(&a);
+	return rc;
+}
+
+/* The recommend stage of a ranker model (any store, its period's
+   statistics). */
+static void ranker_args(cli_argv *a, const char *covisit, const char *model, const char *stats)
 {
 	cli_argv_opt(a, "--covisit", covisit);
 	cli_argv_opt(a, "--model", model);
-	cli_argv_opt(a, "--train", train);
-	cli_argv_opt(a, "--train", test);
+	cli_argv_opt(a, "--stats", stats);
 }
 
 /* evaluate, with the scores by length of the sessions of store `test` */
@@ -313,13 +339,15 @@ static int fit_stages(cli_pipeline *p, const cli_run_config *cfg, run_paths *rp,
 	rp->fit_labels = rp->fit_split ? cli_path_join(rp->fit_split, "test_labels.jsonl") : NULL;
 	rp->fit_covisit = cli_path_join(rp->fit_dir, "covisit");
 	rp->fit_cand = cli_path_join(rp->fit_dir, "candidates");
+	rp->fit_stats = cli_path_join(rp->fit_dir, "ranker.stats");
 	rp->fit_rest = cli_path_join(rp->fit_dir, "valid_labels.jsonl");
 	rp->fit_sub = cli_path_join(rp->fit_dir, "submission_valid.csv");
 	rp->fit_valid = cli_path_join(rp->fit_dir, "valid.store");
 	rp->model = cli_path_join(cfg->out_dir, "ranker.model");
 	rp->blend_weights = cli_path_join(rp->fit_dir, "blend.weights");
 	if (!rp->fit_train || !rp->fit_test || !rp->fit_labels || !rp->fit_covisit || !rp->fit_cand ||
-	    !rp->fit_rest || !rp->fit_sub || !rp->fit_valid || !rp->model || !rp->blend_weights)
+	    !rp->fit_rest || !rp->fit_sub || !rp->fit_valid || !rp->model || !rp->blend_weights ||
+	    !rp->fit_stats)
 		return CLI_FAIL;
 	or_err err;
 	if (or_dir_make_all(rp->fit_dir, &err))
@@ -339,6 +367,8 @@ static int fit_stages(cli_pipeline *p, const cli_run_config *cfg, run_paths *rp,
 	cli_argv_free(&a);
 	if (!rc)
 		rc = covisit_stage(p, cfg, "covisit-fit", rp->fit_covisit, rp->fit_train, rp->fit_test);
+	if (!rc && (cfg->strategies & CLI_STRATEGY_RANKER))
+		rc = stats_stage(p, "stats-fit", rp->fit_stats, rp->fit_train, rp->fit_test);
 	if (!rc && (cfg->strategies & CLI_STRATEGY_RANKER)) {
 		cli_argv_add(&a, "candidates");
 		cli_argv_add(&a, "--json");
@@ -346,8 +376,7 @@ static int fit_stages(cli_pipeline *p, const cli_run_config *cfg, run_paths *rp,
 		cli_argv_opt(&a, "--test", rp->fit_test);
 		cli_argv_opt(&a, "--labels", rp->fit_labels);
 		cli_argv_opt(&a, "--covisit", rp->fit_covisit);
-		cli_argv_opt(&a, "--train", rp->fit_train);
-		cli_argv_opt(&a, "--train", rp->fit_test);
+		cli_argv_opt(&a, "--stats", rp->fit_stats);
 		cli_argv_opt(&a, "--share", "0.5");
 		cli_argv_opt(&a, "--max-sessions", cfg->fit_sessions ? cfg->fit_sessions : "200000");
 		cli_argv_opt(&a, "--negatives", "20");
@@ -376,7 +405,7 @@ static int fit_stages(cli_pipeline *p, const cli_run_config *cfg, run_paths *rp,
 		cli_argv_opt(&a, "--strategy", "ranker");
 		cli_argv_opt(&a, "--test", rp->fit_valid);
 		cli_argv_opt(&a, "--period", rp->fit_test);
-		ranker_args(&a, rp->fit_covisit, rp->model, rp->fit_train, rp->fit_test);
+		ranker_args(&a, rp->fit_covisit, rp->model, rp->fit_stats);
 		cli_argv_add(&a, "-o");
 		cli_argv_add(&a, rp->fit_sub);
 		rc = cli_pipeline_stage(p, "recommend-valid", &a, (const char *const[]){ rp->fit_sub }, 1);
@@ -432,7 +461,7 @@ static int strategy_stages(cli_pipeline *p, const cli_run_config *cfg, const run
 		cli_argv_opt(&a, "--weights", cfg->weights ? cfg->weights : rp->blend_weights);
 	}
 	if (bit == CLI_STRATEGY_RANKER) {
-		ranker_args(&a, rp->covisit, rp->model, rp->train, rp->test);
+		ranker_args(&a, rp->covisit, rp->model, rp->stats);
 	}
 	cli_argv_add(&a, "-o");
 	cli_argv_add(&a, sub);
@@ -481,6 +510,10 @@ int cli_run_model_stages(cli_pipeline *p, const cli_run_config *cfg, cli_run_sco
 	if (!rc && need_cov) {
 		rp.covisit = cli_path_join(cfg->out_dir, "covisit");
 		rc = rp.covisit ? covisit_stage(p, cfg, "covisit", rp.covisit, rp.train, rp.test) : CLI_FAIL;
+	}
+	if (!rc && (cfg->strategies & CLI_STRATEGY_RANKER)) {
+		rp.stats = cli_path_join(cfg->out_dir, "ranker.stats");
+		rc = rp.stats ? stats_stage(p, "stats", rp.stats, rp.train, rp.test) : CLI_FAIL;
 	}
 	int several = (cfg->strategies & (cfg->strategies - 1)) != 0;
 	for (int s = 0; !rc && s < CLI_N_STRATEGIES; s++)
@@ -629,7 +662,7 @@ static int check_outputs(const cli_run_config *cfg)
 	static const char *const always[] = {
 		"pairs.bin", "embeddings.npy", "embeddings.ids.npy", "index.ann", "covisit",
 		"submission.csv", "submission_seed.csv", "submission_covisit.csv",
-		"submission_blend.csv", "submission_ranker.csv", "ranker.model", "fit", "logs",
+		"submission_blend.csv", "submission_ranker.csv", "ranker.model", "ranker.stats", "fit", "logs",
 		"report.html", NULL
 	};
 	for (const char *const *a = always; *a; a++)

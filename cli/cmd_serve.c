@@ -52,9 +52,14 @@ static const char usage_text[] =
 	"      --model OUTDIR     the run's output directory\n"
 	"      --strategy S       covisit, seed or ranker (default covisit; blend\n"
 	"                         reads the whole test set's popularity: not served)\n"
+	"      --stats FILE       the ranker's item statistics (`ottorec stats`;\n"
+	"                         default OUTDIR/ranker.stats when it exists and\n"
+	"                         no --train is given), mapped, not built\n"
 	"      --train STORE      a store of the training period (ranker;\n"
-	"                         repeatable; default OUTDIR/train.store and\n"
-	"                         OUTDIR/test.store, those that exist)\n"
+	"                         repeatable; without --stats and ranker.stats:\n"
+	"                         default OUTDIR/train.store and OUTDIR/test.store,\n"
+	"                         those that exist; with --stats: checked to be\n"
+	"                         the stores it was built from)\n"
 	"      --period STORE     the test period whose popularity fills the lists\n"
 	"                         (covisit, ranker; default OUTDIR/test.store)\n"
 	"      --listen HOST:PORT IPv4 address and port (default 127.0.0.1:8080;\n"
@@ -122,6 +127,7 @@ int cmd_serve(int argc, char **argv)
 		{ "model", required_argument, NULL, 'm' },
 		{ "strategy", required_argument, NULL, 's' },
 		{ "train", required_argument, NULL, 'R' },
+		{ "stats", required_argument, NULL, 'Z' },
 		{ "period", required_argument, NULL, 'P' },
 		{ "listen", required_argument, NULL, 'l' },
 		{ "port-file", required_argument, NULL, 'p' },
@@ -153,6 +159,7 @@ int cmd_serve(int argc, char **argv)
 				return cli_usage_error(CMD, "at most %d --train stores", CLI_MAX_TRAIN);
 			cfg.train[cfg.n_train++] = optarg;
 			break;
+		case 'Z': cfg.stats = optarg; break;
 		case 'P': cfg.period = optarg; break;
 		case 'l': listen = optarg; break;
 		case 'p': port_file = optarg; break;
@@ -198,8 +205,10 @@ int cmd_serve(int argc, char **argv)
 	struct sockaddr_in sa;
 	if (parse_listen(listen, &sa))
 		return cli_usage_error(CMD, "--listen must be IPV4:PORT (e.g. 127.0.0.1:8080), not '%s'", listen);
-	char *hold[3] = { NULL, NULL, NULL };
-	if ((st->needs & OR_NEEDS_TRAIN) && !cfg.n_train) {
+	char *hold[4] = { NULL, NULL, NULL, NULL };
+	if ((st->needs & OR_NEEDS_TRAIN) && !cfg.n_train && !cfg.stats)
+		cfg.stats = default_file(cfg.dir, "ranker.stats", &hold[3]);
+	if ((st->needs & OR_NEEDS_TRAIN) && !cfg.n_train && !cfg.stats) {
 		const char *a = default_file(cfg.dir, "train.store", &hold[0]);
 		const char *b = default_file(cfg.dir, "test.store", &hold[1]);
 		if (a)
@@ -210,8 +219,8 @@ int cmd_serve(int argc, char **argv)
 	if ((st->needs & OR_USES_PERIOD) && !cfg.period)
 		cfg.period = default_file(cfg.dir, "test.store", &hold[2]);
 	int rc = CLI_OK;
-	if ((st->needs & OR_NEEDS_TRAIN) && !cfg.n_train)
-		rc = cli_usage_error(CMD, "no %s/train.store or test.store: give the training period's stores with --train STORE",
+	if ((st->needs & OR_NEEDS_TRAIN) && !cfg.n_train && !cfg.stats)
+		rc = cli_usage_error(CMD, "no %s/ranker.stats, train.store or test.store: give the training period's stores with --train STORE or their statistics with --stats FILE",
 				     cfg.dir);
 	else if ((st->needs & OR_USES_PERIOD) && !cfg.period)
 		rc = cli_usage_error(CMD, "no %s/test.store: give the test period with --period STORE", cfg.dir);
@@ -285,7 +294,7 @@ int cmd_serve(int argc, char **argv)
 		MHD_stop_daemon(d);
 	if (have_state)
 		serve_state_release(&s);
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < 4; i++)
 		free(hold[i]);
 	return rc;
 }

@@ -28,6 +28,7 @@ static const cli_command commands[] = {
 	{ "covisit", cmd_covisit, "co-visitation matrices (clicks, carts-orders, buy2buy)" },
 	{ "recommend", cmd_recommend, "recommendations for test sessions -> submission CSV" },
 	{ "serve", cmd_serve, "live recommendations over HTTP from a run's models" },
+	{ "stats", cmd_stats, "the ranker's item statistics of a training period, as a file" },
 	{ "candidates", cmd_candidates, "the ranker's candidates and features of a split (.npy), recall@N" },
 	{ "tune", cmd_tune, "blend weights that maximise Recall@20 on a local split" },
 	{ "fit", cmd_fit, "the gbt ranker (XGBoost, per type) fitted on a candidates directory" },

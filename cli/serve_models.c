@@ -1,9 +1,10 @@
 /*
  * serve_models.c - loading, sharing and calling `ottorec serve`'s model
  * set (see serve_models.h).  What is opened, from OUTDIR: covisit/ (the
- * three tables, manifest checked), index.ann, ranker.model; the --train
- * stores (item statistics) and the --period store, read once into its
- * summary (or_cand_period.h) and closed.
+ * three tables, manifest checked), index.ann, ranker.model; the item
+ * statistics (the --stats file, by default OUTDIR/ranker.stats, or built
+ * from the --train stores: cli_models.h) and the --period store, read once
+ * into its summary (or_cand_period.h) and closed.
  */
 #include "cli.h"
 #include "serve_models.h"
@@ -85,6 +86,7 @@ int serve_models_load(const serve_config *cfg, unsigned version, serve_models **
 	if (!rc && (st->needs & OR_NEEDS_TRAIN)) {
 		for (size_t i = 0; i < cfg->n_train; i++)
 			m->tr.path[m->tr.n++] = cfg->train[i];
+		m->tr.stats_path = cfg->stats;
 		rc = cli_train_open(&m->tr, err);
 	}
 	if (!rc && (st->needs & OR_USES_PERIOD)) {

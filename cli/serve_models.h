@@ -2,11 +2,11 @@
  * serve_models.h - the model set `ottorec serve` answers from: one
  * strategy of lib/rec/or_strategy.h with the files of a `run -o OUTDIR`
  * (co-visitation tables, ANN index, ranker model; the training period's
- * stores and the test period's summary), opened read-only (mmap) once and
- * shared by every worker thread (the ranker too: or_ranker_score only
- * reads it); reference-counted, so that a reload swaps in a new set while
- * requests in flight finish on the old one.  Owns what is loaded from
- * where and the per-request call.
+ * item statistics, from their file or its stores, and the test period's
+ * summary), opened read-only (mmap) once and shared by every worker thread
+ * (the ranker too: or_ranker_score only reads it); reference-counted, so
+ * that a reload swaps in a new set while requests in flight finish on the
+ * old one.  Owns what is loaded from where and the per-request call.
  */
 #ifndef OR_SERVE_MODELS_H
 #define OR_SERVE_MODELS_H
@@ -22,8 +22,9 @@
 typedef struct serve_config {
 	const char *dir;      /* OUTDIR */
 	const char *strategy; /* a strategy with OR_PER_SESSION */
-	const char *train[CLI_MAX_TRAIN]; /* ranker's item statistics */
+	const char *train[CLI_MAX_TRAIN]; /* ranker's item statistics: built */
 	size_t n_train;
+	const char *stats;    /* or mapped from this file (checked against train) */
 	const char *period;   /* the test period (popular fill-ups, t_* features) */
 	size_t workers;       /* the server's worker threads */
 } serve_config;

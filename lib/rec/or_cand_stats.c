@@ -4,9 +4,11 @@
  * last week and last day, per item of the stores' union dictionary; the
  * next-item table of or_cand_next.c), and
  * the candidate settings as JSON (recorded in the ranker's model so that
- * ranking uses the candidates the model was fitted on).
+ * ranking uses the candidates the model was fitted on).  The statistics'
+ * file is or_cand_stats_file.c; the layout both share
+ * or_cand_stats_internal.h.
  */
-#include "or_cand_internal.h"
+#include "or_cand_stats_internal.h"
 #include "or_json.h"
 
 #include <math.h>
@@ -16,26 +18,24 @@
 
 #define DAY_MS 86400000LL
 
-enum { ALL = 0, WEEK = 3, DAY = 6, N_CNT = 9 };
+enum { ALL = OR_CS_ALL, WEEK = OR_CS_WEEK, DAY = OR_CS_DAY, N_CNT = OR_CS_N_CNT };
 
-#define N_ITEM_F (OR_CF_I_TREND - OR_CF_I_CLICKS + 1)
-
-struct or_cand_stats {
-	or_items *items;
-	uint32_t *cnt;       /* n_items x N_CNT */
-	float *feat;         /* n_items x N_ITEM_F: the x[OR_CF_I_*] of each item */
-	double period_days;  /* at least 7 */
-	or_cand_next next;   /* the period's next-item table */
-};
+#define N_ITEM_F OR_CS_N_FEAT
 
 void or_cand_stats_free(or_cand_stats *s)
 {
 	if (!s)
 		return;
-	or_items_free(s->items);
-	or_cand_next_free(&s->next);
-	free(s->cnt);
-	free(s->feat);
+	or_items_free(s->items); /* before the mapping it may borrow */
+	if (s->mapped)
+		or_sfile_release(&s->f);
+	else
+		or_cand_next_free(&s->next);
+	for (size_t i = 0; i < s->n_src; i++)
+		free(s->src[i].path);
+	free(s->src);
+	free(s->own_cnt);
+	free(s->own_feat);
 	free(s);
 }
 
@@ -56,6 +56,27 @@ static void item_features(const or_cand_stats *s, const uint32_t *c, float *x)
 				   log1p((double)c[ALL + 0] * 7.0 / s->period_days));
 }
 
+/* What s was built from: each store's path, header checksum and counts. */
+static int record_sources(or_cand_stats *s, or_store *const *stores, size_t n_stores, or_err *err)
+{
+	if (n_stores > OR_CAND_STATS_MAX_SOURCES)
+		return or_err_set(err, OR_EINVAL, "item statistics of at most %d stores, not %zu",
+				  OR_CAND_STATS_MAX_SOURCES, n_stores);
+	if (!(s->src = calloc(n_stores ? n_stores : 1, sizeof(*s->src))))
+		return or_err_set(err, OR_ENOMEM, "out of memory (item statistics)");
+	for (size_t k = 0; k < n_stores; k++) {
+		or_cand_stats_source *r = &s->src[s->n_src++];
+		const char *p = or_store_path(stores[k]);
+		r->path = realpath(p, NULL);
+		if (!r->path && !(r->path = strdup(p)))
+			return or_err_set(err, OR_ENOMEM, "out of memory (item statistics)");
+		r->checksum = or_store_file_checksum(stores[k]);
+		r->n_events = or_store_n_events(stores[k]);
+		r->n_sessions = or_store_n_sessions(stores[k]);
+	}
+	return OR_OK;
+}
+
 int or_cand_stats_build(or_store *const *stores, size_t n_stores, or_cand_stats **out,
 			const or_log *log, or_err *err)
 {
@@ -63,10 +84,13 @@ int or_cand_stats_build(or_store *const *stores, size_t n_stores, or_cand_stats 
 	or_cand_stats *s = calloc(1, sizeof(*s));
 	if (!s)
 		return or_err_set(err, OR_ENOMEM, "out of memory (item statistics)");
-	int rc = or_items_from_stores(stores, n_stores, &s->items, err);
+	int rc = record_sources(s, stores, n_stores, err);
+	if (!rc)
+		rc = or_items_from_stores(stores, n_stores, &s->items, err);
 	size_t n = rc ? 0 : or_items_count(s->items);
-	if (!rc && !(s->cnt = calloc((n ? n : 1) * N_CNT, sizeof(uint32_t))))
+	if (!rc && !(s->own_cnt = calloc((n ? n : 1) * N_CNT, sizeof(uint32_t))))
 		rc = or_err_set(err, OR_ENOMEM, "out of memory (item statistics)");
+	s->cnt = s->own_cnt;
 	int64_t lo = INT64_MAX, hi = INT64_MIN;
 	for (size_t k = 0; k < n_stores; k++) {
 		if (!or_store_n_events(stores[k]))
@@ -76,6 +100,8 @@ int or_cand_stats_build(or_store *const *stores, size_t n_stores, or_cand_stats 
 		if (or_store_ts_max(stores[k]) > hi)
 			hi = or_store_ts_max(stores[k]);
 	}
+	s->ts_min = lo;
+	s->ts_max = hi;
 	s->period_days = hi > lo ? (double)(hi - lo) / (double)DAY_MS : 0;
 	if (s->period_days < 7)
 		s->period_days = 7;
@@ -95,7 +121,7 @@ int or_cand_stats_build(or_store *const *stores, size_t n_stores, or_cand_stats 
 				if (idx[i] == OR_ITEM_NONE)
 					continue; /* or_items_from_stores holds every aid */
 				unsigned t = ty[b + i] < 3 ? ty[b + i] : 0;
-				uint32_t *c = s->cnt + (size_t)idx[i] * N_CNT;
+				uint32_t *c = s->own_cnt + (size_t)idx[i] * N_CNT;
 				c[ALL + t]++;
 				if (ts[b + i] > hi - 7 * DAY_MS)
 					c[WEEK + t]++;
@@ -109,7 +135,7 @@ int or_cand_stats_build(or_store *const *stores, size_t n_stores, or_cand_stats 
 	}
 	if (!rc)
 		rc = or_cand_next_build(stores, n_stores, s->items, &s->next, log, err);
-	if (!rc && !(s->feat = malloc((n ? n : 1) * N_ITEM_F * sizeof(float))))
+	if (!rc && !(s->own_feat = malloc((n ? n : 1) * N_ITEM_F * sizeof(float))))
 		rc = or_err_set(err, OR_ENOMEM, "out of memory (item statistics)");
 	if (rc) {
 		or_cand_stats_free(s);
@@ -118,8 +144,9 @@ int or_cand_stats_build(or_store *const *stores, size_t n_stores, or_cand_stats 
 	for (size_t i = 0; i < n; i++) {
 		float x[OR_CF_N];
 		item_features(s, s->cnt + i * N_CNT, x);
-		memcpy(s->feat + i * N_ITEM_F, x + OR_CF_I_CLICKS, N_ITEM_F * sizeof(float));
+		memcpy(s->own_feat + i * N_ITEM_F, x + OR_CF_I_CLICKS, N_ITEM_F * sizeof(float));
 	}
+	s->feat = s->own_feat;
 	or_log_progress(log, "item statistics", (double)total, (double)total, "events");
 	*out = s;
 	return OR_OK;

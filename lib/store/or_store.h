@@ -104,6 +104,9 @@ uint32_t or_store_aid_bound(const or_store *st);
 size_t or_store_n_items(const or_store *st);
 const uint32_t *or_store_items(const or_store *st);
 const char *or_store_path(const or_store *st);
+/* The checksum of the header of the file st was opened from (it names the
+   content: or_sfile_identity); 0 for a store over columns in memory. */
+uint64_t or_store_file_checksum(const or_store *st);
 
 /* Column views, valid until or_store_free. */
 const int64_t *or_store_session_ids(const or_store *st);

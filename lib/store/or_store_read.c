@@ -170,6 +170,7 @@ uint32_t or_store_aid_bound(const or_store *st) { return st->h.aid_bound; }
 size_t or_store_n_items(const or_store *st) { return st->h.n_items; }
 const uint32_t *or_store_items(const or_store *st) { return st->items; }
 const char *or_store_path(const or_store *st) { return st->f.path; }
+uint64_t or_store_file_checksum(const or_store *st) { return st->f.map ? st->f.h.header_checksum : 0; }
 const int64_t *or_store_session_ids(const or_store *st) { return st->sid; }
 const uint64_t *or_store_offsets(const or_store *st) { return st->off; }
 const uint32_t *or_store_aids(const or_store *st) { return st->aid; }

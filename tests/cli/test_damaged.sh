@@ -1,6 +1,7 @@
 # tests/cli/test_damaged.sh - one damaged-file test over every binary format
 # ottorec owns (event store, pairs, MF checkpoint, ANN index, co-visitation
-# table with its item dictionary, ranker model: all or_sfile files,
+# table with its item dictionary, ranker model, the ranker's item
+# statistics: all or_sfile files,
 # lib/base/or_sfile.h)
 # and every command that reads it.  Small files of each are made with the CLI, then each is damaged
 # in every way below and handed to each of its readers:
@@ -16,7 +17,8 @@
 # (info: the aids; the others: all); train verifies the pairs file (its
 # dictionary at open, the pairs as the first epoch reads them) and
 # `train --resume` the checkpoint; every reader of an index, of a
-# ranker model or of co-visitation tables verifies them whole at open.  There it must fail
+# ranker model, of item statistics or of co-visitation tables verifies them
+# whole at open.  There it must fail
 # naming the file and the section; where a reader does not read a section
 # (info and the store's ts, type and session ids) a flipped byte must at
 # least not crash (no signal, no sanitizer report).
@@ -175,6 +177,15 @@ run_format ranker "$T/r.model" "$T/bad.model" r_fit_eval=verify
 # orders (empty here: orders uses the carts model)
 expect_true "ranker cases cover the meta and both boosters" \
 	[ "$(grep -c -x -e "section-[012]-flipped section .*" "$T/cases.txt")" = 3 ]
+
+# ---- the ranker's item statistics of `ottorec stats` (checked whole at open) ----
+expect_ok "make item statistics" "$O" stats --quiet --train "$D/train.store" --train "$D/test.store" -o "$T/i.stats"
+r_cand_stats() { "$O" candidates --quiet --test "$D/test.store" --stats "$1" -o "$2/c"; }
+run_format stats "$T/i.stats" "$T/bad.stats" r_cand_stats=verify
+# its eight sections, every one non-empty: the dictionary, counts, features,
+# the next-item table's three, the sources and their paths
+expect_true "stats cases cover all eight sections" \
+	[ "$(grep -c -x -e "section-[0-7]-flipped section .*" "$T/cases.txt")" = 8 ]
 
 # ---- a co-visitation table (in a copy of the directory) ----
 # Its four sections: row offsets, neighbours, weights and the item

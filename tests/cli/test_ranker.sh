@@ -77,9 +77,23 @@ expect_fail "a model of other features is refused, naming the difference" "expec
 expect_ok "run (default strategy)" "$O" run --quiet --train "$S/train.store" --test "$S/test.store" \
 	--labels "$S/test_labels.jsonl" -o "$T/r1"
 cp "$T/stdout" "$T/r1.out"
-for st in split-fit covisit-fit candidates-fit fit recommend-valid evaluate-valid covisit recommend-ranker evaluate-ranker; do
+for st in split-fit covisit-fit stats-fit candidates-fit fit recommend-valid evaluate-valid covisit stats recommend-ranker evaluate-ranker; do
 	expect_true "run has the stage $st" grep -q "^$st " "$T/r1.out"
 done
+# the statistics built once per period: candidates-fit and recommend-valid
+# read fit/ranker.stats, the final recommend ranker.stats; the results are
+# those of statistics built from the stores by each command
+expect_true "run writes the statistics of the split and of train + test" \
+	test -s "$T/r1/fit/ranker.stats" -a -s "$T/r1/ranker.stats"
+# (a stage's .done record starts with its command line, one argument a line)
+for st in candidates-fit:fit/ranker.stats recommend-valid:fit/ranker.stats recommend-ranker:ranker.stats; do
+	expect_true "run's ${st%%:*} reads ${st#*:}, not the stores" sh -c \
+		"grep -qx -- '$T/r1/${st#*:}' '$T/r1/logs/${st%%:*}.done' && ! grep -qx -- --train '$T/r1/logs/${st%%:*}.done'"
+done
+expect_ok "recommend with statistics built from the stores" "$O" recommend --quiet --strategy ranker \
+	--model "$T/r1/ranker.model" --covisit "$T/r1/covisit" --train "$S/train.store" --train "$S/test.store" \
+	--test "$S/test.store" -o "$T/r1_train.csv"
+expect_same "run's submission is the one of statistics built from the stores" "$T/r1/submission.csv" "$T/r1_train.csv"
 expect_true "run has no embedding stages for the ranker" sh -c "! grep -q -E '^(pairs|train|index) ' '$T/r1.out'"
 expect_true "run reports the local validation and the test score" sh -c \
 	"grep -q '^ranker (local validation) ' '$T/r1.out' && grep -q '^ranker (test) ' '$T/r1.out'"

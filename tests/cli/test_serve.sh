@@ -8,7 +8,9 @@
 # over --max-body, unknown paths, wrong methods, a half-sent request) get
 # their 4xx and message and leave the server answering; /health, /metrics;
 # POST /reload and SIGHUP swap in a new model set and refuse a damaged one
-# (the old kept); SIGTERM exits 0.  The client is serve_client.py.
+# (the old kept); SIGTERM exits 0; the ranker's statistics from
+# OUTDIR/ranker.stats give the same lists, and --stats of other stores than
+# --train is refused.  The client is serve_client.py.
 . "$TESTS_DIR/cli/lib.sh"
 
 O="$OTTOREC"
@@ -78,6 +80,16 @@ for s in covisit seed ranker; do
 	expect_same "$s: the same lists with two clients at once" "$T/$s.csv" "$T/both.csv"
 	stop_serve "$s"
 done
+
+# --- the ranker's item statistics from OUTDIR/ranker.stats (not built) ---
+"$O" stats --quiet --train "$S/train.store" --train "$S/test.store" -o "$R/ranker.stats" >/dev/null 2>&1
+start_serve "ranker, OUTDIR/ranker.stats" --model "$R" --strategy ranker -q
+expect_ok "ranker with ranker.stats: every test session" $CL recommend "$PORT" "$T/test.jsonl" 20 100 "$T/got_rs.csv"
+expect_same "ranker with ranker.stats: recommend's lists" "$T/ranker.csv" "$T/got_rs.csv"
+stop_serve "ranker, OUTDIR/ranker.stats"
+expect_fail "serve refuses --stats of other stores than --train" "$R/ranker.stats: item statistics of 2 stores" \
+	"$O" serve --model "$R" --strategy ranker --stats "$R/ranker.stats" --train "$S/train.store" --listen 127.0.0.1:0 -q
+rm -f "$R/ranker.stats"
 
 # --period: recommend's covisit fill-ups from another store, as serve's
 head -200 "$T/test.jsonl" >"$T/few.jsonl"

@@ -69,11 +69,13 @@ pid=$!
 i=0
 while [ ! -s "$W/port" ] && [ $i -lt 600 ] && kill -0 $pid 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
 rss0=$(awk '/^VmRSS/ { printf "%.0f", $2 / 1024 }' /proc/$pid/status)
+anon0=$(awk '/^RssAnon/ { printf "%.0f", $2 / 1024 }' /proc/$pid/status)
 SERVE_BODIES="$W/bodies.jsonl" SERVE_BAD_EVERY=10 wrk -t1 -c"$CONNS" -d"${SOAK}s" -s "$HERE/serve_wrk.lua" \
 	"http://127.0.0.1:$(cat "$W/port")" > "$W/wrk.txt" 2>&1 || true
 rss1=$(awk '/^VmRSS/ { printf "%.0f", $2 / 1024 }' /proc/$pid/status)
+anon1=$(awk '/^RssAnon/ { printf "%.0f", $2 / 1024 }' /proc/$pid/status)
 kill -TERM $pid
 wait $pid || echo "soak: serve exited with $?"
-echo "soak covisit ${SOAK} s, 10% bad: $(sed -n 's/^RESULT //p' "$W/wrk.txt"); RSS $rss0 MiB before, $rss1 MiB after"
+echo "soak covisit ${SOAK} s, 10% bad: $(sed -n 's/^RESULT //p' "$W/wrk.txt"); RSS $rss0 MiB before, $rss1 MiB after; of it private (RssAnon, what a leak would grow) $anon0 MiB before, $anon1 MiB after (the rest: the model files' pages, mapped back from the page cache as requests read them)"
 echo "targets: covisit >= 20000 req/s, p99 < 2 ms; ranker >= 5000 req/s, p99 < 5 ms (2 cores); startup < 2 s, RSS < 1024 MiB at scale 1.0"
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"

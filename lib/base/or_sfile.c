@@ -285,6 +285,12 @@ int or_sfile_verify(const or_sfile *f, const or_log *log, or_err *err)
 	return OR_OK;
 }
 
+void or_sfile_drop_resident(const or_sfile *f)
+{
+	if (f->map && f->bytes)
+		madvise((void *)f->map, (size_t)f->bytes, MADV_DONTNEED);
+}
+
 /* ---- streaming verification ------------------------------------------ */
 
 struct or_sfile_check {

@@ -184,6 +184,11 @@ int or_sfile_expect(const or_sfile *f, unsigned sec, uint64_t count, size_t elem
    mismatch. */
 int or_sfile_verify_section(const or_sfile *f, unsigned sec, or_err *err);
 int or_sfile_verify(const or_sfile *f, const or_log *log, or_err *err);
+/* Take the mapping's pages out of this process's resident set (they stay
+   in the page cache; the next read of a page maps it back, a minor fault):
+   after a whole-file check, so that a verified file counts in the process's
+   memory only as far as it is then read (serve's RSS before traffic). */
+void or_sfile_drop_resident(const or_sfile *f);
 
 /*
  * Streaming verification (see the header comment): the reader tells the

@@ -1136,5 +1136,6 @@ int or_covisit_verify(const or_covisit *t, or_err *err)
 			if (t->nb[j] >= t->n_items)
 				return or_sfile_damaged(&t->f, err, "row %u names item %u beyond the table", a, t->nb[j]);
 	}
+	or_sfile_drop_resident(&t->f); /* read back as rows are asked for */
 	return OR_OK;
 }

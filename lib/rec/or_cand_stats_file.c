@@ -225,6 +225,7 @@ int or_cand_stats_open(const char *path, or_cand_stats **out, or_err *err)
 		or_cand_stats_free(s);
 		return rc;
 	}
+	or_sfile_drop_resident(&s->f); /* read back as items are looked up */
 	*out = s;
 	return OR_OK;
 }

@@ -330,16 +330,21 @@ static void src_history(worker *w, const gen *g, size_t si, const or_session *s)
 		cand(w, w->uniq[r]);
 }
 
+/* The row of item `it` of t, at most its top k long; 0 without t or item. */
+static size_t row_of(const or_covisit *t, uint32_t it, const uint32_t **nb, const double **wt)
+{
+	if (!t || it == OR_ITEM_NONE)
+		return 0;
+	size_t len = or_covisit_row(t, it, nb, wt);
+	return len < or_covisit_top_k(t) ? len : or_covisit_top_k(t);
+}
+
 /* Row of item `it` of t into the five features from f0 (sum, max, last, rank, rows). */
 static void add_row(worker *w, const gen *g, const or_covisit *t, uint32_t it, size_t r, int f0)
 {
-	if (!t || it == OR_ITEM_NONE)
-		return;
 	const uint32_t *nb;
 	const double *wt;
-	size_t len = or_covisit_row(t, it, &nb, &wt);
-	if (len > or_covisit_top_k(t))
-		len = or_covisit_top_k(t);
+	size_t len = row_of(t, it, &nb, &wt);
 	if (!len || !(wt[0] > 0))
 		return;
 	double inv = 1.0 / wt[0];
@@ -362,13 +367,9 @@ static void add_row(worker *w, const gen *g, const or_covisit *t, uint32_t it, s
    misses overlap instead of coming one after another. */
 static void prefetch_row(const or_covisit *t, uint32_t it)
 {
-	if (!t || it == OR_ITEM_NONE)
-		return;
 	const uint32_t *nb;
 	const double *wt;
-	size_t len = or_covisit_row(t, it, &nb, &wt);
-	if (len > or_covisit_top_k(t))
-		len = or_covisit_top_k(t);
+	size_t len = row_of(t, it, &nb, &wt);
 	for (size_t j = 0; j < len; j += 16)
 		__builtin_prefetch(nb + j);
 	for (size_t j = 0; j < len; j += 8)

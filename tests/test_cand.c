@@ -8,6 +8,7 @@
  * linear ranker (ranking by -stage1_rank gives the stage-1 order).
  */
 #include "check.h"
+#include "or_file.h"
 
 #include <unistd.h>
 #include "check_store.h"
@@ -260,6 +261,14 @@ static void test_hand(void)
 	CHECK(access(tmp, F_OK) == 0);
 	or_cand_table_release(&t);
 	CHECK(access(tmp, F_OK) != 0 && access(dir2, F_OK) != 0);
+	/* what a second signal does (or_file_unlink_pending) removes it too */
+	CHECK_INT(or_cand_table_init(&t, &labels, &err), OR_OK);
+	CHECK_INT(or_cand_table_begin(&t, dir2, &err), OR_OK);
+	CHECK_INT(or_cand_generate(st, &m, &cfg, NULL, or_cand_table_add, &t, NULL, &err), OR_OK);
+	CHECK(access(tmp, F_OK) == 0);
+	or_file_unlink_pending();
+	CHECK(access(tmp, F_OK) != 0);
+	or_cand_table_release(&t);
 	or_labels_release(&labels);
 
 	free(k);

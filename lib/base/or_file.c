@@ -32,11 +32,33 @@ static void pending_remove(const char *p)
 			pending[i] = NULL;
 }
 
+/* Temporary directories, removed after the files (once they are empty). */
+static char *volatile pending_dirs[PENDING_MAX];
+
+void or_dir_pending_add(char *path)
+{
+	for (int i = 0; i < PENDING_MAX; i++)
+		if (!pending_dirs[i]) {
+			pending_dirs[i] = path;
+			return;
+		}
+}
+
+void or_dir_pending_remove(const char *path)
+{
+	for (int i = 0; i < PENDING_MAX; i++)
+		if (pending_dirs[i] == path)
+			pending_dirs[i] = NULL;
+}
+
 void or_file_unlink_pending(void)
 {
 	for (int i = 0; i < PENDING_MAX; i++)
 		if (pending[i])
 			unlink(pending[i]);
+	for (int i = 0; i < PENDING_MAX; i++)
+		if (pending_dirs[i])
+			rmdir(pending_dirs[i]);
 }
 
 int or_file_open(or_file *f, const char *path, or_err *err)

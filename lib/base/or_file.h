@@ -48,8 +48,13 @@ void or_file_abort(or_file *f);
 char *or_file_reserve(or_file *f, size_t n, or_err *err);
 static inline void or_file_advance(or_file *f, size_t n) { f->len += n; }
 
-/* Remove every temporary file still open (for signal handlers). */
+/* Remove every temporary file still open, then every registered
+   temporary directory left empty by that (for signal handlers). */
 void or_file_unlink_pending(void);
+/* Register / forget a temporary directory of the caller's (the string is
+   kept, not copied, until forgotten). */
+void or_dir_pending_add(char *path);
+void or_dir_pending_remove(const char *path);
 
 /* Size of a regular file, or -1 with err set. */
 int64_t or_file_size(const char *path, or_err *err);

@@ -58,8 +58,10 @@ void or_cand_table_release(or_cand_table *t)
 {
 	for (int i = 0; i < 3; i++)
 		or_npy_writer_abort(&t->out_[i]);
-	if (t->tmp_dir_)
+	if (t->tmp_dir_) {
 		remove_dir(t->tmp_dir_);
+		or_dir_pending_remove(t->tmp_dir_);
+	}
 	free(t->tmp_dir_);
 	free(t->x);
 	free(t->label);
@@ -369,6 +371,7 @@ int or_cand_table_begin(or_cand_table *t, const char *dir, or_err *err)
 		t->tmp_dir_ = NULL;
 		return rc;
 	}
+	or_dir_pending_add(t->tmp_dir_); /* a second signal removes it (or_file.h) */
 	static const size_t cols[3] = { NF, 3, 0 };
 	int rc = OR_OK;
 	for (int i = 0; !rc && i < 3; i++) {
@@ -419,6 +422,7 @@ int or_cand_table_write(or_cand_table *t, const char *dir, const or_cand_config 
 		rc = or_err_errno(err, errno, "cannot rename %s to %s", tmp, dir);
 	}
 	if (!rc) { /* nothing of ours is left at tmp */
+		or_dir_pending_remove(t->tmp_dir_);
 		free(t->tmp_dir_);
 		t->tmp_dir_ = NULL;
 	}

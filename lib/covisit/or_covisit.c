@@ -978,6 +978,18 @@ size_t or_covisit_row(const or_covisit *t, uint64_t i, const uint32_t **nb,
 	return (size_t)(e - b);
 }
 
+size_t or_covisit_prefetch_row(const or_covisit *t, uint64_t i, size_t max, int with_weights)
+{
+	const uint32_t *nb;
+	const double *w;
+	size_t len = or_covisit_row(t, i, &nb, &w), n = len < max ? len : max;
+	for (size_t j = 0; j < n; j += 16) /* 16 items a cache line */
+		__builtin_prefetch(nb + j);
+	for (size_t j = 0; with_weights && j < n; j += 8)
+		__builtin_prefetch(w + j);
+	return len;
+}
+
 void or_covisit_free(or_covisit *t)
 {
 	if (!t)

@@ -208,5 +208,10 @@ int or_covisit_shared_items(const or_covisit *const *t, size_t n, const or_items
    OR_ITEM_NONE too). */
 size_t or_covisit_row(const or_covisit *t, uint64_t i, const uint32_t **nb,
 		      const double **w);
+/* Ask the first `max` entries of item i's row (items, and weights when
+   with_weights) into the cache without waiting for them: a reader asks for
+   all the rows it will read first, so that their memory misses overlap.
+   Returns the row's count (as or_covisit_row). */
+size_t or_covisit_prefetch_row(const or_covisit *t, uint64_t i, size_t max, int with_weights);
 
 #endif

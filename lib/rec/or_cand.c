@@ -362,18 +362,12 @@ static void add_row(worker *w, const gen *g, const or_covisit *t, uint32_t it, s
 	}
 }
 
-/* Ask the row of item `it` of t (neighbours and weights) into the cache:
-   all the rows a source reads are asked for first, so that their memory
-   misses overlap instead of coming one after another. */
+/* Ask the row of item `it` of t (neighbours and weights, as add_row reads
+   them) into the cache: a source asks for all its rows before reading any. */
 static void prefetch_row(const or_covisit *t, uint32_t it)
 {
-	const uint32_t *nb;
-	const double *wt;
-	size_t len = row_of(t, it, &nb, &wt);
-	for (size_t j = 0; j < len; j += 16)
-		__builtin_prefetch(nb + j);
-	for (size_t j = 0; j < len; j += 8)
-		__builtin_prefetch(wt + j);
+	if (t && it != OR_ITEM_NONE)
+		or_covisit_prefetch_row(t, it, or_covisit_top_k(t), 1);
 }
 
 static void src_covisit(worker *w, const gen *g, size_t si, const or_session *s)

@@ -81,12 +81,7 @@ static int map_items(worker *w, const or_items *items)
    their memory misses overlap instead of coming one after another. */
 static size_t row_len(const or_covisit *t, uint32_t item)
 {
-	const uint32_t *nb;
-	const double *w;
-	size_t n = t ? or_covisit_row(t, item, &nb, &w) : 0;
-	for (size_t j = 0; j < n; j += 16) /* 16 neighbours a cache line */
-		__builtin_prefetch(nb + j);
-	return n;
+	return t ? or_covisit_prefetch_row(t, item, SIZE_MAX, 0) : 0;
 }
 
 /* Fill out[at..k) from pop skipping aids already in out[0..at). */

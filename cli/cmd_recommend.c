@@ -57,7 +57,7 @@ static const char usage_text[] =
 	"covisit lists, popular aids) with 16 features, ranked per type by a\n"
 	"weighted sum; weights from --weights FILE (`ottorec tune` writes one) or\n"
 	"built in.  Needs --covisit; without --index it runs with a warning and the\n"
-	"embedding features are 0.\n"
+	"embedding features are 0.  Popularity from --period (default TEST).\n"
 	"\n"
 	"Strategy ranker (docs/ranker.md): the candidates and features of\n"
 	"`ottorec candidates` (with the settings the model was fitted on), ranked\n"
@@ -80,8 +80,9 @@ static const char usage_text[] =
 	"      --stats FILE     their item statistics (`ottorec stats`; ranker),\n"
 	"                       instead of building them; with --train, refused\n"
 	"                       unless built from those stores\n"
-	"      --period STORE   the test period whose popularity the ranker's\n"
-	"                       features and covisit's fill-ups read (default:\n"
+	"      --period STORE   the test period whose popularity the ranker's and\n"
+	"                       blend's features and popular lists and covisit's\n"
+	"                       fill-ups read (default:\n"
 	"                       --test; give the whole test period when --test\n"
 	"                       holds only some of it, or what `serve` uses)\n"
 	"  -o, --output FILE   the submission (\"-\" = stdout)\n"
@@ -177,7 +178,7 @@ int cmd_recommend(int argc, char **argv)
 	if (model_path && !(needs & OR_NEEDS_MODEL))
 		return cli_usage_error(CMD, "--model is for --strategy ranker");
 	if (period_path && !(needs & OR_USES_PERIOD))
-		return cli_usage_error(CMD, "--period is for --strategy covisit or ranker");
+		return cli_usage_error(CMD, "--period is for --strategy covisit, blend or ranker");
 	if (tr.n && !(needs & OR_NEEDS_TRAIN))
 		return cli_usage_error(CMD, "--train is for --strategy ranker");
 	if (tr.stats_path && !(needs & OR_NEEDS_TRAIN))

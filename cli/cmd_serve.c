@@ -30,7 +30,8 @@ static const char usage_text[] =
 	"                     [options]\n"
 	"\n"
 	"Answer recommendation requests over HTTP/1.1 from the models that\n"
-	"`ottorec run -o OUTDIR` leaves (OUTDIR/covisit, index.ann, ranker.model),\n"
+	"`ottorec run -o OUTDIR` leaves (OUTDIR/covisit, index.ann, ranker.model,\n"
+	"fit/blend.weights),\n"
 	"opened read-only (mmap) once and shared by the worker threads.\n"
 	"\n"
 	"  POST /recommend[?k=N]  body: OTTO JSONL session lines, e.g.\n"
@@ -50,8 +51,10 @@ static const char usage_text[] =
 	"\n"
 	"options:\n"
 	"      --model OUTDIR     the run's output directory\n"
-	"      --strategy S       covisit, seed or ranker (default covisit; blend\n"
-	"                         reads the whole test set's popularity: not served)\n"
+	"      --strategy S       covisit, seed, blend or ranker (default covisit)\n"
+	"      --weights FILE     blend's weights (default OUTDIR/fit/blend.weights\n"
+	"                         when it exists, else the built-in ones); blend\n"
+	"                         uses OUTDIR/index.ann when it exists\n"
 	"      --stats FILE       the ranker's item statistics (`ottorec stats`;\n"
 	"                         default OUTDIR/ranker.stats when it exists and\n"
 	"                         no --train is given), mapped, not built\n"
@@ -61,7 +64,8 @@ static const char usage_text[] =
 	"                         those that exist; with --stats: checked to be\n"
 	"                         the stores it was built from)\n"
 	"      --period STORE     the test period whose popularity fills the lists\n"
-	"                         (covisit, ranker; default OUTDIR/test.store)\n"
+	"                         (covisit, blend, ranker; default\n"
+	"                         OUTDIR/test.store)\n"
 	"      --listen HOST:PORT IPv4 address and port (default 127.0.0.1:8080;\n"
 	"                         port 0: any free one, see --port-file)\n"
 	"      --port-file FILE   write the port listened on to FILE once ready\n"
@@ -129,6 +133,7 @@ int cmd_serve(int argc, char **argv)
 		{ "train", required_argument, NULL, 'R' },
 		{ "stats", required_argument, NULL, 'Z' },
 		{ "period", required_argument, NULL, 'P' },
+		{ "weights", required_argument, NULL, 'W' },
 		{ "listen", required_argument, NULL, 'l' },
 		{ "port-file", required_argument, NULL, 'p' },
 		{ "threads", required_argument, NULL, 't' },
@@ -161,6 +166,7 @@ int cmd_serve(int argc, char **argv)
 			break;
 		case 'Z': cfg.stats = optarg; break;
 		case 'P': cfg.period = optarg; break;
+		case 'W': cfg.weights = optarg; break;
 		case 'l': listen = optarg; break;
 		case 'p': port_file = optarg; break;
 		case 't':
@@ -200,8 +206,10 @@ int cmd_serve(int argc, char **argv)
 		return cli_usage_error(CMD, "give the run's output directory with --model OUTDIR");
 	const or_strategy *st = or_strategy_find(cfg.strategy);
 	if (!st || !(st->needs & OR_PER_SESSION))
-		return cli_usage_error(CMD, "--strategy must be covisit, seed or ranker, not '%s'%s",
-				       cfg.strategy, st ? " (it reads the whole test set's popularity)" : "");
+		return cli_usage_error(CMD, "--strategy must be covisit, seed, blend or ranker, not '%s'",
+				       cfg.strategy);
+	if (cfg.weights && !(st->needs & OR_USES_WEIGHTS))
+		return cli_usage_error(CMD, "--weights is for --strategy blend");
 	struct sockaddr_in sa;
 	if (parse_listen(listen, &sa))
 		return cli_usage_error(CMD, "--listen must be IPV4:PORT (e.g. 127.0.0.1:8080), not '%s'", listen);
@@ -269,8 +277,9 @@ int cmd_serve(int argc, char **argv)
 		if (port_file && write_port(port_file, port, &err))
 			rc = cli_fail(CMD, &err);
 		else
-			fprintf(stderr, "ottorec serve: %s on %s port %u, %zu threads, ready in %.3f s (model version 1)\n",
-				cfg.strategy, inet_ntoa(sa.sin_addr), port, cfg.workers, cli_now() - t0);
+			fprintf(stderr, "ottorec serve: %s on %s port %u, %zu threads, ready in %.3f s (model version 1%s)\n",
+				cfg.strategy, inet_ntoa(sa.sin_addr), port, cfg.workers, cli_now() - t0,
+				serve_models_detail(s.cur));
 	}
 	while (!rc) {
 		int sig = 0;

@@ -156,7 +156,7 @@ int cmd_tune(int argc, char **argv)
 		or_ann_search_params_default(&sp);
 		sp.nprobe = (size_t)nprobe;
 		sp.threads = (int)threads;
-		or_blend_model m = { tab[0], tab[1], tab[2], ix, sp };
+		or_blend_model m = { tab[0], tab[1], tab[2], ix, sp, NULL, NULL };
 		rc = or_tune_table(test, &m, &bcfg, &labels, (size_t)max_sessions, &t, truth, cli_log(), &err);
 	}
 	double t_table = cli_now() - t1;

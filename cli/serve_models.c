@@ -1,7 +1,9 @@
 /*
  * serve_models.c - loading, sharing and calling `ottorec serve`'s model
  * set (see serve_models.h).  What is opened, from OUTDIR: covisit/ (the
- * three tables, manifest checked), index.ann, ranker.model; the item
+ * three tables, manifest checked), index.ann (seed; blend when it
+ * exists, as `run` gives it), ranker.model, blend's weights (--weights,
+ * or fit/blend.weights when it exists, looked for at every load); the item
  * statistics (the --stats file, by default OUTDIR/ranker.stats, or built
  * from the --train stores: cli_models.h) and the --period store, read once
  * into its summary (or_cand_period.h) and closed.
@@ -17,6 +19,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 
 struct serve_models {
@@ -30,6 +33,9 @@ struct serve_models {
 	cli_train tr;
 	or_cand_period *summary;
 	or_ranker *rk; /* one for every worker: or_ranker_score only reads it */
+	int have_weights;
+	or_blend_weights w; /* blend's, when have_weights */
+	char detail[2 * 4096 + 32];
 };
 
 static void models_free(serve_models *m)
@@ -48,6 +54,19 @@ static int load_path(const char *dir, const char *name, char **out, or_err *err)
 {
 	*out = cli_path_join(dir, name);
 	return *out ? OR_OK : or_err_set(err, OR_ENOMEM, "out of memory");
+}
+
+static int exists(const char *path)
+{
+	struct stat sb;
+	return stat(path, &sb) == 0;
+}
+
+/* Append ", what path" to the set's detail line. */
+static void add_detail(serve_models *m, const char *what, const char *path)
+{
+	size_t n = strlen(m->detail);
+	snprintf(m->detail + n, sizeof(m->detail) - n, ", %s %s", what, path);
 }
 
 int serve_models_load(const serve_config *cfg, unsigned version, serve_models **out, or_err *err)
@@ -78,10 +97,34 @@ int serve_models_load(const serve_config *cfg, unsigned version, serve_models **
 	if (!rc && (st->needs & (OR_NEEDS_INDEX | OR_USES_INDEX))) {
 		rc = load_path(cfg->dir, "index.ann", &path, err);
 		/* the ranker: only when its model was fitted with one (none in
-		   `run`'s models today); seed: required */
-		if (!rc && (st->needs & OR_NEEDS_INDEX))
+		   `run`'s models today); seed: required; blend: when OUTDIR has
+		   one (`run` gives it OUTDIR/index.ann) */
+		int blend = (st->needs & OR_USES_WEIGHTS) != 0;
+		if (!rc && ((st->needs & OR_NEEDS_INDEX) || (blend && exists(path)))) {
 			rc = or_ann_open(path, &m->ix, err);
+			if (!rc && blend)
+				add_detail(m, "index", path);
+		} else if (!rc && blend) {
+			add_detail(m, "index", "none (no embedding features)");
+		}
 		free(path);
+	}
+	if (!rc && (st->needs & OR_USES_WEIGHTS)) {
+		const char *wp = cfg->weights;
+		path = NULL;
+		if (!wp) {
+			rc = load_path(cfg->dir, "fit/blend.weights", &path, err);
+			if (!rc && exists(path))
+				wp = path;
+		}
+		if (!rc && wp) {
+			rc = or_blend_weights_read(wp, m->w, err);
+			m->have_weights = !rc;
+		}
+		if (!rc)
+			add_detail(m, "weights", wp ? wp : "built-in");
+		free(path);
+		path = NULL;
 	}
 	if (!rc && (st->needs & OR_NEEDS_TRAIN)) {
 		for (size_t i = 0; i < cfg->n_train; i++)
@@ -133,6 +176,7 @@ void serve_models_unref(serve_models *m)
 unsigned serve_models_version(const serve_models *m) { return m->version; }
 double serve_models_loaded_at(const serve_models *m) { return m->loaded_at; }
 const char *serve_models_strategy(const serve_models *m) { return m->st->name; }
+const char *serve_models_detail(const serve_models *m) { return m->detail; }
 
 int serve_models_recommend(serve_models *m, const or_store *st, size_t k, int64_t *const rows[3],
 			   or_err *err)
@@ -148,6 +192,7 @@ int serve_models_recommend(serve_models *m, const or_store *st, size_t k, int64_
 	in.ranker = m->rk;
 	in.stats = m->tr.stats;
 	in.summary = m->summary;
+	in.weights = m->have_weights ? (const double (*)[OR_BLEND_N_FEATURES])m->w : NULL;
 	in.k = k;
 	in.threads = 1;
 	return m->st->run(&in, rows, NULL, err);

@@ -1,7 +1,7 @@
 /*
  * serve_models.h - the model set `ottorec serve` answers from: one
  * strategy of lib/rec/or_strategy.h with the files of a `run -o OUTDIR`
- * (co-visitation tables, ANN index, ranker model; the training period's
+ * (co-visitation tables, ANN index, ranker model, blend weights; the training period's
  * item statistics, from their file or its stores, and the test period's
  * summary), opened read-only (mmap) once and shared by every worker thread
  * (the ranker too: or_ranker_score only reads it); reference-counted, so
@@ -25,7 +25,9 @@ typedef struct serve_config {
 	const char *train[CLI_MAX_TRAIN]; /* ranker's item statistics: built */
 	size_t n_train;
 	const char *stats;    /* or mapped from this file (checked against train) */
-	const char *period;   /* the test period (popular fill-ups, t_* features) */
+	const char *period;   /* the test period (popular fill-ups, t_* and pop_* features) */
+	const char *weights;  /* blend's weights file; NULL: OUTDIR/fit/blend.weights
+				 when it exists (what `run` tunes), else built-in */
 	size_t workers;       /* the server's worker threads */
 } serve_config;
 
@@ -40,6 +42,9 @@ void serve_models_unref(serve_models *m);
 unsigned serve_models_version(const serve_models *m);
 double serve_models_loaded_at(const serve_models *m); /* unix seconds */
 const char *serve_models_strategy(const serve_models *m);
+/* What the set was loaded with beyond the strategy's fixed files, for the
+   log ("" or e.g. ", weights DIR/fit/blend.weights, index DIR/index.ann"). */
+const char *serve_models_detail(const serve_models *m);
 
 /* The strategy's k lists for every session of st (rows[t]: n_sessions *
    k, caller-owned), on the calling thread. */

@@ -5,12 +5,15 @@
  * random sessions, that the covisit weights reproduce or_recommend_covisit
  * exactly, that history-only weights reproduce the history ranking of
  * or_history (an independent implementation), that results do not depend
- * on the thread count, and the weights file (round trip, errors by line);
+ * on the thread count, that the popularity comes from the period (the
+ * test store by default; another store, or its summary, the same bytes as
+ * that store), and the weights file (round trip, errors by line);
  * and an index whose rows are not aids (its dictionary maps them).
  */
 #include "check.h"
 #include "check_store.h"
 #include "or_blend.h"
+#include "or_cand_period.h"
 #include "or_prng.h"
 #include "or_recommend.h"
 #include "or_store.h"
@@ -457,6 +460,70 @@ static void test_threads_same_result(void)
 }
 
 /*
+ * The period: by default the test store; period = the test store itself
+ * gives the same bytes; another store changes the lists (popular fill-ups
+ * and pop_* features); its summary (or_cand_period_build, what `serve`
+ * hands over) gives the same bytes as that store.
+ */
+static void test_period(void)
+{
+	or_store *st = random_store_as("period_test.store", 21, 300, 0);
+	or_store *pe = random_store_as("period_other.store", 22, 400, 0);
+	or_covisit *t[3] = { random_table(0, 9, 20), random_table(1, 9, 15), random_table(2, 9, 15) };
+	size_t ns = or_store_n_sessions(st), k = 20;
+	int64_t *r[4][3];
+	for (int v = 0; v < 4; v++)
+		for (int i = 0; i < 3; i++)
+			r[v][i] = malloc(ns * k * 8);
+	or_err err;
+	or_blend_config cfg;
+	or_blend_config_default(&cfg);
+	or_blend_model m = model(t[0], t[1], t[2], NULL);
+	CHECK_INT(or_recommend_blend(st, &m, &cfg, r[0][0], r[0][1], r[0][2], NULL, &err), OR_OK);
+	m.period = st;
+	CHECK_INT(or_recommend_blend(st, &m, &cfg, r[1][0], r[1][1], r[1][2], NULL, &err), OR_OK);
+	m.period = pe;
+	CHECK_INT(or_recommend_blend(st, &m, &cfg, r[2][0], r[2][1], r[2][2], NULL, &err), OR_OK);
+	or_cand_period *sum = NULL;
+	CHECK_INT(or_cand_period_build(pe, NULL, &sum, &err), OR_OK);
+	m.period = NULL;
+	m.summary = sum;
+	CHECK_INT(or_recommend_blend(st, &m, &cfg, r[3][0], r[3][1], r[3][2], NULL, &err), OR_OK);
+	size_t differ = 0;
+	for (int i = 0; i < 3; i++) {
+		CHECK(memcmp(r[0][i], r[1][i], ns * k * 8) == 0);
+		CHECK(memcmp(r[2][i], r[3][i], ns * k * 8) == 0);
+		differ += memcmp(r[0][i], r[2][i], ns * k * 8) != 0;
+	}
+	CHECK_INT(differ, 3);
+	/* pop_clicks of a candidate is its period count's log1p over the
+	   period's largest, whatever the test store holds */
+	or_blend_table tab;
+	memset(&tab, 0, sizeof(tab));
+	CHECK_INT(or_blend_candidates(st, &m, &cfg, NULL, &tab, NULL, &err), OR_OK);
+	const or_items *pi = or_cand_period_items(sum);
+	const float *pc = or_cand_period_pop(sum, 0);
+	size_t checked = 0, bad = 0;
+	for (size_t c = 0; c < tab.n_cand; c++) {
+		uint32_t it = or_items_index(pi, tab.aid[c]);
+		float want = it == OR_ITEM_NONE ? 0.0f : pc[it];
+		bad += tab.x[c * OR_BLEND_N_FEATURES + OR_BLEND_POP_CLICKS] != want;
+		checked++;
+	}
+	CHECK(checked > 1000);
+	CHECK_INT(bad, 0);
+	or_blend_table_release(&tab);
+	or_cand_period_free(sum);
+	for (int v = 0; v < 4; v++)
+		for (int i = 0; i < 3; i++)
+			free(r[v][i]);
+	for (int i = 0; i < 3; i++)
+		or_covisit_free(t[i]);
+	or_store_free(pe);
+	or_store_free(st);
+}
+
+/*
  * Item ids of any size: the same sessions and tables with aids mapped by an
  * order-preserving sparse map up to 2^31 - 1 give the same lists once
  * mapped back, for blend and the covisit rule.  The tables' dictionary
@@ -574,6 +641,7 @@ int main(void)
 	RUN_TEST(test_covisit_weights_reproduce_covisit);
 	RUN_TEST(test_history_weights_reproduce_history);
 	RUN_TEST(test_threads_same_result);
+	RUN_TEST(test_period);
 	RUN_TEST(test_sparse_aids_same_lists);
 	RUN_TEST(test_weights_file);
 	CHECK_MAIN_END

@@ -17,9 +17,15 @@
  *     left out) of u_0..u_{e-1}, e = min(|U|, n_recent_emb), when an
  *     index is given and holds the aid (or_ann_items);
  *   - the covisit strategy's clicks and buys lists (or_recommend_covisit
- *     with the default rule and list length cfg->k);
+ *     with the default rule and list length cfg->k, filled up from the
+ *     period's popular aids);
  *   - the cfg->k most clicked, most carted and most ordered aids of the
- *     test store (count descending, aid ascending).
+ *     period (count descending, aid ascending).
+ * The "period" is the store whose popularity counts: the test store
+ * itself by default, or or_blend_model.period, or its summary
+ * or_blend_model.summary (or_cand_period.h, built once: what `serve`
+ * gives, so that a session's lists depend only on it and the models; the
+ * same bytes as the period store itself).
  * Features of a candidate c (floats; "/max" = divided by the largest value
  * of that feature among the session's candidates when it is > 0, so every
  * feature lies in [0, 1] and weights are comparable between sessions):
@@ -40,7 +46,7 @@
  *   emb         sum over r < e of 1 / ((1 + r) (1 + j)) where c is the
  *               j-th neighbour (j from 0) of u_r; /max
  *   emb_last    1 / (1 + j) where c is the j-th neighbour of u_0, else 0
- *   pop_clicks  log(1 + clicks of c in the test store) / log(1 + the
+ *   pop_clicks  log(1 + clicks of c in the period) / log(1 + the
  *               largest such count)
  *   pop_buys    the same for carts + orders
  *   rule_clicks 1 / (1 + p) where c is at place p of the covisit clicks
@@ -123,12 +129,17 @@ void or_blend_default_weights(or_blend_weights w);
 void or_blend_covisit_weights(or_blend_weights w);
 void or_blend_config_default(or_blend_config *cfg);
 
+struct or_cand_period;
+
 /* The inputs: any matrix may be NULL (empty); index NULL = no embedding
-   candidates (emb features 0). */
+   candidates (emb features 0); period NULL = the test store; summary,
+   when given, is used instead of period. */
 typedef struct or_blend_model {
 	const or_covisit *clicks, *carts_orders, *buy2buy;
 	const or_ann *index;
 	or_ann_search_params search;
+	const or_store *period;
+	const struct or_cand_period *summary;
 } or_blend_model;
 
 /* The candidate table of some sessions of a store. */

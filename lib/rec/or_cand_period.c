@@ -1,6 +1,6 @@
 /*
  * or_cand_period.c - the once-computed summary of a period that the
- * ranker's candidates read (or_cand_period.h): one counting pass over the
+ * ranker's candidates and the blend strategy read (or_cand_period.h): one counting pass over the
  * period's events, the top lists taken from the counts.
  */
 #include "or_cand_internal.h"
@@ -14,6 +14,7 @@
 struct or_cand_period {
 	or_items *items;
 	float *log[2];
+	float *pop[2];   /* log1p(count) / log1p(largest count): blend's */
 	int64_t ts_end;
 	uint32_t top[6][OR_CAND_PERIOD_TOP];
 	size_t n_top[6];
@@ -66,12 +67,24 @@ int or_cand_period_build(const or_store *period, const or_cand_stats *stats, or_
 	size_t n = or_items_count(p->items);
 	p->log[0] = malloc((n ? n : 1) * sizeof(float));
 	p->log[1] = malloc((n ? n : 1) * sizeof(float));
-	if (!p->log[0] || !p->log[1]) {
+	p->pop[0] = malloc((n ? n : 1) * sizeof(float));
+	p->pop[1] = malloc((n ? n : 1) * sizeof(float));
+	if (!p->log[0] || !p->log[1] || !p->pop[0] || !p->pop[1]) {
 		rc = or_err_set(err, OR_ENOMEM, "out of memory (period summary)");
 	} else {
+		uint64_t mc = 0, mb = 0;
 		for (size_t i = 0; i < n; i++) {
+			uint64_t b = (uint64_t)cnt[1][i] + cnt[2][i];
 			p->log[0][i] = (float)log1p((double)cnt[0][i]);
-			p->log[1][i] = (float)log1p((double)cnt[1][i] + (double)cnt[2][i]);
+			p->log[1][i] = (float)log1p((double)b);
+			mc = cnt[0][i] > mc ? cnt[0][i] : mc;
+			mb = b > mb ? b : mb;
+		}
+		double lc = log1p((double)mc), lb = log1p((double)mb);
+		for (size_t i = 0; i < n; i++) {
+			uint64_t b = (uint64_t)cnt[1][i] + cnt[2][i];
+			p->pop[0][i] = mc ? (float)(log1p((double)cnt[0][i]) / lc) : 0.0f;
+			p->pop[1][i] = mb ? (float)(log1p((double)b) / lb) : 0.0f;
 		}
 		for (unsigned t = 0; t < 3; t++) {
 			p->n_top[t] = top_of(cnt[t], p->items, OR_CAND_PERIOD_TOP, p->top[t]);
@@ -97,11 +110,14 @@ void or_cand_period_free(or_cand_period *p)
 	or_items_free(p->items);
 	free(p->log[0]);
 	free(p->log[1]);
+	free(p->pop[0]);
+	free(p->pop[1]);
 	free(p);
 }
 
 const or_items *or_cand_period_items(const or_cand_period *p) { return p->items; }
 const float *or_cand_period_log(const or_cand_period *p, int which) { return p->log[which != 0]; }
+const float *or_cand_period_pop(const or_cand_period *p, int which) { return p->pop[which != 0]; }
 int64_t or_cand_period_ts_end(const or_cand_period *p) { return p->ts_end; }
 
 size_t or_cand_period_top(const or_cand_period *p, unsigned l, size_t k, uint32_t *out)

@@ -1,5 +1,6 @@
 /*
- * or_cand_period.h - what the ranker's candidates read of the "test
+ * or_cand_period.h - what the ranker's candidates (and the blend
+ * strategy's popularity) read of the "test
  * period" (or_cand_model.period) and of the training period's last week,
  * computed once: per item of the period's dictionary log1p of its clicks
  * and of its carts + orders (the t_* features), the period's last
@@ -35,9 +36,12 @@ int or_cand_period_build(const or_store *period, const or_cand_stats *stats, or_
 void or_cand_period_free(or_cand_period *p); /* NULL is fine */
 
 /* The period's dictionary and, per item, log1p(clicks) (which 0) or
-   log1p(carts + orders) (which 1). */
+   log1p(carts + orders) (which 1), as float; _pop: the same divided by
+   that of the item with the most (in doubles, then rounded to float; 0
+   when the period has none): blend's pop_clicks and pop_buys. */
 const or_items *or_cand_period_items(const or_cand_period *p);
 const float *or_cand_period_log(const or_cand_period *p, int which);
+const float *or_cand_period_pop(const or_cand_period *p, int which);
 int64_t or_cand_period_ts_end(const or_cand_period *p);
 /* The up to min(k, 100) best aids of list l (0..2: the period's clicks,
    carts, orders; 3..5: the statistics' last week of each) into out;

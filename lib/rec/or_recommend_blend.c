@@ -6,11 +6,13 @@
  * pulling in a runtime); the weights come from `ottorec tune` (or_tune.c).
  * Candidates are aids (they come from the history, the tables, the index
  * and the popular lists); a session's aids are mapped to the tables' items
- * once to read their rows, and the popularity features are kept per item
- * of the test store.
+ * once to read their rows, and the popularity features and popular lists
+ * come from the period's summary (or_cand_period.h: given by the caller,
+ * or built once per call of the period store or of the test store).
  */
 #include "or_aidmap.h"
 #include "or_blend.h"
+#include "or_cand_period.h"
 #include "or_file.h"
 #include "or_par.h"
 #include "or_rec_neighbours.h"
@@ -137,8 +139,10 @@ typedef struct ctx {
 	int64_t *rule_clicks, *rule_buys;   /* n_sessions x k */
 	int64_t pop[3][OR_RECOMMEND_K_MAX];
 	size_t n_pop[3];
-	or_items *test_items;               /* the test store's dictionary */
-	float *pop_clicks, *pop_buys;       /* per item of test_items */
+	or_cand_period *own_period;         /* the summary when built here */
+	const or_cand_period *ps;           /* the period's summary (or_cand_period.h) */
+	const or_items *pop_items;          /* its dictionary */
+	const float *pop_clicks, *pop_buys; /* per item of pop_items */
 	const or_items *items;              /* the tables' dictionary, NULL: no tables */
 	const uint32_t *item_aid;           /* its aids */
 	or_rec_neighbours nb;               /* the neighbours of the recent aids */
@@ -148,9 +152,7 @@ static void ctx_free(ctx *c)
 {
 	free(c->rule_clicks);
 	free(c->rule_buys);
-	or_items_free(c->test_items);
-	free(c->pop_clicks);
-	free(c->pop_buys);
+	or_cand_period_free(c->own_period);
 	or_rec_neighbours_release(&c->nb);
 }
 
@@ -180,40 +182,28 @@ static int ctx_init(ctx *c, const or_store *test, const or_blend_model *m,
 	if (rc)
 		return rc;
 	c->item_aid = c->items ? or_items_aids(c->items) : NULL;
-	/* popular first: it verifies the store's columns as it reads them, so
-	   a damaged store is named by its checksum before the counts see it */
-	for (unsigned t = 0; !rc && t < 3; t++)
-		rc = or_recommend_popular(test, t, k, c->pop[t], &c->n_pop[t], err);
-	if (rc)
-		return rc;
-	uint32_t *cnt[3];
-	rc = or_rec_item_counts(test, &c->test_items, cnt, err);
-	if (rc)
-		return rc;
-	size_t nti = or_items_count(c->test_items);
+	/* the period's summary (given, or built here of the period or the
+	   test store): its pass verifies the store's columns as it reads them */
+	c->ps = m->summary;
+	if (!c->ps) {
+		rc = or_cand_period_build(m->period ? m->period : test, NULL, &c->own_period, err);
+		if (rc)
+			return rc;
+		c->ps = c->own_period;
+	}
+	for (unsigned t = 0; t < 3; t++) {
+		uint32_t top[OR_CAND_PERIOD_TOP];
+		c->n_pop[t] = or_cand_period_top(c->ps, t, k, top);
+		for (size_t i = 0; i < c->n_pop[t]; i++)
+			c->pop[t][i] = top[i];
+	}
+	c->pop_items = or_cand_period_items(c->ps);
+	c->pop_clicks = or_cand_period_pop(c->ps, 0);
+	c->pop_buys = or_cand_period_pop(c->ps, 1);
 	c->rule_clicks = malloc(cells);
 	c->rule_buys = malloc(cells);
-	c->pop_clicks = malloc((nti ? nti : 1) * sizeof(float));
-	c->pop_buys = malloc((nti ? nti : 1) * sizeof(float));
-	if (!c->rule_clicks || !c->rule_buys || !c->pop_clicks || !c->pop_buys)
-		rc = or_err_set(err, OR_ENOMEM, "out of memory (blend inputs)");
-	uint32_t mc = 0, mb = 0;
-	for (size_t a = 0; !rc && a < nti; a++) {
-		cnt[1][a] += cnt[2][a]; /* carts + orders */
-		if (cnt[0][a] > mc)
-			mc = cnt[0][a];
-		if (cnt[1][a] > mb)
-			mb = cnt[1][a];
-	}
-	double lc = log1p((double)mc), lb = log1p((double)mb);
-	for (size_t a = 0; !rc && a < nti; a++) {
-		c->pop_clicks[a] = mc ? (float)(log1p((double)cnt[0][a]) / lc) : 0.0f;
-		c->pop_buys[a] = mb ? (float)(log1p((double)cnt[1][a]) / lb) : 0.0f;
-	}
-	for (int t = 0; t < 3; t++)
-		free(cnt[t]);
-	if (rc)
-		return rc;
+	if (!c->rule_clicks || !c->rule_buys)
+		return or_err_set(err, OR_ENOMEM, "out of memory (blend inputs)");
 	or_recommend_config rc_cfg;
 	or_recommend_config_default(&rc_cfg);
 	rc_cfg.k = k;
@@ -233,7 +223,7 @@ typedef struct worker {
 	size_t n, cap;
 	uint32_t *uniq, *buys; /* distinct aids / bought aids, most recent first */
 	uint32_t *uitem, *bitem; /* their items in the tables (OR_ITEM_NONE: cold) */
-	uint32_t *titem;      /* cap: items of the candidates in the test store */
+	uint32_t *titem;      /* cap: items of the candidates in the period */
 	size_t nu, nb, cap_u;
 	double *score;
 } worker;
@@ -412,7 +402,7 @@ static int session_candidates(worker *w, const ctx *c, size_t si, const or_sessi
 	/* popularity, and the per-session max scaling */
 	float mx[F];
 	memset(mx, 0, sizeof(mx));
-	or_items_index_many(c->test_items, w->aid, w->n, w->titem);
+	or_items_index_many(c->pop_items, w->aid, w->n, w->titem);
 	for (size_t i = 0; i < w->n; i++) {
 		float *x = w->x + i * F;
 		uint32_t ti = w->titem[i];

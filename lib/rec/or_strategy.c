@@ -3,7 +3,8 @@
  * strategy's own entry point run into the common three-array shape, with
  * whatever it builds for itself (the covisit rule's popular fill-ups, the
  * ranker's candidate settings from its model); the popular fill-ups of
- * covisit come from the period (or its summary) when one is given.
+ * covisit and blend come from the period (or its summary) when one is
+ * given.
  */
 #include "or_strategy.h"
 #include "or_cand_period.h"
@@ -75,7 +76,8 @@ static int run_blend(const or_strategy_inputs *in, int64_t *const out[3], const 
 	cfg.threads = in->threads;
 	if (in->weights)
 		memcpy(cfg.w, in->weights, sizeof(cfg.w));
-	or_blend_model m = { in->clicks, in->carts_orders, in->buy2buy, in->index, in->search };
+	or_blend_model m = { in->clicks, in->carts_orders, in->buy2buy, in->index, in->search,
+			     in->period, in->summary };
 	return or_recommend_blend(in->test, &m, &cfg, out[0], out[1], out[2], log, err);
 }
 
@@ -103,7 +105,7 @@ static int run_ranker(const or_strategy_inputs *in, int64_t *const out[3], const
 static const or_strategy table[] = {
 	{ "seed", OR_NEEDS_INDEX | OR_PER_SESSION, "history, then ANN neighbours of the last aid (the MF notebook)", run_seed },
 	{ "covisit", OR_NEEDS_COVISIT | OR_USES_PERIOD | OR_PER_SESSION, "the co-visitation \"candidate rerank\" rules", run_covisit },
-	{ "blend", OR_NEEDS_COVISIT | OR_USES_INDEX | OR_USES_WEIGHTS,
+	{ "blend", OR_NEEDS_COVISIT | OR_USES_INDEX | OR_USES_WEIGHTS | OR_USES_PERIOD | OR_PER_SESSION,
 	  "16 features per candidate, weighted sum (weights from `ottorec tune`)", run_blend },
 	{ "ranker", OR_NEEDS_COVISIT | OR_USES_INDEX | OR_NEEDS_MODEL | OR_NEEDS_TRAIN | OR_USES_PERIOD |
 			    OR_PER_SESSION,

@@ -42,7 +42,7 @@ typedef struct or_strategy_inputs {
 	const double (*weights)[OR_BLEND_N_FEATURES]; /* blend; NULL = built-in */
 	const or_ranker *ranker;                         /* ranker */
 	const or_cand_stats *stats;                   /* ranker */
-	const or_store *period;                       /* covisit (popular fill-ups), ranker
+	const or_store *period;                       /* covisit (popular fill-ups), blend, ranker
 							 (or_cand_model's); NULL = test */
 	const struct or_cand_period *summary;         /* period's, built once with stats
 							 (or_cand_period.h); used instead of

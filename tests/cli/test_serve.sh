@@ -1,7 +1,7 @@
 #!/bin/sh
 # test_serve.sh - `ottorec serve` on small synthetic data, each server on
 # an ephemeral loopback port (--listen 127.0.0.1:0 --port-file) started
-# and stopped here: for every served strategy (covisit, seed, ranker) the
+# and stopped here: for every strategy (covisit, seed, blend, ranker) the
 # lists of all test sessions (posted 100 a request) equal `ottorec
 # recommend`'s rows byte for byte; ?k=N; bad requests (malformed JSON,
 # unknown type, events out of order, too many events or sessions, a body
@@ -30,6 +30,18 @@ mkdir -p "$R"
 	--train "$F/train.store" --train "$F/test.store" --max 40 --negatives 10 -o "$T/c" >/dev/null 2>&1
 "$O" fit --quiet --rounds 20 --candidates "$T/c" -o "$R/ranker.model" >/dev/null 2>&1
 cp "$S/train.store" "$S/test.store" "$R/"
+# blend's weights where `run` writes its tuned ones (every feature used)
+mkdir -p "$R/fit"
+{
+	echo "ottorec-blend-weights 1"
+	i=1
+	for t in clicks carts orders; do
+		for f in hist recent bought ordered count cv_clicks cv_buys b2b cv_last cv_count emb emb_last \
+			pop_clicks pop_buys rule_clicks rule_buys; do
+			echo "$t $f 0.$(( (i * 37) % 97 + 1 ))"; i=$((i + 1))
+		done
+	done
+} >"$R/fit/blend.weights"
 "$O" export --quiet "$S/test.store" -o "$T/test.jsonl" >/dev/null 2>&1
 expect_true "the test set has a few thousand sessions" test "$(wc -l <"$T/test.jsonl")" -ge 3000
 
@@ -64,10 +76,15 @@ trap '[ -n "$PID" ] && kill -9 $PID 2>/dev/null' EXIT
 "$O" recommend --quiet --strategy seed --test "$S/test.store" --index "$R/index.ann" -o "$T/seed.csv"
 "$O" recommend --quiet --strategy ranker --test "$S/test.store" --covisit "$R/covisit" \
 	--model "$R/ranker.model" --train "$S/train.store" --train "$S/test.store" -o "$T/ranker.csv"
+"$O" recommend --quiet --strategy blend --test "$S/test.store" --covisit "$R/covisit" --index "$R/index.ann" \
+	--weights "$R/fit/blend.weights" -o "$T/blend.csv"
+"$O" recommend --quiet --strategy blend --test "$S/test.store" --covisit "$R/covisit" --index "$R/index.ann" \
+	-o "$T/blend_builtin.csv"
+expect_true "blend: the weights file changes the lists" sh -c "! cmp -s '$T/blend.csv' '$T/blend_builtin.csv'"
 n=$(wc -l <"$T/test.jsonl")
 head -n $((n / 2)) "$T/test.jsonl" >"$T/half1.jsonl"
 tail -n +$((n / 2 + 1)) "$T/test.jsonl" >"$T/half2.jsonl"
-for s in covisit seed ranker; do
+for s in covisit seed blend ranker; do
 	start_serve "$s" --model "$R" --strategy $s -q
 	expect_ok "$s: every test session through serve" $CL recommend "$PORT" "$T/test.jsonl" 20 100 "$T/got_$s.csv"
 	expect_same "$s: serve's lists are recommend's" "$T/$s.csv" "$T/got_$s.csv"
@@ -80,6 +97,19 @@ for s in covisit seed ranker; do
 	expect_same "$s: the same lists with two clients at once" "$T/$s.csv" "$T/both.csv"
 	stop_serve "$s"
 done
+
+# blend: OUTDIR's index and weights named at start; --weights another file
+start_serve "blend" --model "$R" --strategy blend -q
+expect_true "blend: the start line names the index and the weights" \
+	grep -q "^ottorec serve: blend on .*(model version 1, index $R/index.ann, weights $R/fit/blend.weights)$" "$T/serve.err"
+stop_serve "blend"
+printf 'ottorec-blend-weights 1\nclicks recent 1\ncarts hist 1\norders bought 1\norders pop_buys 0.5\n' >"$T/w2"
+"$O" recommend --quiet --strategy blend --test "$S/test.store" --covisit "$R/covisit" --index "$R/index.ann" \
+	--weights "$T/w2" -o "$T/blend_w2.csv"
+start_serve "blend --weights" --model "$R" --strategy blend --weights "$T/w2" -q
+expect_ok "blend --weights: every test session" $CL recommend "$PORT" "$T/test.jsonl" 20 100 "$T/got_w2.csv"
+expect_same "blend --weights: recommend --weights's lists" "$T/blend_w2.csv" "$T/got_w2.csv"
+stop_serve "blend --weights"
 
 # --- the ranker's item statistics from OUTDIR/ranker.stats (not built) ---
 "$O" stats --quiet --train "$S/train.store" --train "$S/test.store" -o "$R/ranker.stats" >/dev/null 2>&1
@@ -98,6 +128,15 @@ expect_ok "recommend covisit --period" "$O" recommend --quiet --strategy covisit
 	--period "$S/train.store" --covisit "$R/covisit" -k 7 -o "$T/few_period.csv"
 "$O" recommend --quiet --strategy covisit --test "$T/few.store" --covisit "$R/covisit" -k 7 -o "$T/few_self.csv"
 expect_true "--period changes the fill-ups" sh -c "! cmp -s '$T/few_period.csv' '$T/few_self.csv'"
+BL="--covisit $R/covisit --index $R/index.ann --weights $R/fit/blend.weights"
+expect_ok "recommend blend --period" "$O" recommend --quiet --strategy blend --test "$T/few.store" \
+	--period "$S/train.store" $BL -k 7 -o "$T/few_blend_period.csv"
+"$O" recommend --quiet --strategy blend --test "$T/few.store" $BL -k 7 -o "$T/few_blend_self.csv"
+expect_true "blend: --period changes the lists" sh -c "! cmp -s '$T/few_blend_period.csv' '$T/few_blend_self.csv'"
+start_serve "blend --period" --model "$R" --strategy blend --period "$S/train.store" -q
+expect_ok "blend --period, ?k=7" $CL recommend "$PORT" "$T/few.jsonl" 7 13 "$T/got_few_blend.csv"
+expect_same "serve blend --period is recommend blend --period" "$T/few_blend_period.csv" "$T/got_few_blend.csv"
+stop_serve "blend --period"
 start_serve "covisit --period" --model "$R" --period "$S/train.store"
 expect_ok "?k=7" $CL recommend "$PORT" "$T/few.jsonl" 7 13 "$T/got_few.csv"
 expect_same "serve --period is recommend --period" "$T/few_period.csv" "$T/got_few.csv"
@@ -179,8 +218,14 @@ stop_serve "reload"
 
 # --- usage errors ---------------------------------------------------------
 expect_fail "--model is required" "give the run's output directory with --model" "$O" serve
-expect_fail "blend is not served" "strategy must be covisit, seed or ranker, not 'blend' \(it reads the whole test set" \
-	"$O" serve --model "$R" --strategy blend
+expect_fail "an unknown strategy" "strategy must be covisit, seed, blend or ranker, not 'best'" \
+	"$O" serve --model "$R" --strategy best
+expect_fail "--weights is blend's" "weights is for --strategy blend" "$O" serve --model "$R" --weights "$T/w2"
+expect_fail "a missing --weights file is named" "$T/nothere.weights" \
+	"$O" serve --model "$R" --strategy blend --weights "$T/nothere.weights" --listen 127.0.0.1:0 -q
+printf 'ottorec-blend-weights 1\nclicks nonsense 1\n' >"$T/w_bad"
+expect_fail "a bad weights file is named by line" "$T/w_bad:2: unknown feature 'nonsense'" \
+	"$O" serve --model "$R" --strategy blend --weights "$T/w_bad" --listen 127.0.0.1:0 -q
 expect_fail "a bad --listen" "listen must be IPV4:PORT" "$O" serve --model "$R" --listen localhost
 expect_fail "no test period" "no .*/test.store: give the test period with --period" "$O" serve --model "$R/covisit"
 expect_fail "a missing model is named" "ranker.model" "$O" serve --model "$R2" --strategy ranker --train "$S/train.store"

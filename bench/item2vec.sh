@@ -1,12 +1,14 @@
 #!/bin/sh
 # bench/item2vec.sh - issue #17, item2vec against gensim and the MF model:
-# for each data set, the seed rule (`recommend --strategy seed`) over three
+# for each data set, the seed rule (`recommend --strategy seed`) over five
 # embeddings - ottorec's MF (pairs + train exact, index l2: what `run` does),
-# gensim's Word2Vec (bench/item2vec_gensim.py, skip-gram with the same
-# options; also its default CBOW once, the public recipe's call) and
-# `ottorec item2vec` (both indexed with --metric cos) - scored by
-# `ottorec evaluate`, and the training times of gensim and ottorec on the
-# same sessions, epochs and window, runs alternated, medians of BENCH_RUNS.
+# gensim's Word2Vec (bench/item2vec_gensim.py) skip-gram (sg=1) with the
+# same options and CBOW (sg=0: its default call, the public recipe's), and
+# `ottorec item2vec` skip-gram and --cbow (the word2vec ones indexed with
+# --metric cos) - scored by `ottorec evaluate`, and the training times of
+# each ottorec mode beside gensim's same algorithm (skip-gram vs sg=1,
+# --cbow vs sg=0) on the same sessions, epochs and window, the four runs
+# alternated, medians of BENCH_RUNS, with their ratios.
 # Data: DIGINETICA (real clicks; $DIGINETICA, default ../shared/data/diginetica:
 # fit on its train, score on its test labels) and synthetic data
 # (`ottorec synth --scale BENCH_I2V_SCALE`, default 0.05, seeds
@@ -41,7 +43,34 @@ score() {
 		-v d="$(field "$2.eval" total)" 'BEGIN { printf "%.4f %.4f %.4f %.4f", a, b, c, d }'
 }
 
-# compare RUNS NAME TEST LABELS STORE... : the three embeddings on one data set
+# ours LIST OUT [--cbow] STORE... : one timed ottorec item2vec run into OUT.npy
+# (OUT.json), "train_seconds wall_seconds peak_kib" appended to LIST
+ours() {
+	list=$1 out=$2
+	shift 2
+	"$TIME" -f '%e %M' -o "$out.time" "$OTTOREC" item2vec --quiet --json --threads "$THREADS" \
+		-o "$out.npy" "$@" > "$out.json"
+	echo "$(field "$out.json" train_seconds) $(cat "$out.time")" >> "$list"
+}
+
+# theirs SG OUT: one gensim run (sg 1 or 0) on the data set's JSONL into
+# OUT.npy; prints its training seconds
+theirs() {
+	"$PY" "$HERE/item2vec_gensim.py" --sg "$1" --workers "$THREADS" -o "$2.npy" $(cat "$D/jsonl.list") |
+		awk '{ print $3 }'
+}
+
+median_train() { cut -d' ' -f1 "$1" | median; }
+
+# report LABEL OUT LIST: the seed rule's scores with OUT.npy and the median
+# times of LIST
+report() {
+	printf '%-36s %s  train %.2f s (wall %.2f s, peak RSS %.0f MiB)\n' "$1" \
+		"$(score i2v "$2.npy" cos "$test" "$labels")" "$(median_train "$3")" "$(cut -d' ' -f2 "$3" | median)" \
+		"$(cut -d' ' -f3 "$3" | sort -n | tail -n 1 | awk '{ print $1 / 1024 }')"
+}
+
+# compare RUNS NAME TEST LABELS STORE... : the five embeddings on one data set
 compare() {
 	runs=$1 name=$2 test=$3 labels=$4
 	shift 4
@@ -56,33 +85,31 @@ compare() {
 	"$OTTOREC" pairs --quiet --threads "$THREADS" -o "$D/mf.pairs" "$@"
 	"$OTTOREC" train --quiet --json --threads "$THREADS" -o "$D/mf.npy" "$D/mf.pairs" > "$D/mf.json"
 	: > "$D/ours.txt"
+	: > "$D/ours-cbow.txt"
 	: > "$D/gensim.txt"
+	: > "$D/cbow.txt"
 	for i in $(seq "$runs"); do
-		"$TIME" -f '%e %M' -o "$D/time.txt" "$OTTOREC" item2vec --quiet --json --threads "$THREADS" \
-			-o "$D/i2v.npy" "$@" > "$D/i2v.json"
-		echo "$(field "$D/i2v.json" train_seconds) $(cat "$D/time.txt")" >> "$D/ours.txt"
-		if [ -n "$HAVE_GENSIM" ]; then
-			"$PY" "$HERE/item2vec_gensim.py" --workers "$THREADS" -o "$D/gensim.npy" $(cat "$D/jsonl.list") |
-				awk '{ print $3 }' >> "$D/gensim.txt"
-		fi
+		ours "$D/ours.txt" "$D/i2v" "$@"
+		if [ -n "$HAVE_GENSIM" ]; then theirs 1 "$D/gensim" >> "$D/gensim.txt"; fi
+		ours "$D/ours-cbow.txt" "$D/i2v-cbow" --cbow "$@"
+		if [ -n "$HAVE_GENSIM" ]; then theirs 0 "$D/cbow" >> "$D/cbow.txt"; fi
 	done
 	echo "-- $name: seed rule Recall@20 (clicks carts orders total), training seconds (median of $runs, alternated)"
 	printf '%-36s %s  train %.2f s\n' "ottorec train (MF exact), l2" "$(score mf "$D/mf.npy" l2 "$test" "$labels")" \
 		"$(field "$D/mf.json" train_seconds)"
-	OURS=$(cut -d' ' -f1 "$D/ours.txt" | median)
-	printf '%-36s %s  train %.2f s (wall %.2f s, peak RSS %.0f MiB)\n' "ottorec item2vec, cos" \
-		"$(score i2v "$D/i2v.npy" cos "$test" "$labels")" "$OURS" "$(cut -d' ' -f2 "$D/ours.txt" | median)" \
-		"$(cut -d' ' -f3 "$D/ours.txt" | sort -n | tail -n 1 | awk '{ print $1 / 1024 }')"
+	report "ottorec item2vec (skip-gram), cos" "$D/i2v" "$D/ours.txt"
+	report "ottorec item2vec --cbow, cos" "$D/i2v-cbow" "$D/ours-cbow.txt"
 	if [ -n "$HAVE_GENSIM" ]; then
 		G=$(median < "$D/gensim.txt")
+		C=$(median < "$D/cbow.txt")
 		printf '%-36s %s  train %.2f s\n' "gensim Word2Vec sg=1, cos" "$(score gensim "$D/gensim.npy" cos "$test" "$labels")" "$G"
-		"$PY" "$HERE/item2vec_gensim.py" --sg 0 --workers "$THREADS" -o "$D/cbow.npy" $(cat "$D/jsonl.list") |
-			awk '{ print $3 }' > "$D/cbow.txt"
-		printf '%-36s %s  train %.2f s (one run)\n' "gensim Word2Vec default (CBOW), cos" \
-			"$(score cbow "$D/cbow.npy" cos "$test" "$labels")" "$(cat "$D/cbow.txt")"
-		awk -v g="$G" -v o="$OURS" -v c="$(cat "$D/cbow.txt")" -v w="$(field "$D/i2v.json" words)" 'BEGIN {
-			printf "speed: ottorec %.2f M words/s, gensim sg=1 %.2f M words/s: %.1fx (target >= 5x); against gensim CBOW %.1fx\n",
-				w / o / 1e6, w / g / 1e6, g / o, c / o }'
+		printf '%-36s %s  train %.2f s\n' "gensim Word2Vec sg=0 (CBOW, default)" "$(score cbow "$D/cbow.npy" cos "$test" "$labels")" "$C"
+		awk -v g="$G" -v c="$C" -v o="$(median_train "$D/ours.txt")" -v oc="$(median_train "$D/ours-cbow.txt")" \
+			-v w="$(field "$D/i2v.json" words)" 'BEGIN {
+			printf "speed, skip-gram: ottorec %.2f M words/s, gensim sg=1 %.2f M words/s: %.1fx\n", w / o / 1e6, w / g / 1e6, g / o
+			printf "speed, CBOW: ottorec --cbow %.2f M words/s, gensim sg=0 %.2f M words/s: %.1fx (target >= 5x)\n",
+				w / oc / 1e6, w / c / 1e6, c / oc
+			printf "ottorec skip-gram against gensim CBOW (its default call): %.1fx\n", c / o }'
 	else
 		echo "gensim skipped: needs Debian's python3-gensim and python3-numpy"
 	fi

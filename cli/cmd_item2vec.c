@@ -1,6 +1,6 @@
 /*
- * cmd_item2vec.c - `ottorec item2vec`: skip-gram item embeddings of event
- * stores (or_item2vec.h) into a .npy matrix and the rows' aids beside it,
+ * cmd_item2vec.c - `ottorec item2vec`: skip-gram (or, with --cbow, CBOW)
+ * item embeddings of event stores (or_item2vec.h) into a .npy matrix and the rows' aids beside it,
  * as `ottorec train` writes them, and optionally word2vec's text format.
  */
 #include "cli.h"
@@ -20,15 +20,15 @@ static const char *const CMD = "item2vec";
 static const char usage_text[] =
 	"usage: ottorec item2vec -o EMB.npy [options] STORE...\n"
 	"\n"
-	"Item embeddings by skip-gram with negative sampling (word2vec) over the\n"
-	"sessions of the stores as sentences and their aids as words, with the\n"
-	"word2vec paper's and gensim's meaning of every option.  Writes a float32\n"
-	".npy matrix, one row per item of the stores' dictionary (their distinct\n"
-	"aids) that occurs at least --min-count times, in increasing aid order,\n"
-	"and the aid of each row as an int64 vector beside it: EMB.npy and\n"
-	"EMB.ids.npy, as `ottorec train` writes them (`index build --metric cos`\n"
-	"reads both).  Hogwild over threads; with --threads 1 the same seed gives\n"
-	"the same bytes.\n"
+	"Item embeddings by skip-gram (or, with --cbow, CBOW) with negative\n"
+	"sampling (word2vec) over the sessions of the stores as sentences and\n"
+	"their aids as words, with the word2vec paper's and gensim's meaning of\n"
+	"every option.  Writes a float32 .npy matrix, one row per item of the\n"
+	"stores' dictionary (their distinct aids) that occurs at least\n"
+	"--min-count times, in increasing aid order, and the aid of each row as\n"
+	"an int64 vector beside it: EMB.npy and EMB.ids.npy, as `ottorec train`\n"
+	"writes them (`index build --metric cos` reads both).  Hogwild over\n"
+	"threads; with --threads 1 the same seed gives the same bytes.\n"
 	"\n"
 	"options:\n"
 	"  -o, --output EMB.npy     output matrix (required); the ids go to\n"
@@ -47,10 +47,16 @@ static const char usage_text[] =
 	"      --epochs N           passes over the sessions (default 5)\n"
 	"      --alpha A            initial learning rate (default 0.025), decaying\n"
 	"                           linearly to --min-alpha (default 0.0001)\n"
+	"      --cbow               CBOW instead of skip-gram (gensim's sg=0, its\n"
+	"                           default): the contexts of a position together\n"
+	"                           predict it, one update per position\n"
+	"      --cbow-mean 0|1      with --cbow: 1 the contexts' mean (default), 0\n"
+	"                           their sum (gensim's cbow_mean)\n"
 	"      --collapse-repeats   a run of the same aid in a session counts once\n"
 	"      --shared-negatives   draw a center's negatives once for all its\n"
 	"                           contexts (faster, an approximation: not\n"
-	"                           word2vec's rule; docs/item2vec.md)\n"
+	"                           word2vec's rule; docs/item2vec.md); skip-gram\n"
+	"                           only\n"
 	"      --seed N             initial vectors and every draw (default 1)\n"
 	"      --threads N          worker threads (default: all cores)\n"
 	"      --no-simd            scalar kernels only (also OTTOREC_NO_SIMD=1)\n"
@@ -59,9 +65,11 @@ static const char usage_text[] =
 	"  -h, --help               this text\n";
 
 enum { O_TEXT = 256, O_DIM, O_WINDOW, O_NEG, O_NSEXP, O_SAMPLE, O_MINC, O_EPOCHS, O_ALPHA,
-       O_MINALPHA, O_COLLAPSE, O_SHARED, O_SEED, O_THREADS, O_NOSIMD, O_QUIET, O_JSON };
+       O_MINALPHA, O_COLLAPSE, O_SHARED, O_SEED, O_THREADS, O_NOSIMD, O_QUIET, O_JSON, O_CBOW,
+       O_CBOW_MEAN };
 
 typedef struct progress_ctx {
+	const char *mode; /* "skip-gram" or "cbow" */
 	int line;      /* draw the progress line (stderr is a terminal) */
 	int epochs;    /* print a line after each epoch */
 	int open;      /* a progress line is on the screen */
@@ -83,8 +91,8 @@ static void on_progress(void *ctx, const or_i2v_stats *st)
 		if (!p->epochs)
 			return;
 		line_done(p);
-		fprintf(stderr, "epoch %d/%d: loss %.4f, %.2f M words/s\n", st->epoch, st->epochs,
-			st->loss, st->words_per_s / 1e6);
+		fprintf(stderr, "epoch %d/%d (%s): loss %.4f, %.2f M words/s\n", st->epoch, st->epochs,
+			p->mode, st->loss, st->words_per_s / 1e6);
 		return;
 	}
 	double now = cli_now();
@@ -93,8 +101,8 @@ static void on_progress(void *ctx, const or_i2v_stats *st)
 	p->last = now;
 	double frac = st->words_total ? (double)st->words / (double)st->words_total : 0;
 	double left = st->words_per_s > 0 ? (double)(st->words_total - st->words) / st->words_per_s : 0;
-	fprintf(stderr, "\r\033[Kitem2vec: %5.1f%%  epoch %d/%d  %.2f M words/s  loss %.4f  alpha %.5f  ETA %d:%02d",
-		100 * frac, st->epoch, st->epochs, st->words_per_s / 1e6, st->loss, st->alpha,
+	fprintf(stderr, "\r\033[Kitem2vec %s: %5.1f%%  epoch %d/%d  %.2f M words/s  loss %.4f  alpha %.5f  ETA %d:%02d",
+		p->mode, 100 * frac, st->epoch, st->epochs, st->words_per_s / 1e6, st->loss, st->alpha,
 		(int)(left / 60), (int)left % 60);
 	p->open = 1;
 }
@@ -142,6 +150,8 @@ int cmd_item2vec(int argc, char **argv)
 		{ "min-alpha", required_argument, NULL, O_MINALPHA },
 		{ "collapse-repeats", no_argument, NULL, O_COLLAPSE },
 		{ "shared-negatives", no_argument, NULL, O_SHARED },
+		{ "cbow", no_argument, NULL, O_CBOW },
+		{ "cbow-mean", required_argument, NULL, O_CBOW_MEAN },
 		{ "seed", required_argument, NULL, O_SEED },
 		{ "threads", required_argument, NULL, O_THREADS },
 		{ "no-simd", no_argument, NULL, O_NOSIMD },
@@ -153,7 +163,7 @@ int cmd_item2vec(int argc, char **argv)
 	or_i2v_config cfg;
 	or_i2v_config_default(&cfg);
 	const char *output = NULL, *text = NULL;
-	int quiet = 0, json = 0, c;
+	int quiet = 0, json = 0, cbow_mean_given = 0, c;
 	int64_t v;
 	double x;
 	optind = 1;
@@ -208,6 +218,13 @@ int cmd_item2vec(int argc, char **argv)
 			break;
 		case O_COLLAPSE: cfg.collapse_repeats = 1; break;
 		case O_SHARED: cfg.shared_negatives = 1; break;
+		case O_CBOW: cfg.cbow = 1; break;
+		case O_CBOW_MEAN:
+			if (cli_parse_i64(optarg, 0, 1, &v))
+				return cli_usage_error(CMD, "--cbow-mean must be 0 or 1, not '%s'", optarg);
+			cfg.cbow_mean = (int)v;
+			cbow_mean_given = 1;
+			break;
 		case O_SEED:
 			if (cli_parse_i64(optarg, 0, INT64_MAX, &v))
 				return cli_usage_error(CMD, "--seed must be a non-negative integer, not '%s'", optarg);
@@ -232,6 +249,10 @@ int cmd_item2vec(int argc, char **argv)
 		return cli_usage_error(CMD, "give at least one STORE");
 	if (!output)
 		return cli_usage_error(CMD, "give the output matrix with -o");
+	if (cbow_mean_given && !cfg.cbow)
+		return cli_usage_error(CMD, "--cbow-mean needs --cbow");
+	if (cfg.cbow && cfg.shared_negatives)
+		return cli_usage_error(CMD, "--shared-negatives is for skip-gram: --cbow draws a position's negatives once already");
 	if (cfg.min_alpha > cfg.alpha)
 		return cli_usage_error(CMD, "--min-alpha (%g) must not exceed --alpha (%g)", cfg.min_alpha, cfg.alpha);
 	char *ids_path = or_npy_ids_path(output);
@@ -262,7 +283,8 @@ int cmd_item2vec(int argc, char **argv)
 	int rc = stores ? OR_OK : or_err_set(&err, OR_ENOMEM, "out of memory");
 	for (size_t i = 0; !rc && i < n_stores; i++)
 		rc = or_store_open(argv[optind + (int)i], &stores[i], &err);
-	progress_ctx pc = { !quiet && isatty(STDERR_FILENO), !quiet, 0, 0 };
+	const char *mode = cfg.cbow ? "cbow" : "skip-gram";
+	progress_ctx pc = { mode, !quiet && isatty(STDERR_FILENO), !quiet, 0, 0 };
 	or_i2v_model m;
 	memset(&m, 0, sizeof(m));
 	or_i2v_stats st;
@@ -292,6 +314,9 @@ int cmd_item2vec(int argc, char **argv)
 		cli_json_int(&j, "items", (long long)st.items);
 		cli_json_int(&j, "rows", (long long)st.vocab);
 		cli_json_int(&j, "dim", (long long)cfg.dim);
+		cli_json_str(&j, "mode", mode);
+		if (cfg.cbow)
+			cli_json_int(&j, "cbow_mean", cfg.cbow_mean);
 		cli_json_int(&j, "sentences", (long long)st.sentences);
 		cli_json_int(&j, "corpus_words", (long long)st.corpus_words);
 		cli_json_int(&j, "epochs", cfg.epochs);
@@ -304,6 +329,7 @@ int cmd_item2vec(int argc, char **argv)
 		cli_json_int(&j, "shared_negatives", cfg.shared_negatives);
 		cli_json_int(&j, "words", (long long)st.words);
 		cli_json_int(&j, "effective_words", (long long)st.effective_words);
+		/* skip-gram: (center, context) pairs; cbow: positions (center updates) */
 		cli_json_int(&j, "pairs", (long long)st.pairs);
 		cli_json_num(&j, "loss", st.loss);
 		{
@@ -325,8 +351,8 @@ int cmd_item2vec(int argc, char **argv)
 		cli_json_int(&j, "peak_rss_bytes", (long long)cli_peak_rss());
 		cli_json_print(&j);
 	} else if (!quiet) {
-		fprintf(stderr, "wrote %s: %zu x %zu float32 (row aids in %s%s%s) in %.2f s\n", output,
-			st.vocab, cfg.dim, ids_path, text ? ", text in " : "", text ? text : "", wall);
+		fprintf(stderr, "wrote %s: %zu x %zu float32, %s (row aids in %s%s%s) in %.2f s\n", output,
+			st.vocab, cfg.dim, mode, ids_path, text ? ", text in " : "", text ? text : "", wall);
 	}
 	free(ids_path);
 	return cli_finish_stdout(CMD);

@@ -22,7 +22,7 @@ static const cli_command commands[] = {
 	{ "evaluate", cmd_evaluate, "Recall@20 and weighted score of a submission (evaluate.py)" },
 	{ "pairs", cmd_pairs, "aid -> aid_next pairs of sessions for embedding training" },
 	{ "train", cmd_train, "matrix-factorisation embeddings (.npy), exact or fast mode" },
-	{ "item2vec", cmd_item2vec, "skip-gram item embeddings of sessions (.npy), word2vec semantics" },
+	{ "item2vec", cmd_item2vec, "skip-gram or CBOW item embeddings of sessions (.npy), word2vec semantics" },
 	{ "index", cmd_index, "nearest-neighbour index of embeddings: build, eval (recall), synth" },
 	{ "neighbors", cmd_neighbors, "nearest other items of an aid, or of aids listed in a file" },
 	{ "covisit", cmd_covisit, "co-visitation matrices (clicks, carts-orders, buy2buy)" },

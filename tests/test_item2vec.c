@@ -1,10 +1,12 @@
 /*
  * test_item2vec.c - item2vec (or_item2vec.h): the scalar, AVX2 and
- * AVX-512 pair kernels agree; the pair kernel against a hand-worked update; gensim's
+ * AVX-512 pair and CBOW kernels agree; the pair and CBOW kernels against
+ * hand-worked updates; gensim's
  * downsampling thresholds; the alias table draws its weights (also with a
  * negative exponent); sessions drawn from disjoint item groups give every
- * item nearest neighbours (by cosine) in its own group; with one thread
- * the same seed gives the same bytes, another seed others; min_count drops
+ * item nearest neighbours (by cosine) in its own group, by skip-gram and
+ * by CBOW (mean and sum); with one thread the same seed gives the same
+ * bytes, another seed others, in both modes; min_count drops
  * rare items and keeps the aid order; collapsing repeats; sparse aids
  * near 2^31; the word2vec text file reads back as the same floats; bad
  * configs; cancellation.
@@ -57,57 +59,70 @@ static void run_pair(const or_i2v_kernels *k, float *h, float *syn1, const uint3
 	*loss = k->pair(h, syn1, tgt, nt, d, alpha, tab, work, dots);
 }
 
-static void kernels_agree(const or_i2v_kernels *fast)
+/* The fast kernels against the scalar one on random rows and 1..20
+   targets (repeats allowed): the pair (h: row 0 of the input table) or
+   CBOW (1..12 contexts, repeats allowed, mean and sum in turn). */
+static void kernels_agree(const or_i2v_kernels *fast, int cbow)
 {
 	or_i2v_tables tab;
 	or_i2v_tables_init(&tab);
 	const size_t dims[] = { 1, 7, 8, 15, 32, 33, 100, 256 };
+	const or_i2v_kernels *ks[2] = { or_i2v_kernels_scalar(), fast };
 	or_prng r;
-	or_prng_seed(&r, 5, 0);
+	or_prng_seed(&r, 5 + (uint64_t)cbow, 0);
 	for (size_t di = 0; di < sizeof(dims) / sizeof(dims[0]); di++) {
-		const size_t d = dims[di], rows = 40;
-		float *h0 = malloc(d * sizeof(float)), *h1 = malloc(d * sizeof(float));
-		float *s0 = malloc(rows * d * sizeof(float)), *s1 = malloc(rows * d * sizeof(float));
-		for (int rep = 0; rep < 50; rep++) {
-			for (size_t j = 0; j < d; j++)
-				h0[j] = h1[j] = (float)(or_prng_unit(&r) - 0.5) * 2.0f;
-			for (size_t j = 0; j < rows * d; j++)
-				s0[j] = s1[j] = (float)(or_prng_unit(&r) - 0.5) * 2.0f / sqrtf((float)d);
-			uint32_t tgt[OR_I2V_MAX_NEGATIVE + 1];
-			int nt = 1 + (int)or_prng_below(&r, 20);
+		const size_t d = dims[di], rows = 40, n = rows * d;
+		const float as = cbow ? 2.0f / sqrtf((float)d) : 2.0f, ss = (cbow ? 4.0f : 2.0f) / sqrtf((float)d);
+		float *a[2] = { malloc(n * sizeof(float)), malloc(n * sizeof(float)) };
+		float *s1[2] = { malloc(n * sizeof(float)), malloc(n * sizeof(float)) };
+		float neu1[256], work[256], dots[OR_I2V_MAX_NEGATIVE + 1], loss[2];
+		for (int rep = 0; rep < 60; rep++) {
+			for (size_t j = 0; j < n; j++) {
+				a[0][j] = a[1][j] = (float)(or_prng_unit(&r) - 0.5) * as;
+				s1[0][j] = s1[1][j] = (float)(or_prng_unit(&r) - 0.5) * ss;
+			}
+			uint32_t tgt[OR_I2V_MAX_NEGATIVE + 1], ctx[12];
+			int nt = 1 + (int)or_prng_below(&r, 20), nc = 1 + (int)or_prng_below(&r, 12);
 			for (int i = 0; i < nt; i++)
-				tgt[i] = (uint32_t)or_prng_below(&r, rows); /* duplicates allowed */
-			float l0, l1;
-			run_pair(or_i2v_kernels_scalar(), h0, s0, tgt, nt, d, 0.05f, &tab, &l0);
-			run_pair(fast, h1, s1, tgt, nt, d, 0.05f, &tab, &l1);
+				tgt[i] = (uint32_t)or_prng_below(&r, rows);
+			for (int i = 0; i < nc; i++)
+				ctx[i] = (uint32_t)or_prng_below(&r, rows);
+			for (int k = 0; k < 2; k++)
+				loss[k] = cbow ? ks[k]->cbow(a[k], ctx, nc, rep & 1, s1[k], tgt, nt, d, 0.05f, &tab,
+							     neu1, work, dots)
+					       : ks[k]->pair(a[k], s1[k], tgt, nt, d, 0.05f, &tab, work, dots);
 			float worst = 0;
-			for (size_t j = 0; j < d; j++)
-				worst = fmaxf(worst, fabsf(h0[j] - h1[j]));
-			for (size_t j = 0; j < rows * d; j++)
-				worst = fmaxf(worst, fabsf(s0[j] - s1[j]));
-			if (worst > 1e-5f || fabsf(l0 - l1) > 1e-4f * (1 + fabsf(l0))) {
-				fprintf(stderr, "  %s d %zu rep %d: max difference %g, loss %g vs %g\n", fast->name,
-					d, rep, (double)worst, (double)l0, (double)l1);
+			for (size_t j = 0; j < n; j++)
+				worst = fmaxf(worst, fmaxf(fabsf(a[0][j] - a[1][j]), fabsf(s1[0][j] - s1[1][j])));
+			CHECK(loss[0] > 0); /* something was trained */
+			if (worst > 1e-5f || fabsf(loss[0] - loss[1]) > 1e-4f * (1 + fabsf(loss[0]))) {
+				fprintf(stderr, "  %s %s d %zu rep %d: max difference %g, loss %g vs %g\n",
+					cbow ? "cbow" : "pair", fast->name, d, rep, (double)worst, (double)loss[0],
+					(double)loss[1]);
 				CHECK(0);
 				break;
 			}
 		}
-		free(h0);
-		free(h1);
-		free(s0);
-		free(s1);
+		for (int k = 0; k < 2; k++) {
+			free(a[k]);
+			free(s1[k]);
+		}
 	}
 }
 
 static void test_kernels_agree(void)
 {
 	const or_i2v_kernels *avx2 = or_i2v_kernels_avx2(), *avx512 = or_i2v_kernels_avx512();
-	if (avx2)
-		kernels_agree(avx2);
+	if (avx2) {
+		kernels_agree(avx2, 0);
+		kernels_agree(avx2, 1);
+	}
 	else
 		check_skip("test_kernels_agree[avx2]", "the CPU has no AVX2/FMA (or a NO_SIMD build)");
-	if (avx512)
-		kernels_agree(avx512);
+	if (avx512) {
+		kernels_agree(avx512, 0);
+		kernels_agree(avx512, 1);
+	}
 	else
 		check_skip("test_kernels_agree[avx512]", "the CPU has no AVX-512 (or a NO_SIMD build)");
 	CHECK(!strcmp(or_i2v_kernels_pick(0, 32)->name, "scalar"));
@@ -118,7 +133,62 @@ static void test_kernels_agree(void)
 /* One pair worked by hand: d 2, h = (1, 0), center row (0.5, 0),
    negative row (0, 1).  Dots 0.5 and 0; g_pos = (1 - s(0.5)) a,
    g_neg = (0 - s(0)) a with the table's bins. */
-static void test_pair_by_hand(void)
+static void pair_by_hand(const or_i2v_kernels *k, const or_i2v_tables *tp)
+{
+	const or_i2v_tables tab = *tp; /* a copy: the checks read tab.x */
+	float h[2] = { 1, 0 }, syn1[4] = { 0.5f, 0, 0, 1 };
+	uint32_t tgt[2] = { 0, 1 };
+	float loss;
+	run_pair(k, h, syn1, tgt, 2, 2, 0.1f, &tab, &loss);
+	float sp = tab.sigmoid[or_i2v_bin(0.5f)], sn = tab.sigmoid[or_i2v_bin(0.0f)];
+	CHECK(fabsf(sp - 1 / (1 + expf(-0.5f))) < 0.01f);
+	CHECK(fabsf(sn - 0.5f) < 0.01f);
+	float gp = (1 - sp) * 0.1f, gn = -sn * 0.1f;
+	/* syn1 rows move along h; h moves by gp * (0.5, 0) + gn * (0, 1) */
+	CHECK(fabsf(syn1[0] - (0.5f + gp)) < 1e-6f);
+	CHECK(fabsf(syn1[1]) < 1e-6f);
+	CHECK(fabsf(syn1[2] - gn) < 1e-6f);
+	CHECK(fabsf(syn1[3] - 1) < 1e-6f);
+	CHECK(fabsf(h[0] - (1 + gp * 0.5f)) < 1e-6f);
+	CHECK(fabsf(h[1] - gn) < 1e-6f);
+	CHECK(fabsf(loss - (tab.logsig[or_i2v_bin(0.5f)] + tab.logsig_neg[or_i2v_bin(0.0f)])) < 1e-6f);
+	/* beyond MAX_EXP: no update at all */
+	float h2[2] = { 4, 0 }, s2[2] = { 2, 0 };
+	uint32_t t2[1] = { 0 };
+	run_pair(k, h2, s2, t2, 1, 2, 0.1f, &tab, &loss);
+	CHECK(h2[0] == 4 && s2[0] == 2 && loss == 0);
+}
+
+/* One CBOW position by hand: d 2, contexts (1, 0) and (0, 1) (rows 0 and
+   1; for the sum, rows 0, 1, 1), center row (1, 0).
+   Mean: l1 = (0.5, 0.5), dot 0.5, g = (1 - s(0.5)) a; the center row
+   += g l1, every context += g (1, 0).  Sum (cbow_mean 0) of contexts
+   0, 1, 1: l1 = (1, 2), dot 1, the work g (1, 0) divided by 3, added to
+   row 1 twice. */
+static void cbow_by_hand(const or_i2v_kernels *k, const or_i2v_tables *tp)
+{
+	const or_i2v_tables tab = *tp; /* a copy: the checks read tab.x */
+	float syn0[4] = { 1, 0, 0, 1 }, syn1[2] = { 1, 0 }, neu1[2], work[2], dots[1];
+	uint32_t ctx[3] = { 0, 1, 1 }, tgt[1] = { 0 };
+	float loss = k->cbow(syn0, ctx, 2, 1, syn1, tgt, 1, 2, 0.1f, &tab, neu1, work, dots);
+	float g = (1 - tab.sigmoid[or_i2v_bin(0.5f)]) * 0.1f;
+	CHECK(fabsf(syn1[0] - (1 + 0.5f * g)) < 1e-6f && fabsf(syn1[1] - 0.5f * g) < 1e-6f);
+	CHECK(fabsf(syn0[0] - (1 + g)) < 1e-6f && fabsf(syn0[1]) < 1e-6f);
+	CHECK(fabsf(syn0[2] - g) < 1e-6f && fabsf(syn0[3] - 1) < 1e-6f);
+	CHECK(fabsf(loss - tab.logsig[or_i2v_bin(0.5f)]) < 1e-6f);
+	float a0[4] = { 1, 0, 0, 1 }, b1[2] = { 1, 0 };
+	loss = k->cbow(a0, ctx, 3, 0, b1, tgt, 1, 2, 0.1f, &tab, neu1, work, dots);
+	g = (1 - tab.sigmoid[or_i2v_bin(1.0f)]) * 0.1f;
+	CHECK(fabsf(b1[0] - (1 + g)) < 1e-6f && fabsf(b1[1] - 2 * g) < 1e-6f);
+	CHECK(fabsf(a0[0] - (1 + g / 3)) < 1e-6f && fabsf(a0[1]) < 1e-6f);
+	CHECK(fabsf(a0[2] - 2 * g / 3) < 1e-6f && fabsf(a0[3] - 1) < 1e-6f);
+	/* beyond MAX_EXP: no update at all */
+	float c0[2] = { 4, 0 }, c1[2] = { 2, 0 };
+	loss = k->cbow(c0, ctx, 1, 1, c1, tgt, 1, 2, 0.1f, &tab, neu1, work, dots);
+	CHECK(c0[0] == 4 && c0[1] == 0 && c1[0] == 2 && c1[1] == 0 && loss == 0);
+}
+
+static void test_kernels_by_hand(void)
 {
 	or_i2v_tables tab;
 	or_i2v_tables_init(&tab);
@@ -126,27 +196,8 @@ static void test_pair_by_hand(void)
 	for (int ki = 0; ki < 3; ki++) {
 		if (!ks[ki])
 			continue;
-		float h[2] = { 1, 0 }, syn1[4] = { 0.5f, 0, 0, 1 };
-		uint32_t tgt[2] = { 0, 1 };
-		float loss;
-		run_pair(ks[ki], h, syn1, tgt, 2, 2, 0.1f, &tab, &loss);
-		float sp = tab.sigmoid[or_i2v_bin(0.5f)], sn = tab.sigmoid[or_i2v_bin(0.0f)];
-		CHECK(fabsf(sp - 1 / (1 + expf(-0.5f))) < 0.01f);
-		CHECK(fabsf(sn - 0.5f) < 0.01f);
-		float gp = (1 - sp) * 0.1f, gn = -sn * 0.1f;
-		/* syn1 rows move along h; h moves by gp * (0.5, 0) + gn * (0, 1) */
-		CHECK(fabsf(syn1[0] - (0.5f + gp)) < 1e-6f);
-		CHECK(fabsf(syn1[1]) < 1e-6f);
-		CHECK(fabsf(syn1[2] - gn) < 1e-6f);
-		CHECK(fabsf(syn1[3] - 1) < 1e-6f);
-		CHECK(fabsf(h[0] - (1 + gp * 0.5f)) < 1e-6f);
-		CHECK(fabsf(h[1] - gn) < 1e-6f);
-		CHECK(fabsf(loss - (tab.logsig[or_i2v_bin(0.5f)] + tab.logsig_neg[or_i2v_bin(0.0f)])) < 1e-6f);
-		/* beyond MAX_EXP: no update at all */
-		float h2[2] = { 4, 0 }, s2[2] = { 2, 0 };
-		uint32_t t2[1] = { 0 };
-		run_pair(ks[ki], h2, s2, t2, 1, 2, 0.1f, &tab, &loss);
-		CHECK(h2[0] == 4 && s2[0] == 2 && loss == 0);
+		pair_by_hand(ks[ki], &tab);
+		cbow_by_hand(ks[ki], &tab);
 	}
 }
 
@@ -282,14 +333,16 @@ static int outside_group(const or_i2v_model *m)
 static void test_groups(void)
 {
 	or_store *st = group_store("groups.store");
-	/* scalar, SIMD, SIMD with --shared-negatives */
-	for (int v = 0; v < 3; v++) {
-		const int simd = v > 0;
+	/* scalar, SIMD, SIMD with --shared-negatives; CBOW: scalar, SIMD, SIMD summing */
+	for (int v = 0; v < 6; v++) {
+		const int simd = v != 0 && v != 3;
 		or_i2v_config cfg;
 		or_i2v_config_default(&cfg);
 		cfg.epochs = 10;
 		cfg.simd = simd;
 		cfg.shared_negatives = v == 2;
+		cfg.cbow = v >= 3;
+		cfg.cbow_mean = v != 5;
 		cfg.threads = 2;
 		or_i2v_model m;
 		or_i2v_stats s;
@@ -311,6 +364,23 @@ static void test_groups(void)
 	or_store_free(st);
 }
 
+/* Trains twice with cfg into *m (stats *s): the same bytes and figures. */
+static void train_twice(or_store *st, const or_i2v_config *cfg, or_i2v_model *m, or_i2v_stats *s)
+{
+	or_i2v_model m2;
+	or_i2v_stats s2;
+	CHECK_INT(train(st, cfg, m, s), OR_OK);
+	CHECK_INT(train(st, cfg, &m2, &s2), OR_OK);
+	CHECK(m->n_rows == m2.n_rows && !memcmp(m->vectors, m2.vectors, m->n_rows * m->dim * sizeof(float)));
+	CHECK(s->loss == s2.loss && s->pairs == s2.pairs && s->effective_words == s2.effective_words);
+	or_i2v_model_release(&m2);
+}
+
+static int same_vectors(const or_i2v_model *a, const or_i2v_model *b)
+{
+	return !memcmp(a->vectors, b->vectors, a->n_rows * a->dim * sizeof(float));
+}
+
 static void test_determinism(void)
 {
 	or_store *st = group_store("det.store");
@@ -319,32 +389,40 @@ static void test_determinism(void)
 	cfg.threads = 1;
 	cfg.epochs = 2;
 	cfg.sample = 0.001; /* downsampling on (keeps about 1 in 3): its draws are in the stream */
-	or_i2v_model a, b, c;
-	or_i2v_stats sa, sb;
-	CHECK_INT(train(st, &cfg, &a, &sa), OR_OK);
-	CHECK_INT(train(st, &cfg, &b, &sb), OR_OK);
-	CHECK(a.n_rows == b.n_rows && !memcmp(a.vectors, b.vectors, a.n_rows * a.dim * sizeof(float)));
-	CHECK(sa.loss == sb.loss && sa.effective_words == sb.effective_words);
+	or_i2v_model a, c, d, f, h, k;
+	or_i2v_stats sa, sd, sf, sk;
+	train_twice(st, &cfg, &a, &sa);
 	CHECK(sa.effective_words < sa.words); /* some occurrences were dropped */
 	cfg.seed = 2;
 	CHECK_INT(train(st, &cfg, &c, NULL), OR_OK);
-	CHECK(memcmp(a.vectors, c.vectors, a.n_rows * a.dim * sizeof(float)) != 0);
+	CHECK(!same_vectors(&a, &c));
 	/* --shared-negatives: deterministic too, the same pairs and kept words
 	   (windows and downsampling have their own stream), other negatives */
-	or_i2v_model d, e;
-	or_i2v_stats sd, se;
 	cfg.seed = 1;
 	cfg.shared_negatives = 1;
-	CHECK_INT(train(st, &cfg, &d, &sd), OR_OK);
-	CHECK_INT(train(st, &cfg, &e, &se), OR_OK);
-	CHECK(!memcmp(d.vectors, e.vectors, d.n_rows * d.dim * sizeof(float)) && sd.loss == se.loss);
+	train_twice(st, &cfg, &d, &sd);
 	CHECK(sd.pairs == sa.pairs && sd.effective_words == sa.effective_words);
-	CHECK(memcmp(a.vectors, d.vectors, a.n_rows * a.dim * sizeof(float)) != 0);
-	or_i2v_model_release(&a);
-	or_i2v_model_release(&b);
-	or_i2v_model_release(&c);
-	or_i2v_model_release(&d);
-	or_i2v_model_release(&e);
+	CHECK(!same_vectors(&a, &d));
+	/* CBOW: deterministic, the same kept words as skip-gram (the same
+	   stream of downsampling and window draws), one update per position,
+	   other vectors; another seed, the sum (cbow_mean 0): other bytes */
+	cfg.shared_negatives = 0;
+	cfg.cbow = 1;
+	train_twice(st, &cfg, &f, &sf);
+	CHECK(sf.effective_words == sa.effective_words);
+	CHECK(sf.pairs > 0 && sf.pairs <= sf.effective_words && sf.pairs < sa.pairs);
+	CHECK(!same_vectors(&a, &f));
+	cfg.seed = 2;
+	CHECK_INT(train(st, &cfg, &h, NULL), OR_OK);
+	CHECK(!same_vectors(&f, &h));
+	cfg.seed = 1;
+	cfg.cbow_mean = 0;
+	train_twice(st, &cfg, &k, &sk);
+	CHECK(!same_vectors(&f, &k));
+	CHECK(sk.pairs == sf.pairs && sk.effective_words == sf.effective_words);
+	or_i2v_model *all[] = { &a, &c, &d, &f, &h, &k };
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+		or_i2v_model_release(all[i]);
 	or_store_free(st);
 }
 
@@ -454,6 +532,16 @@ static void test_bad_config_cancel(void)
 	cfg.min_alpha = 1;
 	CHECK_INT(or_i2v_train(stores, 1, &cfg, NULL, NULL, NULL, &m, NULL, &err), OR_EINVAL);
 	or_i2v_config_default(&cfg);
+	cfg.cbow = 1;
+	cfg.shared_negatives = 1;
+	CHECK_INT(or_i2v_train(stores, 1, &cfg, NULL, NULL, NULL, &m, NULL, &err), OR_EINVAL);
+	CHECK_STR_CONTAINS(err.msg, "shared_negatives is for skip-gram");
+	or_i2v_config_default(&cfg);
+	cfg.cbow = 1;
+	cfg.cbow_mean = 2;
+	CHECK_INT(or_i2v_train(stores, 1, &cfg, NULL, NULL, NULL, &m, NULL, &err), OR_EINVAL);
+	CHECK_STR_CONTAINS(err.msg, "cbow_mean 2");
+	or_i2v_config_default(&cfg);
 	CHECK_INT(or_i2v_train(stores, 0, &cfg, NULL, NULL, NULL, &m, NULL, &err), OR_EINVAL);
 	volatile sig_atomic_t stop = 1;
 	or_log log = { NULL, NULL, NULL, &stop };
@@ -466,7 +554,7 @@ int main(void)
 {
 	CHECK_MAIN_BEGIN
 	RUN_TEST(test_kernels_agree);
-	RUN_TEST(test_pair_by_hand);
+	RUN_TEST(test_kernels_by_hand);
 	RUN_TEST(test_keep_threshold);
 	RUN_TEST(test_alias);
 	RUN_TEST(test_groups);

@@ -10,7 +10,9 @@
  * cache lines and pages; the corpus is one array of those row numbers,
  * built once and read sequentially every epoch.  A block's pairs are
  * planned (window, negatives) a few pairs ahead of their training and
- * their rows prefetched then, one pair's prefetches per pair trained, so
+ * their rows prefetched then, one pair's prefetches per pair trained (a
+ * CBOW position's - its contexts' input rows and its targets' output rows -
+ * CBOW_AHEAD positions ahead, in the same way), so
  * the memory misses of a large table overlap the work before them without
  * coming in bursts; only the few most frequent items' downsampling
  * thresholds are read (the items above a prefix of the rows are always kept).
@@ -45,6 +47,7 @@ void or_i2v_config_default(or_i2v_config *cfg)
 	cfg->min_alpha = 0.0001;
 	cfg->seed = 1;
 	cfg->simd = 1;
+	cfg->cbow_mean = 1;
 }
 
 static double now_s(void)
@@ -343,13 +346,18 @@ typedef struct neg_ring {
 	or_prng g;
 } neg_ring;
 
+#define CBOW_AHEAD 3 /* CBOW positions planned, rows prefetched, ahead of training */
+
 /* One planned pair: the context's row, the targets (the center, then the
-   negatives that were not the center) and the sentence's learning rate. */
+   negatives that were not the center) and the sentence's learning rate;
+   or one planned CBOW position: its contexts' rows ctxs[0..nc) instead. */
 typedef struct pair_plan {
 	uint32_t ctx;
 	int nt;
 	float alpha;
-	uint32_t *tgt; /* 1 + negative */
+	uint32_t *tgt;  /* 1 + negative */
+	int nc;
+	uint32_t *ctxs; /* CBOW: 2 x window */
 } pair_plan;
 
 /* Where the planner is in its block: sentence s (its kept words, the
@@ -369,7 +377,7 @@ typedef struct block_ws {
 	uint32_t kept[OR_I2V_MAX_SENTENCE];
 	pair_plan ring[PAIR_RING];
 	planner p;
-	float *work, *dots;
+	float *work, *dots, *neu1;
 } block_ws;
 
 static inline void prefetch_row(const float *row, size_t d)
@@ -474,6 +482,22 @@ static int plan_sentence(trainer *t, block_ws *ws)
 	return 0;
 }
 
+/* K negatives drawn into tgt[m..), a draw equal to the center skipped,
+   their rows prefetched; the targets' count. */
+static inline int plan_negatives(trainer *t, planner *p, uint32_t *tgt, int m, int K, uint32_t center)
+{
+	const size_t d = t->cfg->dim;
+	const uint32_t nv = (uint32_t)t->c->n_vocab;
+	for (int q = 0; q < K; q++) {
+		uint32_t ng = neg_ring_draw(&p->neg, t->alias, nv);
+		if (ng == center)
+			continue;
+		tgt[m++] = ng;
+		prefetch_row(t->syn1 + (size_t)ng * d, d);
+	}
+	return m;
+}
+
 /* The block's next pair into pp, its rows prefetched; 0 at the block's
    end.  The draws are taken in the order of the pairs, so how far ahead
    the planner runs does not change them. */
@@ -482,7 +506,6 @@ static int plan_pair(trainer *t, block_ws *ws, pair_plan *pp)
 	planner *p = &ws->p;
 	const size_t d = t->cfg->dim;
 	int K = t->cfg->negative;
-	const uint32_t nv = (uint32_t)t->c->n_vocab;
 	for (;;) {
 		if (p->j < p->hi) {
 			if (p->j != p->i)
@@ -503,24 +526,50 @@ static int plan_pair(trainer *t, block_ws *ws, pair_plan *pp)
 			pp->tgt[m++] = p->cneg[q];
 		K = 0;
 	}
-	for (int q = 0; q < K; q++) {
-		uint32_t ng = neg_ring_draw(&p->neg, t->alias, nv);
-		if (ng == center)
-			continue;
-		pp->tgt[m++] = ng;
-		prefetch_row(t->syn1 + (size_t)ng * d, d);
-	}
-	pp->nt = m;
+	pp->nt = plan_negatives(t, p, pp->tgt, m, K, center);
 	pp->alpha = p->alpha;
 	pp->ctx = ws->kept[p->j++];
 	prefetch_row(t->syn0 + (size_t)pp->ctx * d, d);
 	return 1;
 }
 
-/* Train block b of epoch e: its pairs in order, each planned
-   OR_I2V_PAIR_AHEAD pairs ahead of its training so that the memory
-   misses of its rows overlap the pairs before it. */
-static void train_block(trainer *t, block_ws *ws, int e, size_t b)
+/* The block's next CBOW position into pp (its contexts, the sentence's
+   kept words within its reduced window but itself; its center and
+   negatives), their rows prefetched; 0 at the block's end.  The draws in
+   the order of the positions: the window's, then the negatives'. */
+static int plan_position(trainer *t, block_ws *ws, pair_plan *pp)
+{
+	planner *p = &ws->p;
+	const size_t d = t->cfg->dim;
+	while (p->j >= p->hi) {
+		if (p->i + 1 < p->n)
+			plan_center(t, ws, p->i + 1);
+		else if (!plan_sentence(t, ws))
+			return 0;
+	}
+	int nc = 0;
+	for (size_t j = p->j; j < p->hi; j++) {
+		if (j == p->i)
+			continue;
+		pp->ctxs[nc++] = ws->kept[j];
+		prefetch_row(t->syn0 + (size_t)ws->kept[j] * d, d);
+	}
+	p->j = p->hi; /* the center is planned */
+	pp->nc = nc;
+	const uint32_t center = ws->kept[p->i];
+	pp->tgt[0] = center;
+	pp->nt = plan_negatives(t, p, pp->tgt, 1, t->cfg->negative, center);
+	pp->alpha = p->alpha;
+	return 1;
+}
+
+/* Train block b of epoch e: its pairs (cbow: its positions) in order,
+   each planned OR_I2V_PAIR_AHEAD pairs (CBOW_AHEAD positions) ahead of its
+   training so that the memory misses of its rows overlap the work before
+   it.  Inlined for each constant cbow, so each mode's loop has no test of
+   the mode. */
+static inline __attribute__((always_inline)) void train_block_mode(trainer *t, block_ws *ws, int e,
+								   size_t b, const int cbow)
 {
 	const corpus *c = t->c;
 	const size_t d = t->cfg->dim;
@@ -538,19 +587,34 @@ static void train_block(trainer *t, block_ws *ws, int e, size_t b)
 	uint64_t pairs = 0;
 	size_t head = 0;
 	int more = 1;
-	while (head < OR_I2V_PAIR_AHEAD && (more = plan_pair(t, ws, &ws->ring[head])))
+	const size_t ahead = cbow ? CBOW_AHEAD : OR_I2V_PAIR_AHEAD;
+	while (head < ahead && (more = cbow ? plan_position(t, ws, &ws->ring[head])
+					     : plan_pair(t, ws, &ws->ring[head])))
 		head++;
 	for (size_t tail = 0; tail < head; tail++) {
-		if (more && (more = plan_pair(t, ws, &ws->ring[head & (PAIR_RING - 1)])))
+		pair_plan *next = &ws->ring[head & (PAIR_RING - 1)];
+		if (more && (more = cbow ? plan_position(t, ws, next) : plan_pair(t, ws, next)))
 			head++;
 		const pair_plan *pp = &ws->ring[tail & (PAIR_RING - 1)];
-		loss += t->k->pair(t->syn0 + (size_t)pp->ctx * d, t->syn1, pp->tgt, pp->nt, d, pp->alpha,
-				   &t->tab, ws->work, ws->dots);
+		if (cbow)
+			loss += t->k->cbow(t->syn0, pp->ctxs, pp->nc, t->cfg->cbow_mean, t->syn1, pp->tgt,
+					   pp->nt, d, pp->alpha, &t->tab, ws->neu1, ws->work, ws->dots);
+		else
+			loss += t->k->pair(t->syn0 + (size_t)pp->ctx * d, t->syn1, pp->tgt, pp->nt, d,
+					   pp->alpha, &t->tab, ws->work, ws->dots);
 		pairs++;
 	}
 	t->block_loss[b] = loss;
 	t->block_pairs[b] = pairs;
 	t->block_eff[b] = p->eff;
+}
+
+static void train_block(trainer *t, block_ws *ws, int e, size_t b)
+{
+	if (t->cfg->cbow)
+		train_block_mode(t, ws, e, b, 1);
+	else
+		train_block_mode(t, ws, e, b, 0);
 }
 
 static void trainer_release(trainer *t)
@@ -636,6 +700,10 @@ static int check_config(const or_i2v_config *cfg, or_err *err)
 		return or_err_set(err, OR_EINVAL, "item2vec: sample %g is not in [0, 1)", cfg->sample);
 	if (!isfinite(cfg->ns_exponent) || fabs(cfg->ns_exponent) > 10)
 		return or_err_set(err, OR_EINVAL, "item2vec: ns_exponent %g is not in -10..10", cfg->ns_exponent);
+	if (cfg->cbow && cfg->shared_negatives)
+		return or_err_set(err, OR_EINVAL, "item2vec: shared_negatives is for skip-gram (CBOW draws a center's negatives once already)");
+	if (cfg->cbow_mean != 0 && cfg->cbow_mean != 1)
+		return or_err_set(err, OR_EINVAL, "item2vec: cbow_mean %d is not 0 or 1", cfg->cbow_mean);
 	if (cfg->min_count < 1)
 		return or_err_set(err, OR_EINVAL, "item2vec: min_count must be at least 1");
 	if (cfg->epochs < 1)
@@ -651,8 +719,10 @@ static void ws_free(block_ws *ws)
 	if (!ws)
 		return;
 	free(ws->ring[0].tgt);
+	free(ws->ring[0].ctxs);
 	free(ws->work);
 	free(ws->dots);
+	free(ws->neu1);
 	free(ws);
 }
 
@@ -668,7 +738,16 @@ static int ws_alloc(block_ws **out, const or_i2v_config *cfg)
 		ws->ring[k].tgt = tgt ? tgt + (size_t)k * nt : NULL;
 	ws->work = malloc(cfg->dim * sizeof(*ws->work));
 	ws->dots = malloc(nt * sizeof(*ws->dots));
-	return tgt && ws->work && ws->dots ? 0 : -1;
+	if (!tgt || !ws->work || !ws->dots)
+		return -1;
+	if (!cfg->cbow)
+		return 0;
+	const size_t nc = 2 * (size_t)cfg->window;
+	uint32_t *ctxs = malloc(PAIR_RING * nc * sizeof(*ctxs));
+	for (int k = 0; k < PAIR_RING; k++)
+		ws->ring[k].ctxs = ctxs ? ctxs + (size_t)k * nc : NULL;
+	ws->neu1 = malloc(cfg->dim * sizeof(*ws->neu1));
+	return ctxs && ws->neu1 ? 0 : -1;
 }
 
 int or_i2v_train(struct or_store *const *stores, size_t n_stores, const or_i2v_config *cfg,

@@ -1,8 +1,9 @@
 /*
- * or_item2vec.h - item2vec: skip-gram with negative sampling (word2vec,
- * Mikolov et al. 2013) over sessions as sentences and aids as words, the
- * public API of the item2vec module.  Every option means what it means in
- * the word2vec paper and in gensim's Word2Vec(sg=1, hs=0):
+ * or_item2vec.h - item2vec: skip-gram (default) or CBOW with negative
+ * sampling (word2vec, Mikolov et al. 2013) over sessions as sentences and
+ * aids as words, the public API of the item2vec module.  Every option
+ * means what it means in the word2vec paper and in gensim's
+ * Word2Vec(sg=1, hs=0) (or sg=0 with cbow):
  *
  *  - vocabulary: the items (of the union of the stores' dictionaries,
  *    or_items.h) occurring at least min_count times; rarer ones are
@@ -18,6 +19,14 @@
  *    distribution count^ns_exponent (label 0; a draw equal to the center is
  *    skipped; a negative exponent favours rare items, as in gensim), with
  *    a logistic loss; dot products beyond +-6 give no update (gensim's rule);
+ *  - cbow (gensim's sg=0): each kept position with its reduced window is
+ *    one update instead: l1 = the sum of its contexts' input vectors
+ *    (divided by their count when cbow_mean) predicts the center (label 1)
+ *    and `negative` draws (a draw equal to the center skipped), with the
+ *    same logistic loss and +-6 rule; each target's output vector moves by
+ *    g l1, and the sum of g x (target's output vector), divided by the
+ *    count when not cbow_mean, is added to every context's input vector
+ *    (each occurrence) - gensim's fast_sentence_cbow_neg;
  *  - the learning rate decays linearly from alpha to min_alpha over all
  *    epochs' words;
  *  - input vectors start uniform in +-1/dim (gensim 4's; word2vec.c and
@@ -26,8 +35,8 @@
  *
  * Differences, by choice: the random numbers are this library's (per
  * block of sentences, or_prng.h), so results are not gensim's bits; the
- * dot products of a pair's 1 + negative targets are all taken before any
- * of them is updated (they differ from sequential updates only when a
+ * dot products of a pair's (or CBOW position's) 1 + negative targets are
+ * all taken before any of them is updated (they differ from sequential updates only when a
  * negative is drawn twice); negatives come from an alias table (exact
  * probabilities, one memory access) rather than a cumulative table;
  * sentences are cut at 10000 kept words (gensim's limit).
@@ -75,7 +84,12 @@ typedef struct or_i2v_config {
 	int collapse_repeats;  /* 1: a run of the same aid counts once (0) */
 	int shared_negatives;  /* 1: a center's negatives drawn once for all its
 				  contexts (pWord2Vec's approximation; 0: per pair,
-				  word2vec's and gensim's rule) */
+				  word2vec's and gensim's rule); skip-gram only
+				  (with cbow: OR_EINVAL, CBOW draws a center's
+				  negatives once already) */
+	int cbow;              /* 1: CBOW (gensim's sg=0); 0: skip-gram (0) */
+	int cbow_mean;         /* with cbow: 1 the contexts' mean, 0 their sum
+				  (gensim's cbow_mean; 1) */
 	uint64_t seed;         /* initial vectors and every draw (1) */
 	int threads;           /* 0: all cores */
 	int simd;              /* 1: AVX2/FMA or AVX-512 kernels where the CPU has them (1) */
@@ -95,10 +109,14 @@ typedef struct or_i2v_stats {
 	uint64_t words;          /* corpus words trained so far, all epochs */
 	uint64_t words_total;    /* corpus_words x epochs */
 	uint64_t effective_words; /* of them kept by downsampling */
-	uint64_t pairs;          /* (center, context) pairs trained */
-	double loss;             /* mean loss per pair (positive + negatives
-	                            terms): of the last epoch at the end, of
-	                            the current epoch so far in progress */
+	uint64_t pairs;          /* updates trained: skip-gram's (center,
+	                            context) pairs; CBOW's positions (one
+	                            center update each, its contexts together) */
+	double loss;             /* mean loss per update (its positive +
+	                            negatives terms, -log sigmoid(+-f) of the
+	                            targets updated): of the last epoch at the
+	                            end, of the current epoch so far in
+	                            progress */
 	double epoch_loss[16];   /* mean loss of each of the first 16 epochs */
 	double alpha;            /* learning rate now */
 	double seconds;          /* training time (after building the corpus) */

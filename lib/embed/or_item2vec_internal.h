@@ -1,7 +1,8 @@
 /*
  * or_item2vec_internal.h - private parts of the item2vec module shared by
- * its files and its test: the sigmoid and log-sigmoid tables, the pair
- * kernel (or_item2vec_kernels.c: scalar reference, AVX2/FMA, AVX-512), the
+ * its files and its test: the sigmoid and log-sigmoid tables, the
+ * skip-gram pair and CBOW position kernels (or_item2vec_kernels.c: scalar
+ * reference, AVX2/FMA, AVX-512), the
  * downsampling rule and the alias table of negatives (or_item2vec.c).
  */
 #ifndef OR_ITEM2VEC_INTERNAL_H
@@ -42,8 +43,23 @@ static inline int or_i2v_bin(float f)
 typedef float (*or_i2v_pair_fn)(float *h, float *syn1, const uint32_t *tgt, int nt, size_t d,
 				float alpha, const or_i2v_tables *tab, float *work, float *dots);
 
+/*
+ * One CBOW position (gensim's fast_sentence_cbow_neg): ctx[0..nc) (nc >= 1)
+ * are the rows of syn0 of its contexts (a row may repeat), tgt[0..nt) the
+ * rows of syn1 of its targets as for a pair.  neu1 = the sum of the
+ * contexts' rows, times 1/nc when mean; every dot product neu1 .
+ * syn1[tgt[i]] first; then the targets' updates as for a pair with neu1
+ * for h (work accumulating g syn1[tgt]); when not mean, work *= 1/nc; then
+ * every context's row += work (each occurrence).  Returns the loss of the
+ * targets updated.  neu1 and work are d floats of scratch, dots nt floats.
+ */
+typedef float (*or_i2v_cbow_fn)(float *syn0, const uint32_t *ctx, int nc, int mean, float *syn1,
+				const uint32_t *tgt, int nt, size_t d, float alpha,
+				const or_i2v_tables *tab, float *neu1, float *work, float *dots);
+
 typedef struct or_i2v_kernels {
 	or_i2v_pair_fn pair;
+	or_i2v_cbow_fn cbow;
 	const char *name; /* "scalar", "avx2" or "avx512" */
 } or_i2v_kernels;
 

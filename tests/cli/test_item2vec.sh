@@ -1,9 +1,10 @@
 # tests/cli/test_item2vec.sh - `ottorec item2vec` end to end on tiny
-# synthetic data: outputs (.npy, ids, word2vec text) and their agreement,
-# the JSON summary, same bytes for the same seed with one thread, --no-simd
-# = OTTOREC_NO_SIMD=1, --min-count, the cosine index, the seed strategy and
-# `run --embeddings item2vec` on them, gensim reading the text file (SKIP
-# without Debian's python3-gensim), and every usage and input error.
+# synthetic data, skip-gram and --cbow: outputs (.npy, ids, word2vec text)
+# and their agreement, the JSON summary (its mode), same bytes for the same
+# seed with one thread, --no-simd = OTTOREC_NO_SIMD=1, --min-count, the
+# cosine index, the seed strategy and `run --embeddings item2vec` on them,
+# gensim reading the text files (SKIP without Debian's python3-gensim), and
+# every usage and input error.
 . "$TESTS_DIR/cli/lib.sh"
 
 expect_ok i2v_help "$OTTOREC" item2vec -h
@@ -18,13 +19,14 @@ rows=$(sed -n 's/.*"rows":\([0-9]*\).*/\1/p' "$T/v.json")
 items=$(sed -n 's/.*"items":\([0-9]*\).*/\1/p' "$T/v.json")
 expect_true i2v_json_rows sh -c "[ -n '$rows' ] && [ '$rows' -gt 100 ] && [ '$rows' = '$items' ]"
 expect_true i2v_json_fields grep -q '"words":[1-9].*"effective_words":[1-9].*"pairs":[1-9].*"loss":[0-9]' "$T/v.json"
+expect_true i2v_json_mode grep -q '"dim":32,"mode":"skip-gram","sentences"' "$T/v.json"
 expect_true i2v_npy_shape grep -q "'shape': ($rows, 32)" "$T/v.npy"
 expect_true i2v_ids_shape grep -q "'descr': '<i8'.*'shape': ($rows,)" "$T/v.ids.npy"
 expect_true i2v_text_header sh -c "head -n 1 '$T/v.txt' | grep -qx '$rows 32'"
 expect_true i2v_text_lines [ "$(wc -l < "$T/v.txt")" -eq $((rows + 1)) ]
 expect_true i2v_text_fields sh -c "sed -n 2p '$T/v.txt' | awk '{ exit NF == 33 ? 0 : 1 }'"
 # the text file's aids are the ids file's, in order; its numbers are the matrix's
-expect_true i2v_text_matches_npy python3 - "$T/v.npy" "$T/v.ids.npy" "$T/v.txt" <<'PY'
+cat > "$T/text_matches.py" <<'PY'
 import ast, struct, sys
 def npy(path):
     b = open(path, "rb").read()
@@ -48,6 +50,7 @@ for r, line in enumerate(lines):
         x = struct.unpack("<f", struct.pack("<f", float(f[1 + j])))[0]
         assert x == vec[r * shape[1] + j], (r, j, f[1 + j], vec[r * shape[1] + j])
 PY
+expect_true i2v_text_matches_npy python3 "$T/text_matches.py" "$T/v.npy" "$T/v.ids.npy" "$T/v.txt"
 
 # one thread: the same seed gives the same bytes; another seed others
 expect_ok i2v_t1a "$OTTOREC" item2vec --quiet --threads 1 --epochs 2 --text "$T/a.txt" -o "$T/a.npy" "$TR" "$TE"
@@ -71,6 +74,36 @@ expect_ok i2v_shared_negatives "$OTTOREC" item2vec --quiet --json --threads 1 --
 	-o "$T/sn.npy" "$TR" "$TE"
 expect_true i2v_shared_negatives_json grep -q '"collapse_repeats":0,"shared_negatives":1' "$T/stdout"
 expect_true i2v_shared_negatives_differ sh -c "! cmp -s '$T/a.npy' '$T/sn.npy'"
+
+# --cbow: gensim's sg=0; the same kept words, one update per position
+expect_ok i2v_cbow "$OTTOREC" item2vec --quiet --json --cbow --epochs 2 --text "$T/c.txt" -o "$T/c.npy" "$TR" "$TE"
+cp "$T/stdout" "$T/c.json"
+expect_true i2v_cbow_json_mode grep -q '"dim":32,"mode":"cbow","cbow_mean":1,"sentences"' "$T/c.json"
+expect_true i2v_cbow_json_fields grep -q '"shared_negatives":0,"words":[1-9].*"pairs":[1-9].*"loss":[0-9]' "$T/c.json"
+ceff=$(sed -n 's/.*"effective_words":\([0-9]*\).*/\1/p' "$T/c.json")
+seff=$(sed -n 's/.*"effective_words":\([0-9]*\).*/\1/p' "$T/v.json")
+cpairs=$(sed -n 's/.*"pairs":\([0-9]*\).*/\1/p' "$T/c.json")
+spairs=$(sed -n 's/.*"pairs":\([0-9]*\).*/\1/p' "$T/v.json")
+expect_true i2v_cbow_pairs_are_positions sh -c "[ '$ceff' = '$seff' ] && [ '$cpairs' -gt 0 ] && [ '$cpairs' -le '$ceff' ] && [ '$cpairs' -lt '$spairs' ]"
+expect_true i2v_cbow_npy_shape grep -q "'shape': ($rows, 32)" "$T/c.npy"
+expect_same i2v_cbow_ids "$T/v.ids.npy" "$T/c.ids.npy"
+expect_true i2v_cbow_text_matches_npy python3 "$T/text_matches.py" "$T/c.npy" "$T/c.ids.npy" "$T/c.txt"
+expect_ok i2v_cbow_t1a "$OTTOREC" item2vec --quiet --cbow --threads 1 --epochs 2 -o "$T/ca.npy" "$TR" "$TE"
+expect_ok i2v_cbow_t1b "$OTTOREC" item2vec --quiet --cbow --threads 1 --epochs 2 -o "$T/cb.npy" "$TR" "$TE"
+expect_same i2v_cbow_same_bytes "$T/ca.npy" "$T/cb.npy"
+expect_true i2v_cbow_not_skip_gram sh -c "! cmp -s '$T/a.npy' '$T/ca.npy'"
+expect_ok i2v_cbow_seed2 "$OTTOREC" item2vec --quiet --cbow --threads 1 --epochs 2 --seed 2 -o "$T/cs2.npy" "$TR" "$TE"
+expect_true i2v_cbow_seed_differs sh -c "! cmp -s '$T/ca.npy' '$T/cs2.npy'"
+expect_ok i2v_cbow_sum "$OTTOREC" item2vec --quiet --json --cbow --cbow-mean 0 --threads 1 --epochs 2 -o "$T/csum.npy" "$TR" "$TE"
+expect_true i2v_cbow_sum_json grep -q '"mode":"cbow","cbow_mean":0,' "$T/stdout"
+expect_true i2v_cbow_sum_differs sh -c "! cmp -s '$T/ca.npy' '$T/csum.npy'"
+expect_ok i2v_cbow_mean1 "$OTTOREC" item2vec --quiet --cbow --cbow-mean 1 --threads 1 --epochs 2 -o "$T/cm1.npy" "$TR" "$TE"
+expect_same i2v_cbow_mean1_is_default "$T/ca.npy" "$T/cm1.npy"
+expect_ok i2v_cbow_nosimd "$OTTOREC" item2vec --quiet --cbow --threads 1 --epochs 1 --no-simd -o "$T/cns.npy" "$TR"
+expect_ok i2v_cbow_env_nosimd env OTTOREC_NO_SIMD=1 "$OTTOREC" item2vec --quiet --cbow --threads 1 --epochs 1 -o "$T/cne.npy" "$TR"
+expect_same i2v_cbow_env_nosimd_is_no_simd "$T/cns.npy" "$T/cne.npy"
+expect_ok i2v_cbow_epoch_lines "$OTTOREC" item2vec --cbow --epochs 1 --dim 8 -o "$T/cl.npy" "$TR"
+expect_true i2v_cbow_epoch_line_mode grep -q '^epoch 1/1 (cbow): loss' "$T/stderr"
 
 # use: a cosine index, neighbours, the seed strategy, `run --embeddings item2vec`
 expect_ok i2v_index_cos "$OTTOREC" index build --quiet --metric cos -o "$T/v.ann" "$T/v.npy"
@@ -103,7 +136,15 @@ assert [int(k) for k in kv.index_to_key] == list(ids)
 assert np.array_equal(kv.vectors, vec)
 kv.most_similar(kv.index_to_key[0], topn=5)
 PY
+	expect_true i2v_gensim_reads_cbow_text /usr/bin/python3 - "$T/c.txt" "$T/c.npy" <<'PY'
+import sys
+import numpy as np
+from gensim.models import KeyedVectors
+kv = KeyedVectors.load_word2vec_format(sys.argv[1], binary=False)
+assert np.array_equal(kv.vectors, np.load(sys.argv[2]))
+PY
 else
+	skip i2v_gensim_reads_cbow_text "Debian's python3-gensim is not installed (scripts/deb-packages-bench.txt)"
 	skip i2v_gensim_reads_text "Debian's python3-gensim is not installed (scripts/deb-packages-bench.txt)"
 fi
 
@@ -120,6 +161,9 @@ expect_fail i2v_bad_epochs "--epochs must be in 1..100000, not '0'" "$OTTOREC" i
 expect_fail i2v_bad_alpha "--alpha must be in 1e-9..10, not '0'" "$OTTOREC" item2vec --alpha 0 -o "$T/x.npy" "$TR"
 expect_fail i2v_min_alpha_above "--min-alpha \(0.5\) must not exceed --alpha \(0.025\)" "$OTTOREC" item2vec --min-alpha 0.5 -o "$T/x.npy" "$TR"
 expect_fail i2v_bad_seed "--seed must be a non-negative integer, not '-1'" "$OTTOREC" item2vec --seed -1 -o "$T/x.npy" "$TR"
+expect_fail i2v_cbow_mean_alone "--cbow-mean needs --cbow" "$OTTOREC" item2vec --cbow-mean 0 -o "$T/x.npy" "$TR"
+expect_fail i2v_bad_cbow_mean "--cbow-mean must be 0 or 1, not '2'" "$OTTOREC" item2vec --cbow --cbow-mean 2 -o "$T/x.npy" "$TR"
+expect_fail i2v_cbow_shared "--shared-negatives is for skip-gram" "$OTTOREC" item2vec --cbow --shared-negatives -o "$T/x.npy" "$TR"
 expect_fail i2v_bad_threads "threads" "$OTTOREC" item2vec --threads 0 -o "$T/x.npy" "$TR"
 expect_fail i2v_unknown_option "unknown option" "$OTTOREC" item2vec --hs 1 -o "$T/x.npy" "$TR"
 expect_fail i2v_output_is_input "output .*train.store is also an input" "$OTTOREC" item2vec -o "$TR" "$TR"

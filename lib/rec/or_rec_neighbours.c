@@ -7,9 +7,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return (x > y) - (x < y);
+}
+
 void or_rec_neighbours_release(or_rec_neighbours *nb)
 {
 	free(nb->row);
+	free(nb->searched);
 	free(nb->nn);
 	memset(nb, 0, sizeof(*nb));
 }
@@ -34,12 +41,24 @@ int or_rec_neighbours_search(or_rec_neighbours *nb, const or_store *st, const ui
 	nb->items = or_ann_items(index);
 	nb->n_rows = n_rows;
 	nb->k = k;
-	nb->row = malloc(n_rows * sizeof(*nb->row));
-	if (!nb->row)
+	size_t ns = or_store_n_sessions(st), bound = 0;
+	const uint64_t *off = or_store_offsets(st);
+	for (size_t i = 0; i < ns; i++)
+		if (!keep || keep[i]) {
+			size_t n = (size_t)(off[i + 1] - off[i]);
+			bound += n < recent ? n : recent;
+		}
+	/* few asks (a request's sessions): a sorted list, not a flag per row */
+	const int sparse = bound < n_rows / 8;
+	if (sparse)
+		nb->searched = malloc((bound ? bound : 1) * sizeof(*nb->searched));
+	else
+		nb->row = malloc(n_rows * sizeof(*nb->row));
+	if (sparse ? !nb->searched : !nb->row)
 		return or_err_set(err, OR_ENOMEM, "out of memory (neighbour rows)");
-	for (size_t a = 0; a < n_rows; a++)
+	for (size_t a = 0; !sparse && a < n_rows; a++)
 		nb->row[a] = UINT32_MAX;
-	size_t ns = or_store_n_sessions(st);
+	size_t nq = 0;
 	for (size_t i = 0; i < ns; i++) {
 		if (keep && !keep[i])
 			continue;
@@ -56,20 +75,33 @@ int or_rec_neighbours_search(or_rec_neighbours *nb, const or_store *st, const ui
 				continue;
 			seen[n_seen++] = a;
 			uint32_t ir = or_items_index(nb->items, a);
-			if (ir != OR_ITEM_NONE)
+			if (ir == OR_ITEM_NONE)
+				continue;
+			if (sparse)
+				nb->searched[nq++] = ir;
+			else
 				nb->row[ir] = 0;
 		}
 	}
-	size_t nq = 0;
-	for (size_t a = 0; a < n_rows; a++)
-		if (nb->row[a] != UINT32_MAX)
-			nb->row[a] = (uint32_t)nq++;
+	if (sparse) {
+		qsort(nb->searched, nq, sizeof(*nb->searched), cmp_u32);
+		size_t u = 0;
+		for (size_t i = 0; i < nq; i++)
+			if (!u || nb->searched[i] != nb->searched[u - 1])
+				nb->searched[u++] = nb->searched[i];
+		nq = nb->n_searched = u;
+	} else {
+		for (size_t a = 0; a < n_rows; a++)
+			if (nb->row[a] != UINT32_MAX)
+				nb->row[a] = (uint32_t)nq++;
+	}
 	if (!nq)
 		return OR_OK;
 	enum { BATCH = 65536 };
 	nb->nn = malloc(nq * k * sizeof(*nb->nn));
-	int64_t *q = malloc(BATCH * sizeof(*q));
-	int64_t *ids = malloc(BATCH * k * sizeof(*ids));
+	size_t cap = nq < BATCH ? nq : BATCH;
+	int64_t *q = malloc(cap * sizeof(*q));
+	int64_t *ids = malloc(cap * k * sizeof(*ids));
 	int rc = OR_OK;
 	if (!nb->nn || !q || !ids)
 		rc = or_err_set(err, OR_ENOMEM, "out of memory (neighbours)");
@@ -82,9 +114,13 @@ int or_rec_neighbours_search(or_rec_neighbours *nb, const or_store *st, const ui
 	size_t a = 0, done = 0;
 	while (!rc && done < nq) {
 		size_t n = 0;
-		for (; a < n_rows && n < BATCH; a++)
-			if (nb->row[a] != UINT32_MAX)
-				q[n++] = (int64_t)a;
+		if (sparse)
+			for (; a < nq && n < BATCH; a++)
+				q[n++] = (int64_t)nb->searched[a];
+		else
+			for (; a < n_rows && n < BATCH; a++)
+				if (nb->row[a] != UINT32_MAX)
+					q[n++] = (int64_t)a;
 		if (or_log_cancelled(log)) {
 			rc = or_err_set(err, OR_ECANCELLED, "cancelled");
 			break;

@@ -3,7 +3,9 @@
  * (the blend strategy, the ranker's candidates) need: for the `recent` most
  * recent distinct aids of each kept session of a store, their k nearest
  * other items in an ANN index, each needed aid searched once (in ascending
- * index row order, in batches), as aids.  Also the per-item event counts of
+ * index row order, in batches), as aids.  Which rows were searched is kept
+ * as a flag per index row when many sessions ask, or as a sorted list when
+ * few do (a `serve` request: no pass over the index's rows per call).  Also the per-item event counts of
  * a store that the popularity features read.  Shared so both generators see
  * the same neighbours for the same settings.
  */
@@ -25,7 +27,11 @@ typedef struct or_rec_neighbours {
 	const or_items *items; /* the index's rows' aids (owned by the index) */
 	size_t n_rows;         /* index rows */
 	size_t k;              /* neighbours per searched aid */
-	uint32_t *row;         /* n_rows: row of nn for index row i, UINT32_MAX: not searched */
+	uint32_t *row;         /* n_rows: row of nn for index row i, UINT32_MAX: not searched;
+				  NULL when few were searched (then `searched`) */
+	uint32_t *searched;    /* with row NULL: the n_searched index rows searched,
+				  ascending; row of nn = position here */
+	size_t n_searched;
 	uint32_t *nn;          /* searched x k neighbour aids, UINT32_MAX pad */
 } or_rec_neighbours;
 
@@ -46,12 +52,22 @@ void or_rec_neighbours_release(or_rec_neighbours *nb);
    searched or is not in the index. */
 static inline const uint32_t *or_rec_neighbours_of(const or_rec_neighbours *nb, uint32_t aid)
 {
-	if (!nb->row)
+	if (!nb->row && !nb->n_searched)
 		return NULL;
 	uint32_t r = or_items_index(nb->items, aid);
-	if (r == OR_ITEM_NONE || nb->row[r] == UINT32_MAX)
+	if (r == OR_ITEM_NONE)
 		return NULL;
-	return nb->nn + (size_t)nb->row[r] * nb->k;
+	if (nb->row)
+		return nb->row[r] == UINT32_MAX ? NULL : nb->nn + (size_t)nb->row[r] * nb->k;
+	size_t lo = 0, hi = nb->n_searched;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (nb->searched[mid] < r)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < nb->n_searched && nb->searched[lo] == r ? nb->nn + lo * nb->k : NULL;
 }
 
 /*

@@ -82,6 +82,13 @@ char *cli_path_join(const char *dir, const char *name)
 	return s;
 }
 
+const char *cli_existing_file(const char *dir, const char *name, char **hold)
+{
+	*hold = cli_path_join(dir, name);
+	struct stat sb;
+	return *hold && stat(*hold, &sb) == 0 ? *hold : NULL;
+}
+
 int cli_is_store(const char *path)
 {
 	/* the magic of lib/store/or_store.h's layout, bytes 0..7 */

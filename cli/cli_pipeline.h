@@ -96,6 +96,9 @@ char *cli_pipeline_json(const cli_pipeline *p);
 int cli_is_store(const char *path);
 /* malloc'd "dir/name". */
 char *cli_path_join(const char *dir, const char *name);
+/* "dir/name" when that exists, else NULL; *hold gets the malloc'd path
+   either way (free it; NULL when out of memory). */
+const char *cli_existing_file(const char *dir, const char *name, char **hold);
 
 /*
  * The model stages shared by `run` and `demo` (defined in cmd_run.c):

@@ -19,7 +19,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -91,13 +90,6 @@ static int parse_listen(const char *s, struct sockaddr_in *sa)
 	sa->sin_family = AF_INET;
 	sa->sin_port = htons((uint16_t)port);
 	return inet_pton(AF_INET, host, &sa->sin_addr) == 1 ? 0 : -1;
-}
-
-static const char *default_file(const char *dir, const char *name, char **hold)
-{
-	*hold = cli_path_join(dir, name);
-	struct stat sb;
-	return *hold && stat(*hold, &sb) == 0 ? *hold : NULL;
 }
 
 static int write_port(const char *path, unsigned port, or_err *err)
@@ -215,17 +207,17 @@ int cmd_serve(int argc, char **argv)
 		return cli_usage_error(CMD, "--listen must be IPV4:PORT (e.g. 127.0.0.1:8080), not '%s'", listen);
 	char *hold[4] = { NULL, NULL, NULL, NULL };
 	if ((st->needs & OR_NEEDS_TRAIN) && !cfg.n_train && !cfg.stats)
-		cfg.stats = default_file(cfg.dir, "ranker.stats", &hold[3]);
+		cfg.stats = cli_existing_file(cfg.dir, "ranker.stats", &hold[3]);
 	if ((st->needs & OR_NEEDS_TRAIN) && !cfg.n_train && !cfg.stats) {
-		const char *a = default_file(cfg.dir, "train.store", &hold[0]);
-		const char *b = default_file(cfg.dir, "test.store", &hold[1]);
+		const char *a = cli_existing_file(cfg.dir, "train.store", &hold[0]);
+		const char *b = cli_existing_file(cfg.dir, "test.store", &hold[1]);
 		if (a)
 			cfg.train[cfg.n_train++] = a;
 		if (b)
 			cfg.train[cfg.n_train++] = b;
 	}
 	if ((st->needs & OR_USES_PERIOD) && !cfg.period)
-		cfg.period = default_file(cfg.dir, "test.store", &hold[2]);
+		cfg.period = cli_existing_file(cfg.dir, "test.store", &hold[2]);
 	int rc = CLI_OK;
 	if ((st->needs & OR_NEEDS_TRAIN) && !cfg.n_train && !cfg.stats)
 		rc = cli_usage_error(CMD, "no %s/ranker.stats, train.store or test.store: give the training period's stores with --train STORE or their statistics with --stats FILE",

@@ -19,7 +19,6 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/time.h>
 
 struct serve_models {
@@ -56,12 +55,6 @@ static int load_path(const char *dir, const char *name, char **out, or_err *err)
 	return *out ? OR_OK : or_err_set(err, OR_ENOMEM, "out of memory");
 }
 
-static int exists(const char *path)
-{
-	struct stat sb;
-	return stat(path, &sb) == 0;
-}
-
 /* Append ", what path" to the set's detail line. */
 static void add_detail(serve_models *m, const char *what, const char *path)
 {
@@ -95,36 +88,31 @@ int serve_models_load(const serve_config *cfg, unsigned version, serve_models **
 		free(path);
 	}
 	if (!rc && (st->needs & (OR_NEEDS_INDEX | OR_USES_INDEX))) {
-		rc = load_path(cfg->dir, "index.ann", &path, err);
 		/* the ranker: only when its model was fitted with one (none in
 		   `run`'s models today); seed: required; blend: when OUTDIR has
 		   one (`run` gives it OUTDIR/index.ann) */
-		int blend = (st->needs & OR_USES_WEIGHTS) != 0;
-		if (!rc && ((st->needs & OR_NEEDS_INDEX) || (blend && exists(path)))) {
-			rc = or_ann_open(path, &m->ix, err);
-			if (!rc && blend)
-				add_detail(m, "index", path);
-		} else if (!rc && blend) {
-			add_detail(m, "index", "none (no embedding features)");
-		}
-		free(path);
+		const int blend = (st->needs & OR_USES_WEIGHTS) != 0;
+		char *hold;
+		const char *ix = cli_existing_file(cfg->dir, "index.ann", &hold);
+		if (!hold)
+			rc = or_err_set(err, OR_ENOMEM, "out of memory");
+		else if ((st->needs & OR_NEEDS_INDEX) || (blend && ix))
+			rc = or_ann_open(hold, &m->ix, err);
+		if (!rc && blend)
+			add_detail(m, "index", ix ? ix : "none (no embedding features)");
+		free(hold);
 	}
 	if (!rc && (st->needs & OR_USES_WEIGHTS)) {
-		const char *wp = cfg->weights;
-		path = NULL;
-		if (!wp) {
-			rc = load_path(cfg->dir, "fit/blend.weights", &path, err);
-			if (!rc && exists(path))
-				wp = path;
-		}
-		if (!rc && wp) {
+		char *hold = NULL;
+		const char *wp = cfg->weights ? cfg->weights
+					      : cli_existing_file(cfg->dir, "fit/blend.weights", &hold);
+		if (wp) {
 			rc = or_blend_weights_read(wp, m->w, err);
 			m->have_weights = !rc;
 		}
 		if (!rc)
 			add_detail(m, "weights", wp ? wp : "built-in");
-		free(path);
-		path = NULL;
+		free(hold);
 	}
 	if (!rc && (st->needs & OR_NEEDS_TRAIN)) {
 		for (size_t i = 0; i < cfg->n_train; i++)

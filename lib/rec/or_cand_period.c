@@ -75,16 +75,17 @@ int or_cand_period_build(const or_store *period, const or_cand_stats *stats, or_
 		uint64_t mc = 0, mb = 0;
 		for (size_t i = 0; i < n; i++) {
 			uint64_t b = (uint64_t)cnt[1][i] + cnt[2][i];
-			p->log[0][i] = (float)log1p((double)cnt[0][i]);
-			p->log[1][i] = (float)log1p((double)b);
 			mc = cnt[0][i] > mc ? cnt[0][i] : mc;
 			mb = b > mb ? b : mb;
 		}
 		double lc = log1p((double)mc), lb = log1p((double)mb);
 		for (size_t i = 0; i < n; i++) {
-			uint64_t b = (uint64_t)cnt[1][i] + cnt[2][i];
-			p->pop[0][i] = mc ? (float)(log1p((double)cnt[0][i]) / lc) : 0.0f;
-			p->pop[1][i] = mb ? (float)(log1p((double)b) / lb) : 0.0f;
+			double l0 = log1p((double)cnt[0][i]);
+			double l1 = log1p((double)((uint64_t)cnt[1][i] + cnt[2][i]));
+			p->log[0][i] = (float)l0;
+			p->log[1][i] = (float)l1;
+			p->pop[0][i] = mc ? (float)(l0 / lc) : 0.0f;
+			p->pop[1][i] = mb ? (float)(l1 / lb) : 0.0f;
 		}
 		for (unsigned t = 0; t < 3; t++) {
 			p->n_top[t] = top_of(cnt[t], p->items, OR_CAND_PERIOD_TOP, p->top[t]);

@@ -347,6 +347,7 @@ int cmd_item2vec(int argc, char **argv)
 		cli_json_num(&j, "train_seconds", st.seconds);
 		cli_json_num(&j, "words_per_s", st.words_per_s);
 		cli_json_str(&j, "kernels", st.kernels);
+		cli_json_str(&j, "negatives_table", st.negatives_table);
 		cli_json_num(&j, "wall_seconds", wall);
 		cli_json_int(&j, "peak_rss_bytes", (long long)cli_peak_rss());
 		cli_json_print(&j);

@@ -2,8 +2,9 @@
  * test_item2vec.c - item2vec (or_item2vec.h): the scalar, AVX2 and
  * AVX-512 pair and CBOW kernels agree; the pair and CBOW kernels against
  * hand-worked updates; gensim's
- * downsampling thresholds; the alias table draws its weights (also with a
- * negative exponent); sessions drawn from disjoint item groups give every
+ * downsampling thresholds; the alias table draws its weights and the
+ * negatives' sampler, per row and over runs of equal count, draws each row by count ^
+ * exponent (also negative); sessions drawn from disjoint item groups give every
  * item nearest neighbours (by cosine) in its own group, by skip-gram and
  * by CBOW (mean and sum); with one thread the same seed gives the same
  * bytes, another seed others, in both modes; min_count drops
@@ -257,6 +258,76 @@ static void test_alias(void)
 	check_alias(eq, 7);
 }
 
+/* The negatives' sampler in the form row_table_max selects: each row
+   drawn with probability count ^ exponent / total, rows of one count
+   alike; expect_n: the table's entries (rows, or runs of equal count). */
+static void check_negs(const uint64_t *count, size_t n, double exponent, size_t row_table_max,
+		       uint32_t expect_n)
+{
+	or_i2v_negs s;
+	or_err err;
+	CHECK_INT(or_i2v_negs_build(count, n, exponent, row_table_max, &s, &err), OR_OK);
+	CHECK_INT(s.n, expect_n);
+	CHECK((s.row != NULL) == (n <= row_table_max));
+	CHECK((s.run != NULL) == (n > row_table_max));
+	double total = 0;
+	for (size_t i = 0; i < n; i++)
+		total += pow((double)count[i], exponent);
+	size_t *hits = calloc(n, sizeof(*hits));
+	or_prng r;
+	or_prng_seed(&r, 11, 2);
+	const size_t draws = 3000000;
+	for (size_t i = 0; i < draws; i++) {
+		uint64_t r1 = or_prng_next(&r), r2 = or_prng_next(&r);
+		uint32_t k = s.row ? or_i2v_alias_draw(s.row, s.n, r1) : or_i2v_negs_draw_runs(&s, r1, r2);
+		CHECK(k < n);
+		if (k < n)
+			hits[k]++;
+	}
+	for (size_t i = 0; i < n; i++) {
+		double expect = pow((double)count[i], exponent) / total * (double)draws;
+		double sd = sqrt(expect);
+		if (fabs((double)hits[i] - expect) > 5 * sd + 1) {
+			fprintf(stderr, "  row %zu (count %llu): %zu draws, expected %.0f\n", i,
+				(unsigned long long)count[i], hits[i], expect);
+			CHECK(0);
+		}
+	}
+	free(hits);
+	or_i2v_negs_release(&s);
+	CHECK(s.run == NULL && s.row == NULL);
+}
+
+static void test_negatives(void)
+{
+	/* a Zipf-like count with ties: 9 distinct counts over 30 rows */
+	const uint64_t value[9] = { 700, 350, 120, 60, 20, 9, 3, 2, 1 };
+	const size_t times[9] = { 1, 2, 3, 1, 2, 3, 5, 4, 9 };
+	uint64_t c[30];
+	size_t n = 0;
+	for (size_t v = 0; v < 9; v++)
+		for (size_t k = 0; k < times[v]; k++)
+			c[n++] = value[v];
+	CHECK_INT(n, 30);
+	const double exps[3] = { 0.75, -0.5 /* rare items favoured */, 0.0 /* uniform */ };
+	for (int e = 0; e < 3; e++) {
+		check_negs(c, n, exps[e], 0, 9);         /* runs */
+		check_negs(c, n, exps[e], 29, 9);        /* one row past the limit: runs */
+		check_negs(c, n, exps[e], 30, 30);       /* at the limit: rows */
+		check_negs(c, n, exps[e], SIZE_MAX, 30); /* rows */
+	}
+	uint64_t one[1] = { 5 };
+	check_negs(one, 1, 0.75, 0, 1);
+	check_negs(one, 1, 0.75, 1, 1);
+	uint64_t eq[9] = { 4, 4, 4, 4, 4, 4, 4, 4, 4 };
+	check_negs(eq, 9, 0.75, 0, 1);
+	check_negs(eq, 9, 0.75, 9, 9);
+	or_i2v_negs s;
+	or_err err;
+	CHECK_INT(or_i2v_negs_build(one, 0, 0.75, 0, &s, &err), OR_EINVAL);
+	CHECK_INT(or_i2v_negs_build(one, 0, 0.75, SIZE_MAX, &s, &err), OR_EINVAL);
+}
+
 /* ---- training ----------------------------------------------------------- */
 
 static int train(or_store *st, const or_i2v_config *cfg, or_i2v_model *m, or_i2v_stats *s)
@@ -333,16 +404,19 @@ static int outside_group(const or_i2v_model *m)
 static void test_groups(void)
 {
 	or_store *st = group_store("groups.store");
-	/* scalar, SIMD, SIMD with --shared-negatives; CBOW: scalar, SIMD, SIMD summing */
-	for (int v = 0; v < 6; v++) {
+	/* scalar, SIMD, SIMD with --shared-negatives; CBOW: scalar, SIMD, SIMD
+	   summing; SIMD skip-gram and CBOW with the negatives from the runs */
+	for (int v = 0; v < 8; v++) {
 		const int simd = v != 0 && v != 3;
 		or_i2v_config cfg;
 		or_i2v_config_default(&cfg);
 		cfg.epochs = 10;
 		cfg.simd = simd;
 		cfg.shared_negatives = v == 2;
-		cfg.cbow = v >= 3;
+		cfg.cbow = v >= 3 && v != 6;
 		cfg.cbow_mean = v != 5;
+		if (v >= 6)
+			cfg.neg_rows_max = 0;
 		cfg.threads = 2;
 		or_i2v_model m;
 		or_i2v_stats s;
@@ -352,6 +426,7 @@ static void test_groups(void)
 		CHECK_INT(s.sentences, 1200);
 		CHECK(s.loss > 0 && s.loss < s.epoch_loss[0]);
 		CHECK(!strcmp(s.kernels, or_i2v_kernels_pick(simd, 32)->name));
+		CHECK(!strcmp(s.negatives_table, v >= 6 ? "runs" : "rows"));
 		for (size_t i = 0; i < m.n_rows; i++)
 			CHECK_INT(m.aids[i], 1000 + 7 * i);
 		int bad = outside_group(&m);
@@ -389,8 +464,8 @@ static void test_determinism(void)
 	cfg.threads = 1;
 	cfg.epochs = 2;
 	cfg.sample = 0.001; /* downsampling on (keeps about 1 in 3): its draws are in the stream */
-	or_i2v_model a, c, d, f, h, k;
-	or_i2v_stats sa, sd, sf, sk;
+	or_i2v_model a, c, d, f, g, h, k;
+	or_i2v_stats sa, sd, sf, sg, sk;
 	train_twice(st, &cfg, &a, &sa);
 	CHECK(sa.effective_words < sa.words); /* some occurrences were dropped */
 	cfg.seed = 2;
@@ -403,6 +478,14 @@ static void test_determinism(void)
 	train_twice(st, &cfg, &d, &sd);
 	CHECK(sd.pairs == sa.pairs && sd.effective_words == sa.effective_words);
 	CHECK(!same_vectors(&a, &d));
+	/* the negatives from the runs of equal count: deterministic, the same
+	   pairs and kept words, other negatives */
+	cfg.shared_negatives = 0;
+	cfg.neg_rows_max = 0;
+	train_twice(st, &cfg, &g, &sg);
+	CHECK(sg.pairs == sa.pairs && sg.effective_words == sa.effective_words);
+	CHECK(!same_vectors(&a, &g));
+	cfg.neg_rows_max = OR_I2V_NEG_ROWS_MAX;
 	/* CBOW: deterministic, the same kept words as skip-gram (the same
 	   stream of downsampling and window draws), one update per position,
 	   other vectors; another seed, the sum (cbow_mean 0): other bytes */
@@ -420,7 +503,7 @@ static void test_determinism(void)
 	train_twice(st, &cfg, &k, &sk);
 	CHECK(!same_vectors(&f, &k));
 	CHECK(sk.pairs == sf.pairs && sk.effective_words == sf.effective_words);
-	or_i2v_model *all[] = { &a, &c, &d, &f, &h, &k };
+	or_i2v_model *all[] = { &a, &c, &d, &f, &g, &h, &k };
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
 		or_i2v_model_release(all[i]);
 	or_store_free(st);
@@ -557,6 +640,7 @@ int main(void)
 	RUN_TEST(test_kernels_by_hand);
 	RUN_TEST(test_keep_threshold);
 	RUN_TEST(test_alias);
+	RUN_TEST(test_negatives);
 	RUN_TEST(test_groups);
 	RUN_TEST(test_determinism);
 	RUN_TEST(test_min_count_collapse);

@@ -1,7 +1,8 @@
 /*
  * or_item2vec.c - item2vec training (or_item2vec.h says what is computed):
  * the vocabulary and the corpus built from event stores, the downsampling
- * thresholds, the alias table of negatives, the Hogwild epoch loop over
+ * thresholds, the negatives' sampler (an alias table over the rows, or
+ * over the runs of rows of equal count), the Hogwild epoch loop over
  * blocks of sentences, the result in aid order and its word2vec text file.
  *
  * Layout for speed: the tables' rows are in order of decreasing count
@@ -48,6 +49,7 @@ void or_i2v_config_default(or_i2v_config *cfg)
 	cfg->seed = 1;
 	cfg->simd = 1;
 	cfg->cbow_mean = 1;
+	cfg->neg_rows_max = OR_I2V_NEG_ROWS_MAX;
 }
 
 static double now_s(void)
@@ -118,6 +120,89 @@ int or_i2v_alias_build(const double *w, size_t n, or_i2v_alias *tab, or_err *err
 	free(small);
 	free(large);
 	return OR_OK;
+}
+
+/* The per-row form: Vose's table over count ^ exponent. */
+static int negs_build_rows(const uint64_t *count, size_t n, double exponent, or_i2v_negs *out,
+			   or_err *err)
+{
+	or_i2v_alias *tab = malloc(n * sizeof(*tab));
+	double *w = malloc(n * sizeof(*w));
+	if (!tab || !w) {
+		free(tab);
+		free(w);
+		return or_err_set(err, OR_ENOMEM, "item2vec: out of memory for the negatives' table (%zu rows)", n);
+	}
+	for (size_t i = 0; i < n; i++)
+		w[i] = pow((double)count[i], exponent);
+	int rc = or_i2v_alias_build(w, n, tab, err);
+	free(w);
+	if (rc) {
+		free(tab);
+		return rc;
+	}
+	out->row = tab;
+	out->n = (uint32_t)n;
+	return OR_OK;
+}
+
+/* The runs form: Vose's table over the runs of equal count. */
+static int negs_build_runs(const uint64_t *count, size_t n, double exponent, or_i2v_negs *out,
+			   or_err *err)
+{
+	size_t nr = 1;
+	for (size_t i = 1; i < n; i++)
+		nr += count[i] != count[i - 1];
+	or_i2v_neg_run *run = malloc(nr * sizeof(*run));
+	or_i2v_alias *tab = malloc(nr * sizeof(*tab));
+	double *w = malloc(nr * sizeof(*w));
+	if (!run || !tab || !w) {
+		free(run);
+		free(tab);
+		free(w);
+		return or_err_set(err, OR_ENOMEM, "item2vec: out of memory for the negatives' table (%zu runs)", nr);
+	}
+	size_t r = 0;
+	for (size_t i = 0; i < n; r++) {
+		size_t j = i + 1;
+		while (j < n && count[j] == count[i])
+			j++;
+		run[r].start = (uint32_t)i;
+		run[r].len = (uint32_t)(j - i);
+		w[r] = (double)(j - i) * pow((double)count[i], exponent);
+		i = j;
+	}
+	int rc = or_i2v_alias_build(w, nr, tab, err);
+	for (size_t k = 0; k < nr && !rc; k++) {
+		run[k].thr = tab[k].thr;
+		run[k].alias = tab[k].alias;
+	}
+	free(tab);
+	free(w);
+	if (rc) {
+		free(run);
+		return rc;
+	}
+	out->run = run;
+	out->n = (uint32_t)nr;
+	return OR_OK;
+}
+
+int or_i2v_negs_build(const uint64_t *count, size_t n, double exponent, size_t row_table_max,
+		      or_i2v_negs *out, or_err *err)
+{
+	memset(out, 0, sizeof(*out));
+	if (n == 0 || n > UINT32_MAX)
+		return or_err_set(err, OR_EINVAL, "item2vec: negatives over %zu items", n);
+	return n <= row_table_max ? negs_build_rows(count, n, exponent, out, err)
+				  : negs_build_runs(count, n, exponent, out, err);
+}
+
+void or_i2v_negs_release(or_i2v_negs *s)
+{
+	free(s->row);
+	free(s->run);
+	memset(s, 0, sizeof(*s));
 }
 
 /* ---- vocabulary and corpus ------------------------------------------- */
@@ -320,7 +405,7 @@ typedef struct trainer {
 	const corpus *c;
 	const or_i2v_kernels *k;
 	or_i2v_tables tab;
-	or_i2v_alias *alias;
+	or_i2v_negs negs;
 	uint64_t *keep;         /* rank -> downsampling threshold */
 	size_t n_down;          /* ranks below: downsampled; at and above: always kept */
 	float *syn0, *syn1;
@@ -333,14 +418,15 @@ typedef struct trainer {
 #define PAIR_RING 16 /* planned pairs held (a power of 2, > PAIR_AHEAD) */
 #define OR_I2V_PAIR_AHEAD 6 /* pairs planned, rows prefetched, ahead of training */
 
-#define NEG_AHEAD 64 /* negatives' random numbers drawn ahead (a power of 2) */
+#define NEG_AHEAD 64 /* negatives resolved at a time (a power of 2) */
 
-/* The stream of negatives: NEG_AHEAD random numbers drawn ahead, whose
-   alias entries are prefetched when drawn, so that a negative costs no
-   wait on the alias table; the negatives are resolved NEG_AHEAD at a
-   time, in a loop that keeps the generator in registers. */
+/* The stream of negatives, resolved NEG_AHEAD at a time in a loop that
+   keeps the generator in registers.  With the per-row table the random
+   numbers are drawn NEG_AHEAD ahead and their entries prefetched when
+   drawn, so that a negative costs no wait on the table; the runs' table
+   is in cache and takes two numbers a negative, drawn when resolved. */
 typedef struct neg_ring {
-	uint64_t r[NEG_AHEAD];
+	uint64_t r[NEG_AHEAD];   /* per-row form: the numbers drawn ahead */
 	uint32_t neg[NEG_AHEAD]; /* resolved: neg[pos..NEG_AHEAD) are next */
 	unsigned pos;
 	or_prng g;
@@ -386,41 +472,47 @@ static inline void prefetch_row(const float *row, size_t d)
 		__builtin_prefetch((const char *)row + o, 1);
 }
 
-static inline const or_i2v_alias *alias_entry(const or_i2v_alias *tab, uint32_t n, uint64_t r)
+static inline const or_i2v_alias *alias_entry(const or_i2v_negs *negs, uint64_t r)
 {
-	return tab + (((r >> 32) * (uint64_t)n) >> 32);
+	return negs->row + (((r >> 32) * (uint64_t)negs->n) >> 32);
 }
 
 static void neg_ring_init(neg_ring *q, const trainer *t, uint64_t stream)
 {
 	or_prng_seed(&q->g, t->cfg->seed, stream);
-	for (unsigned i = 0; i < NEG_AHEAD; i++) {
-		q->r[i] = or_prng_next(&q->g);
-		__builtin_prefetch(alias_entry(t->alias, (uint32_t)t->c->n_vocab, q->r[i]));
-	}
+	if (t->negs.row)
+		for (unsigned i = 0; i < NEG_AHEAD; i++) {
+			q->r[i] = or_prng_next(&q->g);
+			__builtin_prefetch(alias_entry(&t->negs, q->r[i]));
+		}
 	q->pos = NEG_AHEAD;
 }
 
-/* The next NEG_AHEAD negatives from the numbers drawn, each number
-   replaced by a new one (its alias entry prefetched): the same stream,
-   in the same order, as one draw at a time. */
-static void neg_ring_refill(neg_ring *q, const or_i2v_alias *tab, uint32_t n)
+/* The next NEG_AHEAD negatives: the same stream, in the same order, as
+   one draw at a time. */
+static void neg_ring_refill(neg_ring *q, const or_i2v_negs *negs)
 {
 	or_prng g = q->g;
-	for (unsigned i = 0; i < NEG_AHEAD; i++) {
-		uint64_t r = q->r[i], nx = or_prng_next(&g);
-		q->r[i] = nx;
-		__builtin_prefetch(alias_entry(tab, n, nx));
-		q->neg[i] = or_i2v_alias_draw(tab, n, r);
-	}
+	if (negs->row)
+		for (unsigned i = 0; i < NEG_AHEAD; i++) {
+			uint64_t r = q->r[i], nx = or_prng_next(&g);
+			q->r[i] = nx;
+			__builtin_prefetch(alias_entry(negs, nx));
+			q->neg[i] = or_i2v_alias_draw(negs->row, negs->n, r);
+		}
+	else
+		for (unsigned i = 0; i < NEG_AHEAD; i++) {
+			uint64_t r1 = or_prng_next(&g), r2 = or_prng_next(&g);
+			q->neg[i] = or_i2v_negs_draw_runs(negs, r1, r2);
+		}
 	q->g = g;
 	q->pos = 0;
 }
 
-static inline uint32_t neg_ring_draw(neg_ring *q, const or_i2v_alias *tab, uint32_t n)
+static inline uint32_t neg_ring_draw(neg_ring *q, const or_i2v_negs *negs)
 {
 	if (q->pos == NEG_AHEAD)
-		neg_ring_refill(q, tab, n);
+		neg_ring_refill(q, negs);
 	return q->neg[q->pos++];
 }
 
@@ -438,10 +530,10 @@ static void plan_center(trainer *t, block_ws *ws, size_t i)
 	prefetch_row(t->syn1 + (size_t)ws->kept[i] * t->cfg->dim, t->cfg->dim);
 	if (t->cfg->shared_negatives) {
 		/* one draw of the negatives for all the center's pairs */
-		const uint32_t nv = (uint32_t)t->c->n_vocab, center = ws->kept[i];
+		const uint32_t center = ws->kept[i];
 		p->ncneg = 0;
 		for (int q = 0; q < t->cfg->negative; q++) {
-			uint32_t ng = neg_ring_draw(&p->neg, t->alias, nv);
+			uint32_t ng = neg_ring_draw(&p->neg, &t->negs);
 			if (ng != center) {
 				p->cneg[p->ncneg++] = ng;
 				prefetch_row(t->syn1 + (size_t)ng * t->cfg->dim, t->cfg->dim);
@@ -487,9 +579,8 @@ static int plan_sentence(trainer *t, block_ws *ws)
 static inline int plan_negatives(trainer *t, planner *p, uint32_t *tgt, int m, int K, uint32_t center)
 {
 	const size_t d = t->cfg->dim;
-	const uint32_t nv = (uint32_t)t->c->n_vocab;
 	for (int q = 0; q < K; q++) {
-		uint32_t ng = neg_ring_draw(&p->neg, t->alias, nv);
+		uint32_t ng = neg_ring_draw(&p->neg, &t->negs);
 		if (ng == center)
 			continue;
 		tgt[m++] = ng;
@@ -619,7 +710,7 @@ static void train_block(trainer *t, block_ws *ws, int e, size_t b)
 
 static void trainer_release(trainer *t)
 {
-	free(t->alias);
+	or_i2v_negs_release(&t->negs);
 	free(t->keep);
 	if (t->syn0)
 		munmap(t->syn0, t->syn0_bytes);
@@ -642,9 +733,7 @@ static int trainer_init(trainer *t, const or_i2v_config *cfg, const corpus *c, o
 	size_t cells;
 	if (or_size_mul(nv, d, &cells))
 		return or_err_set(err, OR_ENOMEM, "item2vec: %zu x %zu table overflows", nv, d);
-	t->alias = malloc(nv * sizeof(*t->alias));
 	t->keep = malloc(nv * sizeof(*t->keep));
-	double *w = malloc(nv * sizeof(*w));
 	t->syn0 = table_alloc(cells, &t->syn0_bytes);
 	t->syn1 = table_alloc(cells, &t->syn1_bytes);
 	size_t nb = c->n_blocks ? c->n_blocks : 1;
@@ -652,9 +741,8 @@ static int trainer_init(trainer *t, const or_i2v_config *cfg, const corpus *c, o
 	t->block_loss = calloc(nb, sizeof(*t->block_loss));
 	t->block_pairs = calloc(nb, sizeof(*t->block_pairs));
 	t->block_eff = calloc(nb, sizeof(*t->block_eff));
-	if (!t->alias || !t->keep || !w || !t->syn0 || !t->syn1 || !t->block_word0 ||
+	if (!t->keep || !t->syn0 || !t->syn1 || !t->block_word0 ||
 	    !t->block_loss || !t->block_pairs || !t->block_eff) {
-		free(w);
 		trainer_release(t);
 		return or_err_set(err, OR_ENOMEM, "item2vec: out of memory for %zu x %zu tables", nv, d);
 	}
@@ -663,10 +751,8 @@ static int trainer_init(trainer *t, const or_i2v_config *cfg, const corpus *c, o
 		t->keep[r] = cfg->sample > 0 ? or_i2v_keep_threshold(c->count[r], thr_count) : (uint64_t)1 << 32;
 		if (t->keep[r] <= UINT32_MAX)
 			t->n_down = r + 1;
-		w[r] = pow((double)c->count[r], cfg->ns_exponent);
 	}
-	int rc = or_i2v_alias_build(w, nv, t->alias, err);
-	free(w);
+	int rc = or_i2v_negs_build(c->count, nv, cfg->ns_exponent, cfg->neg_rows_max, &t->negs, err);
 	if (rc) {
 		trainer_release(t);
 		return rc;
@@ -780,6 +866,7 @@ int or_i2v_train(struct or_store *const *stores, size_t n_stores, const or_i2v_c
 	st.epochs = cfg->epochs;
 	st.words_total = c.n_words * (uint64_t)cfg->epochs;
 	st.kernels = t.k->name;
+	st.negatives_table = t.negs.row ? "rows" : "runs";
 	double t1 = now_s();
 	st.corpus_seconds = t1 - t0;
 	const int T = or_par_threads(cfg->threads);

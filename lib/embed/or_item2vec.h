@@ -38,7 +38,8 @@
  * dot products of a pair's (or CBOW position's) 1 + negative targets are
  * all taken before any of them is updated (they differ from sequential updates only when a
  * negative is drawn twice); negatives come from an alias table (exact
- * probabilities, one memory access) rather than a cumulative table;
+ * probabilities; per row, or over the runs of rows of equal count past
+ * neg_rows_max rows) rather than a cumulative table;
  * sentences are cut at 10000 kept words (gensim's limit).
  *
  * One opt-in departure from word2vec, off by default: shared_negatives
@@ -70,6 +71,10 @@ struct or_store;
 
 #define OR_I2V_MAX_NEGATIVE 64
 #define OR_I2V_MAX_SENTENCE 10000
+/* Rows above which negatives are drawn from the runs of equal count: past
+   it the per-row table (8 bytes a row) no longer stays in cache beside the
+   training rows and its misses compete with theirs (docs/item2vec.md). */
+#define OR_I2V_NEG_ROWS_MAX ((size_t)1 << 19)
 
 typedef struct or_i2v_config {
 	size_t dim;            /* vector width (32) */
@@ -93,6 +98,10 @@ typedef struct or_i2v_config {
 	uint64_t seed;         /* initial vectors and every draw (1) */
 	int threads;           /* 0: all cores */
 	int simd;              /* 1: AVX2/FMA or AVX-512 kernels where the CPU has them (1) */
+	size_t neg_rows_max;   /* negatives from a table per row up to this many
+				  rows, from one over the runs of rows of equal
+				  count above (OR_I2V_NEG_ROWS_MAX; 0: always the
+				  runs): the same distribution, other draws */
 } or_i2v_config;
 
 void or_i2v_config_default(or_i2v_config *cfg);
@@ -123,6 +132,8 @@ typedef struct or_i2v_stats {
 	double words_per_s;      /* words / seconds */
 	double corpus_seconds;   /* building the vocabulary and the corpus */
 	const char *kernels;     /* "scalar", "avx2" or "avx512" */
+	const char *negatives_table; /* "rows" (one alias entry per row) or
+					"runs" (per run of rows of equal count) */
 } or_i2v_stats;
 
 /* Called from one thread every few blocks and once after each epoch (may

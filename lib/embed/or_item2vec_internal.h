@@ -3,7 +3,8 @@
  * its files and its test: the sigmoid and log-sigmoid tables, the
  * skip-gram pair and CBOW position kernels (or_item2vec_kernels.c: scalar
  * reference, AVX2/FMA, AVX-512), the
- * downsampling rule and the alias table of negatives (or_item2vec.c).
+ * downsampling rule, the alias table and the negatives' sampler (per row,
+ * or over runs of equal count; or_item2vec.c).
  */
 #ifndef OR_ITEM2VEC_INTERNAL_H
 #define OR_ITEM2VEC_INTERNAL_H
@@ -92,6 +93,48 @@ static inline uint32_t or_i2v_alias_draw(const or_i2v_alias *tab, uint32_t n, ui
 	uint32_t k = (uint32_t)(((r >> 32) * (uint64_t)n) >> 32);
 	or_i2v_alias e = tab[k];
 	return (uint32_t)r < e.thr ? k : e.alias;
+}
+
+/* The negatives' distribution over rows sorted by count, count ^ exponent
+   / total per row, in one of two forms chosen by the number of rows:
+   - few rows: Vose's alias table over the rows (row != NULL), one random
+     number a draw; its 8 bytes a row stay in cache (prefetched ahead);
+   - many rows (past row_table_max): rows of equal count have equal
+     weight, so a draw picks a run of rows of one count from an alias
+     table over the runs (a run's weight: its length x its count ^
+     exponent), then a row of the run uniformly (two random numbers).
+     The table has one entry per distinct count (some thousands, in
+     cache) rather than one per row (15 MB at full OTTO scale, whose
+     prefetches compete with the training rows' for the line-fill
+     buffers).  Measured in docs/item2vec.md. */
+typedef struct or_i2v_neg_run {
+	uint32_t thr, alias; /* the alias entry over runs */
+	uint32_t start, len; /* the run's rows [start, start + len) */
+} or_i2v_neg_run;
+
+typedef struct or_i2v_negs {
+	or_i2v_alias *row;   /* per-row table, or NULL */
+	or_i2v_neg_run *run; /* per-run table, or NULL */
+	uint32_t n;          /* entries of the one that is set */
+} or_i2v_negs;
+
+/* From count[0..n), non-increasing, each > 0; the per-row form when n <=
+   row_table_max, else the runs; deterministic. */
+int or_i2v_negs_build(const uint64_t *count, size_t n, double exponent, size_t row_table_max,
+		      or_i2v_negs *out, or_err *err);
+void or_i2v_negs_release(or_i2v_negs *s);
+
+/* One negative of the runs form from two 64-bit random numbers: r1 picks
+   the run, r2 the row. */
+static inline uint32_t or_i2v_negs_draw_runs(const or_i2v_negs *s, uint64_t r1, uint64_t r2)
+{
+	uint32_t k = (uint32_t)(((r1 >> 32) * (uint64_t)s->n) >> 32);
+	/* k or its alias without a branch: the choice is a coin toss, which a
+	   branch would mispredict half the time */
+	uint32_t other = 0u - (uint32_t)((uint32_t)r1 >= s->run[k].thr);
+	k ^= (k ^ s->run[k].alias) & other;
+	const or_i2v_neg_run *e = s->run + k;
+	return e->start + (uint32_t)(((r2 >> 32) * (uint64_t)e->len) >> 32);
 }
 
 #endif

@@ -20,6 +20,8 @@ items=$(sed -n 's/.*"items":\([0-9]*\).*/\1/p' "$T/v.json")
 expect_true i2v_json_rows sh -c "[ -n '$rows' ] && [ '$rows' -gt 100 ] && [ '$rows' = '$items' ]"
 expect_true i2v_json_fields grep -q '"words":[1-9].*"effective_words":[1-9].*"pairs":[1-9].*"loss":[0-9]' "$T/v.json"
 expect_true i2v_json_mode grep -q '"dim":32,"mode":"skip-gram","sentences"' "$T/v.json"
+# a small vocabulary: the negatives from the per-row table
+expect_true i2v_json_negatives_table grep -q '"kernels":"[a-z0-9]*","negatives_table":"rows"' "$T/v.json"
 expect_true i2v_npy_shape grep -q "'shape': ($rows, 32)" "$T/v.npy"
 expect_true i2v_ids_shape grep -q "'descr': '<i8'.*'shape': ($rows,)" "$T/v.ids.npy"
 expect_true i2v_text_header sh -c "head -n 1 '$T/v.txt' | grep -qx '$rows 32'"

@@ -268,8 +268,8 @@ static void check_negs(const uint64_t *count, size_t n, double exponent, size_t 
 	or_err err;
 	CHECK_INT(or_i2v_negs_build(count, n, exponent, row_table_max, &s, &err), OR_OK);
 	CHECK_INT(s.n, expect_n);
-	CHECK((s.row != NULL) == (n <= row_table_max));
-	CHECK((s.run != NULL) == (n > row_table_max));
+	CHECK(s.tab != NULL);
+	CHECK((s.span != NULL) == (n > row_table_max));
 	double total = 0;
 	for (size_t i = 0; i < n; i++)
 		total += pow((double)count[i], exponent);
@@ -279,7 +279,7 @@ static void check_negs(const uint64_t *count, size_t n, double exponent, size_t 
 	const size_t draws = 3000000;
 	for (size_t i = 0; i < draws; i++) {
 		uint64_t r1 = or_prng_next(&r), r2 = or_prng_next(&r);
-		uint32_t k = s.row ? or_i2v_alias_draw(s.row, s.n, r1) : or_i2v_negs_draw_runs(&s, r1, r2);
+		uint32_t k = s.span ? or_i2v_negs_draw_runs(&s, r1, r2) : or_i2v_alias_draw(s.tab, s.n, r1);
 		CHECK(k < n);
 		if (k < n)
 			hits[k]++;
@@ -295,7 +295,7 @@ static void check_negs(const uint64_t *count, size_t n, double exponent, size_t 
 	}
 	free(hits);
 	or_i2v_negs_release(&s);
-	CHECK(s.run == NULL && s.row == NULL);
+	CHECK(s.tab == NULL && s.span == NULL);
 }
 
 static void test_negatives(void)

@@ -122,86 +122,57 @@ int or_i2v_alias_build(const double *w, size_t n, or_i2v_alias *tab, or_err *err
 	return OR_OK;
 }
 
-/* The per-row form: Vose's table over count ^ exponent. */
-static int negs_build_rows(const uint64_t *count, size_t n, double exponent, or_i2v_negs *out,
-			   or_err *err)
-{
-	or_i2v_alias *tab = malloc(n * sizeof(*tab));
-	double *w = malloc(n * sizeof(*w));
-	if (!tab || !w) {
-		free(tab);
-		free(w);
-		return or_err_set(err, OR_ENOMEM, "item2vec: out of memory for the negatives' table (%zu rows)", n);
-	}
-	for (size_t i = 0; i < n; i++)
-		w[i] = pow((double)count[i], exponent);
-	int rc = or_i2v_alias_build(w, n, tab, err);
-	free(w);
-	if (rc) {
-		free(tab);
-		return rc;
-	}
-	out->row = tab;
-	out->n = (uint32_t)n;
-	return OR_OK;
-}
-
-/* The runs form: Vose's table over the runs of equal count. */
-static int negs_build_runs(const uint64_t *count, size_t n, double exponent, or_i2v_negs *out,
-			   or_err *err)
-{
-	size_t nr = 1;
-	for (size_t i = 1; i < n; i++)
-		nr += count[i] != count[i - 1];
-	or_i2v_neg_run *run = malloc(nr * sizeof(*run));
-	or_i2v_alias *tab = malloc(nr * sizeof(*tab));
-	double *w = malloc(nr * sizeof(*w));
-	if (!run || !tab || !w) {
-		free(run);
-		free(tab);
-		free(w);
-		return or_err_set(err, OR_ENOMEM, "item2vec: out of memory for the negatives' table (%zu runs)", nr);
-	}
-	size_t r = 0;
-	for (size_t i = 0; i < n; r++) {
-		size_t j = i + 1;
-		while (j < n && count[j] == count[i])
-			j++;
-		run[r].start = (uint32_t)i;
-		run[r].len = (uint32_t)(j - i);
-		w[r] = (double)(j - i) * pow((double)count[i], exponent);
-		i = j;
-	}
-	int rc = or_i2v_alias_build(w, nr, tab, err);
-	for (size_t k = 0; k < nr && !rc; k++) {
-		run[k].thr = tab[k].thr;
-		run[k].alias = tab[k].alias;
-	}
-	free(tab);
-	free(w);
-	if (rc) {
-		free(run);
-		return rc;
-	}
-	out->run = run;
-	out->n = (uint32_t)nr;
-	return OR_OK;
-}
-
 int or_i2v_negs_build(const uint64_t *count, size_t n, double exponent, size_t row_table_max,
 		      or_i2v_negs *out, or_err *err)
 {
 	memset(out, 0, sizeof(*out));
 	if (n == 0 || n > UINT32_MAX)
 		return or_err_set(err, OR_EINVAL, "item2vec: negatives over %zu items", n);
-	return n <= row_table_max ? negs_build_rows(count, n, exponent, out, err)
-				  : negs_build_runs(count, n, exponent, out, err);
+	const int by_run = n > row_table_max;
+	size_t m = n; /* the table's entries: rows, or runs of equal count */
+	if (by_run) {
+		m = 1;
+		for (size_t i = 1; i < n; i++)
+			m += count[i] != count[i - 1];
+	}
+	or_i2v_alias *tab = malloc(m * sizeof(*tab));
+	or_i2v_neg_span *span = by_run ? malloc(m * sizeof(*span)) : NULL;
+	double *w = malloc(m * sizeof(*w));
+	if (!tab || (by_run && !span) || !w) {
+		free(tab);
+		free(span);
+		free(w);
+		return or_err_set(err, OR_ENOMEM, "item2vec: out of memory for the negatives' table (%zu entries)", m);
+	}
+	/* entry r: rows [i, j), one row unless by_run */
+	for (size_t i = 0, r = 0; i < n; r++) {
+		size_t j = i + 1;
+		while (by_run && j < n && count[j] == count[i])
+			j++;
+		if (span) {
+			span[r].start = (uint32_t)i;
+			span[r].len = (uint32_t)(j - i);
+		}
+		w[r] = (double)(j - i) * pow((double)count[i], exponent);
+		i = j;
+	}
+	int rc = or_i2v_alias_build(w, m, tab, err);
+	free(w);
+	if (rc) {
+		free(tab);
+		free(span);
+		return rc;
+	}
+	out->tab = tab;
+	out->span = span;
+	out->n = (uint32_t)m;
+	return OR_OK;
 }
 
 void or_i2v_negs_release(or_i2v_negs *s)
 {
-	free(s->row);
-	free(s->run);
+	free(s->tab);
+	free(s->span);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -474,13 +445,13 @@ static inline void prefetch_row(const float *row, size_t d)
 
 static inline const or_i2v_alias *alias_entry(const or_i2v_negs *negs, uint64_t r)
 {
-	return negs->row + (((r >> 32) * (uint64_t)negs->n) >> 32);
+	return negs->tab + (((r >> 32) * (uint64_t)negs->n) >> 32);
 }
 
 static void neg_ring_init(neg_ring *q, const trainer *t, uint64_t stream)
 {
 	or_prng_seed(&q->g, t->cfg->seed, stream);
-	if (t->negs.row)
+	if (!t->negs.span)
 		for (unsigned i = 0; i < NEG_AHEAD; i++) {
 			q->r[i] = or_prng_next(&q->g);
 			__builtin_prefetch(alias_entry(&t->negs, q->r[i]));
@@ -493,12 +464,12 @@ static void neg_ring_init(neg_ring *q, const trainer *t, uint64_t stream)
 static void neg_ring_refill(neg_ring *q, const or_i2v_negs *negs)
 {
 	or_prng g = q->g;
-	if (negs->row)
+	if (!negs->span)
 		for (unsigned i = 0; i < NEG_AHEAD; i++) {
 			uint64_t r = q->r[i], nx = or_prng_next(&g);
 			q->r[i] = nx;
 			__builtin_prefetch(alias_entry(negs, nx));
-			q->neg[i] = or_i2v_alias_draw(negs->row, negs->n, r);
+			q->neg[i] = or_i2v_alias_draw(negs->tab, negs->n, r);
 		}
 	else
 		for (unsigned i = 0; i < NEG_AHEAD; i++) {
@@ -866,7 +837,7 @@ int or_i2v_train(struct or_store *const *stores, size_t n_stores, const or_i2v_c
 	st.epochs = cfg->epochs;
 	st.words_total = c.n_words * (uint64_t)cfg->epochs;
 	st.kernels = t.k->name;
-	st.negatives_table = t.negs.row ? "rows" : "runs";
+	st.negatives_table = t.negs.span ? "runs" : "rows";
 	double t1 = now_s();
 	st.corpus_seconds = t1 - t0;
 	const int T = or_par_threads(cfg->threads);

@@ -87,35 +87,37 @@ typedef struct or_i2v_alias {
 /* tab[0..n) from w[0..n) (each > 0); deterministic. */
 int or_i2v_alias_build(const double *w, size_t n, or_i2v_alias *tab, or_err *err);
 
-/* One draw from the table with the 64 random bits r. */
+/* One draw from the table with the 64 random bits r: entry k, or its
+   alias, chosen without a branch (a coin toss that a branch would
+   mispredict about half the time). */
 static inline uint32_t or_i2v_alias_draw(const or_i2v_alias *tab, uint32_t n, uint64_t r)
 {
 	uint32_t k = (uint32_t)(((r >> 32) * (uint64_t)n) >> 32);
 	or_i2v_alias e = tab[k];
-	return (uint32_t)r < e.thr ? k : e.alias;
+	uint32_t other = 0u - (uint32_t)((uint32_t)r >= e.thr);
+	return k ^ ((k ^ e.alias) & other);
 }
 
 /* The negatives' distribution over rows sorted by count, count ^ exponent
-   / total per row, in one of two forms chosen by the number of rows:
-   - few rows: Vose's alias table over the rows (row != NULL), one random
-     number a draw; its 8 bytes a row stay in cache (prefetched ahead);
+   / total per row, from an alias table in one of two forms chosen by the
+   number of rows:
+   - few rows: over the rows (span NULL), one random number a draw; its
+     8 bytes a row stay in cache (prefetched ahead);
    - many rows (past row_table_max): rows of equal count have equal
-     weight, so a draw picks a run of rows of one count from an alias
-     table over the runs (a run's weight: its length x its count ^
-     exponent), then a row of the run uniformly (two random numbers).
-     The table has one entry per distinct count (some thousands, in
-     cache) rather than one per row (15 MB at full OTTO scale, whose
-     prefetches compete with the training rows' for the line-fill
-     buffers).  Measured in docs/item2vec.md. */
-typedef struct or_i2v_neg_run {
-	uint32_t thr, alias; /* the alias entry over runs */
-	uint32_t start, len; /* the run's rows [start, start + len) */
-} or_i2v_neg_run;
+     weight, so the table is over the runs of rows of one count (a run's
+     weight: its length x its count ^ exponent), and a draw picks a run,
+     then a row of the run uniformly (two random numbers).  One entry per
+     distinct count (some thousands, in cache) rather than one per row
+     (15 MB at full OTTO scale, whose prefetches compete with the training
+     rows' for the line-fill buffers).  Measured in docs/item2vec.md. */
+typedef struct or_i2v_neg_span {
+	uint32_t start, len; /* a run's rows [start, start + len) */
+} or_i2v_neg_span;
 
 typedef struct or_i2v_negs {
-	or_i2v_alias *row;   /* per-row table, or NULL */
-	or_i2v_neg_run *run; /* per-run table, or NULL */
-	uint32_t n;          /* entries of the one that is set */
+	or_i2v_alias *tab;     /* over the rows, or over the runs */
+	or_i2v_neg_span *span; /* the runs' rows, or NULL: tab is over the rows */
+	uint32_t n;            /* entries of tab */
 } or_i2v_negs;
 
 /* From count[0..n), non-increasing, each > 0; the per-row form when n <=
@@ -128,13 +130,8 @@ void or_i2v_negs_release(or_i2v_negs *s);
    the run, r2 the row. */
 static inline uint32_t or_i2v_negs_draw_runs(const or_i2v_negs *s, uint64_t r1, uint64_t r2)
 {
-	uint32_t k = (uint32_t)(((r1 >> 32) * (uint64_t)s->n) >> 32);
-	/* k or its alias without a branch: the choice is a coin toss, which a
-	   branch would mispredict half the time */
-	uint32_t other = 0u - (uint32_t)((uint32_t)r1 >= s->run[k].thr);
-	k ^= (k ^ s->run[k].alias) & other;
-	const or_i2v_neg_run *e = s->run + k;
-	return e->start + (uint32_t)(((r2 >> 32) * (uint64_t)e->len) >> 32);
+	const or_i2v_neg_span e = s->span[or_i2v_alias_draw(s->tab, s->n, r1)];
+	return e.start + (uint32_t)(((r2 >> 32) * (uint64_t)e.len) >> 32);
 }
 
 #endif
